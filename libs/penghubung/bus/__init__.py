@@ -1,0 +1,1 @@
+"""The bus: JetStream topology, the relay, and the consumer base."""

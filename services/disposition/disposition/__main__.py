@@ -1,0 +1,7 @@
+"""Entry point: `python -m disposition` runs the disposition service (HTTP API, consumers, relay candidate)."""
+
+import sys
+
+from penghubung.runtime.service import main
+
+sys.exit(main("disposition"))

@@ -1,0 +1,7 @@
+"""Entry point: `python -m integration` runs the integration service (HTTP API, consumers, relay candidate)."""
+
+import sys
+
+from penghubung.runtime.service import main
+
+sys.exit(main("integration"))

@@ -1,0 +1,95 @@
+"""Fixtures shared by every level: real servers found as DESIGN §5 says, a database per run."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from penghubung.db import connect, create_pool
+from penghubung.eventstore import EventStore
+from penghubung.eventstore.migrations import migrate
+
+
+def database_url_named(url: str, name: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    """A short id that keeps this run's databases and streams apart from any other run's."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """PostgreSQL and NATS: the environment's, else Docker's, else the embedded wheels."""
+    from penghubung.testing.servers import provide_servers
+
+    with provide_servers(tmp_path_factory.mktemp("servers")) as found:
+        yield found
+
+
+NewDatabase = Callable[[], Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+async def new_database(servers: object, run_id: str) -> AsyncIterator[NewDatabase]:
+    """Make a migrated database of this run's own; all are dropped when the run ends."""
+    admin_url: str = servers.database_url  # type: ignore[attr-defined]
+    made: list[str] = []
+
+    async def make() -> str:
+        name = f"penghubung_test_{run_id}_{len(made)}"
+        admin = await asyncpg.connect(admin_url)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        made.append(name)
+        url = database_url_named(admin_url, name)
+        conn = await connect(url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        return url
+
+    yield make
+    admin = await asyncpg.connect(admin_url)
+    try:
+        for name in made:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(new_database: NewDatabase) -> str:
+    """The run's shared database (tests use random ids, never truncate)."""
+    return await new_database()
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the run's shared database."""
+    async with create_pool(database_url, size=12) as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def store(pool: asyncpg.Pool) -> EventStore:
+    """The event log of the run's shared database."""
+    return EventStore(pool)
+
+
+@pytest.fixture(scope="session")
+def nats_url(servers: object) -> str:
+    """The NATS server of this run."""
+    url: str = servers.nats_url  # type: ignore[attr-defined]
+    return url
