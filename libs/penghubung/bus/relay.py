@@ -1,0 +1,218 @@
+"""The relay: one active process publishes the log to JetStream, in order, checkpointed on ack.
+
+Every service process runs a candidate. The one holding a PostgreSQL advisory lock (on a
+connection of its own) is the relay; when that process dies its connection closes, the lock
+is released and another candidate takes over within one poll interval.
+
+JetStream acknowledges a publish before it reaches the disk, so a killed nats-server can lose
+acknowledged messages from the tail of the stream. PostgreSQL is the record: whenever the relay
+(re)connects it reads the position of the stream's last message and, if the checkpoint is
+ahead of it, rewinds and publishes the lost tail again (the duplicate window absorbs any that
+survived; the consumers' inbox absorbs anything older).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from penghubung.bus import wire
+from penghubung.bus.topology import subject
+from penghubung.db import connect
+from penghubung.eventstore.store import NOTIFY_CHANNEL
+from penghubung.settings import NatsSettings, RelaySettings
+
+log = logging.getLogger(__name__)
+
+RELAY_LOCK_KEY = 0x5048_524C  # "PHRL"
+PUBLISH_ACK_TIMEOUT = 10.0
+
+
+class Relay:
+    """A relay candidate; `run` competes for leadership and relays while it holds it."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        nats: NatsSettings,
+        relay: RelaySettings,
+        name: str = "relay",
+    ) -> None:
+        self._database_url = database_url
+        self._nats = nats
+        self._relay = relay
+        self.name = name
+        self.is_leader = False
+        self.published = 0
+        self._rewind_needed = True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Compete for leadership until `stop` is set; relay while leading; survive outages."""
+        backoff = self._relay.relay_poll_seconds
+        while not stop.is_set():
+            try:
+                conn = await connect(self._database_url)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("relay cannot reach PostgreSQL: %s", exc)
+                await _wait(stop, backoff)
+                continue
+            try:
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                    log.info("relay %s is now the active relay", self.name)
+                    self.is_leader = True
+                    await self._lead(conn, stop)
+                else:
+                    await _wait(stop, self._relay.relay_poll_seconds)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("relay %s lost PostgreSQL: %s", self.name, exc)
+                await _wait(stop, backoff)
+            finally:
+                self.is_leader = False
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(conn.close(), timeout=2)
+
+    async def _lead(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        wake = asyncio.Event()
+
+        def notified(*_: object) -> None:
+            wake.set()
+
+        await conn.add_listener(NOTIFY_CHANNEL, notified)
+        nc = await self._connect_nats(stop)
+        if nc is None:
+            return
+        try:
+            js = nc.jetstream()
+            while not stop.is_set():
+                wake.clear()
+                try:
+                    if self._rewind_needed:
+                        await self._rewind_to_stream(conn, js)
+                    sent = await self.publish_pending(conn, js)
+                except (TimeoutError, nats.errors.Error) as exc:
+                    log.warning("relay publish failed, will retry: %s", exc)
+                    self._rewind_needed = True
+                    await _wait(stop, self._relay.relay_poll_seconds)
+                    continue
+                if sent < self._relay.relay_batch_size:
+                    await _wait(stop, self._relay.relay_poll_seconds, wake)
+        finally:
+            await nc.close()
+
+    async def _connect_nats(self, stop: asyncio.Event) -> NatsClient | None:
+        async def reconnected() -> None:
+            log.warning("relay reconnected to NATS; checking the stream for lost messages")
+            self._rewind_needed = True
+
+        while not stop.is_set():
+            try:
+                return await nats.connect(
+                    self._nats.nats_url,
+                    connect_timeout=3,
+                    reconnect_time_wait=0.5,
+                    max_reconnect_attempts=-1,
+                    reconnected_cb=reconnected,
+                )
+            except (OSError, TimeoutError, nats.errors.Error) as exc:
+                log.warning("relay cannot reach NATS: %s", exc)
+                await _wait(stop, self._relay.relay_poll_seconds)
+        return None
+
+    async def _rewind_to_stream(self, conn: asyncpg.Connection, js: JetStreamContext) -> None:
+        """Move the checkpoint back to the stream's last message if the broker lost a tail."""
+        on_stream = await stream_last_position(js, self._nats.stream_name)
+        checkpoint = await _checkpoint(conn)
+        if on_stream < checkpoint:
+            log.warning(
+                "the stream ends at position %d but the relay had reached %d: re-publishing",
+                on_stream,
+                checkpoint,
+            )
+            await _move_checkpoint(conn, on_stream)
+        self._rewind_needed = False
+
+    async def publish_pending(self, conn: asyncpg.Connection, js: JetStreamContext) -> int:
+        """Publish one batch after the checkpoint; move the checkpoint over what was acked."""
+        checkpoint = await _checkpoint(conn)
+        rows = await conn.fetch(
+            "SELECT global_position, event_id, stream_id, stream_version, type, schema_version,"
+            " occurred_at, recorded_at, actor, correlation_id, causation_id, payload, hash"
+            " FROM eventstore.events WHERE global_position > $1 ORDER BY global_position"
+            " LIMIT $2",
+            checkpoint,
+            self._relay.relay_batch_size,
+        )
+        if not rows:
+            return 0
+        acked = await self._publish(js, rows)
+        if acked:
+            await _move_checkpoint(conn, rows[acked - 1]["global_position"])
+            self.published += acked
+        if acked < len(rows):
+            raise TimeoutError(f"{len(rows) - acked} publishes not acknowledged")
+        return acked
+
+    async def _publish(self, js: JetStreamContext, rows: Sequence[asyncpg.Record]) -> int:
+        """Pipelined publishes in log order; the count of the leading rows that were acked."""
+        futures: list[asyncio.Future[Any]] = []
+        for row in rows:
+            data, headers = wire.encode(row)
+            topic = subject(self._nats, wire.category_of(row), row["type"])
+            futures.append(await js.publish_async(topic, data, headers=headers))
+        done, pending = await asyncio.wait(futures, timeout=PUBLISH_ACK_TIMEOUT)
+        for f in pending:
+            f.cancel()
+        acked = 0
+        for f in futures:
+            if f in done and not f.cancelled() and f.exception() is None:
+                acked += 1
+            else:
+                break
+        return acked
+
+
+async def stream_last_position(js: JetStreamContext, stream_name: str) -> int:
+    """The log position carried by the stream's last message (0 for an empty stream)."""
+    info = await js.stream_info(stream_name)
+    last_seq = info.state.last_seq
+    if not last_seq or not info.state.messages:
+        return 0
+    try:
+        msg = await js.get_msg(stream_name, seq=last_seq)
+    except NotFoundError:
+        return 0
+    headers = msg.headers or {}
+    return int(headers.get(wire.POSITION, 0))
+
+
+async def _checkpoint(conn: asyncpg.Connection) -> int:
+    position: int = await conn.fetchval("SELECT position FROM eventstore.relay_checkpoint")
+    return position
+
+
+async def _move_checkpoint(conn: asyncpg.Connection, position: int) -> None:
+    await conn.execute(
+        "UPDATE eventstore.relay_checkpoint SET position = $1, updated_at = now()", position
+    )
+
+
+async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Sleep up to `seconds`, returning early when stopped or woken."""
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
