@@ -1,0 +1,20 @@
+"""Penghubung's events: the base, the envelope, the registry and every event class."""
+
+from penghubung.events.base import Actor, Envelope, Event, Metadata, NewEvent, Role, stream_category
+from penghubung.events.registry import EventRegistry, UnknownEventType, registry
+
+__all__ = [
+    "Actor",
+    "Envelope",
+    "Event",
+    "EventRegistry",
+    "Metadata",
+    "NewEvent",
+    "Role",
+    "UnknownEventType",
+    "catalog",
+    "registry",
+    "stream_category",
+]
+
+from penghubung.events import catalog as catalog  # imported last: registers every event

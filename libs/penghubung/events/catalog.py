@@ -1,0 +1,302 @@
+"""Every event of the SC-05 service: one frozen class per fact, registered by its `type`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from penghubung.events.base import Event, Role
+from penghubung.events.registry import registry
+from penghubung.forms import (
+    Attachment,
+    Channel,
+    Difficulty,
+    DocumentKind,
+    FormValueError,
+    IntegrationDetails,
+    LongText,
+    Officer,
+    Priority,
+    ServiceRequestForm,
+    StandIn,
+    Step,
+    StressTestForm,
+    Text,
+    TicketId,
+    VulnerabilityAssessmentForm,
+    format_berita_acara_number,
+)
+
+__all__ = [
+    "BeritaAcaraNumberReserved",
+    "ClosureReason",
+    "Disposed",
+    "FeasibilityDone",
+    "Integrated",
+    "Outcome",
+    "ReportArchived",
+    "ReportSection",
+    "ReportWritten",
+    "RequestClosed",
+    "RequestResubmitted",
+    "RequestReturned",
+    "RequestSubmitted",
+    "disposition_step",
+]
+
+_TYPE = "The event type name"
+_VERSION = "Schema version of this event's payload"
+_TICKET = "The request's ticket id (SC05-YYYY-NNNNN)"
+
+_DISPOSITION_STEPS: dict[tuple[Role, Role], Step] = {
+    (Role.KADIS, Role.KABID): Step.DISPOSE_KABID,
+    (Role.KABID, Role.PRAKOM): Step.DISPOSE_PRAKOM,
+    (Role.PRAKOM, Role.PETUGAS): Step.DISPOSE_PETUGAS,
+}
+
+
+def disposition_step(from_role: Role, to_role: Role) -> Step | None:
+    """The SOP step of a hand-down; None unless kadis→kabid, kabid→prakom or prakom→petugas."""
+    return _DISPOSITION_STEPS.get((from_role, to_role))
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+@registry.register
+class RequestSubmitted(Event):
+    """A request was registered at the service desk (SOP step 1)."""
+
+    category: ClassVar[str] = "intake"
+
+    type: Literal["RequestSubmitted"] = Field(default="RequestSubmitted", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    form: ServiceRequestForm = Field(description="The service request form as filled in")
+    channel: Channel = Field(description="How the request reached the desk")
+    received_at: AwareDatetime = Field(
+        description="When the request really arrived (a letter's receipt time, not its typing)"
+    )
+    registered_by: Officer | None = Field(
+        default=None, description="The officer who registered a non-portal request, if any"
+    )
+    attachments: tuple[Attachment, ...] = Field(
+        default=(), description="Files sent with the request (the request letter among them)"
+    )
+    priority: Priority = Field(description="Priority given by impact × urgency at registration")
+    resubmission: int = Field(
+        default=0, ge=0, description="0 for a first submission (resubmissions have their event)"
+    )
+
+
+@registry.register
+class RequestResubmitted(Event):
+    """A returned request came back, completed, under the same ticket."""
+
+    category: ClassVar[str] = "intake"
+
+    type: Literal["RequestResubmitted"] = Field(default="RequestResubmitted", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    form: ServiceRequestForm = Field(description="The corrected service request form")
+    channel: Channel = Field(description="How the resubmission reached the desk")
+    received_at: AwareDatetime = Field(description="When the resubmission really arrived")
+    registered_by: Officer | None = Field(
+        default=None, description="The officer who registered a non-portal resubmission, if any"
+    )
+    attachments: tuple[Attachment, ...] = Field(
+        default=(), description="Files sent with the resubmission"
+    )
+    priority: Priority = Field(description="Priority by impact × urgency of the corrected form")
+    resubmission: int = Field(ge=1, description="1 for the first resubmission, 2 for the next…")
+    answer: LongText = Field(description="The applicant's answer to the reasons for return")
+
+
+# --- disposition ----------------------------------------------------------------------------
+
+
+@registry.register
+class RequestReturned(Event):
+    """The request was sent back to the applicant as incomplete, with the reasons."""
+
+    category: ClassVar[str] = "disposition"
+
+    type: Literal["RequestReturned"] = Field(default="RequestReturned", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    step: Step = Field(description="The SOP step at which the request was returned")
+    reasons: tuple[LongText, ...] = Field(
+        min_length=1, description="Why it was returned, in Bahasa Indonesia, at least one"
+    )
+
+
+@registry.register
+class Disposed(Event):
+    """The request was handed one level down: kadis→kabid, kabid→prakom or prakom→petugas."""
+
+    category: ClassVar[str] = "disposition"
+
+    type: Literal["Disposed"] = Field(default="Disposed", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    from_role: Role = Field(description="The role that disposed (kadis, kabid or prakom)")
+    to_role: Role = Field(description="The role it was handed to (kabid, prakom or petugas)")
+    instruction: LongText = Field(description="The written instruction of the disposition")
+    to_officer: Officer | None = Field(
+        default=None, description="The officer ordered to do the work; required for petugas"
+    )
+    documents: tuple[DocumentKind, ...] = Field(
+        default=(), description="The papers present at this step (the SOP's kelengkapan)"
+    )
+    stand_in: StandIn | None = Field(
+        default=None, description="Plt or Plh when a stand-in disposed for the role holder"
+    )
+
+    @model_validator(mode="after")
+    def _hand_down(self) -> Self:
+        if disposition_step(self.from_role, self.to_role) is None:
+            raise FormValueError(
+                "disposition_roles", "disposisi hanya kadis→kabid, kabid→prakom, prakom→petugas"
+            )
+        if self.to_role is Role.PETUGAS and self.to_officer is None:
+            raise FormValueError("to_officer", "petugas service desk yang diperintah wajib disebut")
+        return self
+
+    @property
+    def step(self) -> Step:
+        """The SOP step this disposition completes."""
+        step = disposition_step(self.from_role, self.to_role)
+        assert step is not None  # checked on validation
+        return step
+
+
+# --- integration ----------------------------------------------------------------------------
+
+
+@registry.register
+class FeasibilityDone(Event):
+    """The feasibility analysis is finished (SOP step 5a): feasible or not, and why."""
+
+    category: ClassVar[str] = "integration"
+
+    type: Literal["FeasibilityDone"] = Field(default="FeasibilityDone", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    difficulty: Difficulty = Field(description="Difficulty; sets the implementation's working days")
+    feasible: bool = Field(description="Whether the integration may go ahead")
+    vulnerability: VulnerabilityAssessmentForm = Field(
+        description="The vulnerability-assessment form"
+    )
+    stress_test: StressTestForm = Field(description="The stress-test form")
+    notes: LongText = Field(description="The officer's notes of the analysis (Catatan)")
+    recommendations: tuple[LongText, ...] = Field(
+        default=(), description="Advice and recommendations to the agency (saran dan rekomendasi)"
+    )
+
+
+@registry.register
+class Integrated(Event):
+    """The integration is implemented and works (SOP step 5b)."""
+
+    category: ClassVar[str] = "integration"
+
+    type: Literal["Integrated"] = Field(default="Integrated", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    details: IntegrationDetails = Field(description="What was built and where it is reached")
+    notes: LongText = Field(description="The officer's notes of the implementation (Catatan)")
+
+
+class ClosureReason(StrEnum):
+    """Why a request was closed without an integration."""
+
+    NOT_FEASIBLE = "not_feasible"
+
+
+@registry.register
+class RequestClosed(Event):
+    """The request was closed without an integration."""
+
+    category: ClassVar[str] = "integration"
+
+    type: Literal["RequestClosed"] = Field(default="RequestClosed", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    reason: ClosureReason = Field(description="Why it was closed")
+    recommendation: LongText = Field(description="What the agency is advised to do instead")
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    """How a request ended, as a report states it."""
+
+    INTEGRATED = "integrated"
+    NOT_FEASIBLE = "not_feasible"
+
+
+class ReportSection(BaseModel):
+    """One titled part of a report."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: Text = Field(description="Heading of the section")
+    body: LongText = Field(description="Text of the section")
+
+
+@registry.register
+class ReportWritten(Event):
+    """The report of a finished request was written from the notes (SOP step 6)."""
+
+    category: ClassVar[str] = "reporting"
+
+    type: Literal["ReportWritten"] = Field(default="ReportWritten", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    outcome: Outcome = Field(description="Integrated, or closed as not feasible")
+    summary: LongText = Field(description="Summary of the report, built from the notes")
+    sections: tuple[ReportSection, ...] = Field(
+        default=(), description="The report's sections, in order"
+    )
+
+
+@registry.register
+class ReportArchived(Event):
+    """The report was entered in the agenda book under its number (SOP step 7)."""
+
+    category: ClassVar[str] = "reporting"
+
+    type: Literal["ReportArchived"] = Field(default="ReportArchived", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    agenda_year: int = Field(ge=2000, le=9999, description="Year of the agenda book")
+    agenda_number: int = Field(ge=1, description="Number of the entry in that year's agenda book")
+    agenda_code: Text = Field(description="The entry's number as written in the agenda book")
+    report_ref: Text = Field(description="Reference of the archived report document (storage key)")
+
+
+@registry.register
+class BeritaAcaraNumberReserved(Event):
+    """A Berita Acara number was taken for a request: `NNN/BA-LIA/SC-05/DISKOMINFO/YYYY`."""
+
+    category: ClassVar[str] = "reporting"
+
+    type: Literal["BeritaAcaraNumberReserved"] = Field(
+        default="BeritaAcaraNumberReserved", description=_TYPE
+    )
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    year: int = Field(ge=2000, le=9999, description="Year of the numbering")
+    sequence: int = Field(ge=1, description="Sequence number within the year")
+    number: str = Field(description="The formatted number, NNN/BA-LIA/SC-05/DISKOMINFO/YYYY")
+
+    @model_validator(mode="after")
+    def _number_matches(self) -> Self:
+        if self.number != format_berita_acara_number(self.year, self.sequence):
+            raise FormValueError(
+                "berita_acara_number", "nomor berita acara tidak sesuai tahun dan urutannya"
+            )
+        return self
