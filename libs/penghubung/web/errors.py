@@ -1,0 +1,152 @@
+"""Errors in the caller's terms: a stable code for programs, Bahasa Indonesia for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from penghubung.eventstore import ConcurrencyError
+
+
+class Problem(Exception):
+    """A client's mistake with an HTTP status, a stable code and a message for people."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class NotFound(Problem):
+    """The thing does not exist, or the caller may not know that it does."""
+
+    status = 404
+
+
+class Conflict(Problem):
+    """The request is out of order, or lost a race with another."""
+
+    status = 409
+
+
+class Forbidden(Problem):
+    """The caller's role may not do this."""
+
+    status = 403
+
+
+class Unauthenticated(Problem):
+    """No valid identity came with the request."""
+
+    status = 401
+
+
+class FieldError(BaseModel):
+    """One field that failed validation."""
+
+    field: str = Field(description="Dotted path of the field, e.g. `form.applicant.nip`")
+    code: str = Field(description="Stable code, e.g. `missing`, `string_too_short`")
+    message: str = Field(description="Reason in Bahasa Indonesia")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    code: str = Field(description="Stable code for programs")
+    message: str = Field(description="What went wrong, in Bahasa Indonesia")
+    field: str | None = Field(default=None, description="The field at fault, if one")
+    errors: list[FieldError] = Field(default_factory=list, description="Every field at fault")
+
+
+_MESSAGES = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "field tidak dikenal",
+    "string_type": "harus berupa teks",
+    "int_type": "harus berupa bilangan bulat",
+    "int_parsing": "harus berupa bilangan bulat",
+    "bool_type": "harus bernilai true atau false",
+    "bool_parsing": "harus bernilai true atau false",
+    "enum": "nilai tidak termasuk pilihan yang diizinkan",
+    "literal_error": "nilai tidak termasuk pilihan yang diizinkan",
+    "string_too_short": "terlalu pendek",
+    "string_too_long": "terlalu panjang",
+    "too_short": "jumlah isian terlalu sedikit",
+    "too_long": "jumlah isian terlalu banyak",
+    "greater_than_equal": "nilai terlalu kecil",
+    "greater_than": "nilai terlalu kecil",
+    "less_than_equal": "nilai terlalu besar",
+    "less_than": "nilai terlalu besar",
+    "datetime_type": "harus berupa tanggal dan waktu (ISO 8601)",
+    "datetime_parsing": "harus berupa tanggal dan waktu (ISO 8601)",
+    "datetime_from_date_parsing": "harus berupa tanggal dan waktu (ISO 8601)",
+    "timezone_aware": "waktu harus menyertakan zona waktu",
+    "json_invalid": "JSON tidak valid",
+    "model_type": "harus berupa objek",
+    "model_attributes_type": "harus berupa objek",
+    "dict_type": "harus berupa objek",
+    "list_type": "harus berupa daftar",
+    "uuid_parsing": "harus berupa UUID",
+    "uuid_type": "harus berupa UUID",
+    "string_pattern_mismatch": "format tidak sesuai",
+    "url_parsing": "URL tidak valid",
+    "url_scheme": "skema URL tidak diizinkan",
+}
+
+
+def field_errors(errors: list[Any]) -> list[FieldError]:
+    """Pydantic's errors as fields, codes and Bahasa Indonesia reasons."""
+    out = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        code = e.get("type", "invalid")
+        if code == "value_error":
+            # Our validators raise ValueError with the reason already in Bahasa Indonesia.
+            ctx_error = e.get("ctx", {}).get("error")
+            message = str(ctx_error) if ctx_error else e.get("msg", "tidak valid")
+            code = "invalid_value"
+        else:
+            message = _MESSAGES.get(code, "tidak valid")
+        out.append(FieldError(field=".".join(loc) or "body", code=code, message=message))
+    return out
+
+
+def install(app: FastAPI) -> None:
+    """Map domain errors and validation errors to JSON error bodies."""
+
+    @app.exception_handler(Problem)
+    async def problem(_: Request, exc: Problem) -> JSONResponse:
+        body = ErrorBody(code=exc.code, message=exc.message, field=exc.field)
+        return JSONResponse(body.model_dump(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = field_errors(list(exc.errors()))
+        first = errors[0] if errors else None
+        body = ErrorBody(
+            code="validation_failed",
+            message=f"{first.field}: {first.message}" if first else "permintaan tidak valid",
+            field=first.field if first else None,
+            errors=errors,
+        )
+        return JSONResponse(body.model_dump(), status_code=422)
+
+    @app.exception_handler(ConcurrencyError)
+    async def raced(_: Request, exc: ConcurrencyError) -> JSONResponse:
+        body = ErrorBody(
+            code="concurrent_change",
+            message="permohonan ini baru saja diubah oleh pihak lain; muat ulang lalu coba lagi",
+        )
+        return JSONResponse(body.model_dump(), status_code=409)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422)
+}
+"""OpenAPI `responses=` for routes: every error status documented with its body."""
