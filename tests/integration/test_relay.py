@@ -231,3 +231,36 @@ async def _stream_has(nats_url: str, settings: NatsSettings, count: int) -> bool
         return bool(info.state.messages >= count)
     finally:
         await nc.close()
+
+
+@pytest.mark.parametrize("how", ["stop", "kill"])
+async def test_events_appended_while_nats_is_down_all_arrive_in_order_after_it_returns(
+    new_database: Any, tmp_path: Any, how: str
+) -> None:
+    """A graceful stop, and a SIGKILL that may lose what JetStream acked but had not synced."""
+    from penghubung.testing.servers import spawn_private_nats
+
+    server = await asyncio.to_thread(spawn_private_nats, tmp_path)
+    try:
+        url = await new_database()
+        settings = NatsSettings(nats_url=server.url, stream_name="OUTAGE", subject_prefix="o.ev")
+        await bootstrap(settings, [])
+        async with create_pool(url, size=4) as pool:
+            bed = Bed(
+                url,
+                pool,
+                EventStore(pool, events=events),
+                settings,
+                RelaySettings(relay_poll_seconds=0.2, relay_batch_size=50),
+            )
+            async with running(bed.candidate("a")):
+                await bed.append(20)
+                await until(lambda: _at(bed, 20))
+                await asyncio.to_thread(getattr(server, how))
+                await bed.append(60, start=20)  # accepted: the log is the record
+                assert await bed.checkpoint() < 80
+                await asyncio.to_thread(server.start)
+                await until(lambda: _at(bed, 80), seconds=60)
+            assert await stream_positions(server.url, settings) == list(range(1, 81))
+    finally:
+        await asyncio.to_thread(server.stop)
