@@ -1,4 +1,4 @@
-"""Entry point: `python -m intake` runs the intake service (HTTP API, consumers, relay candidate)."""
+"""Entry point: `python -m intake` runs the intake service (HTTP, consumers, relay candidate)."""
 
 import sys
 

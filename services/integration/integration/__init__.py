@@ -1,0 +1,1 @@
+"""The integration service: work items of petugas, feasibility analysis and implementation."""

@@ -1,0 +1,52 @@
+"""What the integration service hears: a prakom's order to a petugas opens a work item."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from integration.app.handlers import assign_officer
+from integration.domain.commands import AssignOfficer
+from penghubung.bus.consumer import Rejected, Subscription
+from penghubung.bus.topology import ConsumerSpec
+from penghubung.events.base import Envelope, Role
+from penghubung.events.catalog import Disposed
+
+DISPOSITIONS = ConsumerSpec(durable="integration-dispositions", filter="disposition.>")
+"""Every disposition event; only `Disposed` reaches the handler, and it acts on petugas orders."""
+
+CONSUMERS: list[ConsumerSpec] = [DISPOSITIONS]
+"""The durable consumers the bootstrap step declares for this service."""
+
+
+async def when_disposed_to_petugas_open_work_item(
+    conn: asyncpg.Connection, envelope: Envelope
+) -> None:
+    """A disposition prakom→petugas opens the officer's work item, or moves it to a new one."""
+    event = envelope.event
+    if not isinstance(event, Disposed) or event.to_role is not Role.PETUGAS:
+        return  # kadis→kabid and kabid→prakom are not this service's business
+    if event.to_officer is None:  # the event's own validation forbids it; kept for the reader
+        raise Rejected("disposisi kepada petugas tanpa nama petugas", code="officer_missing")
+    await assign_officer(
+        conn,
+        AssignOfficer(
+            ticket_id=event.ticket_id,
+            officer=event.to_officer,
+            instruction=event.instruction,
+            assigned_at=envelope.occurred_at,
+            assigned_by=envelope.actor,
+            disposition_event_id=envelope.event_id,
+            disposition_position=envelope.global_position,
+        ),
+    )
+
+
+def subscriptions() -> list[Subscription]:
+    """The subscriptions this service runs."""
+    return [
+        Subscription(
+            spec=DISPOSITIONS,
+            handler=when_disposed_to_petugas_open_work_item,
+            types=frozenset({"Disposed"}),
+        )
+    ]

@@ -1,0 +1,95 @@
+"""The use cases: load the work item and its stream, decide, write, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from integration.adapters import db
+from integration.adapters.db import WorkItemRecord
+from integration.domain.commands import (
+    AnalyseFeasibility,
+    AssignOfficer,
+    Command,
+    ImplementIntegration,
+)
+from integration.domain.decide import decide
+from integration.domain.state import WorkItem, fold, stream_id
+from penghubung.clock import Clock, IdFactory
+from penghubung.events.base import Event, Metadata, NewEvent
+from penghubung.eventstore import EventStore, Stream
+
+log = logging.getLogger(__name__)
+
+
+async def assign_officer(conn: asyncpg.Connection, cmd: AssignOfficer) -> bool:
+    """Open the officer's work item, or move it to them; False if a later order already holds."""
+    moved = await db.assign(conn, cmd)
+    if not moved:
+        log.info("work item %s keeps a later assignment", cmd.ticket_id)
+    return moved
+
+
+@dataclass(frozen=True)
+class Handlers:
+    """The petugas's commands, bound to the event log, the clock and the id factory."""
+
+    store: EventStore
+    clock: Clock
+    new_id: IdFactory
+
+    async def analyse_feasibility(
+        self, cmd: AnalyseFeasibility, *, causation_id: str | None = None
+    ) -> WorkItemRecord:
+        """Record the analysis; a request found not feasible is closed with it."""
+        return await self._execute(cmd, causation_id)
+
+    async def implement_integration(
+        self, cmd: ImplementIntegration, *, causation_id: str | None = None
+    ) -> WorkItemRecord:
+        """Record that the integration works."""
+        return await self._execute(cmd, causation_id)
+
+    async def _execute(self, cmd: Command, causation_id: str | None) -> WorkItemRecord:
+        async with self.store.pool.acquire() as conn, conn.transaction():
+            row = await db.lock(conn, cmd.ticket_id)
+            stream = await self.store.read_stream(stream_id(cmd.ticket_id), conn=conn)
+            state = _load(row, stream)
+            events = decide(cmd, state)
+            assert state is not None  # decide refuses a missing work item
+            now = self.clock()
+            record = await db.save_progress(conn, fold(state, events), at=now)
+            new = self._new_events(events, cmd, now=now, causation_id=causation_id)
+            await self.store.append(
+                stream.id, expected_version=stream.version, events=new, conn=conn
+            )
+        return record
+
+    def _new_events(
+        self, events: Sequence[Event], cmd: Command, *, now: datetime, causation_id: str | None
+    ) -> list[NewEvent]:
+        return [
+            NewEvent(
+                event=event,
+                meta=Metadata(
+                    event_id=self.new_id(),
+                    occurred_at=now,
+                    actor=cmd.actor,
+                    correlation_id=cmd.ticket_id,
+                    causation_id=causation_id,
+                ),
+            )
+            for event in events
+        ]
+
+
+def _load(row: WorkItemRecord | None, stream: Stream) -> WorkItem | None:
+    """The work item as the rules see it: its officer from the row, its facts from the stream."""
+    if row is None:
+        return None
+    start = WorkItem(ticket_id=row.ticket_id, officer=row.officer)
+    return fold(start, (envelope.event for envelope in stream.events))
