@@ -1,0 +1,1 @@
+"""Running Penghubung: one service process, the embedded servers, and `penghubung up`."""
