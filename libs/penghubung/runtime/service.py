@@ -1,0 +1,210 @@
+"""One service process: its HTTP API, its consumers and a relay candidate, on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import nats
+import nats.aio.client
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from penghubung import logs
+from penghubung.bus.consumer import Subscription, serve_consumers
+from penghubung.bus.relay import Relay
+from penghubung.clock import Clock, IdFactory, new_id, utc_now
+from penghubung.db import connect, create_pool
+from penghubung.eventstore import EventStore
+from penghubung.eventstore.migrations import migrate, pending
+from penghubung.settings import ServiceSettings
+from penghubung.web import errors
+from penghubung.web.auth import TokenVerifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """What a service's composition root is given: settings, pool, log, clock, ids."""
+
+    name: str
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    store: EventStore
+    clock: Clock = utc_now
+    new_id: IdFactory = new_id
+
+
+@dataclass
+class ServiceParts:
+    """What a service contributes: its routes, its subscriptions, its words for /docs."""
+
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[Subscription] = ()
+    on_start: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+Build = Callable[[ServiceContext], ServiceParts]
+
+
+class Health:
+    """Readiness: PostgreSQL answers, migrations are current, NATS is connected."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self.nats: nats.aio.client.Client | None = None
+        self.relay: Relay | None = None
+
+    async def check(self) -> tuple[bool, dict[str, Any]]:
+        """Each dependency's state, and whether all are ready."""
+        checks: dict[str, Any] = {}
+        try:
+            async with asyncio.timeout(2):
+                async with self._ctx.pool.acquire() as conn:
+                    missing = await pending(conn)
+            checks["postgres"] = "ok"
+            checks["migrations"] = "current" if not missing else f"{len(missing)} pending"
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            checks["postgres"] = f"unreachable: {type(exc).__name__}"
+            checks["migrations"] = "unknown"
+        connected = self.nats is not None and self.nats.is_connected
+        checks["nats"] = "ok" if connected else "unreachable"
+        if self.relay is not None:
+            checks["relay"] = "active" if self.relay.is_leader else "standby"
+        ready = checks["postgres"] == "ok" and checks["migrations"] == "current" and connected
+        return ready, checks
+
+
+def health_router(name: str, health: Health) -> APIRouter:
+    """`/health/live` (the process runs) and `/health/ready` (it can do its work)."""
+    router = APIRouter(prefix="/health", tags=["health"])
+
+    @router.get("/live", summary="The process is running")
+    async def live() -> dict[str, str]:
+        return {"service": name, "status": "live"}
+
+    @router.get("/ready", summary="PostgreSQL and NATS reachable, migrations current")
+    async def ready() -> JSONResponse:
+        ok, checks = await health.check()
+        body = {"service": name, "status": "ready" if ok else "not_ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    return router
+
+
+class CorrelationMiddleware(BaseHTTPMiddleware):
+    """Puts the caller's X-Correlation-Id (or the ticket in the path) on every log line."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        cid = request.headers.get("x-correlation-id") or request.path_params.get("ticket_id")
+        token = logs.correlation_id.set(cid)
+        try:
+            return await call_next(request)
+        finally:
+            logs.correlation_id.reset(token)
+
+
+def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> FastAPI:
+    """The service's FastAPI application."""
+    app = FastAPI(title=parts.title, description=parts.description, version="0.1.0")
+    app.state.token_verifier = TokenVerifier(ctx.settings)
+    app.state.ctx = ctx
+    errors.install(app)
+    app.add_middleware(CorrelationMiddleware)
+    app.include_router(health_router(ctx.name, health))
+    for router in parts.routers:
+        app.include_router(router)
+    return app
+
+
+def load_build(name: str) -> Build:
+    """The `build` function of `<name>.bootstrap`."""
+    module = importlib.import_module(f"{name}.bootstrap")
+    build: Build = module.build
+    return build
+
+
+@contextlib.asynccontextmanager
+async def running_service(
+    name: str, settings: ServiceSettings, *, build: Build | None = None
+) -> AsyncIterator[tuple[FastAPI, ServiceContext]]:
+    """Everything of one service but the HTTP server: pool, migrations, consumers, relay."""
+    await _migrate(settings.database_url)
+    async with create_pool(settings.database_url, size=settings.database_pool_size) as pool:
+        ctx = ServiceContext(name=name, settings=settings, pool=pool, store=EventStore(pool))
+        parts = (build or load_build(name))(ctx)
+        health = Health(ctx)
+        app = create_app(ctx, parts, health)
+        stop = asyncio.Event()
+        relay_task: asyncio.Task[None] | None = None
+        if settings.relay_enabled:
+            health.relay = Relay(
+                database_url=settings.database_url, nats=settings, relay=settings, name=name
+            )
+            relay_task = asyncio.create_task(health.relay.run(stop), name=f"{name}-relay")
+        health.nats = await nats.connect(
+            settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5
+        )
+        try:
+            async with serve_consumers(
+                pool=pool, settings=settings, subscriptions=list(parts.subscriptions)
+            ):
+                for hook in parts.on_start:
+                    await hook()
+                yield app, ctx
+        finally:
+            stop.set()
+            if relay_task is not None:
+                await relay_task
+            await health.nats.close()
+
+
+async def serve(name: str, settings: ServiceSettings) -> None:
+    """Run one service until SIGINT/SIGTERM; in-flight handlers finish within the timeout."""
+    async with running_service(name, settings) as (app, _):
+        config = uvicorn.Config(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            timeout_graceful_shutdown=int(settings.graceful_timeout_seconds),
+        )
+        server = uvicorn.Server(config)
+        log.info("%s listening on http://%s:%d", name, settings.http_host, settings.http_port)
+        await server.serve()
+
+
+async def _migrate(url: str) -> None:
+    """Apply migrations at start-up, waiting for PostgreSQL if it is not up yet."""
+    for attempt in range(60):
+        try:
+            conn = await connect(url)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("waiting for PostgreSQL (%s), attempt %d", exc, attempt + 1)
+            await asyncio.sleep(1)
+            continue
+        try:
+            await migrate(conn)
+            return
+        finally:
+            await conn.close()
+    raise RuntimeError("PostgreSQL did not answer within a minute")
+
+
+def main(name: str) -> int:
+    """`python -m <service>`: settings from the environment, then run."""
+    settings = ServiceSettings()
+    logs.configure(name, level=settings.log_level, json_logs=settings.log_json)
+    asyncio.run(serve(name, settings))
+    return 0
