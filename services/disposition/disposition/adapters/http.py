@@ -1,0 +1,293 @@
+"""The HTTP API: the inboxes, dispositions and returns, and a request's disposition history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from disposition.adapters.db import RequestRecord
+from disposition.app.handlers import Handlers, Recorded
+from disposition.domain import errors
+from disposition.domain.commands import Dispose, ReturnRequest
+from disposition.domain.state import CHAIN, DISPOSERS
+from penghubung.events.base import Actor, Role
+from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.forms import (
+    DocumentKind,
+    FormValueError,
+    LongText,
+    Officer,
+    StandIn,
+    Step,
+    check_ticket_id,
+)
+from penghubung.web.auth import Principal, require
+from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+
+
+class Unprocessable(Problem):
+    """A value the rules refuse (the papers, the officer, the stand-in)."""
+
+    status = 422
+
+
+_PROBLEMS: tuple[tuple[type[errors.DispositionError], type[Problem]], ...] = (
+    (errors.NotFoundError, NotFound),
+    (errors.ForbiddenError, Forbidden),
+    (errors.ConflictError, Conflict),
+    (errors.InvalidCommand, Unprocessable),
+)
+
+
+def _problem(exc: errors.DispositionError) -> Problem:
+    """The HTTP problem for a domain refusal."""
+    problem = next((p for base, p in _PROBLEMS if isinstance(exc, base)), Problem)
+    return problem(exc.code, exc.message, field=exc.field)
+
+
+def _ticket(ticket_id: str) -> str:
+    """The path's ticket id; a malformed one names no request (404)."""
+    try:
+        return check_ticket_id(ticket_id)
+    except FormValueError:
+        raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan") from None
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a request with the same key to get its first answer again",
+    ),
+]
+
+# --- bodies ---------------------------------------------------------------------------------
+
+
+class DispositionIn(BaseModel):
+    """A disposition as the disposer writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instruction: LongText = Field(description="The written instruction (isi disposisi)")
+    documents: list[DocumentKind] = Field(
+        default_factory=list,
+        description="The papers at hand: kadis surat_permohonan; kabid also disposisi_kadis;"
+        " prakom also disposisi_kabid",
+    )
+    to_role: Role | None = Field(
+        default=None, description="kabid, prakom or petugas; if given, must be the next level"
+    )
+    to_officer: Officer | None = Field(
+        default=None, description="The petugas ordered to do the work (prakom's order only)"
+    )
+    stand_in: StandIn | None = Field(
+        default=None, description="plt or plh when a stand-in disposes for the role holder"
+    )
+    on_behalf_of: Officer | None = Field(
+        default=None, description="The role holder the stand-in acts for, if the token does not say"
+    )
+
+    @field_validator("to_role")
+    @classmethod
+    def _in_chain(cls, role: Role | None) -> Role | None:
+        if role is not None and role not in CHAIN[1:]:
+            raise ValueError("tujuan disposisi hanya kabid, prakom atau petugas")
+        return role
+
+
+class ReturnIn(BaseModel):
+    """Why the request goes back to the applicant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reasons: list[LongText] = Field(min_length=1, description="The reasons, at least one")
+
+
+class DispositionOut(BaseModel):
+    """A disposition as recorded."""
+
+    ticket_id: str = Field(description="The request's ticket id")
+    event_id: UUID = Field(description="Id of the Disposed event")
+    stream_version: int = Field(description="Its version in the request's disposition stream")
+    occurred_at: datetime = Field(description="When the disposition was made")
+    from_role: Role = Field(description="Who disposed")
+    to_role: Role = Field(description="To whom")
+    instruction: str = Field(description="The instruction")
+    to_officer: Officer | None = Field(description="The petugas ordered, for the prakom's order")
+    documents: list[DocumentKind] = Field(description="The papers at hand")
+    stand_in: StandIn | None = Field(description="plt or plh when a stand-in disposed")
+    actor: Actor = Field(description="Who acted, and for whom")
+
+    @classmethod
+    def of(cls, recorded: Recorded) -> DispositionOut:
+        """The response for a recorded Disposed event."""
+        event = recorded.event
+        assert isinstance(event, Disposed)
+        return cls(
+            ticket_id=recorded.meta.correlation_id,
+            event_id=recorded.meta.event_id,
+            stream_version=recorded.stream_version,
+            occurred_at=recorded.meta.occurred_at,
+            actor=recorded.meta.actor,
+            from_role=event.from_role,
+            to_role=event.to_role,
+            instruction=event.instruction,
+            to_officer=event.to_officer,
+            documents=list(event.documents),
+            stand_in=event.stand_in,
+        )
+
+
+class ReturnOut(BaseModel):
+    """A return as recorded."""
+
+    ticket_id: str = Field(description="The request's ticket id")
+    event_id: UUID = Field(description="Id of the RequestReturned event")
+    stream_version: int = Field(description="Its version in the request's disposition stream")
+    occurred_at: datetime = Field(description="When it was returned")
+    step: Step = Field(description="The SOP step at which it was returned")
+    reasons: list[str] = Field(description="Why")
+    actor: Actor = Field(description="Who returned it, and for whom")
+
+    @classmethod
+    def of(cls, recorded: Recorded) -> ReturnOut:
+        """The response for a recorded RequestReturned event."""
+        event = recorded.event
+        assert isinstance(event, RequestReturned)
+        return cls(
+            ticket_id=recorded.meta.correlation_id,
+            event_id=recorded.meta.event_id,
+            stream_version=recorded.stream_version,
+            occurred_at=recorded.meta.occurred_at,
+            actor=recorded.meta.actor,
+            step=event.step,
+            reasons=list(event.reasons),
+        )
+
+
+class InboxPage(BaseModel):
+    """One page of an inbox, by priority (P1 first) then age (oldest first)."""
+
+    role: Role = Field(description="Whose inbox")
+    items: list[RequestRecord] = Field(description="The requests on this page")
+    total: int = Field(description="How many requests the inbox holds")
+    limit: int = Field(description="Page size asked for")
+    offset: int = Field(description="Requests skipped before this page")
+
+
+class HistoryEntry(BaseModel):
+    """One disposition or return, with who made it and when."""
+
+    event_id: UUID = Field(description="The event's id")
+    stream_version: int = Field(description="Its version in the disposition stream")
+    occurred_at: datetime = Field(description="When it was made")
+    actor: Actor = Field(description="Who acted, and for whom")
+    fact: Annotated[Disposed | RequestReturned, Field(discriminator="type")] = Field(
+        description="The Disposed or RequestReturned event"
+    )
+
+
+class History(BaseModel):
+    """Where a request stands in the chain, and every disposition and return it had."""
+
+    request: RequestRecord = Field(description="The request as the inboxes show it")
+    history: list[HistoryEntry] = Field(description="Dispositions and returns, oldest first")
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+_STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS)
+_READERS = (*_STAFF, Role.PEMOHON, Role.AUDITOR, Role.ADMIN)
+
+Disposer = Annotated[Principal, Depends(require(*sorted(DISPOSERS)))]
+"""The caller, if kadis, kabid or prakom (403 for any other role)."""
+
+
+def router(handlers: Handlers) -> APIRouter:
+    """Disposition's routes, bound to its handlers."""
+    api = APIRouter(tags=["disposition"], responses=ERROR_RESPONSES)
+
+    @api.get("/inbox", summary="The caller's inbox (a petugas's: the requests ordered to them)")
+    async def inbox(
+        principal: Annotated[Principal, Depends(require(*_STAFF))],
+        limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+        offset: Annotated[int, Query(ge=0, description="Requests to skip")] = 0,
+    ) -> InboxPage:
+        items, total = await handlers.inbox(
+            principal.role, nip=principal.nip, limit=limit, offset=offset
+        )
+        return InboxPage(role=principal.role, items=items, total=total, limit=limit, offset=offset)
+
+    @api.post(
+        "/requests/{ticket_id}/dispositions",
+        status_code=201,
+        summary="Dispose the request one level down (kadis→kabid→prakom→petugas)",
+    )
+    async def dispose(
+        ticket_id: str, body: DispositionIn, principal: Disposer, key: IdempotencyKey = None
+    ) -> DispositionOut:
+        cmd = Dispose(
+            ticket_id=_ticket(ticket_id),
+            actor=principal.actor(),
+            instruction=body.instruction,
+            documents=frozenset(body.documents),
+            to_role=body.to_role,
+            to_officer=body.to_officer,
+            stand_in=body.stand_in,
+            on_behalf_of=body.on_behalf_of,
+        )
+        try:
+            return DispositionOut.of(await handlers.dispose(cmd, idempotency_key=key))
+        except errors.DispositionError as exc:
+            raise _problem(exc) from exc
+
+    @api.post(
+        "/requests/{ticket_id}/returns",
+        status_code=201,
+        summary="Return the request to the applicant as incomplete, with reasons",
+    )
+    async def return_request(
+        ticket_id: str, body: ReturnIn, principal: Disposer, key: IdempotencyKey = None
+    ) -> ReturnOut:
+        cmd = ReturnRequest(
+            ticket_id=_ticket(ticket_id), actor=principal.actor(), reasons=tuple(body.reasons)
+        )
+        try:
+            return ReturnOut.of(await handlers.return_request(cmd, idempotency_key=key))
+        except errors.DispositionError as exc:
+            raise _problem(exc) from exc
+
+    @api.get(
+        "/requests/{ticket_id}/dispositions",
+        summary="Where the request stands in the chain, and its dispositions and returns",
+    )
+    async def history(
+        ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
+    ) -> History:
+        found = await handlers.history(_ticket(ticket_id))
+        # An applicant learns nothing of another agency's requests, not even that they exist.
+        if found is None or (
+            principal.role is Role.PEMOHON and found[0].agency != principal.agency
+        ):
+            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+        record, stream = found
+        entries = [
+            HistoryEntry(
+                event_id=e.event_id,
+                stream_version=e.stream_version,
+                occurred_at=e.occurred_at,
+                actor=e.actor,
+                fact=e.event,
+            )
+            for e in stream.events
+            if isinstance(e.event, Disposed | RequestReturned)
+        ]
+        return History(request=record, history=entries)
+
+    return api

@@ -1,0 +1,67 @@
+"""What disposition hears from intake: a submitted or resubmitted request enters the kadis inbox."""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+
+from disposition.app.handlers import Handlers
+from disposition.domain.commands import StartAtKadis
+from penghubung.bus.consumer import Rejected, Subscription
+from penghubung.bus.topology import ConsumerSpec
+from penghubung.events.base import Envelope
+from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
+
+log = logging.getLogger(__name__)
+
+INTAKE = ConsumerSpec(durable="disposition-intake", filter="intake.>")
+"""Every intake event; the subscription wants only the two below."""
+
+CONSUMERS: list[ConsumerSpec] = [INTAKE]
+"""The durable consumers the bootstrap step declares for disposition."""
+
+INTAKE_TYPES = frozenset({"RequestSubmitted", "RequestResubmitted"})
+
+
+def _start_at_kadis(event: RequestSubmitted | RequestResubmitted) -> StartAtKadis:
+    return StartAtKadis(
+        ticket_id=event.ticket_id,
+        agency=event.form.applicant.agency,
+        application_name=event.form.application.name,
+        priority=event.priority,
+        received_at=event.received_at,
+        resubmission=event.resubmission,
+    )
+
+
+async def when_request_submitted_open_kadis_inbox(
+    conn: asyncpg.Connection, envelope: Envelope, *, handlers: Handlers
+) -> None:
+    """A new request waits for the kadis's disposition."""
+    if not isinstance(envelope.event, RequestSubmitted) or envelope.category != "intake":
+        raise Rejected(f"not an intake RequestSubmitted: {envelope.type}", code="wrong_event")
+    if not await handlers.start_at_kadis(conn, _start_at_kadis(envelope.event)):
+        log.info("request %s is already in disposition", envelope.event.ticket_id)
+
+
+async def when_request_resubmitted_restart_at_kadis(
+    conn: asyncpg.Connection, envelope: Envelope, *, handlers: Handlers
+) -> None:
+    """A returned request came back completed: the chain starts again at kadis."""
+    if not isinstance(envelope.event, RequestResubmitted) or envelope.category != "intake":
+        raise Rejected(f"not an intake RequestResubmitted: {envelope.type}", code="wrong_event")
+    if not await handlers.start_at_kadis(conn, _start_at_kadis(envelope.event)):
+        log.info("request %s has a later submission already", envelope.event.ticket_id)
+
+
+def subscriptions(handlers: Handlers) -> list[Subscription]:
+    """The intake subscription, routing each wanted event to its reaction."""
+
+    async def on_intake(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        if envelope.type == "RequestResubmitted":
+            await when_request_resubmitted_restart_at_kadis(conn, envelope, handlers=handlers)
+        else:
+            await when_request_submitted_open_kadis_inbox(conn, envelope, handlers=handlers)
+
+    return [Subscription(INTAKE, on_intake, INTAKE_TYPES)]

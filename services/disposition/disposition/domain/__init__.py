@@ -1,0 +1,1 @@
+"""The pure rules of disposition: commands, state, decide, errors — no I/O."""
