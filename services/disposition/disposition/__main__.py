@@ -1,4 +1,4 @@
-"""Entry point: `python -m disposition` runs the disposition service (HTTP, consumers, relay candidate)."""
+"""Entry point: `python -m disposition` runs the disposition service."""
 
 import sys
 

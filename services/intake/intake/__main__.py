@@ -1,4 +1,4 @@
-"""Entry point: `python -m intake` runs the intake service (HTTP, consumers, relay candidate)."""
+"""Entry point: `python -m intake` runs the intake service."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""Entry point: `python -m integration` runs the integration service (HTTP, consumers, relay candidate)."""
+"""Entry point: `python -m integration` runs the integration service."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""Entry point: `python -m reporting` runs the reporting service (HTTP, consumers, relay candidate)."""
+"""Entry point: `python -m reporting` runs the reporting service."""
 
 import sys
 
