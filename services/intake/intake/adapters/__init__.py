@@ -1,0 +1,1 @@
+"""The ways in and out of intake: HTTP, the bus, and its own tables."""

@@ -1,0 +1,300 @@
+"""Intake's HTTP API: upload files, submit and resubmit requests, read them back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.routing import APIRoute
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from intake.app import handlers
+from intake.app.handlers import Intake
+from intake.app.views import AttachmentView, RequestPage, RequestView
+from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
+from intake.domain.errors import (
+    AttachmentTooLarge,
+    ConflictError,
+    ForbiddenError,
+    IntakeError,
+    InvalidError,
+    NotFoundError,
+    RequestNotFound,
+    TooLargeError,
+    UnsupportedError,
+)
+from intake.domain.state import Status
+from penghubung.events.base import Role
+from penghubung.forms import (
+    AttachmentKind,
+    Channel,
+    FormValueError,
+    LongText,
+    ServiceRequestForm,
+    check_ticket_id,
+)
+from penghubung.web.auth import Principal, require
+from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+
+MAX_ATTACHMENTS = 20
+MULTIPART_OVERHEAD = 64 * 1024
+"""Room for the multipart framing and the form fields above the file's own size."""
+
+_SUBMITTERS = (Role.PEMOHON, Role.PETUGAS)
+_READERS = (
+    Role.PEMOHON,
+    Role.KADIS,
+    Role.KABID,
+    Role.PRAKOM,
+    Role.PETUGAS,
+    Role.ADMIN,
+    Role.AUDITOR,
+)
+
+
+class Unprocessable(Problem):
+    """What was sent breaks a rule; the field says which."""
+
+    status = 422
+
+
+class PayloadTooLarge(Problem):
+    """An upload over the size cap."""
+
+    status = 413
+
+
+class UnsupportedMediaType(Problem):
+    """An upload of a kind that is not accepted."""
+
+    status = 415
+
+
+_PROBLEMS: tuple[tuple[type[IntakeError], type[Problem]], ...] = (
+    (NotFoundError, NotFound),
+    (ForbiddenError, Forbidden),
+    (ConflictError, Conflict),
+    (InvalidError, Unprocessable),
+    (TooLargeError, PayloadTooLarge),
+    (UnsupportedError, UnsupportedMediaType),
+)
+
+_UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    415: ERROR_RESPONSES[422],
+}
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Turn a domain refusal into the HTTP problem of its kind."""
+    try:
+        yield
+    except IntakeError as error:
+        problem = next(p for kind, p in _PROBLEMS if isinstance(error, kind))
+        raise problem(error.code, error.message, field=error.field) from error
+
+
+class SubmissionBody(BaseModel):
+    """A service request as sent: the form, the channel, and the uploaded files it references."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    form: ServiceRequestForm = Field(description="The service request form")
+    channel: Channel = Field(
+        default=Channel.PORTAL,
+        description="portal for the applicant; email, surat, telepon, chat, langsung for the desk",
+    )
+    received_at: AwareDatetime | None = Field(
+        default=None,
+        description="Desk only: when the request really arrived (with its time zone; not future)",
+    )
+    attachment_ids: list[UUID] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description="Ids from POST /attachments; one must be the request letter (surat_permohonan)",
+    )
+
+
+class ResubmissionBody(BaseModel):
+    """A returned request sent back: the corrected form and the answer to the reasons."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    form: ServiceRequestForm = Field(description="The corrected service request form")
+    answer: LongText = Field(description="The answer to the reasons for return")
+    channel: Channel = Field(default=Channel.PORTAL, description="As for a submission")
+    received_at: AwareDatetime | None = Field(
+        default=None, description="Desk only: when the resubmission really arrived"
+    )
+    attachment_ids: list[UUID] = Field(
+        default_factory=list, max_length=MAX_ATTACHMENTS, description="Further files, if any"
+    )
+
+
+def router(intake: Intake) -> APIRouter:
+    """Intake's routes over its handlers."""
+    api = APIRouter(tags=["intake"], responses=ERROR_RESPONSES)
+    api.include_router(_uploads(intake))
+
+    @api.post(
+        "/requests",
+        status_code=201,
+        summary="Submit a service request (pemohon via portal; petugas for other channels)",
+    )
+    async def submit(
+        body: SubmissionBody,
+        response: Response,
+        principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                min_length=1,
+                max_length=200,
+                description="Retrying with the same key returns the same ticket",
+            ),
+        ] = None,
+    ) -> RequestView:
+        command = SubmitRequest(
+            actor=principal.actor(),
+            form=body.form,
+            channel=body.channel,
+            received_at=body.received_at,
+            attachment_ids=tuple(body.attachment_ids),
+        )
+        with refusals():
+            done = await handlers.submit_request(
+                command, intake=intake, idempotency_key=idempotency_key
+            )
+        response.headers["Location"] = f"/requests/{done.view.ticket_id}"
+        if done.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return done.view
+
+    @api.get("/requests", summary="List the requests the caller may see, newest first")
+    async def list_requests(
+        principal: Annotated[Principal, Depends(require(*_READERS))],
+        status: Annotated[Status | None, Query(description="Only this status")] = None,
+        limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+        offset: Annotated[int, Query(ge=0, description="Requests to skip")] = 0,
+    ) -> RequestPage:
+        with refusals():
+            return await handlers.list_requests(
+                viewer=principal.actor(), intake=intake, status=status, limit=limit, offset=offset
+            )
+
+    @api.get("/requests/{ticket_id}", summary="One request (another agency's answers 404)")
+    async def get_request(
+        ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
+    ) -> RequestView:
+        with refusals():
+            return await handlers.get_request(ticket_id, viewer=principal.actor(), intake=intake)
+
+    @api.post(
+        "/requests/{ticket_id}/resubmissions",
+        status_code=201,
+        summary="Resubmit a returned request under its ticket (409 unless it is returned)",
+    )
+    async def resubmit(
+        ticket_id: str,
+        body: ResubmissionBody,
+        principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
+    ) -> RequestView:
+        with refusals():
+            command = ResubmitRequest(
+                actor=principal.actor(),
+                ticket_id=_known_ticket(ticket_id),
+                form=body.form,
+                answer=body.answer,
+                channel=body.channel,
+                received_at=body.received_at,
+                attachment_ids=tuple(body.attachment_ids),
+            )
+            return await handlers.resubmit_request(command, intake=intake)
+
+    return api
+
+
+def _uploads(intake: Intake) -> APIRouter:
+    """The attachment routes; uploads over the cap are refused before their body is read."""
+    api = APIRouter(route_class=_capped_route(intake.attachment_max_bytes))
+
+    @api.post(
+        "/attachments",
+        status_code=201,
+        responses=_UPLOAD_RESPONSES,
+        summary="Upload a file (PDF, PNG, JPEG) to reference from a submission",
+    )
+    async def upload(
+        file: Annotated[UploadFile, File(description="The file: PDF, PNG or JPEG")],
+        kind: Annotated[
+            AttachmentKind, Form(description="surat_permohonan (request letter) or lainnya")
+        ],
+        principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
+    ) -> AttachmentView:
+        command = UploadAttachment(
+            actor=principal.actor(),
+            kind=kind,
+            filename=file.filename or "",
+            content_type=file.content_type or "application/octet-stream",
+            content=await file.read(intake.attachment_max_bytes + 1),
+        )
+        with refusals():
+            return await handlers.upload_attachment(command, intake=intake)
+
+    @api.get(
+        "/attachments/{attachment_id}",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}},
+        summary="Download an uploaded file (an applicant: their agency's only)",
+    )
+    async def download(
+        attachment_id: UUID, principal: Annotated[Principal, Depends(require(*_READERS))]
+    ) -> Response:
+        with refusals():
+            meta, content = await handlers.attachment_content(
+                attachment_id, viewer=principal.actor(), intake=intake
+            )
+        return Response(
+            content,
+            media_type=meta.content_type,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.filename)}",
+                "Digest": f"sha-256={meta.sha256}",
+            },
+        )
+
+    return api
+
+
+def _known_ticket(ticket_id: str) -> str:
+    """A path's ticket id; a malformed one names no request."""
+    try:
+        return check_ticket_id(ticket_id)
+    except FormValueError:
+        raise RequestNotFound() from None
+
+
+def _capped_route(max_bytes: int) -> type[APIRoute]:
+    """A route class that answers 413 when Content-Length already shows the body is too big."""
+    limit = max_bytes + MULTIPART_OVERHEAD
+    too_large = AttachmentTooLarge(message=f"berkas lampiran melebihi {max_bytes} bita")
+
+    class CappedRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handle = super().get_route_handler()
+
+            async def capped(request: Request) -> Response:
+                length = request.headers.get("content-length", "")
+                if request.method == "POST" and length.isdigit() and int(length) > limit:
+                    raise PayloadTooLarge(too_large.code, too_large.message, field=too_large.field)
+                return await handle(request)
+
+            return capped
+
+    return CappedRoute

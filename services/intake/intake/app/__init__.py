@@ -1,0 +1,1 @@
+"""Orchestration: load, decide, and write the events with the read rows in one transaction."""

@@ -1,0 +1,86 @@
+"""What intake answers with: a request, a page of requests, an uploaded file's metadata."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from intake.domain.state import Status
+from penghubung.forms import (
+    Attachment,
+    AttachmentKind,
+    Channel,
+    Officer,
+    Priority,
+    ServiceRequestForm,
+    Step,
+)
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ReturnView(_View):
+    """The latest return of a request to its applicant."""
+
+    returned_at: datetime = Field(description="When the request was returned")
+    step: Step = Field(description="The SOP step at which it was returned")
+    reasons: list[str] = Field(description="Why it was returned")
+
+
+class RequestView(_View):
+    """One request as intake holds it."""
+
+    ticket_id: str = Field(description="Tiket ID, SC05-YYYY-NNNNN")
+    status: Status = Field(description="submitted, returned or resubmitted")
+    agency: str = Field(description="The applying agency (OPD)")
+    channel: Channel = Field(description="How the latest (re)submission reached the desk")
+    priority: Priority = Field(description="Priority by impact × urgency of the latest form")
+    received_at: datetime = Field(description="When the request first really arrived")
+    last_received_at: datetime = Field(description="When the latest (re)submission arrived")
+    registered_by: Officer | None = Field(
+        description="The desk officer who registered a non-portal submission"
+    )
+    resubmissions: int = Field(description="How often it came back after a return")
+    form: ServiceRequestForm = Field(description="The latest service request form")
+    attachments: list[Attachment] = Field(description="Every file sent with it, in order")
+    returned: ReturnView | None = Field(description="The latest return, if it was ever returned")
+    answer: str | None = Field(description="The applicant's latest answer to a return")
+
+
+class RequestSummary(_View):
+    """One line of the request list."""
+
+    ticket_id: str = Field(description="Tiket ID")
+    status: Status = Field(description="submitted, returned or resubmitted")
+    agency: str = Field(description="The applying agency (OPD)")
+    applicant_name: str = Field(description="The applicant's name")
+    application_name: str = Field(description="The application to connect")
+    channel: Channel = Field(description="How the latest (re)submission reached the desk")
+    priority: Priority = Field(description="Priority")
+    received_at: datetime = Field(description="When the request first really arrived")
+    resubmissions: int = Field(description="How often it came back after a return")
+
+
+class RequestPage(_View):
+    """A page of requests, newest receipt first."""
+
+    items: list[RequestSummary] = Field(description="The requests on this page")
+    total: int = Field(description="How many requests match, over all pages")
+    limit: int = Field(description="Page size asked for")
+    offset: int = Field(description="How many matching requests precede this page")
+
+
+class AttachmentView(_View):
+    """An uploaded file's metadata; reference it by `attachment_id` when submitting."""
+
+    attachment_id: UUID = Field(description="Id to list in `attachment_ids` of a submission")
+    kind: AttachmentKind = Field(description="surat_permohonan or lainnya")
+    filename: str = Field(description="The file name, without folders")
+    content_type: str = Field(description="application/pdf, image/png or image/jpeg")
+    size_bytes: int = Field(description="Size in bytes")
+    sha256: str = Field(description="SHA-256 of the bytes, hex")
+    storage_key: str = Field(description="Where the bytes are kept")

@@ -1,0 +1,213 @@
+"""The rules of intake: channels by role, the receipt time, the agency, the attachments."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from intake.domain.commands import Command, ResubmitRequest, SubmitRequest, UploadAttachment
+from intake.domain.errors import (
+    AgencyChanged,
+    AgencyMismatch,
+    AgencyMissing,
+    AlreadySubmitted,
+    AttachmentContentMismatch,
+    AttachmentDuplicated,
+    AttachmentEmpty,
+    AttachmentInUse,
+    AttachmentNotFound,
+    AttachmentTooLarge,
+    AttachmentTypeNotAllowed,
+    ChannelNotAllowed,
+    NotReturned,
+    OfficerUnknown,
+    ReceiptTimeBeforeReturn,
+    ReceiptTimeInFuture,
+    ReceiptTimeNotAllowed,
+    ReceiptTimeRequired,
+    RequestLetterMissing,
+    RequestNotFound,
+    RoleNotAllowed,
+)
+from intake.domain.state import Fact, RequestState, Status, Upload, agency_key, fold, owner_of
+from penghubung.events.base import Actor, Event, Role
+from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
+from penghubung.forms import Attachment, AttachmentKind, Channel, Officer, priority
+
+ALLOWED_CONTENT: Mapping[str, bytes] = {
+    "application/pdf": b"%PDF-",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": b"\xff\xd8\xff",
+}
+"""The media types accepted for attachments, with the bytes every such file starts with."""
+
+_DEFAULT_FILENAME = "lampiran"
+
+
+def decide(
+    command: Command,
+    state: RequestState,
+    *,
+    now: datetime,
+    uploads: Mapping[UUID, Upload],
+) -> list[Event]:
+    """The events a command yields on a request, or the domain error that refuses it."""
+    match command:
+        case SubmitRequest():
+            return [_submit(command, state, now=now, uploads=uploads)]
+        case ResubmitRequest():
+            return [_resubmit(command, state, now=now, uploads=uploads)]
+
+
+def receipt_time(command: Command, *, now: datetime) -> datetime:
+    """When the request really arrived: now through the portal, as stated by the desk otherwise."""
+    role = command.actor.role
+    if role is Role.PEMOHON:
+        if command.channel is not Channel.PORTAL:
+            raise ChannelNotAllowed(message="pemohon mengajukan hanya melalui portal")
+        if command.received_at is not None:
+            raise ReceiptTimeNotAllowed()
+        return now
+    if role is Role.PETUGAS:
+        if command.channel is Channel.PORTAL:
+            raise ChannelNotAllowed(message="petugas mencatat permohonan yang masuk di luar portal")
+        if command.received_at is None:
+            raise ReceiptTimeRequired()
+        if command.received_at > now:
+            raise ReceiptTimeInFuture()
+        return command.received_at
+    raise RoleNotAllowed()
+
+
+def _submit(
+    command: SubmitRequest, state: RequestState, *, now: datetime, uploads: Mapping[UUID, Upload]
+) -> RequestSubmitted:
+    if state.status is not None:
+        raise AlreadySubmitted()
+    received_at = receipt_time(command, now=now)
+    if command.actor.role is Role.PEMOHON:
+        _check_own_agency(command.actor, command.form.applicant.agency)
+    attachments = _attachments(command.actor, command.attachment_ids, state.ticket_id, uploads)
+    if not any(a.kind is AttachmentKind.REQUEST_LETTER for a in attachments):
+        raise RequestLetterMissing()
+    return RequestSubmitted(
+        ticket_id=state.ticket_id,
+        form=command.form,
+        channel=command.channel,
+        received_at=received_at,
+        registered_by=_registrar(command.actor),
+        attachments=attachments,
+        priority=priority(command.form.impact, command.form.urgency),
+    )
+
+
+def _resubmit(
+    command: ResubmitRequest, state: RequestState, *, now: datetime, uploads: Mapping[UUID, Upload]
+) -> RequestResubmitted:
+    if state.status is None or not may_see(command.actor, state):
+        raise RequestNotFound()
+    if state.status is not Status.RETURNED or state.last_return is None:
+        raise NotReturned()
+    received_at = receipt_time(command, now=now)
+    if received_at < state.last_return.at:
+        raise ReceiptTimeBeforeReturn()
+    if agency_key(command.form.applicant.agency) != agency_key(state.agency or ""):
+        raise AgencyChanged()
+    return RequestResubmitted(
+        ticket_id=state.ticket_id,
+        form=command.form,
+        channel=command.channel,
+        received_at=received_at,
+        registered_by=_registrar(command.actor),
+        attachments=_attachments(command.actor, command.attachment_ids, state.ticket_id, uploads),
+        priority=priority(command.form.impact, command.form.urgency),
+        resubmission=state.resubmissions + 1,
+        answer=command.answer,
+    )
+
+
+def record_return(ticket_id: str, facts: Iterable[Fact], returned: Fact) -> RequestState:
+    """The request after disposition returned it; a return of an unknown request is refused."""
+    state = fold(ticket_id, [*facts, returned])
+    if state.status is None:
+        raise RequestNotFound(message=f"permohonan {ticket_id} tidak dikenal oleh intake")
+    return state
+
+
+def accept_upload(command: UploadAttachment, *, attachment_id: UUID, max_bytes: int) -> Upload:
+    """An upload's metadata, once its size, type and first bytes are checked."""
+    owner = owner_of(command.actor)
+    if owner is None:
+        raise AgencyMissing() if command.actor.role is Role.PEMOHON else RoleNotAllowed()
+    if not command.content:
+        raise AttachmentEmpty()
+    if len(command.content) > max_bytes:
+        raise AttachmentTooLarge(message=f"berkas lampiran melebihi {max_bytes} bita")
+    content_type = command.content_type.split(";", 1)[0].strip().lower()
+    magic = ALLOWED_CONTENT.get(content_type)
+    if magic is None:
+        raise AttachmentTypeNotAllowed()
+    if not command.content.startswith(magic):
+        raise AttachmentContentMismatch()
+    attachment = Attachment(
+        kind=command.kind,
+        filename=bare_filename(command.filename),
+        content_type=content_type,
+        size_bytes=len(command.content),
+        sha256=hashlib.sha256(command.content).hexdigest(),
+        storage_key=f"intake/attachments/{attachment_id}",
+    )
+    return Upload(attachment_id=attachment_id, attachment=attachment, owner=owner)
+
+
+def bare_filename(name: str) -> str:
+    """The file name without any folder a browser sent along, at most 200 characters."""
+    bare = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if bare in {"", ".", ".."}:
+        return _DEFAULT_FILENAME
+    return bare[-200:]
+
+
+def may_see(actor: Actor, state: RequestState) -> bool:
+    """Applicants see their own agency's requests; Diskominfo staff and auditors see all."""
+    if actor.role is not Role.PEMOHON:
+        return True
+    return bool(actor.agency) and agency_key(actor.agency or "") == agency_key(state.agency or "")
+
+
+def _check_own_agency(actor: Actor, form_agency: str) -> None:
+    if not actor.agency:
+        raise AgencyMissing()
+    if agency_key(actor.agency) != agency_key(form_agency):
+        raise AgencyMismatch()
+
+
+def _registrar(actor: Actor) -> Officer | None:
+    """The desk officer who registered a non-portal request; None for the applicant's own."""
+    if actor.role is not Role.PETUGAS:
+        return None
+    try:
+        return Officer(nip=actor.nip or "", name=actor.name)
+    except ValidationError:
+        raise OfficerUnknown() from None
+
+
+def _attachments(
+    actor: Actor, ids: Sequence[UUID], ticket_id: str, uploads: Mapping[UUID, Upload]
+) -> tuple[Attachment, ...]:
+    if len(set(ids)) != len(ids):
+        raise AttachmentDuplicated()
+    owner = owner_of(actor)
+    found: list[Attachment] = []
+    for i, attachment_id in enumerate(ids):
+        upload = uploads.get(attachment_id)
+        if upload is None or upload.owner != owner:
+            raise AttachmentNotFound(field=f"attachment_ids.{i}")
+        if upload.ticket_id not in (None, ticket_id):
+            raise AttachmentInUse(field=f"attachment_ids.{i}")
+        found.append(upload.attachment)
+    return tuple(found)
