@@ -1,0 +1,1 @@
+"""Reporting's edges: the HTTP API, the bus subscribers and its own SQL."""

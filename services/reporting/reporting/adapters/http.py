@@ -1,0 +1,189 @@
+"""Reporting's HTTP API: the read model of every request, and archiving a report (SOP step 7)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Body, Depends, Header, Path, Query
+
+from penghubung.events import Role
+from penghubung.forms import Step, TicketId
+from penghubung.runtime.service import ServiceContext
+from penghubung.web.auth import Principal, require
+from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+from reporting.adapters import db
+from reporting.adapters.views import (
+    AgendaBookView,
+    AgendaEntry,
+    ArchiveBody,
+    ArchivedView,
+    GapView,
+    ProjectionView,
+    ReportView,
+    RequestPage,
+    RequestView,
+    TimelineEntry,
+    TimelineView,
+)
+from reporting.app import handlers
+from reporting.domain.agency import agency_key
+from reporting.domain.commands import ArchiveReport
+from reporting.domain.errors import ReportingError
+from reporting.domain.numbers import office_year
+from reporting.projections.progress import Status
+from reporting.projections.projector import PROJECTION
+
+STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
+"""Diskominfo's people: they see every agency's requests."""
+
+Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
+Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
+
+
+class InvalidQuery(Problem):
+    """A query parameter that is well-formed alone but wrong with the others."""
+
+    status = 422
+
+
+def routes(ctx: ServiceContext) -> APIRouter:
+    """The reporting API, bound to the service's pool, store and clock."""
+    api = APIRouter(responses=ERROR_RESPONSES)
+    _read_routes(api, ctx)
+    _archive_routes(api, ctx)
+    return api
+
+
+def _read_routes(api: APIRouter, ctx: ServiceContext) -> None:
+    @api.get("/requests", tags=["requests"], summary="List requests (filtered, paginated)")
+    async def list_requests(
+        principal: Reader,
+        agency: Annotated[str | None, Query(description="Only this agency (OPD)")] = None,
+        status: Annotated[Status | None, Query(description="Only this status")] = None,
+        current_step: Annotated[Step | None, Query(description="Only at this step")] = None,
+        received_from: Annotated[date | None, Query(description="Received on/after (WIB)")] = None,
+        received_to: Annotated[date | None, Query(description="Received on/before (WIB)")] = None,
+        limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Matches to skip")] = 0,
+    ) -> RequestPage:
+        """Requests newest first; an applicant sees their own agency's only."""
+        if received_from and received_to and received_from > received_to:
+            raise InvalidQuery(
+                "date_range", "received_to tidak boleh sebelum received_from", field="received_to"
+            )
+        where = db.RequestFilter(
+            agency=_own_agency(principal) or agency,
+            status=status.value if status else None,
+            current_step=current_step.value if current_step else None,
+            received_from=received_from,
+            received_to=received_to,
+        )
+        async with ctx.pool.acquire() as conn:
+            total, rows = await db.list_requests(conn, where, limit=limit, offset=offset)
+        items = [RequestView.of(r) for r in rows]
+        return RequestPage(total=total, limit=limit, offset=offset, items=items)
+
+    @api.get("/requests/{ticket_id}", tags=["requests"], summary="One request's status")
+    async def get_request(principal: Reader, ticket_id: Ticket) -> RequestView:
+        """Where the request stands: status, step, holder."""
+        async with ctx.pool.acquire() as conn:
+            return RequestView.of(await _visible(conn, principal, ticket_id))
+
+    @api.get("/requests/{ticket_id}/timeline", tags=["requests"], summary="One request's timeline")
+    async def get_timeline(principal: Reader, ticket_id: Ticket) -> TimelineView:
+        """Every event of the request, in order, in Bahasa Indonesia."""
+        async with ctx.pool.acquire() as conn:
+            await _visible(conn, principal, ticket_id)
+            rows = await db.timeline(conn, ticket_id)
+        return TimelineView(ticket_id=ticket_id, entries=[TimelineEntry.of(r) for r in rows])
+
+    @api.get("/requests/{ticket_id}/report", tags=["reports"], summary="One request's report")
+    async def get_report(principal: Reader, ticket_id: Ticket) -> ReportView:
+        """The report (Laporan) of a finished request, with its archive entry."""
+        async with ctx.pool.acquire() as conn:
+            await _visible(conn, principal, ticket_id)
+            row = await db.get_report(conn, ticket_id)
+        if row is None:
+            raise NotFound("report_not_found", f"laporan permohonan {ticket_id} belum dibuat")
+        return ReportView.of(row)
+
+    @api.get("/agenda-book", tags=["reports"], summary="One year's agenda book")
+    async def get_agenda_book(
+        _: Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))],
+        year: Annotated[
+            int | None, Query(ge=2000, le=9999, description="The year (default: this year, WIB)")
+        ] = None,
+    ) -> AgendaBookView:
+        """The archived reports of a year, by number."""
+        year = year or office_year(ctx.clock())
+        async with ctx.pool.acquire() as conn:
+            rows = await db.agenda_book(conn, year)
+        entries = [AgendaEntry.model_validate(dict(r)) for r in rows]
+        return AgendaBookView(year=year, entries=entries)
+
+    @api.get("/projection", tags=["operations"], summary="The read model's checkpoint and gaps")
+    async def get_projection(
+        _: Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))],
+    ) -> ProjectionView:
+        """How far the read tables are behind the log, and the gaps met on the way."""
+        head = await ctx.store.head()
+        async with ctx.pool.acquire() as conn:
+            checkpoint, count, gaps = await db.projection_status(conn, PROJECTION)
+        return ProjectionView(
+            checkpoint=checkpoint,
+            log_head=head,
+            lag=head - checkpoint,
+            gaps_total=count,
+            recent_gaps=[GapView.model_validate(dict(g)) for g in gaps],
+        )
+
+
+def _archive_routes(api: APIRouter, ctx: ServiceContext) -> None:
+    @api.post(
+        "/requests/{ticket_id}/archive",
+        tags=["reports"],
+        status_code=201,
+        summary="Archive the report in the agenda book (SOP step 7)",
+    )
+    async def archive(
+        principal: Annotated[Principal, Depends(require(Role.PETUGAS))],
+        ticket_id: Ticket,
+        body: Annotated[ArchiveBody | None, Body()] = None,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> ArchivedView:
+        """Enter the written report in this year's agenda book under the next number."""
+        cmd = ArchiveReport(ticket_id=ticket_id, report_ref=body.report_ref if body else None)
+        try:
+            archived = await handlers.archive_report(
+                cmd,
+                actor=principal.actor(),
+                causation_id=idempotency_key,
+                store=ctx.store,
+                clock=ctx.clock,
+                new_id=ctx.new_id,
+            )
+        except ReportingError as refused:
+            raise Conflict(refused.code, refused.message) from refused
+        return ArchivedView.model_validate(archived, from_attributes=True)
+
+
+def _own_agency(principal: Principal) -> str | None:
+    """The agency an applicant is limited to; None for staff and auditors (they see all)."""
+    if principal.role is not Role.PEMOHON:
+        return None
+    if not principal.agency:
+        raise Forbidden("agency_missing", "token pemohon tidak memuat perangkat daerah (agency)")
+    return principal.agency
+
+
+async def _visible(
+    conn: asyncpg.Connection, principal: Principal, ticket_id: str
+) -> asyncpg.Record:
+    """The request's row, if the caller may see it; 404 otherwise (even when it exists)."""
+    own = _own_agency(principal)
+    row = await db.get_request(conn, ticket_id)
+    if row is None or (own is not None and row["agency_key"] != agency_key(own)):
+        raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+    return row

@@ -1,0 +1,100 @@
+"""Reporting's consumers: the projection of every event, and the reactions to finished requests.
+
+`reporting-projection` takes every subject (`>`), one message at a time (`max_ack_pending=1`:
+JetStream hands out the next message only when the last one is settled, so even several
+processes get the log in order). It runs on the consumer base, which also writes an inbox row
+per event: a cheap first filter for redeliveries. The checkpoint is the real guard: it also
+turns away a position that was read from the log while filling a gap and arrives later, which
+has no inbox row, and a rebuild from position 1 goes through the same checkpoint.
+
+`reporting-reactions` takes `integration.>` with the normal inbox, and writes reporting's own
+events: the report (and, for an integration, the Berita Acara number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Protocol
+
+import asyncpg
+
+from penghubung.bus.consumer import Handler, Rejected, Subscription
+from penghubung.bus.topology import ConsumerSpec
+from penghubung.clock import Clock, IdFactory
+from penghubung.events import Envelope
+from penghubung.eventstore import EventStore
+from penghubung.runtime.service import ServiceContext
+from reporting.app import handlers
+from reporting.domain.errors import ReportingError
+from reporting.projections.projector import project
+
+PROJECTION = ConsumerSpec(durable="reporting-projection", filter=">", max_ack_pending=1)
+REACTIONS = ConsumerSpec(durable="reporting-reactions", filter="integration.>")
+
+CONSUMERS: list[ConsumerSpec] = [PROJECTION, REACTIONS]
+"""The durable consumers the bootstrap step declares for reporting."""
+
+
+class Reaction(Protocol):
+    """A handler reacting to an upstream event inside the consumer's transaction."""
+
+    def __call__(
+        self,
+        conn: asyncpg.Connection,
+        cause: Envelope,
+        *,
+        store: EventStore,
+        clock: Clock,
+        new_id: IdFactory,
+    ) -> Awaitable[None]: ...
+
+
+_REACTIONS: dict[str, Reaction] = {
+    "Integrated": handlers.write_integration_report,
+    "RequestClosed": handlers.write_closure_report,
+}
+
+
+def subscriptions(ctx: ServiceContext) -> list[Subscription]:
+    """Reporting's two subscriptions, bound to the service's store, clock and ids."""
+    return [
+        Subscription(PROJECTION, when_any_event_update_projection(ctx)),
+        Subscription(
+            REACTIONS, when_request_finished_write_report(ctx), types=frozenset(_REACTIONS)
+        ),
+    ]
+
+
+def when_any_event_update_projection(ctx: ServiceContext) -> Handler:
+    """Apply every event to the read tables, in global order, filling gaps from the log."""
+
+    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        await project(conn, envelope, store=ctx.store)
+
+    return handle
+
+
+def when_request_finished_write_report(ctx: ServiceContext) -> Handler:
+    """On `Integrated` or `RequestClosed`: write the report (and reserve the Berita Acara no.)."""
+
+    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        reaction = _REACTIONS[envelope.type]
+        await _react(reaction, conn, envelope, store=ctx.store, clock=ctx.clock, new_id=ctx.new_id)
+
+    return handle
+
+
+async def _react(
+    reaction: Reaction,
+    conn: asyncpg.Connection,
+    envelope: Envelope,
+    *,
+    store: EventStore,
+    clock: Clock,
+    new_id: IdFactory,
+) -> None:
+    try:
+        await reaction(conn, envelope, store=store, clock=clock, new_id=new_id)
+    except ReportingError as refused:
+        # The stream refuses it (a second report of one request): no retry will change that.
+        raise Rejected(refused.message, code=refused.code) from refused

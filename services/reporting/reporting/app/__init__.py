@@ -1,0 +1,1 @@
+"""Reporting's handlers: load the `reporting-<ticket>` stream, decide, append, one transaction."""

@@ -1,0 +1,1 @@
+"""Reporting's own decisions: write the report, reserve the Berita Acara number, archive (pure)."""

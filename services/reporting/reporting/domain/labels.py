@@ -1,0 +1,65 @@
+"""The words people read for the codes in events (Bahasa Indonesia)."""
+
+from __future__ import annotations
+
+from penghubung.events import Role
+from penghubung.events.catalog import Outcome
+from penghubung.forms import AuthenticationType, Channel, Mechanism, MechanismChoice, Step
+
+ROLES: dict[Role, str] = {
+    Role.PEMOHON: "Pemohon",
+    Role.KADIS: "Kepala Dinas Kominfo",
+    Role.KABID: "Kabid eGov",
+    Role.PRAKOM: "Prakom",
+    Role.PETUGAS: "Petugas service desk",
+    Role.AUDITOR: "Auditor",
+    Role.ADMIN: "Administrator",
+    Role.SYSTEM: "Sistem",
+}
+
+STEPS: dict[Step, str] = {
+    Step.SUBMIT: "pengajuan permohonan",
+    Step.DISPOSE_KABID: "disposisi Kepala Dinas ke Kabid",
+    Step.DISPOSE_PRAKOM: "disposisi Kabid ke Prakom",
+    Step.DISPOSE_PETUGAS: "perintah Prakom ke petugas service desk",
+    Step.FEASIBILITY: "analisis kelayakan",
+    Step.IMPLEMENTATION: "implementasi integrasi sistem",
+    Step.REPORT: "pembuatan laporan",
+    Step.ARCHIVE: "pengarsipan laporan",
+}
+
+CHANNELS: dict[Channel, str] = {
+    Channel.PORTAL: "portal",
+    Channel.EMAIL: "surat elektronik",
+    Channel.LETTER: "surat",
+    Channel.PHONE: "telepon",
+    Channel.CHAT: "chat",
+    Channel.WALK_IN: "datang langsung",
+}
+
+OUTCOMES: dict[Outcome, str] = {
+    Outcome.INTEGRATED: "terintegrasi",
+    Outcome.NOT_FEASIBLE: "tidak layak",
+}
+
+AUTHENTICATION: dict[AuthenticationType, str] = {
+    AuthenticationType.NONE: "tanpa autentikasi",
+    AuthenticationType.API_KEY: "API key",
+    AuthenticationType.BASIC: "Basic",
+    AuthenticationType.OAUTH2: "OAuth 2.0",
+    AuthenticationType.MTLS: "mTLS (sertifikat klien)",
+}
+
+
+def mechanism(choice: MechanismChoice) -> str:
+    """The integration mechanism in words."""
+    if choice.kind is Mechanism.GSB:
+        return "Government Service Bus (GSB)"
+    if choice.kind is Mechanism.API:
+        return "Application Programming Interface (API)"
+    return f"mekanisme lain: {choice.other_description}"
+
+
+def present(flag: bool) -> str:
+    """A form's checkbox: `ada` or `tidak ada`."""
+    return "ada" if flag else "tidak ada"

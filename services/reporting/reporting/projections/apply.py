@@ -1,0 +1,291 @@
+"""One function per event type, writing that event into the read tables (`apply_<event>`).
+
+Each takes the connection of an open transaction and one envelope, and is called once per
+position by the projector, live or in a rebuild from position 1: same events, same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import asyncpg
+
+from penghubung.events import Envelope, Event
+from penghubung.events.catalog import (
+    BeritaAcaraNumberReserved,
+    ReportArchived,
+    ReportWritten,
+    RequestResubmitted,
+    RequestSubmitted,
+)
+from penghubung.forms import Officer, Step
+from reporting.domain.agency import agency_key
+from reporting.projections.progress import Progress, Status, advance
+from reporting.projections.summaries import summarize
+
+Applier = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+E = TypeVar("E", bound=Event)
+
+
+async def apply_request_submitted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """A new request: its row, at the kadis."""
+    event = _event(envelope, RequestSubmitted)
+    progress = advance(None, event, at=envelope.occurred_at)
+    assert progress is not None  # a submission always starts a request
+    form = event.form
+    await conn.execute(
+        "INSERT INTO reporting.requests (ticket_id, agency, agency_key, applicant_name,"
+        " applicant_nip, application_name, channel, priority, status, since, received_at,"
+        " last_position, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+        " $13)",
+        event.ticket_id,
+        form.applicant.agency,
+        agency_key(form.applicant.agency),
+        form.applicant.name,
+        form.applicant.nip,
+        form.application.name,
+        event.channel.value,
+        event.priority.value,
+        progress.status.value,
+        progress.since,
+        event.received_at,
+        envelope.global_position,
+        envelope.recorded_at,
+    )
+    await _save_progress(conn, event.ticket_id, progress, envelope)
+    await _add_to_timeline(conn, envelope, event.ticket_id)
+
+
+async def apply_request_resubmitted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """A returned request came back: the corrected form, at the kadis again."""
+    event = _event(envelope, RequestResubmitted)
+    form = event.form
+    await conn.execute(
+        "UPDATE reporting.requests SET agency = $2, agency_key = $3, applicant_name = $4,"
+        " applicant_nip = $5, application_name = $6, channel = $7, priority = $8,"
+        " resubmissions = $9 WHERE ticket_id = $1",
+        event.ticket_id,
+        form.applicant.agency,
+        agency_key(form.applicant.agency),
+        form.applicant.name,
+        form.applicant.nip,
+        form.application.name,
+        event.channel.value,
+        event.priority.value,
+        event.resubmission,
+    )
+    await _advance(conn, envelope, event.ticket_id)
+
+
+async def apply_request_returned(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """The request went back to the applicant."""
+    await _advance(conn, envelope, _ticket(envelope))
+
+
+async def apply_disposed(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """The request went one level down the hierarchy."""
+    await _advance(conn, envelope, _ticket(envelope))
+
+
+async def apply_feasibility_done(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """The analysis is done: on to the implementation, or to the report."""
+    await _advance(conn, envelope, _ticket(envelope))
+
+
+async def apply_integrated(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """The integration works: on to the report."""
+    await _advance(conn, envelope, _ticket(envelope))
+
+
+async def apply_request_closed(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """The request was closed as not feasible: on to the report."""
+    await _advance(conn, envelope, _ticket(envelope))
+
+
+async def apply_report_written(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """The report exists: its row, and the request waits for the archive."""
+    event = _event(envelope, ReportWritten)
+    sections = [s.model_dump(mode="json") for s in event.sections]
+    await conn.execute(
+        "INSERT INTO reporting.reports (ticket_id, outcome, summary, sections, written_at,"
+        " written_position) VALUES ($1, $2, $3, $4::text::jsonb, $5, $6)",
+        event.ticket_id,
+        event.outcome.value,
+        event.summary,
+        json.dumps(sections, ensure_ascii=False),
+        envelope.occurred_at,
+        envelope.global_position,
+    )
+    await conn.execute(
+        "UPDATE reporting.requests SET outcome = $2 WHERE ticket_id = $1",
+        event.ticket_id,
+        event.outcome.value,
+    )
+    await _advance(conn, envelope, event.ticket_id)
+
+
+async def apply_berita_acara_number_reserved(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """A Berita Acara number was taken: the register, the report and the request show it."""
+    event = _event(envelope, BeritaAcaraNumberReserved)
+    await conn.execute(
+        "INSERT INTO reporting.berita_acara (year, sequence, number, ticket_id, reserved_at,"
+        " global_position) VALUES ($1, $2, $3, $4, $5, $6)",
+        event.year,
+        event.sequence,
+        event.number,
+        event.ticket_id,
+        envelope.occurred_at,
+        envelope.global_position,
+    )
+    for table in ("reports", "requests"):
+        await conn.execute(
+            f"UPDATE reporting.{table} SET berita_acara_number = $2 WHERE ticket_id = $1",
+            event.ticket_id,
+            event.number,
+        )
+    await _advance(conn, envelope, event.ticket_id)
+
+
+async def apply_report_archived(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """The report is in the agenda book: the book's entry, the report's and the request's."""
+    event = _event(envelope, ReportArchived)
+    await conn.execute(
+        "INSERT INTO reporting.agenda_book (year, number, ticket_id, code, report_ref,"
+        " archived_at, archived_by, global_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        event.agenda_year,
+        event.agenda_number,
+        event.ticket_id,
+        event.agenda_code,
+        event.report_ref,
+        envelope.occurred_at,
+        envelope.actor.name,
+        envelope.global_position,
+    )
+    await conn.execute(
+        "UPDATE reporting.reports SET agenda_year = $2, agenda_number = $3, agenda_code = $4,"
+        " report_ref = $5, archived_at = $6 WHERE ticket_id = $1",
+        event.ticket_id,
+        event.agenda_year,
+        event.agenda_number,
+        event.agenda_code,
+        event.report_ref,
+        envelope.occurred_at,
+    )
+    await conn.execute(
+        "UPDATE reporting.requests SET agenda_code = $2 WHERE ticket_id = $1",
+        event.ticket_id,
+        event.agenda_code,
+    )
+    await _advance(conn, envelope, event.ticket_id)
+
+
+APPLIERS: dict[str, Applier] = {
+    "RequestSubmitted": apply_request_submitted,
+    "RequestResubmitted": apply_request_resubmitted,
+    "RequestReturned": apply_request_returned,
+    "Disposed": apply_disposed,
+    "FeasibilityDone": apply_feasibility_done,
+    "Integrated": apply_integrated,
+    "RequestClosed": apply_request_closed,
+    "ReportWritten": apply_report_written,
+    "BeritaAcaraNumberReserved": apply_berita_acara_number_reserved,
+    "ReportArchived": apply_report_archived,
+}
+"""The applier of each event type; a type without one only moves the checkpoint."""
+
+
+async def apply_event(conn: asyncpg.Connection, envelope: Envelope) -> bool:
+    """Write one event into the read tables; False when the projection has no use for its type."""
+    applier = APPLIERS.get(envelope.type)
+    if applier is None:
+        return False
+    await applier(conn, envelope)
+    return True
+
+
+# --- shared by the appliers -------------------------------------------------------------------
+
+
+def _event(envelope: Envelope, cls: type[E]) -> E:
+    if not isinstance(envelope.event, cls):
+        raise TypeError(f"{envelope.type} at {envelope.global_position} is not {cls.__name__}")
+    return envelope.event
+
+
+def _ticket(envelope: Envelope) -> str:
+    ticket: str = getattr(envelope.event, "ticket_id", envelope.correlation_id)
+    return ticket
+
+
+async def _advance(conn: asyncpg.Connection, envelope: Envelope, ticket_id: str) -> None:
+    """Move the request's progress by this event and add the event to its timeline."""
+    current = await _load_progress(conn, ticket_id)
+    progress = advance(current, envelope.event, at=envelope.occurred_at)
+    if progress is not None:
+        await _save_progress(conn, ticket_id, progress, envelope)
+    await _add_to_timeline(conn, envelope, ticket_id)
+
+
+async def _load_progress(conn: asyncpg.Connection, ticket_id: str) -> Progress | None:
+    row = await conn.fetchrow(
+        "SELECT status, current_step, since, assigned_officer_nip, assigned_officer_name"
+        " FROM reporting.requests WHERE ticket_id = $1",
+        ticket_id,
+    )
+    if row is None:
+        return None
+    officer = None
+    if row["assigned_officer_nip"] is not None:
+        officer = Officer(nip=row["assigned_officer_nip"], name=row["assigned_officer_name"])
+    return Progress(
+        status=Status(row["status"]),
+        step=Step(row["current_step"]) if row["current_step"] else None,
+        since=row["since"],
+        officer=officer,
+    )
+
+
+async def _save_progress(
+    conn: asyncpg.Connection, ticket_id: str, progress: Progress, envelope: Envelope
+) -> None:
+    holder = progress.holder_officer
+    await conn.execute(
+        "UPDATE reporting.requests SET status = $2, current_step = $3, holder_role = $4,"
+        " holder_officer_nip = $5, holder_officer_name = $6, assigned_officer_nip = $7,"
+        " assigned_officer_name = $8, since = $9, last_position = $10, updated_at = $11"
+        " WHERE ticket_id = $1",
+        ticket_id,
+        progress.status.value,
+        progress.step.value if progress.step else None,
+        progress.holder_role.value if progress.holder_role else None,
+        holder.nip if holder else None,
+        holder.name if holder else None,
+        progress.officer.nip if progress.officer else None,
+        progress.officer.name if progress.officer else None,
+        progress.since,
+        envelope.global_position,
+        envelope.recorded_at,
+    )
+
+
+async def _add_to_timeline(conn: asyncpg.Connection, envelope: Envelope, ticket_id: str) -> None:
+    actor = envelope.actor
+    await conn.execute(
+        "INSERT INTO reporting.timeline (global_position, event_id, ticket_id, event_type,"
+        " occurred_at, recorded_at, actor_name, actor_role, actor_nip, on_behalf_of_name,"
+        " on_behalf_of_nip, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        envelope.global_position,
+        envelope.event_id,
+        ticket_id,
+        envelope.type,
+        envelope.occurred_at,
+        envelope.recorded_at,
+        actor.name,
+        actor.role.value,
+        actor.nip,
+        actor.on_behalf_of_name,
+        actor.on_behalf_of_nip,
+        summarize(envelope.event),
+    )
