@@ -190,6 +190,7 @@ def _run(
         raise UpError(dead.describe_exit())
     _check(signals)
     console.print(_summary(services, env=env, folder=folder, postgres=postgres, nats=nats))
+    write_service_urls(folder, services)
     _print_tokens(console, mint_tokens(env), folder=folder)
     console.print("[bold green]Penghubung is running.[/] Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)
@@ -442,6 +443,12 @@ def mint_tokens(env: dict[str, str]) -> list[tuple[DemoUser, str, bool]]:
             reason = (err.strip() or out.strip() or f"exit {process.returncode}").splitlines()
             results.append((user, reason[-1], False))
     return results
+
+
+def write_service_urls(folder: Path, services: Sequence[ServiceProcess]) -> None:
+    """`<data>/services.env`: where each service answers, for `make demo` and other tools."""
+    lines = [f"URL_{service.name.upper()}={service.url}" for service in services]
+    (folder / "services.env").write_text("\n".join(lines) + "\n")
 
 
 def _summary(
