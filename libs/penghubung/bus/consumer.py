@@ -36,6 +36,7 @@ from faststream.nats.message import NatsMessage
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
+from penghubung import logs
 from penghubung.bus import wire
 from penghubung.bus.deadletters import REDRIVE_CHANNEL
 from penghubung.bus.topology import ConsumerSpec, consumer_config
@@ -149,6 +150,23 @@ async def handle_message(
     if isinstance(decoded, _Failure):
         return await _dead_letter(conn, subscription, delivery, decoded, redrive_of)
     envelope = decoded
+    cid = logs.correlation_id.set(envelope.correlation_id)  # the ticket on every log line
+    try:
+        return await _handle_decoded(
+            conn, subscription, delivery, envelope, max_attempts, redrive_of
+        )
+    finally:
+        logs.correlation_id.reset(cid)
+
+
+async def _handle_decoded(
+    conn: asyncpg.Connection,
+    subscription: Subscription,
+    delivery: Delivery,
+    envelope: Envelope,
+    max_attempts: int,
+    redrive_of: int | None,
+) -> Outcome:
     try:
         async with conn.transaction():
             fresh = await _enter_inbox(conn, subscription.consumer, envelope)

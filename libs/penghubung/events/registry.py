@@ -39,6 +39,10 @@ class EventRegistry:
 
         return add
 
+    def has_upcaster(self, type_name: str, from_version: int) -> bool:
+        """Whether payloads of `type_name` at `from_version` can be lifted to the next version."""
+        return (type_name, from_version) in self._upcasters
+
     def cls(self, type_name: str) -> type[Event]:
         """The class for a type name."""
         try:
