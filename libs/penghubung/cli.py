@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
 
 SERVICES = ("intake", "disposition", "integration", "reporting")
 
@@ -42,11 +44,128 @@ def _dead_letters(args: argparse.Namespace) -> int:
     )
 
 
+def _contract(args: argparse.Namespace) -> int:
+    from penghubung.contract import contract_command
+
+    return contract_command()
+
+
 def _token(args: argparse.Namespace) -> int:
     from penghubung.web.auth import token_command
 
     return token_command(
         role=args.role, nip=args.nip, name=args.name, agency=args.agency, hours=args.hours
+    )
+
+
+# --- penghubung audit ------------------------------------------------------------------------
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from penghubung.audit import commands
+    from penghubung.audit.errors import AuditUsageError
+
+    if args.audit_command == "keygen":
+        return commands.keygen_command(out=args.out, as_json=args.json)
+    if args.audit_command == "verify":
+        return commands.verify_command(
+            bundle=args.bundle,
+            public_keys=args.public_key,
+            checkpoint_dir=args.checkpoints,
+            from_checkpoint=args.from_checkpoint,
+            as_json=args.json,
+        )
+    try:
+        actor = commands.cli_actor(name=args.name, nip=args.nip, role=args.role)
+    except AuditUsageError as exc:
+        print(f"penghubung audit: {exc}", file=sys.stderr)
+        return commands.EXIT_USAGE
+    if args.audit_command == "sign":
+        return commands.sign_command(
+            private_key=args.private_key,
+            checkpoint_dir=args.checkpoints,
+            actor=actor,
+            as_json=args.json,
+        )
+    return commands.export_command(
+        out=args.out,
+        ticket=args.ticket,
+        since=args.since,
+        until=args.until,
+        public_key=args.public_key,
+        checkpoint_dir=args.checkpoints,
+        actor=actor,
+        as_json=args.json,
+    )
+
+
+def _aware_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone (e.g. +07:00 or Z)")
+    return value
+
+
+def _add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = sub.add_parser(
+        "audit",
+        help="verify the hash chain, sign its head, export and check audit bundles",
+        description="Exit codes: 0 OK, 1 tampered (or not signed), 2 usage error.",
+    )
+    audit.set_defaults(func=_audit)
+    cmds = audit.add_subparsers(dest="audit_command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="JSON output for programs")
+    who = argparse.ArgumentParser(add_help=False)
+    who.add_argument("--name", default=None, help="who acts (default: the OS user)")
+    who.add_argument("--nip", default=None, help="their NIP")
+    who.add_argument("--role", default="auditor", help="their role (default auditor)")
+    dirs = argparse.ArgumentParser(add_help=False)
+    dirs.add_argument("--checkpoints", type=Path, default=None, help="folder of checkpoint files")
+
+    keygen = cmds.add_parser("keygen", parents=[common], help="make an Ed25519 key pair")
+    keygen.add_argument("--out", type=Path, default=None, help="folder for the two PEM files")
+
+    sign = cmds.add_parser(
+        "sign", parents=[common, who, dirs], help="verify since the last checkpoint, sign the head"
+    )
+    sign.add_argument("--private-key", type=Path, default=None, help="PEM private key")
+
+    export = cmds.add_parser(
+        "export", parents=[common, who, dirs], help="write a bundle (one ticket, a range, or all)"
+    )
+    export.add_argument("--ticket", default=None, help="only this ticket (correlation id)")
+    export.add_argument(
+        "--from",
+        dest="since",
+        type=_aware_time,
+        default=None,
+        help="occurred_at from (ISO 8601 with zone), inclusive",
+    )
+    export.add_argument(
+        "--until",
+        type=_aware_time,
+        default=None,
+        help="occurred_at until (ISO 8601 with zone), exclusive",
+    )
+    export.add_argument("--out", type=Path, default=None, help="bundle file or folder")
+    export.add_argument("--public-key", type=Path, default=None, help="public key to include")
+
+    verify = cmds.add_parser(
+        "verify", parents=[common, dirs], help="verify the database, or a bundle offline"
+    )
+    verify.add_argument("--bundle", type=Path, default=None, help="verify this bundle, no DB")
+    verify.add_argument(
+        "--public-key",
+        type=Path,
+        action="append",
+        default=[],
+        help="trusted public key (repeatable)",
+    )
+    verify.add_argument(
+        "--from-checkpoint",
+        action="store_true",
+        help="start from the newest valid signed checkpoint",
     )
 
 
@@ -75,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("ids", nargs="*", type=int, help="dead-letter ids to re-drive (default all)")
     dl.set_defaults(func=_dead_letters)
 
+    sub.add_parser(
+        "contract", help="rewrite docs/asyncapi.json and docs/event-schemas.json from the events"
+    ).set_defaults(func=_contract)
+
     token = sub.add_parser("token", help="mint a bearer token for trying the system")
     token.add_argument("--role", required=True)
     token.add_argument("--nip", default=None)
@@ -82,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--agency", default=None)
     token.add_argument("--hours", type=int, default=12)
     token.set_defaults(func=_token)
+
+    _add_audit_parser(sub)
     return parser
 
 

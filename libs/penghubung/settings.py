@@ -93,7 +93,36 @@ class RuntimeSettings(_Base):
     data_dir: Path = Field(default=Path("var"), description="Folder for embedded data")
 
 
+class AuditSettings(_Base):
+    """The audit key pair, the folder of checkpoint files, and how often the head is signed."""
+
+    audit_private_key: Path = Field(
+        default=Path("var/audit/keys/audit_ed25519.pem"),
+        description="PEM file of the Ed25519 key that signs checkpoints (mode 0600)",
+    )
+    audit_public_key: Path = Field(
+        default=Path("var/audit/keys/audit_ed25519.pub.pem"),
+        description="PEM file of the public key that verifies checkpoints",
+    )
+    audit_checkpoint_dir: Path = Field(
+        default=Path("var/audit/checkpoints"),
+        description="Folder outside the database where each checkpoint is also written",
+    )
+    audit_sign_interval_seconds: float = Field(
+        default=3600.0, ge=1, description="How often the periodic signer signs the chain head"
+    )
+    audit_signer_enabled: bool = Field(
+        default=False, description="Run the periodic signer in this process (one process is enough)"
+    )
+
+
 class ServiceSettings(
-    DatabaseSettings, NatsSettings, HttpSettings, AuthSettings, RelaySettings, LogSettings
+    DatabaseSettings,
+    NatsSettings,
+    HttpSettings,
+    AuthSettings,
+    RelaySettings,
+    LogSettings,
+    AuditSettings,
 ):
     """Everything one service process needs; services subclass it for their own fields."""

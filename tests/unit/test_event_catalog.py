@@ -171,13 +171,22 @@ EXPECTED_CATEGORIES = {
 }
 
 
+def catalog_types() -> set[str]:
+    """The registered events defined by the SOP catalog (audit and SLA events have their own)."""
+    return {
+        name
+        for name, cls in registry.types().items()
+        if cls.__module__ == penghubung.events.catalog.__name__
+    }
+
+
 def test_importing_the_events_package_registers_every_event() -> None:
     assert set(penghubung.events.catalog.__all__) >= set(EXPECTED_CATEGORIES)
-    assert set(registry.types()) == set(EXPECTED_CATEGORIES)
+    assert catalog_types() == set(EXPECTED_CATEGORIES)
 
 
 def test_there_is_a_sample_for_every_registered_event() -> None:
-    assert set(samples()) == set(registry.types())
+    assert set(samples()) == catalog_types()
 
 
 @pytest.mark.parametrize("type_name", sorted(EXPECTED_CATEGORIES))

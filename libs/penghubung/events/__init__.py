@@ -12,9 +12,11 @@ __all__ = [
     "NewEvent",
     "Role",
     "UnknownEventType",
+    "audit",
     "catalog",
     "registry",
     "stream_category",
 ]
 
+from penghubung.events import audit as audit  # imported last: registers the auditor's events
 from penghubung.events import catalog as catalog  # imported last: registers every event

@@ -125,6 +125,13 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
     app.include_router(health_router(ctx.name, health))
     for router in parts.routers:
         app.include_router(router)
+
+    @app.get("/asyncapi.json", tags=["contract"], summary="AsyncAPI document of the event bus")
+    async def asyncapi() -> dict[str, Any]:
+        from penghubung.contract import asyncapi_document
+
+        return asyncapi_document(ctx.settings)
+
     return app
 
 
@@ -153,6 +160,9 @@ async def running_service(
                 database_url=settings.database_url, nats=settings, relay=settings, name=name
             )
             relay_task = asyncio.create_task(health.relay.run(stop), name=f"{name}-relay")
+        tasks = [relay_task] if relay_task is not None else []
+        if settings.audit_signer_enabled:
+            tasks.append(asyncio.create_task(_signer(ctx, stop), name=f"{name}-signer"))
         health.nats = await nats.connect(
             settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5
         )
@@ -165,9 +175,24 @@ async def running_service(
                 yield app, ctx
         finally:
             stop.set()
-            if relay_task is not None:
-                await relay_task
+            await asyncio.gather(*tasks)
             await health.nats.close()
+
+
+async def _signer(ctx: ServiceContext, stop: asyncio.Event) -> None:
+    """Sign the chain head periodically (PENGHUBUNG_AUDIT_SIGNER_ENABLED, one process is enough)."""
+    from penghubung.audit import load_private_key, run_signer
+
+    settings = ctx.settings
+    await run_signer(
+        stop,
+        store=ctx.store,
+        private_key=load_private_key(settings.audit_private_key),
+        checkpoint_dir=settings.audit_checkpoint_dir,
+        interval_seconds=settings.audit_sign_interval_seconds,
+        clock=ctx.clock,
+        ids=ctx.new_id,
+    )
 
 
 async def serve(name: str, settings: ServiceSettings) -> None:

@@ -182,8 +182,11 @@ def _run(
         _check(signals)
     host = env.setdefault("PENGHUBUNG_HTTP_HOST", "127.0.0.1")
     ports = pick_ports(len(SERVICES), base_port=base_port, host=host)
+    env.update(audit_environment(folder, env))
     for name, port in zip(SERVICES, ports, strict=True):
-        services.append(start_service(name, port=port, host=host, env=env, log_dir=folder / "logs"))
+        # One process signs the chain head for the auditors: reporting.
+        own = {**env, "PENGHUBUNG_AUDIT_SIGNER_ENABLED": str(name == "reporting").lower()}
+        services.append(start_service(name, port=port, host=host, env=own, log_dir=folder / "logs"))
     console.print(f"starting {', '.join(SERVICES)} …")
     dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)
     if dead is not None:
@@ -443,6 +446,25 @@ def mint_tokens(env: dict[str, str]) -> list[tuple[DemoUser, str, bool]]:
             reason = (err.strip() or out.strip() or f"exit {process.returncode}").splitlines()
             results.append((user, reason[-1], False))
     return results
+
+
+def audit_environment(folder: Path, env: dict[str, str]) -> dict[str, str]:
+    """The audit key pair under the data folder (made on the first start) and where to find it,
+    unless the operator already points PENGHUBUNG_AUDIT_* elsewhere."""
+    from penghubung.audit import generate_key_pair
+
+    keys = folder / "audit" / "keys"
+    private = Path(env.get("PENGHUBUNG_AUDIT_PRIVATE_KEY", keys / "audit_ed25519.pem"))
+    public = Path(env.get("PENGHUBUNG_AUDIT_PUBLIC_KEY", keys / "audit_ed25519.pub.pem"))
+    if not private.exists() and "PENGHUBUNG_AUDIT_PRIVATE_KEY" not in env:
+        generate_key_pair(keys)
+    return {
+        "PENGHUBUNG_AUDIT_PRIVATE_KEY": str(private),
+        "PENGHUBUNG_AUDIT_PUBLIC_KEY": str(public),
+        "PENGHUBUNG_AUDIT_CHECKPOINT_DIR": env.get(
+            "PENGHUBUNG_AUDIT_CHECKPOINT_DIR", str(folder / "audit" / "checkpoints")
+        ),
+    }
 
 
 def write_service_urls(folder: Path, services: Sequence[ServiceProcess]) -> None:
