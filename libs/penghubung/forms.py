@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -33,11 +34,44 @@ class _ValueObject(BaseModel):
 
 # --- text, identifiers and contact details -------------------------------------------------
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+def check_no_nul(value: str) -> str:
+    """Refuse U+0000: PostgreSQL keeps no NUL character in text or jsonb."""
+    if "\x00" in value:
+        raise FormValueError("nul_character", "teks tidak boleh memuat karakter NUL (U+0000)")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(check_no_nul)]
+"""Any text that can be stored (a search filter, a free value)."""
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_no_nul),
+]
 """A short non-empty line of text (a name, a position, a unit)."""
 
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+LongText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+    AfterValidator(check_no_nul),
+]
 """A non-empty paragraph (a description, notes, an instruction)."""
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def check_iso_date(value: object) -> object:
+    """Let only a date or `YYYY-MM-DD` through: pydantic reads a number as a Unix time."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise FormValueError("date_format", "tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-12-24")
+
+
+IsoDate = Annotated[date, BeforeValidator(check_iso_date)]
+"""A calendar date written `YYYY-MM-DD` (never `0`, which would be 1 January 1970)."""
 
 
 def check_nip(value: str) -> str:
@@ -104,7 +138,9 @@ MobilePhone = Annotated[str, AfterValidator(check_mobile)]
 """An Indonesian mobile phone number ("HP")."""
 
 InternalPhone = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
+    AfterValidator(check_no_nul),
 ]
 """An office phone or extension ("Internal"), free text."""
 

@@ -20,6 +20,11 @@ class DatabaseSettings(_Base):
         description="PostgreSQL URL (asyncpg form, no +driver suffix)",
     )
     database_pool_size: int = Field(default=10, ge=1, description="Connections per process")
+    database_role: str | None = Field(
+        default=None,
+        description="Role every connection of a service takes (SET ROLE); unset: the service's"
+        " own, penghubung_<service>; empty: none (the login's own privileges)",
+    )
 
 
 class NatsSettings(_Base):
@@ -53,6 +58,11 @@ class HttpSettings(_Base):
 
     http_host: str = Field(default="127.0.0.1", description="Interface for the HTTP API")
     http_port: int = Field(default=8000, ge=0, le=65535, description="Port for the HTTP API")
+    http_max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body read (413 above); intake's uploads have their own cap",
+    )
 
 
 class AuthSettings(_Base):

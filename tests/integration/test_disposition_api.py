@@ -49,6 +49,7 @@ from penghubung.forms import (
 )
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 
 pytestmark = pytest.mark.integration
@@ -110,6 +111,8 @@ class Bed:
     client: httpx.AsyncClient
     ctx: ServiceContext
     settings: ServiceSettings
+    upstream: Upstream
+    """Appends intake's events as intake would (disposition may append only its own)."""
 
     @property
     def store(self) -> EventStore:
@@ -131,7 +134,7 @@ class Bed:
         """An intake event in intake's stream, read back and handed to our subscriber."""
         stream_id = f"intake-{event.ticket_id}"
         new = NewEvent(event=event, meta=intake_meta(event.ticket_id, event.received_at))
-        await self.store.append(stream_id, expected_version=ANY_VERSION, events=[new])
+        await self.upstream.append(stream_id, expected_version=ANY_VERSION, events=[new])
         envelope = (await self.store.read_stream(stream_id)).events[-1]
         async with self.ctx.pool.acquire() as conn, conn.transaction():
             if isinstance(event, RequestSubmitted):
@@ -253,8 +256,11 @@ def make_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: 
             if store is not None:
                 ctx = replace(ctx, store=store(ctx.pool))
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://disposition") as c:
-                yield Bed(client=c, ctx=ctx, settings=settings)
+            async with (
+                httpx.AsyncClient(transport=transport, base_url="http://disposition") as c,
+                upstream(settings.database_url) as others,
+            ):
+                yield Bed(client=c, ctx=ctx, settings=settings, upstream=others)
 
     return make
 

@@ -29,6 +29,7 @@ from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import Officer, Step
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 
 pytestmark = pytest.mark.integration
@@ -85,6 +86,8 @@ class Desk:
     client: httpx.AsyncClient
     ctx: ServiceContext
     settings: IntakeSettings
+    upstream: Upstream
+    """Appends disposition's events as disposition would (intake may append only its own)."""
 
     @property
     def store(self) -> EventStore:
@@ -152,7 +155,7 @@ class Desk:
     async def disposition_event(self, ticket: str, event: Event, at: datetime) -> Envelope:
         """An event in the disposition service's stream, read back as stored."""
         meta = Metadata(event_id=uuid.uuid4(), occurred_at=at, actor=KABID, correlation_id=ticket)
-        await self.store.append(
+        await self.upstream.append(
             f"disposition-{ticket}",
             expected_version=ANY_VERSION,
             events=[NewEvent(event=event, meta=meta)],
@@ -190,8 +193,11 @@ async def serving(url: str, nats_url: str, name: str) -> AsyncIterator[Desk]:
     )
     async with running_service("intake", settings, build=without_consumers) as (app, ctx):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield Desk(client, ctx, settings)
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://intake") as client,
+            upstream(url) as others,
+        ):
+            yield Desk(client, ctx, settings, others)
 
 
 @pytest.fixture(scope="module")
@@ -880,8 +886,11 @@ async def test_a_return_reaches_intake_over_the_bus(
     try:
         async with running_service("intake", settings) as (app, ctx):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-                bus = Desk(client, ctx, settings)
+            async with (
+                httpx.AsyncClient(transport=transport, base_url="http://intake") as client,
+                upstream(settings.database_url) as others,
+            ):
+                bus = Desk(client, ctx, settings, others)
                 agency = new_agency()
                 ticket = (await bus.submitted(agency))["ticket_id"]
                 event = RequestReturned(

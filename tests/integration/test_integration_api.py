@@ -22,6 +22,7 @@ from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import DocumentKind, Officer
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 
 pytestmark = pytest.mark.integration
@@ -55,6 +56,8 @@ class Bed:
     client: httpx.AsyncClient
     ctx: ServiceContext
     settings: ServiceSettings
+    upstream: Upstream
+    """Appends disposition's events as disposition would (integration may append only its own)."""
 
     @property
     def store(self) -> EventStore:
@@ -88,7 +91,7 @@ class Bed:
             actor=PRAKOM,
             correlation_id=ticket,
         )
-        await self.store.append(
+        await self.upstream.append(
             f"disposition-{ticket}",
             expected_version=ANY_VERSION,
             events=[NewEvent(event=event, meta=meta)],
@@ -131,8 +134,11 @@ async def bed(
     )
     async with running_service("integration", settings, build=without_consumers) as (app, ctx):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://integration") as client:
-            yield Bed(client, ctx, settings)
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://integration") as client,
+            upstream(settings.database_url) as others,
+        ):
+            yield Bed(client, ctx, settings, others)
 
 
 def contact(name: str, nip: str) -> dict[str, Any]:

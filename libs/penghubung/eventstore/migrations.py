@@ -19,8 +19,11 @@ COMPONENTS = (
     "disposition",
     "integration",
     "reporting",
+    "penghubung.dbroles",
 )
-"""Packages whose `schema/` folder holds `NNNN_name.sql` files, applied in this order."""
+"""Packages whose `schema/` folder holds `NNNN_name.sql` files, applied in this order.
+
+`penghubung.dbroles` comes last: it grants the services' roles what the others created."""
 
 _LOCK_KEY = 0x5048_4D49  # "PHMI": one migrator at a time across processes
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from penghubung.eventstore import ConcurrencyError
 
@@ -106,6 +108,8 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
     for e in errors:
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
         code = e.get("type", "invalid")
+        if code == "json_invalid":
+            loc = []  # the location is a character offset into the body, not a field
         if code == "value_error":
             # Our validators raise ValueError with the reason already in Bahasa Indonesia.
             ctx_error = e.get("ctx", {}).get("error")
@@ -127,13 +131,39 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = field_errors(list(exc.errors()))
-        first = errors[0] if errors else None
+        return _unprocessable(field_errors(list(exc.errors())))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's "error parsing the body": JSON that is not UTF-8 is malformed JSON.
+            return _unprocessable(field_errors([{"type": "json_invalid", "loc": ("body",)}]))
+        code, message = _HTTP_ERRORS.get(exc.status_code, ("http_error", "permintaan ditolak"))
+        body = ErrorBody(code=code, message=message)
+        return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(asyncpg.PostgresConnectionError)
+    @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL is away (restarting, failing over): nothing was written, the caller may
+        # send the same command again, with its Idempotency-Key, in a moment.
         body = ErrorBody(
-            code="validation_failed",
-            message=f"{first.field}: {first.message}" if first else "permintaan tidak valid",
-            field=first.field if first else None,
-            errors=errors,
+            code="service_unavailable",
+            message="layanan sedang tidak dapat menyimpan data; coba lagi sebentar lagi",
+        )
+        return JSONResponse(
+            body.model_dump(), status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
+
+    @app.exception_handler(asyncpg.CharacterNotInRepertoireError)
+    @app.exception_handler(asyncpg.UntranslatableCharacterError)
+    async def unstorable(_: Request, exc: Exception) -> JSONResponse:
+        # Text PostgreSQL cannot keep (a NUL) that no field's type refused first: the caller's
+        # mistake, and the transaction it reached has rolled back.
+        body = ErrorBody(
+            code="text_not_storable",
+            message="teks memuat karakter yang tidak dapat disimpan (NUL, U+0000)",
         )
         return JSONResponse(body.model_dump(), status_code=422)
 
@@ -144,6 +174,28 @@ def install(app: FastAPI) -> None:
             message="permohonan ini baru saja diubah oleh pihak lain; muat ulang lalu coba lagi",
         )
         return JSONResponse(body.model_dump(), status_code=409)
+
+
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks the caller to wait before trying again."""
+
+_HTTP_ERRORS = {
+    400: ("bad_request", "permintaan tidak dapat dibaca"),
+    404: ("not_found", "alamat tidak ditemukan"),
+    405: ("method_not_allowed", "metode tidak diizinkan untuk alamat ini"),
+}
+"""Starlette's own refusals (no route, wrong method, unreadable body) in our error body."""
+
+
+def _unprocessable(errors: list[FieldError]) -> JSONResponse:
+    first = errors[0] if errors else None
+    body = ErrorBody(
+        code="validation_failed",
+        message=f"{first.field}: {first.message}" if first else "permintaan tidak valid",
+        field=first.field if first else None,
+        errors=errors,
+    )
+    return JSONResponse(body.model_dump(), status_code=422)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

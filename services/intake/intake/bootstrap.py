@@ -30,4 +30,5 @@ def build(ctx: ServiceContext) -> ServiceParts:
         description=DESCRIPTION,
         routers=[http.router(intake)],
         subscriptions=subscribers.subscriptions(intake),
+        body_limits={"/attachments": http.upload_limit(settings.attachment_max_bytes)},
     )

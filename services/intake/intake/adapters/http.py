@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from intake.app import handlers
@@ -39,6 +38,7 @@ from penghubung.forms import (
 )
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+from penghubung.web.limits import BodyLimit
 
 MAX_ATTACHMENTS = 20
 MULTIPART_OVERHEAD = 64 * 1024
@@ -220,9 +220,24 @@ def router(intake: Intake) -> APIRouter:
     return api
 
 
+def upload_limit(max_bytes: int) -> BodyLimit:
+    """The body limit of `POST /attachments`: the cap plus the multipart framing (413 above).
+
+    The service applies it to the body as it streams in, so a file over the cap is refused
+    before it is read whole, with or without a `Content-Length`.
+    """
+    too_large = AttachmentTooLarge(message=f"berkas lampiran melebihi {max_bytes} bita")
+    return BodyLimit(
+        max_bytes + MULTIPART_OVERHEAD,
+        code=too_large.code,
+        message=too_large.message,
+        field=too_large.field,
+    )
+
+
 def _uploads(intake: Intake) -> APIRouter:
-    """The attachment routes; uploads over the cap are refused before their body is read."""
-    api = APIRouter(route_class=_capped_route(intake.attachment_max_bytes))
+    """The attachment routes."""
+    api = APIRouter()
 
     @api.post(
         "/attachments",
@@ -278,23 +293,3 @@ def _known_ticket(ticket_id: str) -> str:
         return check_ticket_id(ticket_id)
     except FormValueError:
         raise RequestNotFound() from None
-
-
-def _capped_route(max_bytes: int) -> type[APIRoute]:
-    """A route class that answers 413 when Content-Length already shows the body is too big."""
-    limit = max_bytes + MULTIPART_OVERHEAD
-    too_large = AttachmentTooLarge(message=f"berkas lampiran melebihi {max_bytes} bita")
-
-    class CappedRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-            handle = super().get_route_handler()
-
-            async def capped(request: Request) -> Response:
-                length = request.headers.get("content-length", "")
-                if request.method == "POST" and length.isdigit() and int(length) > limit:
-                    raise PayloadTooLarge(too_large.code, too_large.message, field=too_large.field)
-                return await handle(request)
-
-            return capped
-
-    return CappedRoute

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
@@ -46,6 +47,7 @@ ALLOWED_CONTENT: Mapping[str, bytes] = {
 """The media types accepted for attachments, with the bytes every such file starts with."""
 
 _DEFAULT_FILENAME = "lampiran"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def decide(
@@ -165,8 +167,12 @@ def accept_upload(command: UploadAttachment, *, attachment_id: UUID, max_bytes: 
 
 
 def bare_filename(name: str) -> str:
-    """The file name without any folder a browser sent along, at most 200 characters."""
-    bare = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    """The file name without any folder a browser sent along, at most 200 characters.
+
+    Control characters (U+0000–U+001F, U+007F) are dropped: they name nothing, and PostgreSQL
+    cannot store a NUL.
+    """
+    bare = _CONTROL.sub("", name).replace("\\", "/").rsplit("/", 1)[-1].strip()
     if bare in {"", ".", ".."}:
         return _DEFAULT_FILENAME
     return bare[-200:]
