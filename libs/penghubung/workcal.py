@@ -22,11 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Self
+from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 # Monday–Friday; the base week is fixed by the service catalog.
 WORKING_WEEKDAYS = frozenset({0, 1, 2, 3, 4})
@@ -35,15 +35,24 @@ FRIDAY = 4
 _SEARCH_HORIZON_DAYS = 3660
 _ONE_SECOND = timedelta(seconds=1)
 
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"}
+    ),
+]
+"""A wall-clock time without a zone, `HH:MM[:SS]`. JSON Schema's `format: time` (what pydantic
+says of a `time`) is RFC 3339's full-time, which carries an offset: "08:00:00" would break it."""
+
 
 class ServiceHours(BaseModel):
     """The opening and closing time of a working day, local to the calendar's zone."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    opening: time = Field(default=time(8), description="Local time the service desk opens.")
-    closing: time = Field(default=time(16), description="Local time the service desk closes.")
-    friday_closing: time | None = Field(
+    opening: LocalTime = Field(default=time(8), description="Local time the service desk opens.")
+    closing: LocalTime = Field(default=time(16), description="Local time the service desk closes.")
+    friday_closing: LocalTime | None = Field(
         default=None, description="A different closing time on Fridays; none means `closing`."
     )
 

@@ -15,8 +15,10 @@ __all__ = [
     "audit",
     "catalog",
     "registry",
+    "sla",
     "stream_category",
 ]
 
 from penghubung.events import audit as audit  # imported last: registers the auditor's events
 from penghubung.events import catalog as catalog  # imported last: registers every event
+from penghubung.events import sla as sla  # imported last: registers the SLA clocks' events

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import secrets
 import signal
@@ -183,9 +184,13 @@ def _run(
     host = env.setdefault("PENGHUBUNG_HTTP_HOST", "127.0.0.1")
     ports = pick_ports(len(SERVICES), base_port=base_port, host=host)
     env.update(audit_environment(folder, env))
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    urls = {name: f"http://{local}:{port}" for name, port in zip(SERVICES, ports, strict=True)}
     for name, port in zip(SERVICES, ports, strict=True):
         # One process signs the chain head for the auditors: reporting.
         own = {**env, "PENGHUBUNG_AUDIT_SIGNER_ENABLED": str(name == "reporting").lower()}
+        if name == "reporting":  # it samples every service's readiness (availability)
+            own["PENGHUBUNG_SERVICE_URLS"] = json.dumps(urls)
         services.append(start_service(name, port=port, host=host, env=own, log_dir=folder / "logs"))
     console.print(f"starting {', '.join(SERVICES)} …")
     dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)

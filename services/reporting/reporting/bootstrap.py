@@ -1,19 +1,60 @@
-"""Reporting's composition root: its routes and its two subscriptions, bound to the context."""
+"""Reporting's composition root: its routes, its subscriptions and its two background tasks."""
 
 from __future__ import annotations
 
 from penghubung.runtime.service import ServiceContext, ServiceParts
-from reporting.adapters import http, subscribers
+from reporting.adapters import http, http_sla, subscribers
+from reporting.adapters.periodic import Periodic
+from reporting.app.availability import AvailabilitySampler
+from reporting.app.sla import Sla
+from reporting.settings import ReportingSettings
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     """The reporting service's parts."""
+    settings = ReportingSettings.of(ctx.settings)
+    sla = Sla(
+        store=ctx.store,
+        clock=lambda: ctx.clock(),  # late-bound: a test may stop the context's clock
+        new_id=lambda: ctx.new_id(),
+        capacity=settings.sla_daily_capacity,
+        percents=settings.sla_warning_percents,
+    )
+    tasks = background(ctx, sla, settings)
     return ServiceParts(
         title="Penghubung — reporting",
         description=(
             "Status dan linimasa setiap permohonan, laporan, nomor Berita Acara dan buku agenda"
-            " (SOP langkah 6 dan 7). Read model of every event, in global order."
+            " (SOP langkah 6 dan 7); jam layanan (SLA) pada kalender kerja, kepatuhan bulanan"
+            " dan ketersediaan layanan. Read model of every event, in global order."
         ),
-        routers=[http.routes(ctx)],
+        routers=[http.routes(ctx), http_sla.routes(ctx, sla, settings)],
         subscriptions=subscribers.subscriptions(ctx),
+        on_start=[task.start for task in tasks],
+        on_stop=[task.stop for task in tasks],
     )
+
+
+def background(ctx: ServiceContext, sla: Sla, settings: ReportingSettings) -> list[Periodic]:
+    """The warning task and the availability sampler, as the settings ask."""
+    tasks = []
+    if settings.sla_warnings_enabled:
+        tasks.append(
+            Periodic(
+                "sla-warnings", sla.raise_warnings, interval=settings.sla_warning_interval_seconds
+            )
+        )
+    if settings.service_urls:
+        sampler = AvailabilitySampler(
+            pool=ctx.pool,
+            clock=lambda: ctx.clock(),
+            urls=settings.service_urls,
+            interval_seconds=settings.availability_interval_seconds,
+            timeout_seconds=settings.availability_timeout_seconds,
+        )
+        tasks.append(
+            Periodic(
+                "availability", sampler.sample, interval=settings.availability_interval_seconds
+            )
+        )
+    return tasks

@@ -83,3 +83,24 @@ class RecommendationsTooLong(InvalidCommand):
     code = "recommendations_too_long"
     message = "saran dan rekomendasi untuk permohonan yang ditutup melebihi 5000 karakter"
     field = "recommendations"
+
+
+class WorkFinished(ConflictError):
+    """The work item's steps are done: no clock of theirs runs any more."""
+
+    code = "work_finished"
+    message = "pekerjaan permohonan ini sudah selesai; jam layanannya tidak berjalan lagi"
+
+
+class ClockAlreadyPaused(ConflictError):
+    """The clock stands still already; it is resumed before it is paused again."""
+
+    code = "clock_already_paused"
+    message = "jam layanan permohonan ini sedang dijeda"
+
+
+class ClockNotPaused(ConflictError):
+    """The clock runs; only a paused clock is resumed."""
+
+    code = "clock_not_paused"
+    message = "jam layanan permohonan ini tidak sedang dijeda"

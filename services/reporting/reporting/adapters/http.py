@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Body, Depends, Header, Path, Query
 
 from penghubung.events import Role
-from penghubung.forms import Step, TicketId
+from penghubung.forms import IsoDate, PlainText, Step, TicketId
 from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
@@ -40,6 +39,7 @@ STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
 Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
+OfficeDay = IsoDate | None
 
 
 class InvalidQuery(Problem):
@@ -60,11 +60,11 @@ def _read_routes(api: APIRouter, ctx: ServiceContext) -> None:
     @api.get("/requests", tags=["requests"], summary="List requests (filtered, paginated)")
     async def list_requests(
         principal: Reader,
-        agency: Annotated[str | None, Query(description="Only this agency (OPD)")] = None,
+        agency: Annotated[PlainText | None, Query(description="Only this agency (OPD)")] = None,
         status: Annotated[Status | None, Query(description="Only this status")] = None,
         current_step: Annotated[Step | None, Query(description="Only at this step")] = None,
-        received_from: Annotated[date | None, Query(description="Received on/after (WIB)")] = None,
-        received_to: Annotated[date | None, Query(description="Received on/before (WIB)")] = None,
+        received_from: Annotated[OfficeDay, Query(description="Received on/after (WIB)")] = None,
+        received_to: Annotated[OfficeDay, Query(description="Received on/before (WIB)")] = None,
         limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
         offset: Annotated[int, Query(ge=0, description="Matches to skip")] = 0,
     ) -> RequestPage:

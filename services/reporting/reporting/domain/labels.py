@@ -51,6 +51,16 @@ AUTHENTICATION: dict[AuthenticationType, str] = {
 }
 
 
+PAUSE_REASONS: dict[str, str] = {
+    "agency_documents": "menunggu dokumen dari perangkat daerah",
+    "uat": "menunggu UAT",
+    "ip_allocation": "menunggu alokasi alamat IP",
+    "vendor": "menunggu vendor",
+    "returned_to_applicant": "dikembalikan kepada pemohon",
+}
+"""Why an SLA clock stood still (`PauseReason` values, and a return to the applicant)."""
+
+
 def mechanism(choice: MechanismChoice) -> str:
     """The integration mechanism in words."""
     if choice.kind is Mechanism.GSB:

@@ -23,6 +23,7 @@ from penghubung.events.catalog import (
 from penghubung.forms import Officer, Step
 from reporting.domain.agency import agency_key
 from reporting.projections.progress import Progress, Status, advance
+from reporting.projections.sla import apply_sla
 from reporting.projections.summaries import summarize
 
 Applier = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
@@ -181,6 +182,11 @@ async def apply_report_archived(conn: asyncpg.Connection, envelope: Envelope) ->
     await _advance(conn, envelope, event.ticket_id)
 
 
+async def apply_timeline_only(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """An event that changes no status, only the request's timeline (pauses, SLA warnings)."""
+    await _add_to_timeline(conn, envelope, _ticket(envelope))
+
+
 APPLIERS: dict[str, Applier] = {
     "RequestSubmitted": apply_request_submitted,
     "RequestResubmitted": apply_request_resubmitted,
@@ -192,6 +198,9 @@ APPLIERS: dict[str, Applier] = {
     "ReportWritten": apply_report_written,
     "BeritaAcaraNumberReserved": apply_berita_acara_number_reserved,
     "ReportArchived": apply_report_archived,
+    "ClockPaused": apply_timeline_only,
+    "ClockResumed": apply_timeline_only,
+    "SlaWarningRaised": apply_timeline_only,
 }
 """The applier of each event type; a type without one only moves the checkpoint."""
 
@@ -199,10 +208,10 @@ APPLIERS: dict[str, Applier] = {
 async def apply_event(conn: asyncpg.Connection, envelope: Envelope) -> bool:
     """Write one event into the read tables; False when the projection has no use for its type."""
     applier = APPLIERS.get(envelope.type)
-    if applier is None:
-        return False
-    await applier(conn, envelope)
-    return True
+    if applier is not None:
+        await applier(conn, envelope)
+    clocks = await apply_sla(conn, envelope)  # the SLA clocks' facts (projections/sla.py)
+    return applier is not None or clocks
 
 
 # --- shared by the appliers -------------------------------------------------------------------

@@ -15,7 +15,9 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
+from penghubung.events.sla import ClockPaused, ClockResumed, SlaWarningRaised
 from reporting.domain import labels
+from reporting.domain.numbers import WIB
 
 
 def summarize(event: Event) -> str:
@@ -50,6 +52,8 @@ def summarize(event: Event) -> str:
             return f"Nomor Berita Acara {event.number} dicadangkan"
         case ReportArchived():
             return f"Laporan diarsipkan di buku agenda nomor {event.agenda_code}"
+        case ClockPaused() | ClockResumed() | SlaWarningRaised():
+            return _clock(event)
     return f"Peristiwa {event.type} dicatat"
 
 
@@ -71,3 +75,19 @@ def _disposed(event: Disposed) -> str:
         to = f"{to} {event.to_officer.name}"
     by = f" oleh {event.stand_in.value.capitalize()}" if event.stand_in is not None else ""
     return f"Disposisi {labels.ROLES[event.from_role]}{by} kepada {to}: {event.instruction}"
+
+
+def _clock(event: ClockPaused | ClockResumed | SlaWarningRaised) -> str:
+    step = labels.STEPS[event.step]
+    match event:
+        case ClockPaused():
+            note = f": {event.note}" if event.note else ""
+            return f"Jam layanan {step} dijeda ({labels.PAUSE_REASONS[event.reason.value]}){note}"
+        case ClockResumed():
+            return f"Jam layanan {step} berjalan kembali"
+        case SlaWarningRaised():
+            due = event.due_at.astimezone(WIB).strftime("%d-%m-%Y %H:%M")
+            return (
+                f"Peringatan SLA: {step} telah memakai {event.threshold_percent}% baku mutu;"
+                f" batas waktu {due} WIB"
+            )

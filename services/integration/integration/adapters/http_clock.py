@@ -1,0 +1,135 @@
+"""The HTTP API of the work item's clock: the petugas pauses it with a typed reason, resumes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Depends, Header, Path, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from integration.adapters import db
+from integration.adapters.http import READERS, _problem, _visible_to
+from integration.app.clock import ClockChanged, ClockHandlers
+from integration.domain.errors import IntegrationError, WorkItemNotFound
+from integration.domain.pause import PauseClock, ResumeClock
+from penghubung.events.base import Role
+from penghubung.events.sla import ClockPaused, PauseReason
+from penghubung.forms import LongText, Step, TicketId
+from penghubung.web.auth import Principal, require
+from penghubung.web.errors import ERROR_RESPONSES
+
+Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=200, description="The caller's key for this command; kept as causation id"),
+]
+Petugas = Annotated[Principal, Depends(require(Role.PETUGAS))]
+Reader = Annotated[Principal, Depends(require(*READERS))]
+
+
+class PauseBody(BaseModel):
+    """Why the clock stops."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: PauseReason = Field(
+        description="agency_documents (dokumen OPD), uat, ip_allocation (alokasi IP), vendor"
+    )
+    note: LongText | None = Field(default=None, description="Details of the wait, for people")
+
+
+class ResumeBody(BaseModel):
+    """What ended the wait."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: LongText | None = Field(default=None, description="What ended the wait, for people")
+
+
+class ClockView(BaseModel):
+    """The work item's clock: the step it runs for, and the pause that stops it."""
+
+    ticket_id: str
+    step: Step | None = Field(description="feasibility or implementation; none once done")
+    paused: bool = Field(description="Whether the clock stands still")
+    reason: PauseReason | None = Field(default=None, description="Why, while paused")
+    note: str | None = Field(default=None, description="The note of the pause or resumption")
+    at: datetime | None = Field(default=None, description="When the pause or resumption was made")
+
+
+def _view(ticket_id: str, changed: ClockChanged) -> ClockView:
+    event = changed.event
+    paused = isinstance(event, ClockPaused)
+    return ClockView(
+        ticket_id=ticket_id,
+        step=getattr(event, "step", None),
+        paused=paused,
+        reason=event.reason if isinstance(event, ClockPaused) else None,
+        note=getattr(event, "note", None),
+        at=changed.at,
+    )
+
+
+def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
+    """The clock routes of the integration service."""
+    api = APIRouter(tags=["clock"], responses=ERROR_RESPONSES)
+
+    @api.get("/requests/{ticket_id}/clock", summary="Whether the work item's clock is paused")
+    async def get_clock(ticket_id: Ticket, principal: Reader) -> ClockView:
+        if await db.fetch(pool, ticket_id, officer_nip=_visible_to(principal)) is None:
+            raise _problem(WorkItemNotFound(ticket_id))
+        state = await handlers.state(ticket_id)
+        paused = state.paused
+        return ClockView(
+            ticket_id=ticket_id,
+            step=state.step,
+            paused=paused is not None,
+            reason=paused.reason if paused else None,
+            note=paused.note if paused else None,
+        )
+
+    @api.post(
+        "/requests/{ticket_id}/clock/pause",
+        status_code=status.HTTP_201_CREATED,
+        summary="Pause the clock of the step being worked on, with a typed reason",
+    )
+    async def pause(
+        ticket_id: Ticket,
+        body: PauseBody,
+        principal: Petugas,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ClockView:
+        _visible_to(principal)  # a petugas token without a NIP holds no work item
+        cmd = PauseClock(
+            ticket_id=ticket_id, actor=principal.actor(), reason=body.reason, note=body.note
+        )
+        try:
+            changed = await handlers.execute(cmd, causation_id=idempotency_key)
+        except IntegrationError as exc:
+            raise _problem(exc) from None
+        return _view(ticket_id, changed)
+
+    @api.post(
+        "/requests/{ticket_id}/clock/resume",
+        status_code=status.HTTP_201_CREATED,
+        summary="Resume the paused clock",
+    )
+    async def resume(
+        ticket_id: Ticket,
+        principal: Petugas,
+        body: ResumeBody | None = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ClockView:
+        _visible_to(principal)
+        cmd = ResumeClock(
+            ticket_id=ticket_id, actor=principal.actor(), note=body.note if body else None
+        )
+        try:
+            changed = await handlers.execute(cmd, causation_id=idempotency_key)
+        except IntegrationError as exc:
+            raise _problem(exc) from None
+        return _view(ticket_id, changed)
+
+    return api

@@ -1,0 +1,60 @@
+"""Reporting's settings: the shared service settings plus the SLA clocks' and the samplers' own."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from penghubung.settings import ServiceSettings
+
+
+class ReportingSettings(ServiceSettings):
+    """Everything the reporting process needs; each field is `PENGHUBUNG_<NAME>` in the env."""
+
+    sla_daily_capacity: int = Field(
+        default=20,
+        ge=1,
+        description="Requests the desk handles a day; later ones start their clocks the next day",
+    )
+    sla_warning_percents: tuple[int, ...] = Field(
+        default=(50, 75, 100),
+        min_length=1,
+        description="Shares of a standard (percent, 1–100) at which a warning is raised; JSON list",
+    )
+    sla_warnings_enabled: bool = Field(
+        default=True, description="Run the warning task (in service hours only)"
+    )
+    sla_warning_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often the warning task looks at the running clocks"
+    )
+    service_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description='Base URL of every service whose readiness is sampled, JSON: {"intake":'
+        ' "http://127.0.0.1:8001", …}; empty: no sampling',
+    )
+    availability_interval_seconds: float = Field(
+        default=60.0, gt=0, description="Time between two sampling rounds (in service hours)"
+    )
+    availability_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How long one readiness call may take before it counts as down",
+    )
+    availability_target_percent: int = Field(
+        default=90, ge=1, le=100, description="Availability promised in service hours (DESIGN §2)"
+    )
+
+    @model_validator(mode="after")
+    def _percents_are_shares(self) -> Self:
+        if any(not 1 <= p <= 100 for p in self.sla_warning_percents):
+            raise ValueError("sla_warning_percents must lie between 1 and 100")
+        self.sla_warning_percents = tuple(sorted(set(self.sla_warning_percents)))
+        return self
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> ReportingSettings:
+        """These settings from the process's; reporting's own fields from the environment."""
+        if isinstance(settings, cls):
+            return settings
+        return cls(**settings.model_dump())
