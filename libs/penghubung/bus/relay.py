@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 RELAY_LOCK_KEY = 0x5048_524C  # "PHRL"
 PUBLISH_ACK_TIMEOUT = 10.0
+FOREIGN_TAIL_LIMIT = 100
+"""How many messages without a log position the end-of-stream check steps over."""
 
 
 class Relay:
@@ -47,21 +49,24 @@ class Relay:
         nats: NatsSettings,
         relay: RelaySettings,
         name: str = "relay",
+        database_role: str | None = None,
     ) -> None:
         self._database_url = database_url
+        self._database_role = database_role
         self._nats = nats
         self._relay = relay
         self.name = name
         self.is_leader = False
         self.published = 0
         self._rewind_needed = True
+        self._nats_lost = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Compete for leadership until `stop` is set; relay while leading; survive outages."""
         backoff = self._relay.relay_poll_seconds
         while not stop.is_set():
             try:
-                conn = await connect(self._database_url)
+                conn = await connect(self._database_url, role=self._database_role)
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("relay cannot reach PostgreSQL: %s", exc)
                 await _wait(stop, backoff)
@@ -88,44 +93,65 @@ class Relay:
             wake.set()
 
         await conn.add_listener(NOTIFY_CHANNEL, notified)
-        nc = await self._connect_nats(stop)
-        if nc is None:
-            return
-        try:
-            js = nc.jetstream()
-            while not stop.is_set():
-                wake.clear()
-                try:
-                    if self._rewind_needed:
-                        await self._rewind_to_stream(conn, js)
-                    sent = await self.publish_pending(conn, js)
-                except (TimeoutError, nats.errors.Error) as exc:
-                    log.warning("relay publish failed, will retry: %s", exc)
-                    self._rewind_needed = True
-                    await _wait(stop, self._relay.relay_poll_seconds)
-                    continue
-                if sent < self._relay.relay_batch_size:
-                    await _wait(stop, self._relay.relay_poll_seconds, wake)
-        finally:
-            await nc.close()
+        while not stop.is_set():
+            nc = await self._connect_nats(stop, wake)
+            if nc is None:
+                return
+            try:
+                await self._relay_over(conn, nc, stop, wake)
+            finally:
+                await nc.close()
+            if not stop.is_set():
+                log.warning("relay lost NATS; connecting again, then checking for lost messages")
 
-    async def _connect_nats(self, stop: asyncio.Event) -> NatsClient | None:
-        async def reconnected() -> None:
-            log.warning("relay reconnected to NATS; checking the stream for lost messages")
-            self._rewind_needed = True
+    async def _relay_over(
+        self, conn: asyncpg.Connection, nc: NatsClient, stop: asyncio.Event, wake: asyncio.Event
+    ) -> None:
+        """Relay over one NATS connection until it is lost (it does not reconnect by itself)."""
+        js = nc.jetstream()
+        while not stop.is_set() and nc.is_connected:
+            wake.clear()
+            try:
+                if self._rewind_needed:
+                    await self._rewind_to_stream(conn, js)
+                sent = await self.publish_pending(conn, js)
+            except (TimeoutError, nats.errors.Error) as exc:
+                log.warning("relay publish failed, will retry: %s", exc)
+                self._rewind_needed = True
+                await _wait(stop, self._relay.relay_poll_seconds, self._nats_lost)
+                continue
+            if sent < self._relay.relay_batch_size:
+                await _wait(stop, self._relay.relay_poll_seconds, wake)
+
+    async def _connect_nats(self, stop: asyncio.Event, wake: asyncio.Event) -> NatsClient | None:
+        """A fresh connection, never a reconnected one, checked for lost messages before use.
+
+        A client that reconnects by itself sends what it buffered meanwhile as soon as it is
+        back, before anyone can look: after a broker that lost its unsynced tail, those later
+        publishes land behind the hole and hide it from the check. A fresh connection has
+        nothing buffered, and no other candidate publishes, so the stream's end is the truth.
+        """
+        lost = self._nats_lost = asyncio.Event()
+
+        async def disconnected() -> None:
+            lost.set()
+            wake.set()
 
         while not stop.is_set():
             try:
-                return await nats.connect(
+                nc = await nats.connect(
                     self._nats.nats_url,
                     connect_timeout=3,
-                    reconnect_time_wait=0.5,
-                    max_reconnect_attempts=-1,
-                    reconnected_cb=reconnected,
+                    allow_reconnect=False,
+                    disconnected_cb=disconnected,
+                    closed_cb=disconnected,
                 )
             except (OSError, TimeoutError, nats.errors.Error) as exc:
                 log.warning("relay cannot reach NATS: %s", exc)
                 await _wait(stop, self._relay.relay_poll_seconds)
+                continue
+            self._rewind_needed = True
+            return nc
         return None
 
     async def _rewind_to_stream(self, conn: asyncpg.Connection, js: JetStreamContext) -> None:
@@ -169,9 +195,19 @@ class Relay:
             data, headers = wire.encode(row)
             topic = subject(self._nats, wire.category_of(row), row["type"])
             futures.append(await js.publish_async(topic, data, headers=headers))
-        done, pending = await asyncio.wait(futures, timeout=PUBLISH_ACK_TIMEOUT)
-        for f in pending:
-            f.cancel()
+        # Until every ack is in, the timeout passes, or the connection is lost (acks never come).
+        lost = asyncio.ensure_future(self._nats_lost.wait())
+        waiters: set[asyncio.Future[Any]] = {asyncio.gather(*futures, return_exceptions=True), lost}
+        try:
+            await asyncio.wait(
+                waiters, timeout=PUBLISH_ACK_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            lost.cancel()
+        done = {f for f in futures if f.done()}
+        for f in futures:
+            if not f.done():
+                f.cancel()
         acked = 0
         for f in futures:
             if f in done and not f.cancelled() and f.exception() is None:
@@ -182,17 +218,26 @@ class Relay:
 
 
 async def stream_last_position(js: JetStreamContext, stream_name: str) -> int:
-    """The log position carried by the stream's last message (0 for an empty stream)."""
+    """The log position carried by the stream's last relayed message (0 for an empty stream).
+
+    Messages that did not come from the relay (no position header: poison published by hand)
+    are stepped over, up to FOREIGN_TAIL_LIMIT of them; read as 0, one would make the relay
+    publish the whole log again.
+    """
     info = await js.stream_info(stream_name)
     last_seq = info.state.last_seq
     if not last_seq or not info.state.messages:
         return 0
-    try:
-        msg = await js.get_msg(stream_name, seq=last_seq)
-    except NotFoundError:
-        return 0
-    headers = msg.headers or {}
-    return int(headers.get(wire.POSITION, 0))
+    first_seq = max(info.state.first_seq, last_seq - FOREIGN_TAIL_LIMIT)
+    for seq in range(last_seq, first_seq - 1, -1):
+        try:
+            msg = await js.get_msg(stream_name, seq=seq)
+        except NotFoundError:
+            continue
+        position = (msg.headers or {}).get(wire.POSITION)
+        if position is not None:
+            return int(position)
+    return 0
 
 
 async def _checkpoint(conn: asyncpg.Connection) -> int:

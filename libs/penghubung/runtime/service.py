@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import importlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import signal
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +25,13 @@ from penghubung.bus.consumer import Subscription, serve_consumers
 from penghubung.bus.relay import Relay
 from penghubung.clock import Clock, IdFactory, new_id, utc_now
 from penghubung.db import connect, create_pool
+from penghubung.dbroles import service_role
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.migrations import migrate, pending
 from penghubung.settings import ServiceSettings
 from penghubung.web import errors
 from penghubung.web.auth import TokenVerifier
+from penghubung.web.limits import BodyLimit, BodySizeLimit
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,10 @@ class ServiceParts:
     routers: Sequence[APIRouter] = ()
     subscriptions: Sequence[Subscription] = ()
     on_start: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Run in reverse order when the service stops, before its consumers and pool close."""
+    body_limits: Mapping[str, BodyLimit] = field(default_factory=dict)
+    """Paths whose bodies may be larger (or smaller) than PENGHUBUNG_HTTP_MAX_BODY_BYTES."""
 
 
 Build = Callable[[ServiceContext], ServiceParts]
@@ -122,15 +130,25 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(
+        BodySizeLimit,
+        default=BodyLimit(ctx.settings.http_max_body_bytes),
+        per_path=parts.body_limits,
+    )
     app.include_router(health_router(ctx.name, health))
     for router in parts.routers:
         app.include_router(router)
 
+    document: dict[str, Any] = {}
+
     @app.get("/asyncapi.json", tags=["contract"], summary="AsyncAPI document of the event bus")
     async def asyncapi() -> dict[str, Any]:
-        from penghubung.contract import asyncapi_document
+        # Built once: it takes a fifth of a second, and anyone may ask for it without a token.
+        if not document:
+            from penghubung.contract import asyncapi_document
 
-        return asyncapi_document(ctx.settings)
+            document.update(asyncapi_document(ctx.settings))
+        return document
 
     return app
 
@@ -146,9 +164,15 @@ def load_build(name: str) -> Build:
 async def running_service(
     name: str, settings: ServiceSettings, *, build: Build | None = None
 ) -> AsyncIterator[tuple[FastAPI, ServiceContext]]:
-    """Everything of one service but the HTTP server: pool, migrations, consumers, relay."""
+    """Everything of one service but the HTTP server: pool, migrations, consumers, relay.
+
+    Every connection works as the service's database role (`PENGHUBUNG_DATABASE_ROLE`).
+    """
     await _migrate(settings.database_url)
-    async with create_pool(settings.database_url, size=settings.database_pool_size) as pool:
+    role = service_role(name, settings.database_role)
+    async with create_pool(
+        settings.database_url, size=settings.database_pool_size, role=role
+    ) as pool:
         ctx = ServiceContext(name=name, settings=settings, pool=pool, store=EventStore(pool))
         parts = (build or load_build(name))(ctx)
         health = Health(ctx)
@@ -157,7 +181,11 @@ async def running_service(
         relay_task: asyncio.Task[None] | None = None
         if settings.relay_enabled:
             health.relay = Relay(
-                database_url=settings.database_url, nats=settings, relay=settings, name=name
+                database_url=settings.database_url,
+                nats=settings,
+                relay=settings,
+                name=name,
+                database_role=role,
             )
             relay_task = asyncio.create_task(health.relay.run(stop), name=f"{name}-relay")
         tasks = [relay_task] if relay_task is not None else []
@@ -172,7 +200,11 @@ async def running_service(
             ):
                 for hook in parts.on_start:
                     await hook()
-                yield app, ctx
+                try:
+                    yield app, ctx
+                finally:
+                    for stop_hook in reversed(parts.on_stop):
+                        await stop_hook()
         finally:
             stop.set()
             await asyncio.gather(*tasks)
@@ -205,9 +237,35 @@ async def serve(name: str, settings: ServiceSettings) -> None:
             log_config=None,
             timeout_graceful_shutdown=int(settings.graceful_timeout_seconds),
         )
-        server = uvicorn.Server(config)
+        server = _Server(config)
         log.info("%s listening on http://%s:%d", name, settings.http_host, settings.http_port)
         await server.serve()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, except that SIGINT/SIGTERM only stop it and are not raised again.
+
+    uvicorn re-raises a captured signal once its own shutdown is done, with the default handler
+    back in place: the process died there (-15), before the consumers finished the messages in
+    flight and before the relay let go. Here the signal stops the HTTP server and `serve` goes
+    on to stop the rest in order, within the graceful timeout.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Route SIGINT and SIGTERM to `handle_exit` while serving; restore them afterwards."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 async def _migrate(url: str) -> None:

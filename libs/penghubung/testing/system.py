@@ -1,0 +1,271 @@
+"""The four services as real processes on servers of the caller's choosing: faults and the soak.
+
+`System` migrates a database, declares a stream of its own, and runs intake, disposition,
+integration and reporting as processes, as `penghubung up` does. It can kill, terminate and
+start each of them again on its port, and reads readiness and the relay's holder from
+`/health/ready`. The caller owns the servers: they may be the machine's, or private embedded
+ones that a fault test stops and kills.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Self
+
+import httpx
+from rich.console import Console
+
+from penghubung.bus.topology import bootstrap, service_consumers
+from penghubung.cli import SERVICES
+from penghubung.runtime.up import (
+    DEMO_USERS,
+    ServiceProcess,
+    pick_ports,
+    run_step,
+    start_service,
+    stop_services,
+)
+from penghubung.settings import AuthSettings, NatsSettings
+from penghubung.web.auth import mint_token
+
+HOST = "127.0.0.1"
+READY_TIMEOUT_SECONDS = 90.0
+HEALTH_TIMEOUT_SECONDS = 5.0
+_POLL_SECONDS = 0.1
+
+
+class SystemUnderTestError(RuntimeError):
+    """The system did not come up, or a process did not do what it was asked in time."""
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """Where the system runs and how it is tuned; the run id keeps its stream apart."""
+
+    database_url: str
+    nats_url: str
+    log_dir: Path
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    jwt_secret: str = "system-under-test-secret-" + "s" * 24
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """More PENGHUBUNG_* variables for every process (they win over the defaults here)."""
+    ack_wait_seconds: int | None = None
+    """Declare the consumers with this ack wait instead of their own (30 s)."""
+
+    @property
+    def stream_name(self) -> str:
+        """The run's JetStream stream."""
+        return f"RUN_{self.run_id.upper()}"
+
+    @property
+    def subject_prefix(self) -> str:
+        """The run's subject prefix."""
+        return f"run{self.run_id}.events"
+
+
+class System:
+    """The four services of one run, each a process on its own port."""
+
+    def __init__(self, config: SystemConfig) -> None:
+        self.config = config
+        self.processes: dict[str, ServiceProcess] = {}
+        self._ports: dict[str, int] = {}
+        self._console = Console(quiet=True)
+        auth = AuthSettings(jwt_secret=config.jwt_secret)
+        self.tokens = {
+            user.role: mint_token(
+                auth, role=user.role, name=user.name, nip=user.nip, agency=user.agency
+            )
+            for user in DEMO_USERS
+        }
+
+    # ------------------------------------------------------------------ configuration
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of every process of the run (and of the CLI steps)."""
+        return {
+            **os.environ,
+            "PENGHUBUNG_DATABASE_URL": self.config.database_url,
+            "PENGHUBUNG_NATS_URL": self.config.nats_url,
+            "PENGHUBUNG_STREAM_NAME": self.config.stream_name,
+            "PENGHUBUNG_SUBJECT_PREFIX": self.config.subject_prefix,
+            "PENGHUBUNG_JWT_SECRET": self.config.jwt_secret,
+            "PENGHUBUNG_HTTP_HOST": HOST,
+            "PENGHUBUNG_LOG_JSON": "true",
+            **self.config.settings,
+        }
+
+    @property
+    def nats(self) -> NatsSettings:
+        """The bus settings the services run with (stream, prefix, URL)."""
+        env = self.env
+        return NatsSettings(
+            nats_url=env["PENGHUBUNG_NATS_URL"],
+            stream_name=env["PENGHUBUNG_STREAM_NAME"],
+            subject_prefix=env["PENGHUBUNG_SUBJECT_PREFIX"],
+        )
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Where each service answers."""
+        return {name: f"http://{HOST}:{port}" for name, port in self._ports.items()}
+
+    def applicant_token(self, agency: str) -> str:
+        """A token for an applicant of `agency` (they submit for their own agency only)."""
+        return mint_token(
+            AuthSettings(jwt_secret=self.config.jwt_secret),
+            role="pemohon",
+            name="Pemohon Uji",
+            nip="198501012010011001",
+            agency=agency,
+        )
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def start(self, *, within: float = READY_TIMEOUT_SECONDS) -> Self:
+        """Migrate, declare the stream and consumers, start the four services, wait until ready."""
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        for step in ("migrate", "bootstrap"):
+            await asyncio.to_thread(
+                run_step, self._console, step, env=self.env, log_dir=self.config.log_dir
+            )
+        if self.config.ack_wait_seconds is not None:
+            await self._redeclare_consumers(self.config.ack_wait_seconds)
+        ports = pick_ports(len(SERVICES), base_port=None, host=HOST)
+        self._ports = dict(zip(SERVICES, ports, strict=True))
+        for name in SERVICES:
+            self.launch(name)
+        await self.wait_ready(within=within)
+        return self
+
+    async def _redeclare_consumers(self, ack_wait: int) -> None:
+        """Change the durables' ack wait where it is done: in the declaration (DESIGN §7)."""
+        specs = [replace(spec, ack_wait_seconds=ack_wait) for spec in service_consumers()]
+        await bootstrap(self.nats, specs)
+
+    def launch(self, name: str) -> ServiceProcess:
+        """Start one service (again) on its port."""
+        running = self.processes.get(name)
+        if running is not None and running.alive():
+            raise SystemUnderTestError(f"{name} runs already")
+        process = start_service(
+            name, port=self._ports[name], host=HOST, env=self.env, log_dir=self.config.log_dir
+        )
+        self.processes[name] = process
+        return process
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one service, as a crash would, and reap it."""
+        process = self.processes[name].process
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def terminate(self, name: str, *, timeout: float) -> tuple[int | None, float]:
+        """SIGTERM one service; its exit code (None: still running after `timeout`) and the wait."""
+        process = self.processes[name].process
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        try:
+            code: int | None = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        return code, time.monotonic() - started
+
+    def stop(self) -> None:
+        """Stop every service (SIGTERM, then SIGKILL after the supervisor's timeout)."""
+        stop_services(self._console, list(self.processes.values()))
+
+    async def __aenter__(self) -> Self:
+        try:
+            return await self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # ------------------------------------------------------------------ health
+
+    async def readiness(self, name: str) -> tuple[int, dict[str, Any]]:
+        """The status and body of one service's `/health/ready` (0 and {} if it does not answer)."""
+        try:
+            async with httpx.AsyncClient(timeout=HEALTH_TIMEOUT_SECONDS) as http:
+                response = await http.get(f"{self.urls[name]}/health/ready")
+        except httpx.HTTPError:
+            return 0, {}
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        return response.status_code, body if isinstance(body, dict) else {}
+
+    async def wait_ready(
+        self, names: Iterable[str] | None = None, *, within: float = READY_TIMEOUT_SECONDS
+    ) -> float:
+        """Wait until the named services (all by default) answer ready; the seconds it took."""
+        pending = list(names if names is not None else self.processes)
+        started = time.monotonic()
+        while pending:
+            for name in list(pending):
+                if not self.processes[name].alive():
+                    raise SystemUnderTestError(self.processes[name].describe_exit())
+                if (await self.readiness(name))[0] == 200:
+                    pending.remove(name)
+            if pending and time.monotonic() - started > within:
+                raise SystemUnderTestError(f"not ready after {within:.0f} s: {', '.join(pending)}")
+            if pending:
+                await asyncio.sleep(_POLL_SECONDS)
+        return time.monotonic() - started
+
+    async def wait_not_ready(
+        self, names: Iterable[str] | None = None, *, within: float = 30.0
+    ) -> dict[str, tuple[int, dict[str, Any]]]:
+        """Wait until each named service answers `/health/ready` with 503; each one's answer."""
+        pending = list(names if names is not None else self.processes)
+        seen: dict[str, tuple[int, dict[str, Any]]] = {}
+        deadline = time.monotonic() + within
+        while pending:
+            for name in list(pending):
+                status, body = await self.readiness(name)
+                if status == 503:
+                    seen[name] = (status, body)
+                    pending.remove(name)
+            if pending and time.monotonic() > deadline:
+                raise SystemUnderTestError(
+                    f"still ready after {within:.0f} s: {', '.join(pending)}"
+                )
+            if pending:
+                await asyncio.sleep(_POLL_SECONDS)
+        return seen
+
+    async def relay_states(self) -> dict[str, str]:
+        """Each live service's relay candidate: "active", "standby" (or "?" if it does not say)."""
+        states: dict[str, str] = {}
+        for name, process in self.processes.items():
+            if process.alive():
+                _, body = await self.readiness(name)
+                states[name] = str(body.get("checks", {}).get("relay", "?"))
+        return states
+
+    async def relay_holder(self, *, within: float = 30.0) -> str:
+        """The service whose relay candidate is the active one, once exactly one is."""
+        deadline = time.monotonic() + within
+        while True:
+            active = [n for n, state in (await self.relay_states()).items() if state == "active"]
+            if len(active) == 1:
+                return active[0]
+            if time.monotonic() > deadline:
+                raise SystemUnderTestError(f"no single active relay after {within:.0f} s: {active}")
+            await asyncio.sleep(_POLL_SECONDS)
