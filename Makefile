@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+ARGS ?=
+SOAK_ARGS ?= --requests 2000
 
 # The first of these that is Python >= 3.11; override with `make PYTHON=/path/to/python3.12`.
 PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13 python3.14; do \
@@ -12,7 +14,7 @@ PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13 python3.14; 
 	&& { echo $$p; break; }; done)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv up test test-integration lint demo lock clean
+.PHONY: help venv up test test-integration lint demo soak bench lock clean
 
 help:
 	@echo "make up                run the whole system (embedded PostgreSQL and NATS under ./var"
@@ -21,6 +23,10 @@ help:
 	@echo "make test-integration  only the tests that need real servers"
 	@echo "make lint              ruff check, ruff format --check, mypy --strict"
 	@echo "make demo              push requests through every step of a running system"
+	@echo "make bench             the benchmarks, each figure beside its baseline (ARGS=--quick:"
+	@echo "                       under 2 minutes); not part of make test"
+	@echo "make soak              2,000 requests through the whole SOP on a system of its own,"
+	@echo "                       then the log, the bus and the views must agree (SOAK_ARGS=...)"
 	@echo "make venv              create $(VENV) and install requirements.lock and the project"
 	@echo "make lock              rewrite requirements.lock from $(VENV)"
 	@echo "make clean             remove caches and build output (keeps $(VENV) and var/)"
@@ -53,6 +59,12 @@ lint: venv
 
 demo: venv
 	$(BIN)/python -m penghubung.demo
+
+soak: venv
+	$(BIN)/python -m penghubung.soak $(SOAK_ARGS)
+
+bench: venv
+	$(BIN)/python -m penghubung.bench $(ARGS)
 
 lock: venv
 	$(BIN)/python -m pip freeze --exclude-editable > requirements.lock
