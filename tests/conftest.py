@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -27,12 +30,32 @@ def run_id() -> str:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """PostgreSQL and NATS: the environment's, else Docker's, else the embedded wheels."""
+def servers() -> Iterator[object]:
+    """PostgreSQL and NATS: the environment's, else Docker's, else the embedded wheels.
+
+    The embedded servers' data lives in a folder of the run's own, not under pytest's temporary
+    root: pytest removes old runs' folders there when another run starts, which would pull the
+    data from under a server still running.
+    """
     from penghubung.testing.servers import provide_servers
 
-    with provide_servers(tmp_path_factory.mktemp("servers")) as found:
-        yield found
+    folder = Path(tempfile.mkdtemp(prefix="penghubung-test-servers-"))
+    try:
+        with provide_servers(folder) as found:
+            yield found
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def private_dir() -> Iterator[Path]:
+    """A folder outside pytest's temporary root, for an embedded PostgreSQL of a test's own
+    (it runs as another user, and another pytest run resets that root to the owner alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="penghubung-test-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 NewDatabase = Callable[[], Awaitable[str]]

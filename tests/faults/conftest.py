@@ -9,6 +9,8 @@ comes back within seconds (the guarantee does not depend on it; the test's lengt
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -27,20 +29,25 @@ from penghubung.testing.system import System, SystemConfig
 
 
 @pytest.fixture(scope="session")
-def breakable_servers(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[EmbeddedPostgres, EmbeddedNats]]:
-    """A PostgreSQL and a NATS that only the fault tests use, so they may stop and kill them."""
-    folder = tmp_path_factory.mktemp("faults")
-    postgres = EmbeddedPostgres(folder / "pg", port=free_port()).start()
+def breakable_servers() -> Iterator[tuple[EmbeddedPostgres, EmbeddedNats]]:
+    """A PostgreSQL and a NATS that only the fault tests use, so they may stop and kill them.
+
+    Their data is kept out of pytest's temporary root, whose permissions another pytest run
+    resets to the owner's alone (the embedded PostgreSQL runs as a user of its own).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="penghubung-faults-"))
     try:
-        nats = spawn_private_nats(folder / "nats")
+        postgres = EmbeddedPostgres(folder / "pg", port=free_port()).start()
         try:
-            yield postgres, nats
+            nats = spawn_private_nats(folder / "nats")
+            try:
+                yield postgres, nats
+            finally:
+                nats.stop()
         finally:
-            nats.stop()
+            postgres.stop()
     finally:
-        postgres.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,25 @@ from pathlib import Path
 
 import asyncpg
 import nats
+import psutil
 import pytest
 from nats.js.api import StreamConfig, StreamInfo
 
 from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres
 
 pytestmark = pytest.mark.integration
+
+
+async def _gone(pid: int) -> None:
+    """Wait (bounded) until a killed process has exited and is no longer a zombie."""
+    for _ in range(200):
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"process {pid} still runs 10 s after SIGKILL")
 
 
 async def _count(url: str) -> int:
@@ -25,8 +38,8 @@ async def _count(url: str) -> int:
         await conn.close()
 
 
-async def test_postgres_keeps_its_rows_across_a_restart(tmp_path: Path) -> None:
-    postgres = await asyncio.to_thread(EmbeddedPostgres(tmp_path).start)
+async def test_postgres_keeps_its_rows_across_a_restart(private_dir: Path) -> None:
+    postgres = await asyncio.to_thread(EmbeddedPostgres(private_dir).start)
     try:
         url = await asyncio.to_thread(postgres.ensure_database, "penghubung")
         assert url == f"postgresql://postgres@127.0.0.1:{postgres.port}/penghubung"
@@ -40,7 +53,7 @@ async def test_postgres_keeps_its_rows_across_a_restart(tmp_path: Path) -> None:
         await asyncio.to_thread(postgres.stop)
     assert not postgres.is_running()
 
-    again = await asyncio.to_thread(EmbeddedPostgres(tmp_path).start)
+    again = await asyncio.to_thread(EmbeddedPostgres(private_dir).start)
     try:
         assert again.port == postgres.port  # the saved port is preferred
         assert await asyncio.to_thread(again.ensure_database, "penghubung") == url
@@ -52,12 +65,12 @@ async def test_postgres_keeps_its_rows_across_a_restart(tmp_path: Path) -> None:
 _KEEP_ONE_ROW = "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('arsip')"
 
 
-async def test_postgres_left_by_a_crashed_run_is_reused(tmp_path: Path) -> None:
-    first = await asyncio.to_thread(EmbeddedPostgres(tmp_path).start)
+async def test_postgres_left_by_a_crashed_run_is_reused(private_dir: Path) -> None:
+    first = await asyncio.to_thread(EmbeddedPostgres(private_dir).start)
     try:
         await asyncio.to_thread(first.psql, _KEEP_ONE_ROW)
         # A second supervisor on the same folder, as after a crash that left the server up.
-        second = await asyncio.to_thread(EmbeddedPostgres(tmp_path).start)
+        second = await asyncio.to_thread(EmbeddedPostgres(private_dir).start)
         assert second.port == first.port
         assert await _count(second.url) == 1
         await asyncio.to_thread(second.stop)
@@ -66,13 +79,14 @@ async def test_postgres_left_by_a_crashed_run_is_reused(tmp_path: Path) -> None:
         await asyncio.to_thread(first.stop)
 
 
-async def test_postgres_recovers_after_being_killed(tmp_path: Path) -> None:
-    killed = await asyncio.to_thread(EmbeddedPostgres(tmp_path).start)
+async def test_postgres_recovers_after_being_killed(private_dir: Path) -> None:
+    killed = await asyncio.to_thread(EmbeddedPostgres(private_dir).start)
     await asyncio.to_thread(killed.psql, _KEEP_ONE_ROW)
     postmaster = int((killed.pgdata / "postmaster.pid").read_text().split()[0])
     os.kill(postmaster, signal.SIGKILL)
+    await _gone(postmaster)  # as after a crash: the dead server's process is no more
 
-    again = await asyncio.to_thread(EmbeddedPostgres(tmp_path).start)
+    again = await asyncio.to_thread(EmbeddedPostgres(private_dir).start)
     try:
         assert again.is_running()
         assert await _count(again.url) == 1
