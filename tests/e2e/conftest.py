@@ -37,6 +37,8 @@ class System:
     urls: dict[str, str]
     tokens: dict[str, str] = field(default_factory=dict)
     processes: list[ServiceProcess] = field(default_factory=list)
+    database_url: str = ""
+    """The run's database (for what reads the log itself, as an auditor's replay does)."""
 
     def client(self, service: str, role: str) -> httpx.AsyncClient:
         """An HTTP client for one service, authenticated as one demo role."""
@@ -81,7 +83,11 @@ async def system(
         dead = await asyncio.to_thread(wait_ready, processes, timeout=90, signals=StopSignals())
         if dead is not None:
             raise RuntimeError(dead.describe_exit())
-        found = System(urls={p.name: p.url for p in processes}, processes=processes)
+        found = System(
+            urls={p.name: p.url for p in processes},
+            processes=processes,
+            database_url=database_url,
+        )
         settings = AuthSettings(jwt_secret=SECRET)
         for user in DEMO_USERS:
             found.tokens[user.role] = mint_token(

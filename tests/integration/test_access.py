@@ -93,6 +93,7 @@ EXPECTED: dict[str, dict[tuple[str, str], frozenset[Role] | Public]] = {
         ("GET", "/requests/{ticket_id}/sla"): EVERYONE,
         ("GET", "/agenda-book"): WORK_READERS,
         ("GET", "/projection"): frozenset({AUDITOR, ADMIN}),
+        ("GET", "/audit/tickets/{ticket_id}/events"): frozenset({AUDITOR, ADMIN}),
         ("POST", "/requests/{ticket_id}/archive"): ONLY_PETUGAS,
         ("GET", "/calendar"): EVERYONE,
         ("GET", "/calendar/versions/{version}"): EVERYONE,

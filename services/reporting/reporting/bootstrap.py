@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncpg
+
+from penghubung.db import connect
+from penghubung.dbroles import service_role
 from penghubung.runtime.service import ServiceContext, ServiceParts
-from reporting.adapters import http, http_sla, subscribers
+from reporting.adapters import http, http_audit, http_sla, subscribers
 from reporting.adapters.periodic import Periodic
+from reporting.app.as_of import ReadModels, Snapshots
 from reporting.app.availability import AvailabilitySampler
 from reporting.app.sla import Sla
 from reporting.settings import ReportingSettings
@@ -13,12 +18,15 @@ from reporting.settings import ReportingSettings
 def build(ctx: ServiceContext) -> ServiceParts:
     """The reporting service's parts."""
     settings = ReportingSettings.of(ctx.settings)
+    snapshots = as_of_snapshots(ctx, settings)
+    reads = ReadModels(pool=ctx.pool, clock=lambda: ctx.clock(), snapshots=snapshots)
     sla = Sla(
         store=ctx.store,
         clock=lambda: ctx.clock(),  # late-bound: a test may stop the context's clock
         new_id=lambda: ctx.new_id(),
         capacity=settings.sla_daily_capacity,
         percents=settings.sla_warning_percents,
+        reads=reads,
     )
     tasks = background(ctx, sla, settings)
     return ServiceParts(
@@ -28,10 +36,30 @@ def build(ctx: ServiceContext) -> ServiceParts:
             " (SOP langkah 6 dan 7); jam layanan (SLA) pada kalender kerja, kepatuhan bulanan"
             " dan ketersediaan layanan. Read model of every event, in global order."
         ),
-        routers=[http.routes(ctx), http_sla.routes(ctx, sla, settings)],
+        routers=[
+            http.routes(ctx, reads),
+            http_sla.routes(ctx, sla, settings, reads),
+            http_audit.routes(reads),
+        ],
         subscriptions=subscribers.subscriptions(ctx),
         on_start=[task.start for task in tasks],
-        on_stop=[task.stop for task in tasks],
+        on_stop=[snapshots.close, *(task.stop for task in tasks)],
+    )
+
+
+def as_of_snapshots(ctx: ServiceContext, settings: ReportingSettings) -> Snapshots:
+    """The copies of the projection as of past positions, each on a connection of its own that
+    works as the service's database role."""
+    role = service_role(ctx.name, settings.database_role)
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(settings.database_url, role=role)
+
+    return Snapshots(
+        store=ctx.store,
+        connect=open_connection,
+        size=settings.as_of_cache_snapshots,
+        max_events=settings.as_of_cache_events,
     )
 
 

@@ -44,6 +44,17 @@ class ReportingSettings(ServiceSettings):
     availability_target_percent: int = Field(
         default=90, ge=1, le=100, description="Availability promised in service hours (DESIGN §2)"
     )
+    as_of_cache_snapshots: int = Field(
+        default=4,
+        ge=1,
+        description="Copies of the projection as of past positions kept for `as_of` views"
+        " (each on a database connection of its own)",
+    )
+    as_of_cache_events: int = Field(
+        default=2_000_000,
+        ge=1,
+        description="Events the kept `as_of` copies may hold in all (the latest is always kept)",
+    )
 
     @model_validator(mode="after")
     def _percents_are_shares(self) -> Self:

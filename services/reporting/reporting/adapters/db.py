@@ -1,4 +1,8 @@
-"""Reporting's own SQL: the yearly counters, and the read queries over the projection's tables."""
+"""Reporting's own SQL: the yearly counters, and the read queries over the projection's tables.
+
+The read queries take the schema of the tables they read: `reporting` (live) by default, or a
+connection's temporary copy as of a past position (`app/as_of.py`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import asyncpg
 
 from reporting.domain.agency import agency_key
 from reporting.domain.numbers import WIB, Series, YearlyNumber
+from reporting.projections.tables import LIVE
 
 
 async def take_number(conn: asyncpg.Connection, series: Series, year: int) -> YearlyNumber:
@@ -46,7 +51,12 @@ def _office_midnight(day: date) -> datetime:
 
 
 async def list_requests(
-    conn: asyncpg.Connection, where: RequestFilter, *, limit: int, offset: int
+    conn: asyncpg.Connection,
+    where: RequestFilter,
+    *,
+    limit: int,
+    offset: int,
+    schema: str = LIVE,
 ) -> tuple[int, list[asyncpg.Record]]:
     """One page of requests, newest receipt first, and how many match in all."""
     args = [
@@ -62,9 +72,9 @@ async def list_requests(
         " AND ($4::timestamptz IS NULL OR received_at >= $4)"
         " AND ($5::timestamptz IS NULL OR received_at < $5)"
     )
-    total: int = await conn.fetchval(f"SELECT count(*) FROM reporting.requests{condition}", *args)
+    total: int = await conn.fetchval(f"SELECT count(*) FROM {schema}.requests{condition}", *args)
     rows = await conn.fetch(
-        f"SELECT * FROM reporting.requests{condition}"
+        f"SELECT * FROM {schema}.requests{condition}"
         " ORDER BY received_at DESC, ticket_id DESC LIMIT $6 OFFSET $7",
         *args,
         limit,
@@ -73,34 +83,42 @@ async def list_requests(
     return total, rows
 
 
-async def get_request(conn: asyncpg.Connection, ticket_id: str) -> asyncpg.Record | None:
+async def get_request(
+    conn: asyncpg.Connection, ticket_id: str, *, schema: str = LIVE
+) -> asyncpg.Record | None:
     """One request's row."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        "SELECT * FROM reporting.requests WHERE ticket_id = $1", ticket_id
+        f"SELECT * FROM {schema}.requests WHERE ticket_id = $1", ticket_id
     )
     return row
 
 
-async def timeline(conn: asyncpg.Connection, ticket_id: str) -> list[asyncpg.Record]:
+async def timeline(
+    conn: asyncpg.Connection, ticket_id: str, *, schema: str = LIVE
+) -> list[asyncpg.Record]:
     """Every event of one request, in log order."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT * FROM reporting.timeline WHERE ticket_id = $1 ORDER BY global_position", ticket_id
+        f"SELECT * FROM {schema}.timeline WHERE ticket_id = $1 ORDER BY global_position", ticket_id
     )
     return rows
 
 
-async def get_report(conn: asyncpg.Connection, ticket_id: str) -> asyncpg.Record | None:
+async def get_report(
+    conn: asyncpg.Connection, ticket_id: str, *, schema: str = LIVE
+) -> asyncpg.Record | None:
     """One request's report."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        "SELECT * FROM reporting.reports WHERE ticket_id = $1", ticket_id
+        f"SELECT * FROM {schema}.reports WHERE ticket_id = $1", ticket_id
     )
     return row
 
 
-async def agenda_book(conn: asyncpg.Connection, year: int) -> list[asyncpg.Record]:
+async def agenda_book(
+    conn: asyncpg.Connection, year: int, *, schema: str = LIVE
+) -> list[asyncpg.Record]:
     """One year's agenda book, by number."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT * FROM reporting.agenda_book WHERE year = $1 ORDER BY number", year
+        f"SELECT * FROM {schema}.agenda_book WHERE year = $1 ORDER BY number", year
     )
     return rows
 

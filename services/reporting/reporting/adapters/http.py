@@ -1,11 +1,15 @@
-"""Reporting's HTTP API: the read model of every request, and archiving a report (SOP step 7)."""
+"""Reporting's HTTP API: the read model of every request, and archiving a report (SOP step 7).
+
+Every read takes `as_of` (a log position or a time): the answer as things stood then
+(`app/as_of.py`).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Body, Depends, Header, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 
 from penghubung.events import Role
 from penghubung.forms import IsoDate, PlainText, Step, TicketId
@@ -13,6 +17,7 @@ from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
 from reporting.adapters import db
+from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.adapters.views import (
     AgendaBookView,
     AgendaEntry,
@@ -27,6 +32,7 @@ from reporting.adapters.views import (
     TimelineView,
 )
 from reporting.app import handlers
+from reporting.app.as_of import ReadModel, ReadModels
 from reporting.domain.agency import agency_key
 from reporting.domain.commands import ArchiveReport
 from reporting.domain.errors import ReportingError
@@ -48,18 +54,19 @@ class InvalidQuery(Problem):
     status = 422
 
 
-def routes(ctx: ServiceContext) -> APIRouter:
-    """The reporting API, bound to the service's pool, store and clock."""
+def routes(ctx: ServiceContext, reads: ReadModels) -> APIRouter:
+    """The reporting API, bound to the service's pool, store and clock, and its read models."""
     api = APIRouter(responses=ERROR_RESPONSES)
-    _read_routes(api, ctx)
+    _read_routes(api, ctx, reads)
     _archive_routes(api, ctx)
     return api
 
 
-def _read_routes(api: APIRouter, ctx: ServiceContext) -> None:
+def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None:
     @api.get("/requests", tags=["requests"], summary="List requests (filtered, paginated)")
     async def list_requests(
         principal: Reader,
+        response: Response,
         agency: Annotated[PlainText | None, Query(description="Only this agency (OPD)")] = None,
         status: Annotated[Status | None, Query(description="Only this status")] = None,
         current_step: Annotated[Step | None, Query(description="Only at this step")] = None,
@@ -67,6 +74,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext) -> None:
         received_to: Annotated[OfficeDay, Query(description="Received on/before (WIB)")] = None,
         limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
         offset: Annotated[int, Query(ge=0, description="Matches to skip")] = 0,
+        as_of: AsOfQuery = None,
     ) -> RequestPage:
         """Requests newest first; an applicant sees their own agency's only."""
         if received_from and received_to and received_from > received_to:
@@ -80,31 +88,40 @@ def _read_routes(api: APIRouter, ctx: ServiceContext) -> None:
             received_from=received_from,
             received_to=received_to,
         )
-        async with ctx.pool.acquire() as conn:
-            total, rows = await db.list_requests(conn, where, limit=limit, offset=offset)
+        moment = await resolve(reads, as_of, response)
+        async with reads.open(moment) as read:
+            total, rows = await db.list_requests(
+                read.conn, where, limit=limit, offset=offset, schema=read.schema
+            )
         items = [RequestView.of(r) for r in rows]
         return RequestPage(total=total, limit=limit, offset=offset, items=items)
 
     @api.get("/requests/{ticket_id}", tags=["requests"], summary="One request's status")
-    async def get_request(principal: Reader, ticket_id: Ticket) -> RequestView:
+    async def get_request(
+        principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
+    ) -> RequestView:
         """Where the request stands: status, step, holder."""
-        async with ctx.pool.acquire() as conn:
-            return RequestView.of(await _visible(conn, principal, ticket_id))
+        async with reads.open(await resolve(reads, as_of, response)) as read:
+            return RequestView.of(await _visible(read, principal, ticket_id))
 
     @api.get("/requests/{ticket_id}/timeline", tags=["requests"], summary="One request's timeline")
-    async def get_timeline(principal: Reader, ticket_id: Ticket) -> TimelineView:
+    async def get_timeline(
+        principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
+    ) -> TimelineView:
         """Every event of the request, in order, in Bahasa Indonesia."""
-        async with ctx.pool.acquire() as conn:
-            await _visible(conn, principal, ticket_id)
-            rows = await db.timeline(conn, ticket_id)
+        async with reads.open(await resolve(reads, as_of, response)) as read:
+            await _visible(read, principal, ticket_id)
+            rows = await db.timeline(read.conn, ticket_id, schema=read.schema)
         return TimelineView(ticket_id=ticket_id, entries=[TimelineEntry.of(r) for r in rows])
 
     @api.get("/requests/{ticket_id}/report", tags=["reports"], summary="One request's report")
-    async def get_report(principal: Reader, ticket_id: Ticket) -> ReportView:
+    async def get_report(
+        principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
+    ) -> ReportView:
         """The report (Laporan) of a finished request, with its archive entry."""
-        async with ctx.pool.acquire() as conn:
-            await _visible(conn, principal, ticket_id)
-            row = await db.get_report(conn, ticket_id)
+        async with reads.open(await resolve(reads, as_of, response)) as read:
+            await _visible(read, principal, ticket_id)
+            row = await db.get_report(read.conn, ticket_id, schema=read.schema)
         if row is None:
             raise NotFound("report_not_found", f"laporan permohonan {ticket_id} belum dibuat")
         return ReportView.of(row)
@@ -112,14 +129,17 @@ def _read_routes(api: APIRouter, ctx: ServiceContext) -> None:
     @api.get("/agenda-book", tags=["reports"], summary="One year's agenda book")
     async def get_agenda_book(
         _: Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))],
+        response: Response,
         year: Annotated[
             int | None, Query(ge=2000, le=9999, description="The year (default: this year, WIB)")
         ] = None,
+        as_of: AsOfQuery = None,
     ) -> AgendaBookView:
         """The archived reports of a year, by number."""
-        year = year or office_year(ctx.clock())
-        async with ctx.pool.acquire() as conn:
-            rows = await db.agenda_book(conn, year)
+        moment = await resolve(reads, as_of, response)
+        year = year or office_year(moment.at if moment else ctx.clock())
+        async with reads.open(moment) as read:
+            rows = await db.agenda_book(read.conn, year, schema=read.schema)
         entries = [AgendaEntry.model_validate(dict(r)) for r in rows]
         return AgendaBookView(year=year, entries=entries)
 
@@ -178,12 +198,10 @@ def _own_agency(principal: Principal) -> str | None:
     return principal.agency
 
 
-async def _visible(
-    conn: asyncpg.Connection, principal: Principal, ticket_id: str
-) -> asyncpg.Record:
+async def _visible(read: ReadModel, principal: Principal, ticket_id: str) -> asyncpg.Record:
     """The request's row, if the caller may see it; 404 otherwise (even when it exists)."""
     own = _own_agency(principal)
-    row = await db.get_request(conn, ticket_id)
+    row = await db.get_request(read.conn, ticket_id, schema=read.schema)
     if row is None or (own is not None and row["agency_key"] != agency_key(own)):
         raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
     return row

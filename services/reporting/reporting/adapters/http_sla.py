@@ -1,7 +1,9 @@
 """Reporting's SLA API: the working calendar (administered), each request's clocks, monthly figures.
 
 Every view answers JSON, or CSV with `?format=csv` or `Accept: text/csv`. A CSV is streamed row
-by row, without a cap.
+by row, without a cap. Every view of the log's facts takes `as_of` (a log position or a time): the
+answer as things stood then, with running clocks measured at that moment (`app/as_of.py`); the
+availability samples are measurements, not facts of the log, and have no `as_of`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from penghubung.events import Role
@@ -22,7 +24,8 @@ from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
 from penghubung.workcal import CalendarSpec, WorkingCalendar
-from reporting.adapters import db, sla_db
+from reporting.adapters import sla_db
+from reporting.adapters.http_as_of import AsOfQuery, as_of_headers, resolve
 from reporting.adapters.sla_views import (
     AVAILABILITY_COLUMNS,
     BREACH_COLUMNS,
@@ -54,6 +57,7 @@ from reporting.adapters.sla_views import (
     compliance_row,
     echelon_row,
 )
+from reporting.app.as_of import Moment, ReadModels
 from reporting.app.sla import Sla
 from reporting.domain import calendar
 from reporting.domain.agency import agency_key
@@ -108,13 +112,15 @@ FormatQuery = Annotated[
 ]
 
 
-def routes(ctx: ServiceContext, sla: Sla, settings: ReportingSettings) -> APIRouter:
+def routes(
+    ctx: ServiceContext, sla: Sla, settings: ReportingSettings, reads: ReadModels
+) -> APIRouter:
     """The SLA and calendar API."""
     api = APIRouter(responses=ERROR_RESPONSES)
-    _calendar_reads(api, sla)
+    _calendar_reads(api, sla, reads)
     _calendar_changes(api, sla)
-    _request_clocks(api, ctx, sla)
-    _monthly(api, ctx, sla)
+    _request_clocks(api, sla, reads)
+    _monthly(api, ctx, sla, reads)
     _availability(api, ctx, settings)
     return api
 
@@ -122,11 +128,15 @@ def routes(ctx: ServiceContext, sla: Sla, settings: ReportingSettings) -> APIRou
 # --- the calendar ---------------------------------------------------------------------------
 
 
-def _calendar_reads(api: APIRouter, sla: Sla) -> None:
+def _calendar_reads(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
+    async def until(as_of: str | None, response: Response) -> int | None:
+        moment = await resolve(reads, as_of, response)
+        return moment.position if moment else None
+
     @api.get("/calendar", tags=["calendar"], summary="The working calendar and its versions")
-    async def get_calendar(_: Reader) -> CalendarView:
+    async def get_calendar(_: Reader, response: Response, as_of: AsOfQuery = None) -> CalendarView:
         """The current calendar (from the log) and every change that made it."""
-        changes = await sla.calendar_changes()
+        changes = await sla.calendar_changes(until=await until(as_of, response))
         spec = calendar.fold(e.event for e in changes)
         return CalendarView(
             version=spec.version, spec=spec, changes=[CalendarChangeView.of(e) for e in changes]
@@ -136,25 +146,30 @@ def _calendar_reads(api: APIRouter, sla: Sla) -> None:
         "/calendar/versions/{version}", tags=["calendar"], summary="One version of the calendar"
     )
     async def get_calendar_version(
-        _: Reader, version: Annotated[int, Path(ge=1, description="The calendar version")]
+        _: Reader,
+        version: Annotated[int, Path(ge=1, description="The calendar version")],
+        response: Response,
+        as_of: AsOfQuery = None,
     ) -> CalendarSpec:
-        """The calendar as it was at one version."""
-        return await _spec(sla, version)
+        """The calendar as it was at one version (404 for a version made after `as_of`)."""
+        return await _spec(sla, version, until=await until(as_of, response))
 
     @api.get("/calendar/days-off", tags=["calendar"], summary="The weekdays off of a year")
     async def get_days_off(
         _: Reader,
         year: Annotated[int, Query(ge=2000, le=2100, description="The year")],
+        response: Response,
         version: Annotated[int | None, Query(ge=1, description="Default: current")] = None,
+        as_of: AsOfQuery = None,
     ) -> DaysOffView:
         """Holidays, cuti bersama and decrees on weekdays; holidays declared working days."""
-        spec = await _spec(sla, version)
+        spec = await _spec(sla, version, until=await until(as_of, response))
         return _days_off(spec, year)
 
 
-async def _spec(sla: Sla, version: int | None) -> CalendarSpec:
+async def _spec(sla: Sla, version: int | None, *, until: int | None = None) -> CalendarSpec:
     spec = calendar.BASE
-    for change in await sla.calendar_changes():
+    for change in await sla.calendar_changes(until=until):
         if version is not None and spec.version >= version:
             break
         spec = calendar.evolve(spec, change.event)
@@ -246,7 +261,7 @@ def _calendar_changes(api: APIRouter, sla: Sla) -> None:
 # --- one request's clocks -------------------------------------------------------------------
 
 
-def _request_clocks(api: APIRouter, ctx: ServiceContext, sla: Sla) -> None:
+def _request_clocks(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
     @api.get(
         "/requests/{ticket_id}/sla",
         tags=["sla"],
@@ -254,20 +269,22 @@ def _request_clocks(api: APIRouter, ctx: ServiceContext, sla: Sla) -> None:
         summary="Every clock of a request: start, due, used, paused, remaining, state",
     )
     async def get_request_sla(
-        principal: Reader, ticket_id: Ticket, request: Request, fmt: FormatQuery = None
+        principal: Reader,
+        ticket_id: Ticket,
+        request: Request,
+        response: Response,
+        fmt: FormatQuery = None,
+        as_of: AsOfQuery = None,
     ) -> RequestSlaView | StreamingResponse:
-        """The request's clocks measured now, and who holds it since when."""
-        async with ctx.pool.acquire() as conn:
-            row = await db.get_request(conn, ticket_id)
+        """The request's clocks measured now (or as of a moment), and who holds it since when."""
         own = _own_agency(principal)
-        if row is None or (own is not None and row["agency_key"] != agency_key(own)):
-            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
-        reading = await sla.request(ticket_id)
-        if reading is None:
+        moment = await resolve(reads, as_of, response)
+        reading = await sla.request(ticket_id, at=moment)
+        if reading is None or (own is not None and reading.request.agency_key != agency_key(own)):
             raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
         if _wants_csv(request, fmt):
             rows = [clock_row(ticket_id, c) for c in reading.clocks]
-            return _csv(f"sla-{ticket_id}", CLOCK_COLUMNS, _each(rows))
+            return _csv(f"sla-{ticket_id}", CLOCK_COLUMNS, _each(rows), moment=moment)
         found = reading.request
         officer = None
         if found.holder_officer_name is not None:
@@ -302,7 +319,12 @@ def _own_agency(principal: Principal) -> str | None:
 # --- monthly figures ------------------------------------------------------------------------
 
 
-def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla) -> None:
+def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> None:
+    async def when(as_of: str | None, response: Response) -> tuple[Moment | None, str]:
+        """The moment asked for (None: now), and its month (the default month)."""
+        moment = await resolve(reads, as_of, response)
+        return moment, month_of(moment.at if moment else ctx.clock())
+
     @api.get(
         "/sla/compliance",
         tags=["sla"],
@@ -312,22 +334,27 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla) -> None:
     async def get_compliance(
         _: Staff,
         request: Request,
+        response: Response,
         month: MonthQuery = None,
         by: Annotated[GroupBy, Query(description="step, agency or officer")] = GroupBy.STEP,
         fmt: FormatQuery = None,
+        as_of: AsOfQuery = None,
     ) -> ComplianceView | StreamingResponse:
         """Of the clocks settled in the month (met: at their end; breached: at the due time),
         the share met."""
-        month = month or month_of(ctx.clock())
+        moment, default = await when(as_of, response)
+        month = month or default
         if _wants_csv(request, fmt):
 
             async def rows() -> AsyncIterator[tuple[object, ...]]:
-                lines = compliance([r async for r in sla.month(month)], month=month, by=by)
+                measured = [r async for r in sla.month(month, at=moment)]
+                lines = compliance(measured, month=month, by=by)
                 for line in (*lines, total_line(lines)):
                     yield compliance_row(month, by.value, line)
 
-            return _csv(f"sla-compliance-{month}-{by.value}", COMPLIANCE_COLUMNS, rows())
-        lines = compliance(await _all(sla.month(month)), month=month, by=by)
+            name = f"sla-compliance-{month}-{by.value}"
+            return _csv(name, COMPLIANCE_COLUMNS, rows(), moment=moment)
+        lines = compliance(await _all(sla.month(month, at=moment)), month=month, by=by)
         return ComplianceView(
             month=month,
             by=by.value,
@@ -342,19 +369,25 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla) -> None:
         summary="The clocks breached in a month, with the reasons",
     )
     async def get_breaches(
-        _: Staff, request: Request, month: MonthQuery = None, fmt: FormatQuery = None
+        _: Staff,
+        request: Request,
+        response: Response,
+        month: MonthQuery = None,
+        fmt: FormatQuery = None,
+        as_of: AsOfQuery = None,
     ) -> BreachesView | StreamingResponse:
         """Every clock breached in the month (its due time fell in it), request by request."""
-        month = month or month_of(ctx.clock())
+        moment, default = await when(as_of, response)
+        month = month or default
         if _wants_csv(request, fmt):
 
             async def rows() -> AsyncIterator[tuple[object, ...]]:
-                async for measured in sla.month(month):
+                async for measured in sla.month(month, at=moment):
                     for breach in breaches([measured], month=month):
                         yield breach_row(breach)
 
-            return _csv(f"sla-breaches-{month}", BREACH_COLUMNS, rows())
-        found = breaches(await _all(sla.month(month)), month=month)
+            return _csv(f"sla-breaches-{month}", BREACH_COLUMNS, rows(), moment=moment)
+        found = breaches(await _all(sla.month(month, at=moment)), month=month)
         return BreachesView(month=month, breaches=[BreachView.of(b) for b in found])
 
     @api.get(
@@ -364,16 +397,23 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla) -> None:
         summary="Working time per echelon of the disposition chain in a month",
     )
     async def get_disposition_times(
-        _: Staff, request: Request, month: MonthQuery = None, fmt: FormatQuery = None
+        _: Staff,
+        request: Request,
+        response: Response,
+        month: MonthQuery = None,
+        fmt: FormatQuery = None,
+        as_of: AsOfQuery = None,
     ) -> DispositionTimesView | StreamingResponse:
         """How long the kadis, the kabid and the prakom held the requests they disposed of in
         the month (working time, pauses excluded)."""
-        month = month or month_of(ctx.clock())
-        times = disposition_times(await _all(sla.month(month)), month=month)
+        moment, default = await when(as_of, response)
+        month = month or default
+        times = disposition_times(await _all(sla.month(month, at=moment)), month=month)
         views = [EchelonView.of(t) for t in times]
         if _wants_csv(request, fmt):
             rows = [echelon_row(month, v) for v in views]
-            return _csv(f"sla-disposition-times-{month}", ECHELON_COLUMNS, _each(rows))
+            name = f"sla-disposition-times-{month}"
+            return _csv(name, ECHELON_COLUMNS, _each(rows), moment=moment)
         return DispositionTimesView(month=month, echelons=views)
 
 
@@ -440,7 +480,11 @@ async def _each(rows: Iterable[tuple[object, ...]]) -> AsyncIterator[tuple[objec
 
 
 def _csv(
-    name: str, header: tuple[str, ...], rows: AsyncIterator[tuple[object, ...]]
+    name: str,
+    header: tuple[str, ...],
+    rows: AsyncIterator[tuple[object, ...]],
+    *,
+    moment: Moment | None = None,
 ) -> StreamingResponse:
     """A CSV answer streamed row by row (UTF-8, header first)."""
 
@@ -457,7 +501,10 @@ def _csv(
     return StreamingResponse(
         lines(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"',
+            **as_of_headers(moment),
+        },
     )
 
 

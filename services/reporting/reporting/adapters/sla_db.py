@@ -1,4 +1,8 @@
-"""Reporting's SLA reads: calendar versions, recalculations, facts, warnings and availability."""
+"""Reporting's SLA reads: calendar versions, recalculations, facts, warnings and availability.
+
+The projection's reads take the schema of the tables they read: `reporting` (live) by default,
+or a connection's temporary copy as of a past position (`app/as_of.py`).
+"""
 
 from __future__ import annotations
 
@@ -13,22 +17,23 @@ from penghubung.events.sla import RecalculationScope
 from penghubung.forms import Step
 from penghubung.workcal import CalendarSpec
 from reporting.domain.clocks import FACT, CalendarBook, Fact, Intake, Recalculation
+from reporting.projections.tables import LIVE
 
 BATCH = 200
 """Requests read (and measured) at a time when a month is gone through."""
 
 
-async def calendar_book(conn: asyncpg.Connection) -> CalendarBook:
+async def calendar_book(conn: asyncpg.Connection, *, schema: str = LIVE) -> CalendarBook:
     """Every projected calendar version with the position that made it."""
-    rows = await conn.fetch("SELECT global_position, spec FROM reporting.calendar_versions")
+    rows = await conn.fetch(f"SELECT global_position, spec FROM {schema}.calendar_versions")
     return CalendarBook.of(
         (r["global_position"], CalendarSpec.model_validate(r["spec"])) for r in rows
     )
 
 
-async def recalculations(conn: asyncpg.Connection) -> list[Recalculation]:
+async def recalculations(conn: asyncpg.Connection, *, schema: str = LIVE) -> list[Recalculation]:
     """Every recalculation, in log order."""
-    rows = await conn.fetch("SELECT * FROM reporting.sla_recalculations ORDER BY global_position")
+    rows = await conn.fetch(f"SELECT * FROM {schema}.sla_recalculations ORDER BY global_position")
     return [
         Recalculation(
             position=r["global_position"],
@@ -85,23 +90,27 @@ def _request(row: asyncpg.Record, *, capacity: int, facts: Sequence[Fact] = ()) 
     )
 
 
-async def request(conn: asyncpg.Connection, ticket_id: str, *, capacity: int) -> SlaRequest | None:
+async def request(
+    conn: asyncpg.Connection, ticket_id: str, *, capacity: int, schema: str = LIVE
+) -> SlaRequest | None:
     """One request with its facts; None if the projection has not seen it."""
     row = await conn.fetchrow(
-        f"SELECT {_REQUEST_COLUMNS} FROM reporting.sla_requests s"
-        " JOIN reporting.requests r USING (ticket_id) WHERE s.ticket_id = $1",
+        f"SELECT {_REQUEST_COLUMNS} FROM {schema}.sla_requests s"
+        f" JOIN {schema}.requests r USING (ticket_id) WHERE s.ticket_id = $1",
         ticket_id,
     )
     if row is None:
         return None
-    facts = await facts_of(conn, [ticket_id])
+    facts = await facts_of(conn, [ticket_id], schema=schema)
     return _request(row, capacity=capacity, facts=facts[ticket_id])
 
 
-async def facts_of(conn: asyncpg.Connection, tickets: Sequence[str]) -> dict[str, list[Fact]]:
+async def facts_of(
+    conn: asyncpg.Connection, tickets: Sequence[str], *, schema: str = LIVE
+) -> dict[str, list[Fact]]:
     """The facts of some requests, in log order."""
     rows = await conn.fetch(
-        "SELECT ticket_id, fact FROM reporting.sla_facts WHERE ticket_id = ANY($1::text[])"
+        f"SELECT ticket_id, fact FROM {schema}.sla_facts WHERE ticket_id = ANY($1::text[])"
         " ORDER BY ticket_id, global_position",
         list(tickets),
     )
@@ -112,19 +121,24 @@ async def facts_of(conn: asyncpg.Connection, tickets: Sequence[str]) -> dict[str
 
 
 async def requests_between(
-    conn: asyncpg.Connection, *, start: datetime, end: datetime, capacity: int
+    conn: asyncpg.Connection,
+    *,
+    start: datetime,
+    end: datetime,
+    capacity: int,
+    schema: str = LIVE,
 ) -> AsyncIterator[list[SlaRequest]]:
     """Batches of the requests whose clocks may have been settled in [start, end): received
     before the end, and open or with a fact since the start. Needs an open transaction."""
     cursor = conn.cursor(
-        f"SELECT {_REQUEST_COLUMNS} FROM reporting.sla_requests s"
-        " JOIN reporting.requests r USING (ticket_id)"
+        f"SELECT {_REQUEST_COLUMNS} FROM {schema}.sla_requests s"
+        f" JOIN {schema}.requests r USING (ticket_id)"
         " WHERE s.received_at < $2 AND (s.open OR s.last_event_at >= $1) ORDER BY s.ticket_id",
         start,
         end,
     )
     async for rows in _batches(cursor):
-        facts = await facts_of(conn, [r["ticket_id"] for r in rows])
+        facts = await facts_of(conn, [r["ticket_id"] for r in rows], schema=schema)
         yield [_request(r, capacity=capacity, facts=facts[r["ticket_id"]]) for r in rows]
 
 

@@ -2,7 +2,8 @@
 
 Commands decide on the log itself (the `reporting-calendar` stream, a request's `reporting-…`
 stream), never on the read tables, which may lag. Readings measure the projected facts on the
-projected calendar versions at the service clock's `now`.
+projected calendar versions at the service clock's `now` — or, as of a past moment, the facts and
+versions the log held then at that moment (`app/as_of.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from penghubung.events.sla import (
 from penghubung.eventstore import ConcurrencyError, EventStore
 from reporting.adapters import sla_db
 from reporting.adapters.sla_db import SlaRequest
+from reporting.app.as_of import Moment, ReadModels
 from reporting.app.handlers import stream_id
 from reporting.domain import calendar, warnings
 from reporting.domain.calendar import CalendarChange, CalendarCommand, Recalculate
@@ -57,11 +59,17 @@ class Sla:
     new_id: IdFactory
     capacity: int
     percents: tuple[int, ...]
+    reads: ReadModels | None = None
+    """Where the readings read (live, or as of a moment); default: the live tables only."""
 
     @property
     def pool(self) -> asyncpg.Pool:
         """The pool of the event log's database (reporting's tables live there too)."""
         return self.store.pool
+
+    @property
+    def _reads(self) -> ReadModels:
+        return self.reads or ReadModels(pool=self.pool, clock=self.clock)
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -93,40 +101,44 @@ class Sla:
             )
         return event
 
-    async def calendar_changes(self) -> list[Envelope]:
-        """Every change of the calendar, from the log (the record), in version order."""
-        return list((await self.store.read_stream(CALENDAR_STREAM)).events)
+    async def calendar_changes(self, *, until: int | None = None) -> list[Envelope]:
+        """Every change of the calendar (up to a log position), from the log, in version order."""
+        changes = (await self.store.read_stream(CALENDAR_STREAM)).events
+        return [e for e in changes if until is None or e.global_position <= until]
 
     # --- readings ------------------------------------------------------------------------------
 
-    async def request(self, ticket_id: str) -> RequestReading | None:
-        """A request's clocks now; None when the projection has not seen the request."""
-        now = self.clock()
-        async with self.pool.acquire() as conn:
-            found = await sla_db.request(conn, ticket_id, capacity=self.capacity)
+    async def request(self, ticket_id: str, *, at: Moment | None = None) -> RequestReading | None:
+        """A request's clocks now (or as of `at`); None when the projection has not seen it."""
+        async with self._reads.open(at) as read:
+            conn, schema = read.conn, read.schema
+            found = await sla_db.request(conn, ticket_id, capacity=self.capacity, schema=schema)
             if found is None:
                 return None
-            book = await sla_db.calendar_book(conn)
-            recalculations = await sla_db.recalculations(conn)
+            book = await sla_db.calendar_book(conn, schema=schema)
+            recalculations = await sla_db.recalculations(conn, schema=schema)
         clocks = request_clocks(
-            found.facts, intake=found.intake, book=book, recalculations=recalculations, now=now
+            found.facts, intake=found.intake, book=book, recalculations=recalculations, now=read.now
         )
-        return RequestReading(found, clocks, book.current.version, now)
+        return RequestReading(found, clocks, book.current.version, read.now)
 
-    async def month(self, month: str) -> AsyncIterator[RequestClocks]:
+    async def month(self, month: str, *, at: Moment | None = None) -> AsyncIterator[RequestClocks]:
         """The measured clocks of every request that may have one settled in `month` (YYYY-MM),
-        batch by batch, on one connection held while the caller iterates."""
-        now = self.clock()
+        now (or as of `at`), batch by batch, on one connection held while the caller iterates."""
         first, following = sla_db.month_bounds(month)
         start = datetime.combine(first, time(0), tzinfo=WIB)
         end = datetime.combine(following, time(0), tzinfo=WIB)
-        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
-            book = await sla_db.calendar_book(conn)
-            recalculations = await sla_db.recalculations(conn)
-            batches = sla_db.requests_between(conn, start=start, end=end, capacity=self.capacity)
-            async for batch in batches:
-                for found in batch:
-                    yield _measured(found, book, recalculations, now=now)
+        async with self._reads.open(at) as read:
+            conn, schema = read.conn, read.schema
+            async with conn.transaction(isolation="repeatable_read"):
+                book = await sla_db.calendar_book(conn, schema=schema)
+                recalculations = await sla_db.recalculations(conn, schema=schema)
+                batches = sla_db.requests_between(
+                    conn, start=start, end=end, capacity=self.capacity, schema=schema
+                )
+                async for batch in batches:
+                    for found in batch:
+                        yield _measured(found, book, recalculations, now=read.now)
 
     # --- the warning task ----------------------------------------------------------------------
 

@@ -1,14 +1,16 @@
 """One function per event type, writing that event into the read tables (`apply_<event>`).
 
 Each takes the connection of an open transaction and one envelope, and is called once per
-position by the projector, live or in a rebuild from position 1: same events, same rows.
+position by the projector, live or in a rebuild from position 1: same events, same rows. The
+tables are those of `schema`: `reporting` live, another schema for a rebuild or a view as of a
+past position (`projections/tables.py`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable
+from typing import Protocol, TypeVar
 
 import asyncpg
 
@@ -25,19 +27,29 @@ from reporting.domain.agency import agency_key
 from reporting.projections.progress import Progress, Status, advance
 from reporting.projections.sla import apply_sla
 from reporting.projections.summaries import summarize
+from reporting.projections.tables import LIVE
 
-Applier = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 E = TypeVar("E", bound=Event)
 
 
-async def apply_request_submitted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+class Applier(Protocol):
+    """Writes one event of its type into the tables of `schema`."""
+
+    def __call__(
+        self, conn: asyncpg.Connection, envelope: Envelope, *, schema: str = ...
+    ) -> Awaitable[None]: ...
+
+
+async def apply_request_submitted(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """A new request: its row, at the kadis."""
     event = _event(envelope, RequestSubmitted)
     progress = advance(None, event, at=envelope.occurred_at)
     assert progress is not None  # a submission always starts a request
     form = event.form
     await conn.execute(
-        "INSERT INTO reporting.requests (ticket_id, agency, agency_key, applicant_name,"
+        f"INSERT INTO {schema}.requests (ticket_id, agency, agency_key, applicant_name,"
         " applicant_nip, application_name, channel, priority, status, since, received_at,"
         " last_position, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
         " $13)",
@@ -55,16 +67,18 @@ async def apply_request_submitted(conn: asyncpg.Connection, envelope: Envelope) 
         envelope.global_position,
         envelope.recorded_at,
     )
-    await _save_progress(conn, event.ticket_id, progress, envelope)
-    await _add_to_timeline(conn, envelope, event.ticket_id)
+    await _save_progress(conn, event.ticket_id, progress, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, event.ticket_id, schema=schema)
 
 
-async def apply_request_resubmitted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_request_resubmitted(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """A returned request came back: the corrected form, at the kadis again."""
     event = _event(envelope, RequestResubmitted)
     form = event.form
     await conn.execute(
-        "UPDATE reporting.requests SET agency = $2, agency_key = $3, applicant_name = $4,"
+        f"UPDATE {schema}.requests SET agency = $2, agency_key = $3, applicant_name = $4,"
         " applicant_nip = $5, application_name = $6, channel = $7, priority = $8,"
         " resubmissions = $9 WHERE ticket_id = $1",
         event.ticket_id,
@@ -77,40 +91,52 @@ async def apply_request_resubmitted(conn: asyncpg.Connection, envelope: Envelope
         event.priority.value,
         event.resubmission,
     )
-    await _advance(conn, envelope, event.ticket_id)
+    await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
-async def apply_request_returned(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_request_returned(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """The request went back to the applicant."""
-    await _advance(conn, envelope, _ticket(envelope))
+    await _advance(conn, envelope, _ticket(envelope), schema=schema)
 
 
-async def apply_disposed(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_disposed(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """The request went one level down the hierarchy."""
-    await _advance(conn, envelope, _ticket(envelope))
+    await _advance(conn, envelope, _ticket(envelope), schema=schema)
 
 
-async def apply_feasibility_done(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_feasibility_done(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """The analysis is done: on to the implementation, or to the report."""
-    await _advance(conn, envelope, _ticket(envelope))
+    await _advance(conn, envelope, _ticket(envelope), schema=schema)
 
 
-async def apply_integrated(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_integrated(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """The integration works: on to the report."""
-    await _advance(conn, envelope, _ticket(envelope))
+    await _advance(conn, envelope, _ticket(envelope), schema=schema)
 
 
-async def apply_request_closed(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_request_closed(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """The request was closed as not feasible: on to the report."""
-    await _advance(conn, envelope, _ticket(envelope))
+    await _advance(conn, envelope, _ticket(envelope), schema=schema)
 
 
-async def apply_report_written(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_report_written(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """The report exists: its row, and the request waits for the archive."""
     event = _event(envelope, ReportWritten)
     sections = [s.model_dump(mode="json") for s in event.sections]
     await conn.execute(
-        "INSERT INTO reporting.reports (ticket_id, outcome, summary, sections, written_at,"
+        f"INSERT INTO {schema}.reports (ticket_id, outcome, summary, sections, written_at,"
         " written_position) VALUES ($1, $2, $3, $4::text::jsonb, $5, $6)",
         event.ticket_id,
         event.outcome.value,
@@ -120,18 +146,20 @@ async def apply_report_written(conn: asyncpg.Connection, envelope: Envelope) -> 
         envelope.global_position,
     )
     await conn.execute(
-        "UPDATE reporting.requests SET outcome = $2 WHERE ticket_id = $1",
+        f"UPDATE {schema}.requests SET outcome = $2 WHERE ticket_id = $1",
         event.ticket_id,
         event.outcome.value,
     )
-    await _advance(conn, envelope, event.ticket_id)
+    await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
-async def apply_berita_acara_number_reserved(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_berita_acara_number_reserved(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """A Berita Acara number was taken: the register, the report and the request show it."""
     event = _event(envelope, BeritaAcaraNumberReserved)
     await conn.execute(
-        "INSERT INTO reporting.berita_acara (year, sequence, number, ticket_id, reserved_at,"
+        f"INSERT INTO {schema}.berita_acara (year, sequence, number, ticket_id, reserved_at,"
         " global_position) VALUES ($1, $2, $3, $4, $5, $6)",
         event.year,
         event.sequence,
@@ -142,18 +170,20 @@ async def apply_berita_acara_number_reserved(conn: asyncpg.Connection, envelope:
     )
     for table in ("reports", "requests"):
         await conn.execute(
-            f"UPDATE reporting.{table} SET berita_acara_number = $2 WHERE ticket_id = $1",
+            f"UPDATE {schema}.{table} SET berita_acara_number = $2 WHERE ticket_id = $1",
             event.ticket_id,
             event.number,
         )
-    await _advance(conn, envelope, event.ticket_id)
+    await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
-async def apply_report_archived(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_report_archived(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """The report is in the agenda book: the book's entry, the report's and the request's."""
     event = _event(envelope, ReportArchived)
     await conn.execute(
-        "INSERT INTO reporting.agenda_book (year, number, ticket_id, code, report_ref,"
+        f"INSERT INTO {schema}.agenda_book (year, number, ticket_id, code, report_ref,"
         " archived_at, archived_by, global_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         event.agenda_year,
         event.agenda_number,
@@ -165,7 +195,7 @@ async def apply_report_archived(conn: asyncpg.Connection, envelope: Envelope) ->
         envelope.global_position,
     )
     await conn.execute(
-        "UPDATE reporting.reports SET agenda_year = $2, agenda_number = $3, agenda_code = $4,"
+        f"UPDATE {schema}.reports SET agenda_year = $2, agenda_number = $3, agenda_code = $4,"
         " report_ref = $5, archived_at = $6 WHERE ticket_id = $1",
         event.ticket_id,
         event.agenda_year,
@@ -175,16 +205,18 @@ async def apply_report_archived(conn: asyncpg.Connection, envelope: Envelope) ->
         envelope.occurred_at,
     )
     await conn.execute(
-        "UPDATE reporting.requests SET agenda_code = $2 WHERE ticket_id = $1",
+        f"UPDATE {schema}.requests SET agenda_code = $2 WHERE ticket_id = $1",
         event.ticket_id,
         event.agenda_code,
     )
-    await _advance(conn, envelope, event.ticket_id)
+    await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
-async def apply_timeline_only(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_timeline_only(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """An event that changes no status, only the request's timeline (pauses, SLA warnings)."""
-    await _add_to_timeline(conn, envelope, _ticket(envelope))
+    await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
 APPLIERS: dict[str, Applier] = {
@@ -205,12 +237,13 @@ APPLIERS: dict[str, Applier] = {
 """The applier of each event type; a type without one only moves the checkpoint."""
 
 
-async def apply_event(conn: asyncpg.Connection, envelope: Envelope) -> bool:
+async def apply_event(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> bool:
     """Write one event into the read tables; False when the projection has no use for its type."""
     applier = APPLIERS.get(envelope.type)
     if applier is not None:
-        await applier(conn, envelope)
-    clocks = await apply_sla(conn, envelope)  # the SLA clocks' facts (projections/sla.py)
+        await applier(conn, envelope, schema=schema)
+    # the SLA clocks' facts (projections/sla.py)
+    clocks = await apply_sla(conn, envelope, schema=schema)
     return applier is not None or clocks
 
 
@@ -228,19 +261,23 @@ def _ticket(envelope: Envelope) -> str:
     return ticket
 
 
-async def _advance(conn: asyncpg.Connection, envelope: Envelope, ticket_id: str) -> None:
+async def _advance(
+    conn: asyncpg.Connection, envelope: Envelope, ticket_id: str, *, schema: str
+) -> None:
     """Move the request's progress by this event and add the event to its timeline."""
-    current = await _load_progress(conn, ticket_id)
+    current = await _load_progress(conn, ticket_id, schema=schema)
     progress = advance(current, envelope.event, at=envelope.occurred_at)
     if progress is not None:
-        await _save_progress(conn, ticket_id, progress, envelope)
-    await _add_to_timeline(conn, envelope, ticket_id)
+        await _save_progress(conn, ticket_id, progress, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, ticket_id, schema=schema)
 
 
-async def _load_progress(conn: asyncpg.Connection, ticket_id: str) -> Progress | None:
+async def _load_progress(
+    conn: asyncpg.Connection, ticket_id: str, *, schema: str
+) -> Progress | None:
     row = await conn.fetchrow(
         "SELECT status, current_step, since, assigned_officer_nip, assigned_officer_name"
-        " FROM reporting.requests WHERE ticket_id = $1",
+        f" FROM {schema}.requests WHERE ticket_id = $1",
         ticket_id,
     )
     if row is None:
@@ -257,11 +294,11 @@ async def _load_progress(conn: asyncpg.Connection, ticket_id: str) -> Progress |
 
 
 async def _save_progress(
-    conn: asyncpg.Connection, ticket_id: str, progress: Progress, envelope: Envelope
+    conn: asyncpg.Connection, ticket_id: str, progress: Progress, envelope: Envelope, *, schema: str
 ) -> None:
     holder = progress.holder_officer
     await conn.execute(
-        "UPDATE reporting.requests SET status = $2, current_step = $3, holder_role = $4,"
+        f"UPDATE {schema}.requests SET status = $2, current_step = $3, holder_role = $4,"
         " holder_officer_nip = $5, holder_officer_name = $6, assigned_officer_nip = $7,"
         " assigned_officer_name = $8, since = $9, last_position = $10, updated_at = $11"
         " WHERE ticket_id = $1",
@@ -279,10 +316,12 @@ async def _save_progress(
     )
 
 
-async def _add_to_timeline(conn: asyncpg.Connection, envelope: Envelope, ticket_id: str) -> None:
+async def _add_to_timeline(
+    conn: asyncpg.Connection, envelope: Envelope, ticket_id: str, *, schema: str
+) -> None:
     actor = envelope.actor
     await conn.execute(
-        "INSERT INTO reporting.timeline (global_position, event_id, ticket_id, event_type,"
+        f"INSERT INTO {schema}.timeline (global_position, event_id, ticket_id, event_type,"
         " occurred_at, recorded_at, actor_name, actor_role, actor_nip, on_behalf_of_name,"
         " on_behalf_of_nip, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         envelope.global_position,

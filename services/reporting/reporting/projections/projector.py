@@ -41,7 +41,7 @@ class Projected:
 
 async def project(conn: asyncpg.Connection, envelope: Envelope, *, store: EventStore) -> Projected:
     """Apply one delivered event in the caller's transaction, filling any gap before it."""
-    checkpoint = await _lock_checkpoint(conn)
+    checkpoint = await lock_checkpoint(conn)
     position = envelope.global_position
     if position <= checkpoint:
         return Projected(position, applied=False)
@@ -49,7 +49,7 @@ async def project(conn: asyncpg.Connection, envelope: Envelope, *, store: EventS
     if position > checkpoint + 1:
         filled = await _fill_gap(conn, envelope, checkpoint=checkpoint, store=store)
     await apply_event(conn, envelope)
-    await _move_checkpoint(conn, position)
+    await move_checkpoint(conn, position)
     return Projected(position, applied=True, filled=filled)
 
 
@@ -85,14 +85,16 @@ async def _fill_gap(
     return positions
 
 
-async def _lock_checkpoint(conn: asyncpg.Connection) -> int:
+async def lock_checkpoint(conn: asyncpg.Connection) -> int:
+    """Lock the checkpoint row for the caller's transaction (the projection waits) and read it."""
     position: int = await conn.fetchval(
         "SELECT position FROM reporting.checkpoint WHERE projection = $1 FOR UPDATE", PROJECTION
     )
     return position
 
 
-async def _move_checkpoint(conn: asyncpg.Connection, position: int) -> None:
+async def move_checkpoint(conn: asyncpg.Connection, position: int) -> None:
+    """Set the projection's position (in the transaction that wrote the rows up to it)."""
     await conn.execute(
         "UPDATE reporting.checkpoint SET position = $2, updated_at = now() WHERE projection = $1",
         PROJECTION,

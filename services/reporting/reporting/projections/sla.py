@@ -2,13 +2,15 @@
 
 Called by `apply_event` for every event, after the request tables' applier, live and in a rebuild:
 the rows depend only on the events (and on the calendar versions projected before them), never
-on `now()` or on settings. The clocks are computed from these rows when they are read.
+on `now()` or on settings. The clocks are computed from these rows when they are read. The tables
+are those of `schema` (`projections/tables.py`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from typing import Protocol
 
 import asyncpg
 
@@ -18,20 +20,29 @@ from penghubung.events.sla import SlaRecalculated, SlaWarningRaised
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.domain import calendar
 from reporting.domain.clocks import FACT, fact_of, intake_day
+from reporting.projections.tables import LIVE
 
-SlaApplier = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+
+class SlaApplier(Protocol):
+    """Writes one event's SLA rows into the tables of `schema`."""
+
+    def __call__(
+        self, conn: asyncpg.Connection, envelope: Envelope, *, schema: str = ...
+    ) -> Awaitable[None]: ...
 
 
-async def apply_sla_fact(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_sla_fact(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """Keep the event's clock-relevant fact; a first submission also opens the request's row."""
     fact = fact_of(envelope)
     if fact is None:
         return
     ticket: str = getattr(envelope.event, "ticket_id", envelope.correlation_id)
     if isinstance(envelope.event, RequestSubmitted):
-        await _open_request(conn, envelope, envelope.event)
+        await _open_request(conn, envelope, envelope.event, schema=schema)
     await conn.execute(
-        "INSERT INTO reporting.sla_facts (global_position, ticket_id, kind, fact)"
+        f"INSERT INTO {schema}.sla_facts (global_position, ticket_id, kind, fact)"
         " VALUES ($1, $2, $3, $4::text::jsonb)",
         envelope.global_position,
         ticket,
@@ -39,7 +50,7 @@ async def apply_sla_fact(conn: asyncpg.Connection, envelope: Envelope) -> None:
         FACT.dump_json(fact).decode(),
     )
     await conn.execute(
-        "UPDATE reporting.sla_requests SET last_event_at = greatest(last_event_at, $2),"
+        f"UPDATE {schema}.sla_requests SET last_event_at = greatest(last_event_at, $2),"
         " last_position = $3, open = open AND $4 WHERE ticket_id = $1",
         ticket,
         fact.at,
@@ -49,16 +60,16 @@ async def apply_sla_fact(conn: asyncpg.Connection, envelope: Envelope) -> None:
 
 
 async def _open_request(
-    conn: asyncpg.Connection, envelope: Envelope, event: RequestSubmitted
+    conn: asyncpg.Connection, envelope: Envelope, event: RequestSubmitted, *, schema: str
 ) -> None:
     """The request's row: its intake day and its rank that day, on the calendar then in force."""
-    version, spec = await latest_calendar(conn)
+    version, spec = await latest_calendar(conn, schema=schema)
     day = intake_day(WorkingCalendar(spec), event.received_at)
     rank: int = await conn.fetchval(
-        "SELECT count(*) FROM reporting.sla_requests WHERE intake_day = $1", day
+        f"SELECT count(*) FROM {schema}.sla_requests WHERE intake_day = $1", day
     )
     await conn.execute(
-        "INSERT INTO reporting.sla_requests (ticket_id, received_at, intake_day, intake_rank,"
+        f"INSERT INTO {schema}.sla_requests (ticket_id, received_at, intake_day, intake_rank,"
         " intake_calendar_version, last_event_at, last_position)"
         " VALUES ($1, $2, $3, $4, $5, $2, $6)",
         event.ticket_id,
@@ -70,12 +81,14 @@ async def _open_request(
     )
 
 
-async def apply_calendar_change(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_calendar_change(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """The next calendar version: the previous one with this change (the pure fold)."""
-    _, spec = await latest_calendar(conn)
+    _, spec = await latest_calendar(conn, schema=schema)
     changed = calendar.evolve(spec, envelope.event)
     await conn.execute(
-        "INSERT INTO reporting.calendar_versions (version, spec, global_position, change_type,"
+        f"INSERT INTO {schema}.calendar_versions (version, spec, global_position, change_type,"
         " change, changed_at, changed_by)"
         " VALUES ($1, $2::text::jsonb, $3, $4, $5::text::jsonb, $6, $7::text::jsonb)",
         changed.version,
@@ -88,12 +101,14 @@ async def apply_calendar_change(conn: asyncpg.Connection, envelope: Envelope) ->
     )
 
 
-async def apply_sla_recalculated(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_sla_recalculated(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """An administrator's recalculation: finished clocks in its scope judged on its version."""
     event = envelope.event
     assert isinstance(event, SlaRecalculated)
     await conn.execute(
-        "INSERT INTO reporting.sla_recalculations (global_position, calendar_version, scope,"
+        f"INSERT INTO {schema}.sla_recalculations (global_position, calendar_version, scope,"
         " month, ticket_id, reason, recalculated_at, recalculated_by)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)",
         envelope.global_position,
@@ -107,12 +122,14 @@ async def apply_sla_recalculated(conn: asyncpg.Connection, envelope: Envelope) -
     )
 
 
-async def apply_sla_warning_raised(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply_sla_warning_raised(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
     """A warning raised; a second one for the same threshold (never appended) changes nothing."""
     event = envelope.event
     assert isinstance(event, SlaWarningRaised)
     await conn.execute(
-        "INSERT INTO reporting.sla_warnings (ticket_id, step, threshold_percent, reached_at,"
+        f"INSERT INTO {schema}.sla_warnings (ticket_id, step, threshold_percent, reached_at,"
         " due_at, raised_at, calendar_version, global_position)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         event.ticket_id,
@@ -153,19 +170,21 @@ SLA_APPLIERS: dict[str, SlaApplier] = {
 """The SLA applier of each event type."""
 
 
-async def apply_sla(conn: asyncpg.Connection, envelope: Envelope) -> bool:
+async def apply_sla(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> bool:
     """Write one event's SLA rows; False when the clocks have no use for its type."""
     applier = SLA_APPLIERS.get(envelope.type)
     if applier is None:
         return False
-    await applier(conn, envelope)
+    await applier(conn, envelope, schema=schema)
     return True
 
 
-async def latest_calendar(conn: asyncpg.Connection) -> tuple[int, CalendarSpec]:
+async def latest_calendar(
+    conn: asyncpg.Connection, *, schema: str = LIVE
+) -> tuple[int, CalendarSpec]:
     """The latest projected calendar version and its spec."""
     row = await conn.fetchrow(
-        "SELECT version, spec FROM reporting.calendar_versions ORDER BY version DESC LIMIT 1"
+        f"SELECT version, spec FROM {schema}.calendar_versions ORDER BY version DESC LIMIT 1"
     )
     assert row is not None  # version 1 is inserted by the migration
     return row["version"], CalendarSpec.model_validate(row["spec"])

@@ -1,0 +1,34 @@
+"""The `as_of` query parameter of reporting's views, and the headers that name what it meant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Response
+from pydantic import AfterValidator
+
+from reporting.app.as_of import AS_OF_HELP, AsOf, Moment, ReadModels, check_as_of
+
+AsOfText = Annotated[str, AfterValidator(check_as_of)]
+AsOfQuery = Annotated[AsOfText | None, Query(max_length=64, description=AS_OF_HELP)]
+
+POSITION_HEADER = "Penghubung-As-Of-Position"
+"""The log position a view as of a moment stands at."""
+MOMENT_HEADER = "Penghubung-As-Of"
+"""The time its running clocks were measured at (ISO 8601)."""
+
+
+def as_of_headers(moment: Moment | None) -> dict[str, str]:
+    """The headers naming the position and the time of a view as of a moment (none when live)."""
+    if moment is None:
+        return {}
+    return {POSITION_HEADER: str(moment.position), MOMENT_HEADER: moment.at.isoformat()}
+
+
+async def resolve(reads: ReadModels, as_of: str | None, response: Response) -> Moment | None:
+    """The moment a view is asked for (None: now), named in the answer's headers."""
+    if as_of is None:
+        return None
+    moment = await reads.resolve(AsOf.parse(as_of))
+    response.headers.update(as_of_headers(moment))
+    return moment

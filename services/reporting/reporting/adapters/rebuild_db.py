@@ -1,0 +1,179 @@
+"""SQL of a rebuild: fresh tables like the live ones, their digests and differences, the swap.
+
+Fresh tables are made from the live tables' own definitions (`LIKE reporting.<table>`), so a
+rebuild never needs a copy of the migrations: the same columns, defaults and checks, and the
+keys and indexes under the same names (a swapped-in table is the migrated table again). They
+are made in a schema of their own, or in `pg_temp` (a connection's temporary tables).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from reporting.projections.tables import LIVE, PROJECTED, TEMPORARY
+
+BASE_CALENDAR = (1, '{"version": 1}', 0)
+"""Version 1 of the working calendar (version, spec, position), as `0002_sla.sql` inserts it:
+the base every calendar change builds on, not a fact of the log."""
+
+_LIKE = (
+    "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY"
+    " INCLUDING STORAGE INCLUDING COMMENTS"
+)
+"""Everything of a live table but its keys and indexes (those are copied under their names)."""
+
+_KEYS = (
+    "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+    " WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname"
+)
+_INDEXES = (
+    "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition"
+    " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+    " WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
+    " WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid) ORDER BY c.relname"
+)
+_COLUMNS = (
+    "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0"
+    " AND NOT attisdropped ORDER BY attnum"
+)
+_ON_TABLE = re.compile(r" ON (ONLY )?\S+ USING ")
+
+
+def ident(name: str) -> str:
+    """A name quoted as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def create_tables(conn: asyncpg.Connection, schema: str) -> None:
+    """Empty copies of the projection's tables in `schema` (created here unless `pg_temp`), with
+    version 1 of the calendar, as after the migrations: all of it, or nothing."""
+    async with conn.transaction():
+        if schema != TEMPORARY:
+            await conn.execute(f"CREATE SCHEMA {schema}")
+        for table in PROJECTED:
+            await _create_like(conn, table, f"{schema}.{table}")
+        await conn.execute(
+            f"INSERT INTO {schema}.calendar_versions (version, spec, global_position)"
+            " VALUES ($1, $2::text::jsonb, $3)",
+            *BASE_CALENDAR,
+        )
+
+
+async def _create_like(conn: asyncpg.Connection, table: str, fresh: str) -> None:
+    live = f"{LIVE}.{table}"
+    await conn.execute(f"CREATE TABLE {fresh} (LIKE {live} {_LIKE})")
+    for key in await conn.fetch(_KEYS, live):
+        await conn.execute(
+            f"ALTER TABLE {fresh} ADD CONSTRAINT {ident(key['conname'])} {key['definition']}"
+        )
+    for index in await conn.fetch(_INDEXES, live):
+        definition, found = _ON_TABLE.subn(rf" ON \g<1>{fresh} USING ", index["definition"], 1)
+        if not found:
+            raise RuntimeError(f"unexpected definition of index {index['name']}: {definition}")
+        await conn.execute(definition)
+
+
+async def drop_schema(conn: asyncpg.Connection, schema: str) -> None:
+    """Drop a rebuild's schema and its tables."""
+    await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+async def columns(conn: asyncpg.Connection, table: str) -> list[str]:
+    """The live table's columns, in their order."""
+    return [r["attname"] for r in await conn.fetch(_COLUMNS, f"{LIVE}.{table}")]
+
+
+# --- comparing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Digest:
+    """How many rows a table holds, and the SHA-256 of their md5s in key order."""
+
+    rows: int
+    sha256: str
+
+
+async def digest(
+    conn: asyncpg.Connection, schema: str, table: str, *, names: Sequence[str]
+) -> Digest:
+    """The table's digest over `names`, streamed through a cursor (needs a transaction)."""
+    key = ", ".join(ident(k) for k in PROJECTED[table])
+    row = ", ".join(ident(n) for n in names)
+    summed = hashlib.sha256()
+    count = 0
+    query = f"SELECT md5(ROW({row})::text) FROM {schema}.{table} ORDER BY {key}"
+    async for record in conn.cursor(query, prefetch=10_000):
+        summed.update(record[0].encode())
+        count += 1
+    return Digest(count, summed.hexdigest())
+
+
+async def differing_keys(
+    conn: asyncpg.Connection, rebuilt: str, table: str, *, names: Sequence[str], limit: int
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """How many keys have a row that differs between the live table and the rebuilt one (or is
+    in one only), and the first `limit` of them in key order."""
+    key_names = PROJECTED[table]
+    key = ", ".join(ident(k) for k in key_names)
+    row = ", ".join(ident(n) for n in names)
+    differing = (
+        f"SELECT DISTINCT {key} FROM ((SELECT {row} FROM {LIVE}.{table}"
+        f" EXCEPT ALL SELECT {row} FROM {rebuilt}.{table})"
+        f" UNION ALL (SELECT {row} FROM {rebuilt}.{table}"
+        f" EXCEPT ALL SELECT {row} FROM {LIVE}.{table})) AS d"
+    )
+    total: int = await conn.fetchval(f"SELECT count(*) FROM ({differing}) AS k")
+    first = await conn.fetch(f"{differing} ORDER BY {key} LIMIT $1", limit)
+    return total, [tuple(r[k] for k in key_names) for r in first]
+
+
+async def row_at(
+    conn: asyncpg.Connection, schema: str, table: str, key: Sequence[Any]
+) -> dict[str, Any] | None:
+    """One row by its key, or None."""
+    where = " AND ".join(f"{ident(k)} = ${n}" for n, k in enumerate(PROJECTED[table], start=1))
+    found = await conn.fetchrow(f"SELECT * FROM {schema}.{table} WHERE {where}", *key)
+    return dict(found) if found is not None else None
+
+
+# --- swapping ---------------------------------------------------------------------------------
+
+_GRANTS = (
+    "SELECT a.privilege_type, a.is_grantable,"
+    " CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END AS grantee"
+    " FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) AS a"
+    " WHERE c.oid = $1::regclass AND a.grantee <> c.relowner"
+)
+_OWNER = "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass"
+
+
+async def swap(conn: asyncpg.Connection, rebuilt: str, *, backup: str) -> None:
+    """In the caller's transaction: the live tables move to `backup`, the rebuilt ones (with the
+    live ones' owner and grants) into `reporting`, and the emptied rebuild schema is dropped."""
+    await conn.execute(f"CREATE SCHEMA {backup}")
+    for table in PROJECTED:
+        await _grant_like(conn, f"{LIVE}.{table}", f"{rebuilt}.{table}")
+    for table in PROJECTED:
+        await conn.execute(f"ALTER TABLE {LIVE}.{table} SET SCHEMA {backup}")
+    for table in PROJECTED:
+        await conn.execute(f"ALTER TABLE {rebuilt}.{table} SET SCHEMA {LIVE}")
+    await conn.execute(f"DROP SCHEMA {rebuilt}")
+
+
+async def _grant_like(conn: asyncpg.Connection, live: str, fresh: str) -> None:
+    """Give the fresh table the live table's owner and privileges (the services' roles, the
+    auditor's): default privileges only apply to tables made in their own schema."""
+    owner: str = await conn.fetchval(_OWNER, live)
+    if owner != await conn.fetchval(_OWNER, fresh):
+        await conn.execute(f"ALTER TABLE {fresh} OWNER TO {ident(owner)}")
+    for grant in await conn.fetch(_GRANTS, live):
+        grantee = ident(grant["grantee"]) if grant["grantee"] is not None else "PUBLIC"
+        option = " WITH GRANT OPTION" if grant["is_grantable"] else ""
+        await conn.execute(f"GRANT {grant['privilege_type']} ON {fresh} TO {grantee}{option}")

@@ -1,0 +1,542 @@
+"""Reporting's views `as_of` a past position or time, and the auditors' timeline from the log.
+
+The history's facts carry real times (minutes before the test runs), so a view as of a position,
+whose clocks run to the moment that position was recorded, and the live view, measured now,
+are both about the same hour. Upstream facts are appended to their own streams and handed to
+reporting's consumers through the consumer base, as the bus would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+import pytest
+
+from penghubung.bus import wire
+from penghubung.bus.consumer import Delivery, Outcome, handle_message
+from penghubung.bus.topology import subject
+from penghubung.db import connect
+from penghubung.dbroles import role_of
+from penghubung.events import Role
+from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.testing.histories import AGENCY, KADIS, PLH, Histories, new_ticket
+from penghubung.testing.upstream import upstream
+from penghubung.web.auth import mint_token
+from penghubung.workcal import CalendarSpec, WorkingCalendar
+from reporting.adapters.subscribers import subscriptions
+from reporting.app.as_of import Snapshots
+from reporting.bootstrap import build
+from reporting.settings import ReportingSettings
+
+pytestmark = pytest.mark.integration
+
+PROJECTION, REACTIONS = "reporting-projection", "reporting-reactions"
+POSITION = "penghubung-as-of-position"
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@dataclass
+class Bed:
+    """The reporting service on a database of its own, fed by hand as the bus would."""
+
+    client: httpx.AsyncClient
+    ctx: ServiceContext
+    settings: ReportingSettings
+    history: Histories
+
+    async def call(
+        self, path: str, role: Role = Role.AUDITOR, *, agency: str | None = None, **params: Any
+    ) -> httpx.Response:
+        token = mint_token(self.settings, role=role, name=f"Pengguna {role.value}", agency=agency)
+        headers = {"Authorization": f"Bearer {token}"}
+        return await self.client.get(path, params=params, headers=headers)
+
+    async def get(self, path: str, role: Role = Role.AUDITOR, **params: Any) -> Any:
+        response = await self.call(path, role, **params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def post(self, path: str, role: Role, body: dict[str, Any]) -> Any:
+        token = mint_token(self.settings, role=role, name=f"Pengguna {role.value}")
+        response = await self.client.post(
+            path, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def deliver(self, consumer: str, position: int) -> Outcome:
+        rows = [
+            r
+            async for batch in self.ctx.store.read_all_rows(after=position - 1, until=position)
+            for r in batch
+        ]
+        data, headers = wire.encode(rows[0])
+        delivery = Delivery(
+            data=data,
+            subject=subject(self.settings, wire.category_of(rows[0]), rows[0]["type"]),
+            headers=headers,
+        )
+        found = {s.consumer: s for s in subscriptions(self.ctx)}
+        async with self.ctx.pool.acquire() as conn:
+            return await handle_message(conn, found[consumer], delivery, max_attempts=3)
+
+    async def catch_up(self) -> int:
+        """Every position after the checkpoint to both consumers, in order; the head."""
+        while True:
+            async with self.ctx.pool.acquire() as conn:
+                position: int = await conn.fetchval("SELECT position FROM reporting.checkpoint")
+            if position >= await self.ctx.store.head():
+                return position
+            assert await self.deliver(PROJECTION, position + 1) is Outcome.HANDLED
+            assert await self.deliver(REACTIONS, position + 1) in (
+                Outcome.HANDLED,
+                Outcome.SKIPPED,
+            )
+
+    async def recorded_at(self, position: int) -> datetime:
+        async with self.ctx.pool.acquire() as conn:
+            moment: datetime = await conn.fetchval(
+                "SELECT recorded_at FROM eventstore.events WHERE global_position = $1", position
+            )
+        return moment
+
+
+def without_consumers(ctx: ServiceContext) -> ServiceParts:
+    return replace(build(ctx), subscriptions=())
+
+
+NewBed = Callable[[], contextlib.AbstractAsyncContextManager[Bed]]
+
+
+@pytest.fixture(scope="module")
+def new_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: str) -> NewBed:
+    @contextlib.asynccontextmanager
+    async def make() -> AsyncIterator[Bed]:
+        settings = ReportingSettings(
+            database_url=await new_database(),
+            nats_url=nats_url,
+            relay_enabled=False,
+            stream_name=f"ASOF_{run_id}",
+            subject_prefix=f"t{run_id}.asof",
+            sla_warnings_enabled=False,
+        )
+        async with (
+            running_service("reporting", settings, build=without_consumers) as (app, ctx),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://reporting"
+            ) as client,
+            upstream(settings.database_url) as others,
+        ):
+            yield Bed(client=client, ctx=ctx, settings=settings, history=Histories(others))
+
+    return make
+
+
+@dataclass(frozen=True)
+class Story:
+    """One request through the whole SOP, its positions, and a second request after it."""
+
+    ticket: str
+    submitted: int
+    by_kadis: int
+    assigned: int
+    integrated: int
+    reported: int
+    archived: int
+    second: str
+    second_submitted: int
+
+
+@pytest.fixture(scope="module")
+async def story(new_bed: NewBed) -> AsyncIterator[tuple[Bed, Story]]:
+    """Submitted 20 minutes ago, disposed (the kadis by a Plh) 15, 14 and 13 minutes ago,
+    analysed, integrated, reported and archived; a second request submitted after all that."""
+    async with new_bed() as bed:
+        h = bed.history
+        start = datetime.now(UTC) - timedelta(minutes=20)
+        minutes = [start + timedelta(minutes=n) for n in range(20)]
+        ticket = new_ticket()
+        submitted = await h.submit(ticket, minutes[0])
+        by_kadis = await h.dispose(ticket, Role.KADIS, minutes[5], stand_in=True)
+        await h.dispose(ticket, Role.KABID, minutes[6])
+        assigned = await h.dispose(ticket, Role.PRAKOM, minutes[7])
+        await h.analyse(ticket, minutes[8])
+        integrated = await h.integrate(ticket, minutes[9])
+        await bed.catch_up()
+        reported = await bed.ctx.store.head()  # the Berita Acara number, after the report
+        await bed.post(f"/requests/{ticket}/archive", Role.PETUGAS, {})
+        archived = await bed.catch_up()
+        second = new_ticket()
+        second_submitted = await h.submit(second, minutes[19])
+        await bed.catch_up()
+        yield (
+            bed,
+            Story(
+                ticket,
+                submitted,
+                by_kadis,
+                assigned,
+                integrated,
+                reported,
+                archived,
+                second,
+                second_submitted,
+            ),
+        )
+
+
+# --- the request views ---------------------------------------------------------------------------
+
+
+async def test_a_status_as_of_a_position_before_a_disposition_is_the_earlier_state(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+    now = await bed.get(f"/requests/{s.ticket}")
+    assert now["status"] == "archived"
+
+    before = await bed.call(f"/requests/{s.ticket}", as_of=s.by_kadis - 1)
+    assert before.status_code == 200
+    assert before.headers[POSITION] == str(s.by_kadis - 1)
+    then = before.json()
+    assert (then["status"], then["current_step"], then["holder_role"]) == (
+        "submitted",
+        "dispose_kabid",
+        "kadis",
+    )
+    after = await bed.get(f"/requests/{s.ticket}", as_of=s.assigned)
+    assert (after["status"], after["current_step"]) == ("assigned", "feasibility")
+    assert after["last_position"] == s.assigned
+    # Before its submission the request did not exist.
+    missing = await bed.call(f"/requests/{s.ticket}", as_of=s.submitted - 1)
+    assert (missing.status_code, missing.json()["code"]) == (404, "request_not_found")
+
+
+async def test_a_time_stands_for_the_last_position_recorded_by_then(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+    recorded = await bed.recorded_at(s.by_kadis)
+    for moment in (recorded, recorded + timedelta(microseconds=1)):
+        answer = await bed.call(f"/requests/{s.ticket}", as_of=moment.isoformat())
+        assert answer.headers[POSITION] == str(s.by_kadis), moment
+        assert answer.json()["status"] == "in_disposition"
+    earlier = await bed.call(
+        f"/requests/{s.ticket}", as_of=(recorded - timedelta(microseconds=1)).isoformat()
+    )
+    assert earlier.headers[POSITION] == str(s.by_kadis - 1)
+    assert earlier.json()["status"] == "submitted"
+    # In WIB, and with the '+' of the zone left unencoded in the URL (it arrives as a space).
+    wib = recorded.astimezone(WIB).isoformat()
+    assert "+07:00" in wib
+    token = mint_token(bed.settings, role=Role.AUDITOR, name="Auditor")
+    same = await bed.client.get(
+        f"/requests/{s.ticket}?as_of={wib}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert same.headers[POSITION] == str(s.by_kadis)
+    # Before the first event: nothing was known yet.
+    empty = await bed.get("/requests", as_of="2000-01-01T00:00:00Z")
+    assert empty["total"] == 0
+
+
+async def test_the_list_as_of_a_position_leaves_out_later_requests(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+    now = {r["ticket_id"] for r in (await bed.get("/requests"))["items"]}
+    assert now == {s.ticket, s.second}
+    then = await bed.get("/requests", as_of=s.second_submitted - 1)
+    assert [r["ticket_id"] for r in then["items"]] == [s.ticket]
+    assert then["total"] == 1
+    filtered = await bed.get("/requests", as_of=s.by_kadis, status="in_disposition")
+    assert [r["ticket_id"] for r in filtered["items"]] == [s.ticket]
+    # An applicant as of then: their own agency's only, as live.
+    own = await bed.call("/requests", Role.PEMOHON, agency=AGENCY, as_of=s.by_kadis)
+    assert own.json()["total"] == 1
+    other = await bed.call("/requests", Role.PEMOHON, agency="Dinas Lain", as_of=s.by_kadis)
+    assert other.json()["total"] == 0
+
+
+async def test_the_timeline_as_of_a_position_is_cut_there(story: tuple[Bed, Story]) -> None:
+    bed, s = story
+    full = (await bed.get(f"/requests/{s.ticket}/timeline"))["entries"]
+    cut = (await bed.get(f"/requests/{s.ticket}/timeline", as_of=s.assigned))["entries"]
+    assert cut == [e for e in full if e["position"] <= s.assigned]
+    assert [e["type"] for e in cut] == ["RequestSubmitted", "Disposed", "Disposed", "Disposed"]
+    assert cut[1]["actor"]["on_behalf_of_name"] == KADIS.name
+
+
+async def test_the_report_and_the_agenda_book_as_of_before_they_were_written(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+    unwritten = await bed.call(f"/requests/{s.ticket}/report", as_of=s.integrated)
+    assert (unwritten.status_code, unwritten.json()["code"]) == (404, "report_not_found")
+    reported = await bed.get(f"/requests/{s.ticket}/report", as_of=s.reported)
+    assert reported["berita_acara_number"] is not None
+    assert (reported["agenda_code"], reported["archived_at"]) == (None, None)
+    archived = await bed.get(f"/requests/{s.ticket}/report")
+    assert archived["agenda_code"] is not None
+    year = archived["agenda_year"]
+    assert (await bed.get("/agenda-book", year=year, as_of=s.reported))["entries"] == []
+    book = await bed.get("/agenda-book", year=year, as_of=s.archived)
+    assert [e["ticket_id"] for e in book["entries"]] == [s.ticket]
+
+
+async def test_beyond_the_head_is_the_head(story: tuple[Bed, Story]) -> None:
+    bed, s = story
+    head = await bed.ctx.store.head()
+    far = await bed.call(f"/requests/{s.ticket}/timeline", as_of=head + 1000)
+    at_head = await bed.call(f"/requests/{s.ticket}/timeline", as_of=head)
+    assert far.headers[POSITION] == str(head)
+    assert far.json() == at_head.json() == await bed.get(f"/requests/{s.ticket}/timeline")
+    future = await bed.call("/requests", as_of="2999-01-01T00:00:00+07:00")
+    assert future.headers[POSITION] == str(head)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["kemarin", "2026-07-01T10:00:00", "2026-07-01", "-5", "1.5", "", "2026-02-30T10:00:00Z"],
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/requests",
+        "/requests/{t}",
+        "/requests/{t}/timeline",
+        "/requests/{t}/report",
+        "/requests/{t}/sla",
+        "/agenda-book",
+        "/sla/compliance",
+        "/sla/breaches",
+        "/sla/disposition-times",
+        "/calendar",
+        "/audit/tickets/{t}/events",
+    ],
+)
+async def test_a_bad_as_of_is_422_naming_the_field(
+    story: tuple[Bed, Story], path: str, bad: str
+) -> None:
+    bed, s = story
+    answer = await bed.call(path.format(t=s.ticket), as_of=bad)
+    assert answer.status_code == 422, answer.text
+    assert (answer.json()["code"], answer.json()["field"]) == ("validation_failed", "as_of")
+
+
+# --- the SLA views -------------------------------------------------------------------------------
+
+
+async def test_a_clock_as_of_then_is_running_where_now_it_is_met(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+    live = {c["step"]: c for c in (await bed.get(f"/requests/{s.ticket}/sla"))["clocks"]}
+    assert live["dispose_kabid"]["state"] == "met"
+    answer = await bed.call(f"/requests/{s.ticket}/sla", as_of=s.submitted)
+    then = answer.json()
+    clocks = {c["step"]: c for c in then["clocks"]}
+    assert list(clocks) == ["submit", "dispose_kabid"]
+    assert clocks["dispose_kabid"]["state"] == "running"
+    assert clocks["dispose_kabid"]["end"] is None
+    # Measured at the moment the position was recorded, not now.
+    recorded = await bed.recorded_at(s.submitted)
+    assert datetime.fromisoformat(then["measured_at"]) == recorded
+    assert answer.headers["penghubung-as-of"] == recorded.isoformat()
+    csv = await bed.call(f"/requests/{s.ticket}/sla", as_of=s.submitted, format="csv")
+    assert csv.headers[POSITION] == str(s.submitted)
+    assert [line.split(",")[1] for line in csv.text.splitlines()[1:]] == list(clocks)
+
+
+async def test_the_monthly_views_as_of_before_the_dispositions_count_none(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+    disposed = (await bed.recorded_at(s.assigned)).astimezone(WIB).strftime("%Y-%m")
+    live = await bed.get("/sla/disposition-times", month=disposed)
+    assert sum(e["count"] for e in live["echelons"]) == 3
+    then = await bed.get("/sla/disposition-times", month=disposed, as_of=s.submitted)
+    assert sum(e["count"] for e in then["echelons"]) == 0
+    # Without a month: the month (WIB) of the moment asked for.
+    moment = (await bed.recorded_at(s.submitted)).astimezone(WIB).strftime("%Y-%m")
+    assert (await bed.get("/sla/breaches", as_of=s.submitted))["month"] == moment
+    compliance_then = await bed.get("/sla/compliance", month=disposed, as_of=s.submitted)
+    compliance_now = await bed.get("/sla/compliance", month=disposed)
+    assert compliance_then["total"]["total"] < compliance_now["total"]["total"]
+
+
+async def test_the_clocks_as_of_then_use_the_calendar_in_force_then(new_bed: NewBed) -> None:
+    """A day off added later moves a running due time now, not as of before the change."""
+    async with new_bed() as bed:
+        h = bed.history
+        ticket = new_ticket()
+        ordered = datetime.now(UTC) - timedelta(minutes=10)
+        await h.submit(ticket, ordered - timedelta(minutes=3))
+        await h.chain(
+            ticket, *(ordered - timedelta(minutes=m) for m in (2, 1)), ordered
+        )  # feasibility runs from the order
+        before = await bed.catch_up()
+        base = WorkingCalendar(CalendarSpec(version=1))
+        start = base.next_opening(ordered)
+        day = base.next_working_day(start.date())
+        await bed.post("/calendar/days-off", Role.ADMIN, {"day": day.isoformat(), "name": "Perda"})
+        await bed.catch_up()
+
+        def feasibility(body: dict[str, Any]) -> dict[str, Any]:
+            found: dict[str, Any] = next(c for c in body["clocks"] if c["step"] == "feasibility")
+            return found
+
+        now = await bed.get(f"/requests/{ticket}/sla")
+        then = await bed.get(f"/requests/{ticket}/sla", as_of=before)
+        assert (now["calendar_version"], then["calendar_version"]) == (2, 1)
+        assert feasibility(then)["state"] == feasibility(now)["state"] == "running"
+        assert feasibility(now)["due"] > feasibility(then)["due"]
+        assert feasibility(then)["calendar_version"] == 1
+        calendar_then = await bed.get("/calendar", as_of=before)
+        assert (calendar_then["version"], calendar_then["changes"]) == (1, [])
+        assert (await bed.get("/calendar"))["version"] == 2
+        gone = await bed.call("/calendar/versions/2", as_of=before)
+        assert gone.status_code == 404
+
+
+# --- the auditors' timeline from the log --------------------------------------------------------
+
+
+async def test_the_auditors_see_every_event_of_a_ticket_from_the_log(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+    body = await bed.get(f"/audit/tickets/{s.ticket}/events")
+    events = body["events"]
+    timeline = (await bed.get(f"/requests/{s.ticket}/timeline"))["entries"]
+    assert [e["position"] for e in events] == [e["position"] for e in timeline]
+    assert [e["type"] for e in events] == [e["type"] for e in timeline]
+    assert all(e["hash_valid"] and e["linked"] for e in events)
+    async with bed.ctx.pool.acquire() as conn:
+        stored = await conn.fetchrow(
+            "SELECT hash, prev_hash, recorded_at, occurred_at, stream_id, stream_version"
+            " FROM eventstore.events WHERE global_position = $1",
+            s.by_kadis,
+        )
+    by_kadis = next(e for e in events if e["position"] == s.by_kadis)
+    assert by_kadis["hash"] == bytes(stored["hash"]).hex()
+    assert by_kadis["prev_hash"] == bytes(stored["prev_hash"]).hex()
+    assert (by_kadis["stream_id"], by_kadis["stream_version"]) == (
+        stored["stream_id"],
+        stored["stream_version"],
+    )
+    assert datetime.fromisoformat(by_kadis["recorded_at"]) == stored["recorded_at"]
+    assert datetime.fromisoformat(by_kadis["occurred_at"]) == stored["occurred_at"]
+    assert by_kadis["actor"] == {
+        "name": PLH.name,
+        "role": "kadis",
+        "nip": PLH.nip,
+        "agency": None,
+        "on_behalf_of_name": KADIS.name,
+        "on_behalf_of_nip": KADIS.nip,
+    }
+    assert by_kadis["payload"]["stand_in"] == "plh"
+    assert {e["stream_id"].split("-")[0] for e in events} == {
+        "intake",
+        "disposition",
+        "integration",
+        "reporting",
+    }
+
+    cut = await bed.call(f"/audit/tickets/{s.ticket}/events", as_of=s.assigned)
+    assert cut.headers[POSITION] == str(s.assigned)
+    assert cut.json()["events"] == [e for e in events if e["position"] <= s.assigned]
+    assert cut.json()["log_position"] == s.assigned
+    unknown = await bed.call(f"/audit/tickets/{new_ticket()}/events")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "request_not_found")
+    before = await bed.call(f"/audit/tickets/{s.second}/events", as_of=s.second_submitted - 1)
+    assert before.status_code == 404
+    for role in (Role.PETUGAS, Role.PEMOHON, Role.KADIS):
+        refused = await bed.call(f"/audit/tickets/{s.ticket}/events", role, agency=AGENCY)
+        assert (refused.status_code, refused.json()["code"]) == (403, "role_not_allowed")
+    assert (await bed.call(f"/audit/tickets/{s.ticket}/events", Role.ADMIN)).status_code == 200
+
+
+async def test_a_tampered_event_shows_in_the_auditors_timeline(new_bed: NewBed) -> None:
+    async with new_bed() as bed:
+        ticket = new_ticket()
+        at = datetime.now(UTC) - timedelta(minutes=5)
+        await bed.history.submit(ticket, at)
+        changed = await bed.history.dispose(ticket, Role.KADIS, at + timedelta(minutes=1))
+        await bed.history.dispose(ticket, Role.KABID, at + timedelta(minutes=2))
+        conn = await connect(bed.settings.database_url)  # the owner, as a tamperer would be
+        try:
+            await conn.execute("ALTER TABLE eventstore.events DISABLE TRIGGER USER")
+            await conn.execute(
+                "UPDATE eventstore.events SET payload = jsonb_set(payload, '{instruction}',"
+                " '\"Tolak\"') WHERE global_position = $1",
+                changed,
+            )
+            await conn.execute("ALTER TABLE eventstore.events ENABLE TRIGGER USER")
+        finally:
+            await conn.close()
+        events = (await bed.get(f"/audit/tickets/{ticket}/events"))["events"]
+        assert [(e["position"], e["hash_valid"], e["linked"]) for e in events] == [
+            (changed - 1, True, True),
+            (changed, False, True),
+            (changed + 1, True, True),
+        ]
+        assert events[1]["payload"]["instruction"] == "Tolak"
+
+
+# --- the copies behind the views ----------------------------------------------------------------
+
+
+async def test_copies_are_built_once_per_position_and_the_least_recently_used_dropped(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(bed.settings.database_url, role=role_of("reporting"))
+
+    snapshots = Snapshots(
+        store=bed.ctx.store, connect=open_connection, size=2, max_events=s.archived + s.assigned
+    )
+
+    async def status(position: int) -> str:
+        async with snapshots.at(position) as conn:
+            found: str = await conn.fetchval(
+                "SELECT status FROM pg_temp.requests WHERE ticket_id = $1", s.ticket
+            )
+        return found
+
+    try:
+        assert await asyncio.gather(*(status(s.assigned) for _ in range(5))) == ["assigned"] * 5
+        assert (snapshots.builds, snapshots.positions) == (1, [s.assigned])
+        assert await status(s.by_kadis) == "in_disposition"
+        assert await status(s.assigned) == "assigned"  # kept: no build
+        assert (snapshots.builds, snapshots.positions) == (2, [s.by_kadis, s.assigned])
+        assert await status(s.integrated) == "integrated"  # beyond 2 copies: by_kadis dropped
+        assert snapshots.positions == [s.assigned, s.integrated]
+        assert await status(s.archived) == "archived"  # beyond the events: both others dropped
+        assert snapshots.positions == [s.archived]
+        assert snapshots.builds == 4
+
+        # A copy whose connection is lost (a database restart) is built again.
+        async with snapshots.at(s.archived) as conn:
+            pid = conn.get_server_pid()
+        owner = await connect(bed.settings.database_url)
+        try:
+            assert await owner.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await owner.close()
+        with contextlib.suppress(Exception):
+            await status(s.archived)  # the view that meets the loss fails (a 503 over HTTP)
+        assert await status(s.archived) == "archived"
+        assert snapshots.builds == 5
+    finally:
+        await snapshots.close()
+    assert snapshots.positions == []
