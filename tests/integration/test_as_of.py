@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,15 +20,13 @@ import asyncpg
 import httpx
 import pytest
 
-from penghubung.bus import wire
-from penghubung.bus.consumer import Delivery, Outcome, handle_message
-from penghubung.bus.topology import subject
+from penghubung.bus.consumer import Outcome
 from penghubung.db import connect
 from penghubung.dbroles import role_of
 from penghubung.events import Role
-from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.runtime.service import ServiceContext
+from penghubung.testing.beds import deliver, serving, without_consumers
 from penghubung.testing.histories import AGENCY, KADIS, PLH, Histories, new_ticket
-from penghubung.testing.upstream import upstream
 from penghubung.web.auth import mint_token
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.adapters.subscribers import subscriptions
@@ -73,20 +71,8 @@ class Bed:
         return response.json()
 
     async def deliver(self, consumer: str, position: int) -> Outcome:
-        rows = [
-            r
-            async for batch in self.ctx.store.read_all_rows(after=position - 1, until=position)
-            for r in batch
-        ]
-        data, headers = wire.encode(rows[0])
-        delivery = Delivery(
-            data=data,
-            subject=subject(self.settings, wire.category_of(rows[0]), rows[0]["type"]),
-            headers=headers,
-        )
         found = {s.consumer: s for s in subscriptions(self.ctx)}
-        async with self.ctx.pool.acquire() as conn:
-            return await handle_message(conn, found[consumer], delivery, max_attempts=3)
+        return await deliver(self.ctx, self.settings, found[consumer], position)
 
     async def catch_up(self) -> int:
         """Every position after the checkpoint to both consumers, in order; the head."""
@@ -109,10 +95,6 @@ class Bed:
         return moment
 
 
-def without_consumers(ctx: ServiceContext) -> ServiceParts:
-    return replace(build(ctx), subscriptions=())
-
-
 NewBed = Callable[[], contextlib.AbstractAsyncContextManager[Bed]]
 
 
@@ -128,13 +110,8 @@ def new_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: s
             subject_prefix=f"t{run_id}.asof",
             sla_warnings_enabled=False,
         )
-        async with (
-            running_service("reporting", settings, build=without_consumers) as (app, ctx),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://reporting"
-            ) as client,
-            upstream(settings.database_url) as others,
-        ):
+        served = serving("reporting", settings, without_consumers(build))
+        async with served as (client, ctx, others):
             yield Bed(client=client, ctx=ctx, settings=settings, history=Histories(others))
 
     return make

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -34,65 +33,33 @@ from penghubung.events.catalog import (
 )
 from penghubung.eventstore import EventStore, Stream
 from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import (
-    Applicant,
-    ApplicationInfo,
-    Channel,
-    Echelon,
-    Impact,
-    Mechanism,
-    MechanismChoice,
-    Officer,
-    Priority,
-    ServiceRequestForm,
-    Urgency,
-)
-from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.forms import Channel, Officer, Priority
+from penghubung.runtime.service import ServiceContext, ServiceParts
 from penghubung.settings import ServiceSettings
-from penghubung.testing.upstream import Upstream, upstream
+from penghubung.testing.beds import serving, without_consumers
+from penghubung.testing.histories import (
+    AGENCY,
+    HOLDERS,
+    KABID,
+    KADIS,
+    PETUGAS,
+    PLH,
+    PRAKOM,
+    form,
+    new_ticket,
+)
+from penghubung.testing.upstream import Upstream
 from penghubung.web.auth import mint_token
 
 pytestmark = pytest.mark.integration
 
-AGENCY = "Dinas Kesehatan"
-KADIS = Officer(nip="197501012000031001", name="Kadis Kominfo")
-PLH = Officer(nip="198004042006041004", name="Sekretaris Dinas")
-KABID = Officer(nip="197802022003121002", name="Kabid eGotik")
-PRAKOM = Officer(nip="198503032010011003", name="Prakom Aplikasi")
-PETUGAS = Officer(nip="199005052015031005", name="Petugas Service Desk")
 OTHER_PETUGAS = Officer(nip="199106062016041006", name="Petugas Lain")
-HOLDERS = {Role.KADIS: KADIS, Role.KABID: KABID, Role.PRAKOM: PRAKOM, Role.PETUGAS: PETUGAS}
 PAPERS = {
     Role.KADIS: ["surat_permohonan"],
     Role.KABID: ["surat_permohonan", "disposisi_kadis"],
     Role.PRAKOM: ["surat_permohonan", "disposisi_kadis", "disposisi_kabid"],
 }
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-def new_ticket() -> str:
-    return f"SC05-2026-{random.randrange(10**7, 10**8)}"
-
-
-def form(agency: str = AGENCY) -> ServiceRequestForm:
-    return ServiceRequestForm(
-        applicant=Applicant(
-            name="Dr. Siti Aminah",
-            nip="197001012000032001",
-            position="Kepala Bidang Pelayanan",
-            work_unit="Bidang Pelayanan Kesehatan",
-            office_address="Jl. Pulau Bangka, Pangkalpinang",
-            mobile_phone="0821-8064-0997",
-            email="siti@dinkes.babelprov.go.id",
-            echelon=Echelon.III_A,
-            agency=agency,
-        ),
-        application=ApplicationInfo(name="SIMPUS", description="Sistem informasi puskesmas"),
-        mechanism_available=True,
-        mechanism=MechanismChoice(kind=Mechanism.GSB),
-        impact=Impact.HIGH,
-        urgency=Urgency.MEDIUM,
-    )
 
 
 def intake_meta(ticket: str, at: datetime) -> Metadata:
@@ -216,17 +183,6 @@ class Bed:
         return [e.event for e in (await self.stream(ticket)).events]
 
 
-def without_consumers(
-    make: Callable[[ServiceContext], ServiceParts] = build,
-) -> Callable[[ServiceContext], ServiceParts]:
-    """The service without its bus consumers: the tests hand intake's events to the subscriber."""
-
-    def build_parts(ctx: ServiceContext) -> ServiceParts:
-        return replace(make(ctx), subscriptions=())
-
-    return build_parts
-
-
 MakeBed = Callable[..., contextlib.AbstractAsyncContextManager[Bed]]
 
 
@@ -249,18 +205,10 @@ def make_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: 
                 ctx = replace(ctx, store=store(ctx.pool))
             return build(ctx)
 
-        async with running_service("disposition", settings, build=without_consumers(parts)) as (
-            app,
-            ctx,
-        ):
+        async with serving("disposition", settings, without_consumers(parts)) as (c, ctx, others):
             if store is not None:
                 ctx = replace(ctx, store=store(ctx.pool))
-            transport = httpx.ASGITransport(app=app)
-            async with (
-                httpx.AsyncClient(transport=transport, base_url="http://disposition") as c,
-                upstream(settings.database_url) as others,
-            ):
-                yield Bed(client=c, ctx=ctx, settings=settings, upstream=others)
+            yield Bed(client=c, ctx=ctx, settings=settings, upstream=others)
 
     return make
 

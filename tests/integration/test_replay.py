@@ -20,7 +20,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,15 +28,13 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from penghubung.bus import wire
-from penghubung.bus.consumer import Delivery, Outcome, handle_message
-from penghubung.bus.topology import subject
+from penghubung.bus.consumer import Outcome
 from penghubung.db import connect
 from penghubung.events import Role
 from penghubung.forms import Channel, Difficulty, Step
-from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.runtime.service import ServiceContext
+from penghubung.testing.beds import deliver, serving, without_consumers
 from penghubung.testing.histories import Histories, new_ticket
-from penghubung.testing.upstream import upstream
 from penghubung.web.auth import mint_token
 from reporting.adapters.subscribers import subscriptions
 from reporting.app.replay import EXIT_DIFFERENT, EXIT_EQUAL, Options, replay_reporting
@@ -86,20 +84,8 @@ class Bed:
 
     async def deliver(self, consumer: str, position: int) -> Outcome:
         """The stored event at `position` as the bus hands it to a consumer."""
-        rows = [
-            r
-            async for batch in self.ctx.store.read_all_rows(after=position - 1, until=position)
-            for r in batch
-        ]
-        data, headers = wire.encode(rows[0])
-        delivery = Delivery(
-            data=data,
-            subject=subject(self.settings, wire.category_of(rows[0]), rows[0]["type"]),
-            headers=headers,
-        )
         found = {s.consumer: s for s in subscriptions(self.ctx)}
-        async with self.ctx.pool.acquire() as conn:
-            return await handle_message(conn, found[consumer], delivery, max_attempts=3)
+        return await deliver(self.ctx, self.settings, found[consumer], position)
 
     async def checkpoint(self) -> int:
         async with self.ctx.pool.acquire() as conn:
@@ -118,10 +104,6 @@ class Bed:
         await self.ok("POST", f"/requests/{ticket}/archive", Role.PETUGAS, json={})
 
 
-def without_consumers(ctx: ServiceContext) -> ServiceParts:
-    return replace(build(ctx), subscriptions=())
-
-
 NewBed = Callable[[], contextlib.AbstractAsyncContextManager[Bed]]
 
 
@@ -137,13 +119,8 @@ def new_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: s
             subject_prefix=f"t{run_id}.replay",
             sla_warnings_enabled=False,
         )
-        async with (
-            running_service("reporting", settings, build=without_consumers) as (app, ctx),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://reporting"
-            ) as client,
-            upstream(settings.database_url) as others,
-        ):
+        served = serving("reporting", settings, without_consumers(build))
+        async with served as (client, ctx, others):
             yield Bed(client=client, ctx=ctx, settings=settings, history=Histories(others))
 
     return make

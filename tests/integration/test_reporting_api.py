@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,47 +19,39 @@ import httpx
 import nats
 import pytest
 
-from penghubung.bus import wire
-from penghubung.bus.consumer import Delivery, Outcome, Subscription, handle_message
-from penghubung.bus.topology import bootstrap, subject
+from penghubung.bus.consumer import Outcome, Subscription
+from penghubung.bus.topology import bootstrap
 from penghubung.db import connect
-from penghubung.events import Actor, Envelope, Event, Metadata, NewEvent, Role
+from penghubung.events import Actor, Envelope, Event, Role
 from penghubung.events.catalog import (
     BeritaAcaraNumberReserved,
-    ClosureReason,
     Disposed,
-    FeasibilityDone,
-    Integrated,
     ReportArchived,
     ReportWritten,
-    RequestClosed,
     RequestSubmitted,
 )
-from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import (
-    Applicant,
-    ApplicationInfo,
-    AuthenticationType,
     Channel,
-    ContactPerson,
-    Difficulty,
     DocumentKind,
-    Echelon,
-    Impact,
-    IntegrationDetails,
-    Mechanism,
-    MechanismChoice,
-    Officer,
-    Platform,
     Priority,
-    ServiceRequestForm,
     StandIn,
-    StressTestForm,
-    Urgency,
-    VulnerabilityAssessmentForm,
 )
-from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.runtime.service import ServiceContext, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.testing.beds import deliver, serving, stored_row, without_consumers
+from penghubung.testing.histories import (
+    AGENCY,
+    KABID,
+    KADIS,
+    PETUGAS,
+    PLH,
+    PRAKOM,
+    Histories,
+    actor,
+    analysis,
+    form,
+    new_ticket,
+)
 from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 from reporting.adapters.subscribers import CONSUMERS, subscriptions
@@ -69,92 +60,14 @@ from reporting.projections.projector import project
 
 pytestmark = pytest.mark.integration
 
-AGENCY = "Dinas Kesehatan"
-KADIS = Officer(nip="197501012000031001", name="Kadis Kominfo")
-PLH = Officer(nip="198004042006041004", name="Sekretaris Dinas")
-KABID = Officer(nip="197802022003121002", name="Kabid eGotik")
-PRAKOM = Officer(nip="198503032010011003", name="Prakom Aplikasi")
-PETUGAS = Officer(nip="199005052015031005", name="Petugas Service Desk")
-APPLICANT = Officer(nip="197001012000032001", name="Dr. Siti Aminah")
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 PROJECTION = "reporting-projection"
 REACTIONS = "reporting-reactions"
 
 
-def new_ticket() -> str:
-    return f"SC05-2026-{random.randrange(10**7, 10**8)}"
-
-
 def unique_agency() -> str:
     return f"Dinas Uji {uuid.uuid4().hex[:8]}"
-
-
-def actor(officer: Officer, role: Role, **more: Any) -> Actor:
-    return Actor(nip=officer.nip, name=officer.name, role=role, **more)
-
-
-def contact(name: str) -> ContactPerson:
-    return ContactPerson(
-        name=name,
-        nip="198001012005011001",
-        position="Kepala Seksi Aplikasi",
-        work_unit="Seksi Aplikasi",
-        office_address="Jl. Pulau Bangka, Pangkalpinang",
-        mobile_phone="0821-8064-0997",
-        email="aplikasi@dinkes.babelprov.go.id",
-    )
-
-
-def form(agency: str) -> ServiceRequestForm:
-    return ServiceRequestForm(
-        applicant=Applicant(
-            name=APPLICANT.name,
-            nip=APPLICANT.nip,
-            position="Kepala Bidang Pelayanan",
-            work_unit="Bidang Pelayanan Kesehatan",
-            office_address="Jl. Pulau Bangka, Pangkalpinang",
-            mobile_phone="0821-8064-0997",
-            email="siti@dinkes.babelprov.go.id",
-            echelon=Echelon.III_A,
-            agency=agency,
-        ),
-        application=ApplicationInfo(name="SIMPUS", description="Sistem informasi puskesmas"),
-        mechanism_available=True,
-        mechanism=MechanismChoice(kind=Mechanism.GSB),
-        impact=Impact.HIGH,
-        urgency=Urgency.MEDIUM,
-    )
-
-
-def analysis(ticket: str, *, feasible: bool) -> FeasibilityDone:
-    return FeasibilityDone(
-        ticket_id=ticket,
-        difficulty=Difficulty.MEDIUM,
-        feasible=feasible,
-        vulnerability=VulnerabilityAssessmentForm(
-            application_name="SIMPUS",
-            application_ip="10.10.1.5",
-            network_ip="10.10.1.0/24",
-            description="Aplikasi puskesmas",
-            platforms=(Platform.LINUX,),
-            dbms=("PostgreSQL",),
-            structural_contact=contact("Rina Marlina"),
-            technical_contact=contact("Andi Wijaya"),
-            has_source_code_or_database=True,
-            has_installation_manual=True,
-            has_user_manual=True,
-            has_uat_document=feasible,
-        ),
-        stress_test=StressTestForm(
-            max_users_per_day=1500,
-            effective_hours_per_day=8,
-            transaction_seconds=90,
-            has_test_scenario_document=True,
-        ),
-        notes="Server memadai" if feasible else "Server tidak memadai",
-        recommendations=("Lengkapi dokumen UAT",),
-    )
 
 
 @dataclass
@@ -166,6 +79,11 @@ class Bed:
     settings: ServiceSettings
     upstream: Upstream
     """Appends each category's events as its own service would."""
+
+    @property
+    def history(self) -> Histories:
+        """The upstream services' facts of SOP histories."""
+        return Histories(self.upstream)
 
     @property
     def subscriptions(self) -> dict[str, Subscription]:
@@ -193,39 +111,17 @@ class Bed:
 
     async def append(self, category: str, event: Event, *, by: Actor, at: datetime) -> Envelope:
         """An upstream fact in its own category's stream, read back as stored."""
-        ticket: str = getattr(event, "ticket_id")  # noqa: B009  every catalog event has one
-        meta = Metadata(event_id=uuid.uuid4(), occurred_at=at, actor=by, correlation_id=ticket)
-        result = await self.upstream.append(
-            f"{category}-{ticket}",
-            expected_version=ANY_VERSION,
-            events=[NewEvent(event=event, meta=meta)],
-        )
-        return await self.envelope(result.positions[-1])
+        return await self.envelope(await self.history.append(category, event, by=by, at=at))
 
     async def row(self, position: int) -> Any:
-        rows = [
-            r
-            async for batch in self.ctx.store.read_all_rows(after=position - 1, until=position)
-            for r in batch
-        ]
-        return rows[0]
+        return await stored_row(self.ctx.store, position)
 
     async def envelope(self, position: int) -> Envelope:
         return self.ctx.store.envelope(await self.row(position))
 
     async def deliver(self, consumer: str, position: int) -> Outcome:
         """The stored event at `position` as the bus would hand it to a consumer."""
-        row = await self.row(position)
-        data, headers = wire.encode(row)
-        delivery = Delivery(
-            data=data,
-            subject=subject(self.settings, wire.category_of(row), row["type"]),
-            headers=headers,
-        )
-        async with self.ctx.pool.acquire() as conn:
-            return await handle_message(
-                conn, self.subscriptions[consumer], delivery, max_attempts=3
-            )
+        return await deliver(self.ctx, self.settings, self.subscriptions[consumer], position)
 
     async def checkpoint(self) -> int:
         async with self.ctx.pool.acquire() as conn:
@@ -304,31 +200,23 @@ class Bed:
     async def analyse(self, ticket: str, *, feasible: bool, at: datetime) -> Envelope:
         return await self.append(
             "integration",
-            analysis(ticket, feasible=feasible),
+            analysis(
+                ticket,
+                feasible=feasible,
+                description="Aplikasi puskesmas",
+                network_ip="10.10.1.0/24",
+                dbms=("PostgreSQL",),
+            ),
             by=actor(PETUGAS, Role.PETUGAS),
             at=at,
         )
 
     async def integrate(self, ticket: str, *, at: datetime) -> Envelope:
-        integrated = Integrated(
-            ticket_id=ticket,
-            details=IntegrationDetails(
-                mechanism=MechanismChoice(kind=Mechanism.GSB),
-                gsb_service_name="simpus-pasien",
-                operations=("cariPasien",),
-                authentication=AuthenticationType.MTLS,
-            ),
-            notes="Layanan simpus-pasien aktif di GSB",
-        )
-        return await self.append("integration", integrated, by=actor(PETUGAS, Role.PETUGAS), at=at)
+        notes = "Layanan simpus-pasien aktif di GSB"
+        return await self.envelope(await self.history.integrate(ticket, at, notes=notes))
 
     async def close(self, ticket: str, *, at: datetime) -> Envelope:
-        closed = RequestClosed(
-            ticket_id=ticket,
-            reason=ClosureReason.NOT_FEASIBLE,
-            recommendation="Perbarui server aplikasi terlebih dulu",
-        )
-        return await self.append("integration", closed, by=actor(PETUGAS, Role.PETUGAS), at=at)
+        return await self.envelope(await self.history.close(ticket, at))
 
     async def integrated(
         self,
@@ -363,11 +251,6 @@ class Bed:
             self.ctx.clock = real
 
 
-def without_consumers(ctx: ServiceContext) -> ServiceParts:
-    """The service without its bus consumers: the tests hand it the events themselves."""
-    return replace(build(ctx), subscriptions=())
-
-
 @pytest.fixture(scope="module")
 async def bed(
     new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: str
@@ -381,13 +264,7 @@ async def bed(
         stream_name=f"REPORTING_{run_id}",
         subject_prefix=f"test{run_id}.reporting",
     )
-    async with (
-        running_service("reporting", settings, build=without_consumers) as (app, ctx),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://reporting"
-        ) as client,
-        upstream(settings.database_url) as others,
-    ):
+    async with serving("reporting", settings, without_consumers(build)) as (client, ctx, others):
         yield Bed(client=client, ctx=ctx, settings=settings, upstream=others)
 
 

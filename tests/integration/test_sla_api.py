@@ -14,7 +14,7 @@ import io
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,11 +23,8 @@ import httpx
 import pytest
 
 from penghubung.db import connect
-from penghubung.events import Actor, Event, Metadata, NewEvent, Role
+from penghubung.events import Actor, Event, Role
 from penghubung.events.catalog import (
-    Disposed,
-    FeasibilityDone,
-    Integrated,
     Outcome,
     ReportArchived,
     ReportWritten,
@@ -35,32 +32,24 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
-from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason
-from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import (
-    Applicant,
-    ApplicationInfo,
-    AuthenticationType,
-    Channel,
-    ContactPerson,
-    Difficulty,
-    DocumentKind,
-    Echelon,
-    Impact,
-    IntegrationDetails,
-    Mechanism,
-    MechanismChoice,
-    Officer,
-    Platform,
-    Priority,
-    ServiceRequestForm,
-    Step,
-    StressTestForm,
-    Urgency,
-    VulnerabilityAssessmentForm,
+from penghubung.events.sla import ClockPaused, PauseReason
+from penghubung.forms import Channel, Difficulty, Priority, Step
+from penghubung.runtime.service import ServiceContext
+from penghubung.testing.beds import serving, without_consumers
+from penghubung.testing.histories import (
+    AGENCY,
+    APPLICANT,
+    KABID,
+    KADIS,
+    PETUGAS,
+    PRAKOM,
+    Histories,
+    actor,
+    analysis,
+    form,
+    new_ticket,
 )
-from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
-from penghubung.testing.upstream import Upstream, upstream
+from penghubung.testing.upstream import Upstream
 from penghubung.web.auth import mint_token
 from reporting.app.sla import Sla
 from reporting.bootstrap import build
@@ -70,14 +59,6 @@ from reporting.settings import ReportingSettings
 pytestmark = pytest.mark.integration
 
 WIB = ZoneInfo("Asia/Jakarta")
-AGENCY = "Dinas Kesehatan"
-KADIS = Officer(nip="197501012000031001", name="Kadis Kominfo")
-KABID = Officer(nip="197802022003121002", name="Kabid eGotik")
-PRAKOM = Officer(nip="198503032010011003", name="Prakom Aplikasi")
-PETUGAS = Officer(nip="199005052015031005", name="Petugas Service Desk")
-APPLICANT = Officer(nip="197001012000032001", name="Dr. Siti Aminah")
-HOLDERS = {Role.KADIS: KADIS, Role.KABID: KABID, Role.PRAKOM: PRAKOM, Role.PETUGAS: PETUGAS}
-NEXT = {Role.KADIS: Role.KABID, Role.KABID: Role.PRAKOM, Role.PRAKOM: Role.PETUGAS}
 TABLES = {
     "calendar_versions": "version",
     "sla_requests": "ticket_id",
@@ -95,74 +76,6 @@ def wib(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> da
 def iso(moment: datetime) -> str:
     """A WIB time as the views write it."""
     return moment.isoformat()
-
-
-def new_ticket() -> str:
-    return f"SC05-2026-{random.randrange(10**7, 10**8)}"
-
-
-def actor(officer: Officer, role: Role) -> Actor:
-    return Actor(nip=officer.nip, name=officer.name, role=role)
-
-
-def contact(name: str) -> ContactPerson:
-    return ContactPerson(
-        name=name,
-        nip="198001012005011001",
-        position="Kepala Seksi Aplikasi",
-        work_unit="Seksi Aplikasi",
-        office_address="Jl. Pulau Bangka, Pangkalpinang",
-        mobile_phone="0821-8064-0997",
-        email="aplikasi@dinkes.babelprov.go.id",
-    )
-
-
-def form(agency: str) -> ServiceRequestForm:
-    return ServiceRequestForm(
-        applicant=Applicant(
-            name=APPLICANT.name,
-            nip=APPLICANT.nip,
-            position="Kepala Bidang Pelayanan",
-            work_unit="Bidang Pelayanan Kesehatan",
-            office_address="Jl. Pulau Bangka, Pangkalpinang",
-            mobile_phone="0821-8064-0997",
-            email="siti@dinkes.babelprov.go.id",
-            echelon=Echelon.III_A,
-            agency=agency,
-        ),
-        application=ApplicationInfo(name="SIMPUS", description="Sistem informasi puskesmas"),
-        mechanism_available=True,
-        mechanism=MechanismChoice(kind=Mechanism.GSB),
-        impact=Impact.HIGH,
-        urgency=Urgency.MEDIUM,
-    )
-
-
-def analysis(ticket: str, difficulty: Difficulty, *, feasible: bool = True) -> FeasibilityDone:
-    return FeasibilityDone(
-        ticket_id=ticket,
-        difficulty=difficulty,
-        feasible=feasible,
-        vulnerability=VulnerabilityAssessmentForm(
-            application_name="SIMPUS",
-            application_ip="10.10.1.5",
-            description="Aplikasi puskesmas",
-            platforms=(Platform.LINUX,),
-            structural_contact=contact("Rina Marlina"),
-            technical_contact=contact("Andi Wijaya"),
-            has_source_code_or_database=True,
-            has_installation_manual=True,
-            has_user_manual=True,
-            has_uat_document=True,
-        ),
-        stress_test=StressTestForm(
-            max_users_per_day=1500,
-            effective_hours_per_day=8,
-            transaction_seconds=90,
-            has_test_scenario_document=True,
-        ),
-        notes="Server memadai",
-    )
 
 
 @dataclass
@@ -217,14 +130,13 @@ class Bed:
 
     # --- the log ----------------------------------------------------------------------------
 
+    @property
+    def history(self) -> Histories:
+        """The upstream services' facts of SOP histories."""
+        return Histories(self.upstream)
+
     async def append(self, category: str, event: Event, *, by: Actor, at: datetime) -> None:
-        ticket: str = getattr(event, "ticket_id")  # noqa: B009  every such event has one
-        meta = Metadata(event_id=uuid.uuid4(), occurred_at=at, actor=by, correlation_id=ticket)
-        await self.upstream.append(
-            f"{category}-{ticket}",
-            expected_version=ANY_VERSION,
-            events=[NewEvent(event=event, meta=meta)],
-        )
+        await self.history.append(category, event, by=by, at=at)
 
     async def project(self) -> None:
         """Apply every position after the checkpoint, each in its own transaction."""
@@ -257,20 +169,10 @@ class Bed:
         return ticket
 
     async def dispose(self, ticket: str, by: Role, at: datetime) -> None:
-        to = NEXT[by]
-        event = Disposed(
-            ticket_id=ticket,
-            from_role=by,
-            to_role=to,
-            instruction="Mohon ditindaklanjuti",
-            to_officer=PETUGAS if to is Role.PETUGAS else None,
-            documents=tuple(DocumentKind)[: {Role.KADIS: 1, Role.KABID: 2, Role.PRAKOM: 3}[by]],
-        )
-        await self.append("disposition", event, by=actor(HOLDERS[by], by), at=at)
+        await self.history.dispose(ticket, by, at)
 
     async def chain(self, ticket: str, *times: datetime) -> None:
-        for by, at in zip((Role.KADIS, Role.KABID, Role.PRAKOM), times, strict=False):
-            await self.dispose(ticket, by, at)
+        await self.history.chain(ticket, *times)
 
     async def request(self, received: datetime, *times: datetime, agency: str = AGENCY) -> str:
         ticket = await self.submit(received, agency=agency)
@@ -280,32 +182,26 @@ class Bed:
     async def analyse(
         self, ticket: str, at: datetime, difficulty: Difficulty = Difficulty.MEDIUM
     ) -> None:
-        await self.append(
-            "integration", analysis(ticket, difficulty), by=actor(PETUGAS, Role.PETUGAS), at=at
+        event = analysis(
+            ticket,
+            feasible=True,
+            difficulty=difficulty,
+            description="Aplikasi puskesmas",
+            recommendations=(),
         )
+        await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
 
     async def pause(self, ticket: str, step: Step, at: datetime, reason: PauseReason) -> None:
         event = ClockPaused(ticket_id=ticket, step=step, reason=reason)
         await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
 
     async def resume(self, ticket: str, step: Step, at: datetime) -> None:
-        event = ClockResumed(ticket_id=ticket, step=step)
-        await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
+        await self.history.resume(ticket, step, at)
 
     async def finish(
         self, ticket: str, integrated: datetime, report: datetime, archive: datetime
     ) -> None:
-        done = Integrated(
-            ticket_id=ticket,
-            details=IntegrationDetails(
-                mechanism=MechanismChoice(kind=Mechanism.GSB),
-                gsb_service_name="simpus-pasien",
-                operations=("cariPasien",),
-                authentication=AuthenticationType.MTLS,
-            ),
-            notes="Layanan aktif di GSB",
-        )
-        await self.append("integration", done, by=actor(PETUGAS, Role.PETUGAS), at=integrated)
+        await self.history.integrate(ticket, integrated)
         written = ReportWritten(ticket_id=ticket, outcome=Outcome.INTEGRATED, summary="Laporan")
         await self.append("reporting", written, by=Actor.system("reporting"), at=report)
         archived = ReportArchived(
@@ -320,11 +216,6 @@ class Bed:
     async def clocks(self, ticket: str) -> dict[str, dict[str, Any]]:
         body = await self.get(f"/requests/{ticket}/sla")
         return {c["step"]: c for c in body["clocks"]}
-
-
-def without_consumers(ctx: ServiceContext) -> ServiceParts:
-    """The service without its bus consumers: the tests project the log themselves."""
-    return replace(build(ctx), subscriptions=())
 
 
 NewBed = Callable[..., contextlib.AbstractAsyncContextManager[Bed]]
@@ -345,13 +236,8 @@ def new_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: s
             sla_warnings_enabled=False,
             **overrides,
         )
-        async with (
-            running_service("reporting", settings, build=without_consumers) as (app, ctx),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://reporting"
-            ) as client,
-            upstream(settings.database_url) as others,
-        ):
+        served = serving("reporting", settings, without_consumers(build))
+        async with served as (client, ctx, others):
             yield Bed(client=client, ctx=ctx, settings=settings, upstream=others)
 
     return make

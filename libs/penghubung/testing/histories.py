@@ -58,8 +58,10 @@ KABID = Officer(nip="197802022003121002", name="Kabid eGotik")
 PRAKOM = Officer(nip="198503032010011003", name="Prakom Aplikasi")
 PETUGAS = Officer(nip="199005052015031005", name="Petugas Service Desk")
 APPLICANT = Officer(nip="197001012000032001", name="Dr. Siti Aminah")
-HOLDERS = {Role.KADIS: KADIS, Role.KABID: KABID, Role.PRAKOM: PRAKOM}
+HOLDERS = {Role.KADIS: KADIS, Role.KABID: KABID, Role.PRAKOM: PRAKOM, Role.PETUGAS: PETUGAS}
 NEXT = {Role.KADIS: Role.KABID, Role.KABID: Role.PRAKOM, Role.PRAKOM: Role.PETUGAS}
+REGIONAL = "Sistem informasi daerah"
+"""The application's description on the forms `Histories` submits."""
 
 
 def new_ticket() -> str:
@@ -85,7 +87,12 @@ def contact(name: str) -> ContactPerson:
     )
 
 
-def form(agency: str, application: str = "SIMPUS") -> ServiceRequestForm:
+def form(
+    agency: str = AGENCY,
+    application: str = "SIMPUS",
+    *,
+    description: str = "Sistem informasi puskesmas",
+) -> ServiceRequestForm:
     """A complete request form of `agency`."""
     return ServiceRequestForm(
         applicant=Applicant(
@@ -99,7 +106,7 @@ def form(agency: str, application: str = "SIMPUS") -> ServiceRequestForm:
             echelon=Echelon.III_A,
             agency=agency,
         ),
-        application=ApplicationInfo(name=application, description="Sistem informasi daerah"),
+        application=ApplicationInfo(name=application, description=description),
         mechanism_available=True,
         mechanism=MechanismChoice(kind=Mechanism.GSB),
         impact=Impact.HIGH,
@@ -107,7 +114,16 @@ def form(agency: str, application: str = "SIMPUS") -> ServiceRequestForm:
     )
 
 
-def analysis(ticket: str, *, feasible: bool, difficulty: Difficulty) -> FeasibilityDone:
+def analysis(
+    ticket: str,
+    *,
+    feasible: bool,
+    difficulty: Difficulty = Difficulty.MEDIUM,
+    description: str = "Aplikasi daerah",
+    network_ip: str | None = None,
+    dbms: tuple[str, ...] = (),
+    recommendations: tuple[str, ...] = ("Lengkapi dokumen UAT",),
+) -> FeasibilityDone:
     """A feasibility analysis with both test forms."""
     return FeasibilityDone(
         ticket_id=ticket,
@@ -116,8 +132,10 @@ def analysis(ticket: str, *, feasible: bool, difficulty: Difficulty) -> Feasibil
         vulnerability=VulnerabilityAssessmentForm(
             application_name="SIMPUS",
             application_ip="10.10.1.5",
-            description="Aplikasi daerah",
+            network_ip=network_ip,
+            description=description,
             platforms=(Platform.LINUX,),
+            dbms=dbms,
             structural_contact=contact("Rina Marlina"),
             technical_contact=contact("Andi Wijaya"),
             has_source_code_or_database=True,
@@ -132,7 +150,7 @@ def analysis(ticket: str, *, feasible: bool, difficulty: Difficulty) -> Feasibil
             has_test_scenario_document=True,
         ),
         notes="Server memadai" if feasible else "Server tidak memadai",
-        recommendations=("Lengkapi dokumen UAT",),
+        recommendations=recommendations,
     )
 
 
@@ -165,7 +183,7 @@ class Histories:
         """A request registered (a desk channel: by the petugas)."""
         event = RequestSubmitted(
             ticket_id=ticket,
-            form=form(agency, application),
+            form=form(agency, application, description=REGIONAL),
             channel=channel,
             received_at=at,
             registered_by=None if channel is Channel.PORTAL else PETUGAS,
@@ -211,7 +229,7 @@ class Histories:
         """The applicant's corrected request, on the same ticket."""
         event = RequestResubmitted(
             ticket_id=ticket,
-            form=form(agency),
+            form=form(agency, description=REGIONAL),
             channel=Channel.PORTAL,
             received_at=at,
             priority=Priority.P2,
@@ -242,7 +260,9 @@ class Histories:
         event = ClockResumed(ticket_id=ticket, step=step)
         return await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
 
-    async def integrate(self, ticket: str, at: datetime) -> int:
+    async def integrate(
+        self, ticket: str, at: datetime, *, notes: str = "Layanan aktif di GSB"
+    ) -> int:
         """The integration works (a GSB service)."""
         event = Integrated(
             ticket_id=ticket,
@@ -252,7 +272,7 @@ class Histories:
                 operations=("cariPasien",),
                 authentication=AuthenticationType.MTLS,
             ),
-            notes="Layanan aktif di GSB",
+            notes=notes,
         )
         return await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
 
