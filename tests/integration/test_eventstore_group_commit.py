@@ -271,3 +271,18 @@ async def test_the_chain_holds_for_text_that_needs_escaping(fresh: EventStore) -
     assert all(isinstance(o, AppendResult) for o in outcomes), outcomes
     assert [r["payload"]["text"] for r in (await log_rows(fresh))[:4]] == texts
     await chain_is_whole(fresh, 5)
+
+
+async def test_without_a_connection_every_waiting_caller_gets_the_error(
+    new_database: Callable[[], Awaitable[str]],
+) -> None:
+    async with create_pool(await new_database(), size=2) as pool:
+        store = EventStore(pool, events=events)
+    # The pool is closed: no group can have a connection.
+
+    outcomes = await asyncio.wait_for(
+        together(*(store.append(sid(), expected_version=0, events=[new()]) for _ in range(3))),
+        timeout=30,
+    )
+
+    assert all(isinstance(o, asyncpg.InterfaceError) for o in outcomes), outcomes

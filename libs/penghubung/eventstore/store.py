@@ -217,12 +217,25 @@ class EventStore:
         return await append.done
 
     async def _commit_waiting(self) -> None:
-        """Commit groups of waiting appends, one transaction at a time, until none waits."""
+        """Commit groups of waiting appends, one transaction at a time, until none waits.
+
+        One connection serves group after group (a connection given back to the pool is reset,
+        a round trip that would stand between two groups); a broken one is exchanged.
+        """
         try:
             while self._waiting:
-                group = self._next_group()
-                if group:
-                    await self._commit_group(group)
+                group: list[_Append] = []
+                try:
+                    async with self._pool.acquire() as conn:
+                        while self._waiting and not conn.is_closed():
+                            group = self._next_group()
+                            await self._commit_group(conn, group)
+                            group = []
+                            # The callers just answered may append again at once: let them,
+                            # and their appends go on the same connection.
+                            await asyncio.sleep(0)
+                except Exception as exc:  # no connection to be had: the group learns why
+                    _settle(group or self._next_group(), exc)
         finally:
             # Only when stopped from outside (the loop closing): nobody may wait forever.
             waiting, self._waiting = self._waiting, deque()
@@ -244,24 +257,26 @@ class EventStore:
                 count += len(append.events)
         return group
 
-    async def _commit_group(self, group: list[_Append]) -> None:
+    async def _commit_group(self, conn: asyncpg.Connection, group: list[_Append]) -> None:
         """One transaction for the group; each caller gets its outcome once it committed."""
+        if not group:
+            return
         try:
-            async with self._pool.acquire() as conn:
-                outcomes = await _commit(conn, group)
+            outcomes = await _commit(conn, group)
         except asyncpg.PostgresError as exc:
             if len(group) > 1 and _caused_by_data(exc):
                 # One caller's rows were refused: write each alone so only that one fails.
                 log.warning("group commit of %d appends refused (%s): one by one", len(group), exc)
                 for append in group:
-                    await self._commit_group([append])
+                    await self._commit_group(conn, [append])
                 return
             _settle(group, exc)
             return
-        except BaseException as exc:
+        except BaseException as exc:  # the connection failed (or the loop is closing)
             _settle(group, exc)
             if not isinstance(exc, Exception):
                 raise
+            conn.terminate()  # so that the pool does not hand it out again
             return
         self.group_commits += 1
         self.grouped_appends += len(group)

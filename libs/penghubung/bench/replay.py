@@ -1,0 +1,183 @@
+"""Replay: events/s rebuilding the reporting projection from a generated log, beside a raw read.
+
+The log is generated with `history.write_log` (COPY, a correct hash chain). The rebuild is the
+one `penghubung replay reporting` runs (`reporting.projections.rebuild.rebuild`): fresh tables
+like the live ones in a schema of their own, and every event from position 1, read with
+`EventStore.read_all_rows`, through the live projection's appliers, a transaction per batch of
+1,000. The baseline reads the same rows and columns through a server-side cursor and
+decodes their JSON. Each runs in a process of its own (`python -m penghubung.bench.replay
+raw|rebuild …`) whose RSS is sampled for its peak; the rebuild stops at a deadline, and the time
+for a million events is then extrapolated from its rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from penghubung.bench.common import MIB, Bench, PeakRss
+from penghubung.bench.history import write_log
+from penghubung.bench.profile import profiled, summary
+from penghubung.bench.results import Figure, Goal, GoalKind
+from penghubung.db import connect, create_pool
+from penghubung.eventstore import EventStore
+
+SECTION = "replay"
+MILLION = 1_000_000
+READ_BATCH = 1000
+COLUMNS = (
+    "global_position, event_id, stream_id, stream_version, type, schema_version, occurred_at,"
+    " recorded_at, actor, correlation_id, causation_id, payload, hash"
+)
+"""What `EventStore.read_all` reads, read by the baseline too."""
+
+
+async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
+    """The rebuild's rate beside the raw read's, and the peak RSS of the rebuild."""
+    events = bench.replay_events or int(bench.pick(MILLION, 50_000))
+    deadline = bench.pick(90.0, 20.0)
+    log_url = await bench.database("replaylog")
+    bench.say(f"replay: generating {events:,} events (COPY, hash chain)")
+    start = time.perf_counter()
+    written = await write_log(log_url, events)
+    generated = time.perf_counter() - start
+    bench.say(f"replay: {written:,} events in {generated:.0f} s; raw read")
+    raw = await _worker(bench, "raw", log_url)
+    bench.say(f"replay: raw read {raw['rate']:,.0f} ev/s; rebuilding (at most {deadline:.0f} s)")
+    rebuilt = await _worker(bench, "rebuild", log_url, "--seconds", str(deadline))
+    complete = rebuilt["events"] >= written == MILLION
+    million = rebuilt["seconds"] if complete else MILLION / rebuilt["rate"]
+    figures = [
+        Figure(
+            SECTION,
+            "rebuild the reporting projection",
+            rebuilt["rate"],
+            "ev/s",
+            "cursor read + JSON decode",
+            raw["rate"],
+            Goal(GoalKind.RATIO_AT_LEAST, 0.6),
+            note=f"{rebuilt['events']:,} of {written:,} events",
+        ),
+        Figure(
+            SECTION,
+            "time to rebuild 1,000,000 events" + ("" if complete else " (from the rate)"),
+            million,
+            "s",
+            "raw read",
+            MILLION / raw["rate"],
+            Goal(GoalKind.AT_MOST, 20.0),
+        ),
+        Figure("memory", "peak RSS of the rebuild (replay)", rebuilt["max_rss_mib"], "MiB"),
+        Figure("memory", "peak RSS of the raw read (replay)", raw["max_rss_mib"], "MiB"),
+    ]
+    details = {
+        "events": written,
+        "generation_seconds": generated,
+        "generation_rate": written / generated,
+        "raw": raw,
+        "rebuild": rebuilt,
+        "rebuild_deadline_seconds": deadline,
+    }
+    return figures, details
+
+
+async def _worker(bench: Bench, mode: str, *args: str) -> dict[str, Any]:
+    """Run one side in a process of its own; its JSON report."""
+    path = bench.out / f"replay-{mode}.json"
+    command = [sys.executable, "-m", "penghubung.bench.replay", mode, *args, "--report", str(path)]
+    profile = bench.out / f"profile-replay-{mode}.txt" if bench.profile else None
+    async with profiled(command, profile) as process:
+        with PeakRss({mode: process.pid}) as rss:
+            await process.wait()
+    if process.returncode != 0 or not path.exists():
+        raise RuntimeError(f"replay {mode} worker failed (exit {process.returncode})")
+    report: dict[str, Any] = json.loads(path.read_text())
+    report["max_rss_mib"] = rss.peaks[mode] / MIB
+    if profile is not None and profile.exists():
+        report["profile_top"] = summary(profile)
+    return report
+
+
+# --- the workers -----------------------------------------------------------------------------
+
+
+async def read_raw(log_url: str) -> dict[str, Any]:
+    """Every row through a server-side cursor, its JSON decoded; the rate."""
+    conn = await asyncpg.connect(log_url)  # no codecs: jsonb arrives as text, decoded here
+    count = 0
+    try:
+        start = time.perf_counter()
+        async with conn.transaction():
+            query = f"SELECT {COLUMNS} FROM eventstore.events ORDER BY global_position"
+            async for row in conn.cursor(query, prefetch=READ_BATCH):
+                json.loads(row["actor"])
+                json.loads(row["payload"])
+                count += 1
+        seconds = time.perf_counter() - start
+    finally:
+        await conn.close()
+    return {"events": count, "seconds": seconds, "rate": count / seconds}
+
+
+class _Deadline(Exception):
+    """The rebuild's time is up (raised from its progress report, between two batches)."""
+
+
+async def rebuild(log_url: str, seconds: float) -> dict[str, Any]:
+    """`penghubung replay reporting`'s rebuild: the log from position 1 into fresh tables of a
+    schema of their own, through the live appliers, a transaction per batch; stopped after
+    `seconds` (between two batches)."""
+    from reporting.adapters.rebuild_db import create_tables
+    from reporting.projections.rebuild import rebuild as rebuild_projection
+
+    count = 0
+    conn = await connect(log_url)
+    try:
+        schema = "bench_rebuild"
+        await create_tables(conn, schema)
+        async with create_pool(log_url, size=2) as pool:
+            store = EventStore(pool)
+            start = time.perf_counter()
+            deadline = start + seconds
+
+            def applied(events: int, last: int) -> None:
+                nonlocal count
+                count += events
+                if time.perf_counter() > deadline:
+                    raise _Deadline
+
+            with contextlib.suppress(_Deadline):
+                await rebuild_projection(conn, store, schema=schema, progress=applied)
+            elapsed = time.perf_counter() - start
+        rows = await conn.fetchval(f"SELECT count(*) FROM {schema}.timeline")
+    finally:
+        await conn.close()
+    return {"events": count, "seconds": elapsed, "rate": count / elapsed, "timeline_rows": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m penghubung.bench.replay raw|rebuild LOG [--seconds S] --report PATH`."""
+    parser = argparse.ArgumentParser(prog="python -m penghubung.bench.replay")
+    parser.add_argument("mode", choices=("raw", "rebuild"))
+    parser.add_argument("log")
+    parser.add_argument("--seconds", type=float, default=3600.0)
+    parser.add_argument("--report", required=True, help="where to write the JSON report")
+    args = parser.parse_args(argv)
+    if args.mode == "raw":
+        report = asyncio.run(read_raw(args.log))
+    else:
+        report = asyncio.run(rebuild(args.log, args.seconds))
+    Path(args.report).write_text(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
