@@ -94,38 +94,11 @@ async def apply_request_resubmitted(
     await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
-async def apply_request_returned(
+async def apply_step_taken(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
-    """The request went back to the applicant."""
-    await _advance(conn, envelope, _ticket(envelope), schema=schema)
-
-
-async def apply_disposed(
-    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
-) -> None:
-    """The request went one level down the hierarchy."""
-    await _advance(conn, envelope, _ticket(envelope), schema=schema)
-
-
-async def apply_feasibility_done(
-    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
-) -> None:
-    """The analysis is done: on to the implementation, or to the report."""
-    await _advance(conn, envelope, _ticket(envelope), schema=schema)
-
-
-async def apply_integrated(
-    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
-) -> None:
-    """The integration works: on to the report."""
-    await _advance(conn, envelope, _ticket(envelope), schema=schema)
-
-
-async def apply_request_closed(
-    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
-) -> None:
-    """The request was closed as not feasible: on to the report."""
+    """The request moved on in the SOP (returned, disposed, analysed, integrated or closed):
+    its status, step and holder follow from the event, and the timeline gains a line."""
     await _advance(conn, envelope, _ticket(envelope), schema=schema)
 
 
@@ -222,11 +195,11 @@ async def apply_timeline_only(
 APPLIERS: dict[str, Applier] = {
     "RequestSubmitted": apply_request_submitted,
     "RequestResubmitted": apply_request_resubmitted,
-    "RequestReturned": apply_request_returned,
-    "Disposed": apply_disposed,
-    "FeasibilityDone": apply_feasibility_done,
-    "Integrated": apply_integrated,
-    "RequestClosed": apply_request_closed,
+    "RequestReturned": apply_step_taken,
+    "Disposed": apply_step_taken,
+    "FeasibilityDone": apply_step_taken,
+    "Integrated": apply_step_taken,
+    "RequestClosed": apply_step_taken,
     "ReportWritten": apply_report_written,
     "BeritaAcaraNumberReserved": apply_berita_acara_number_reserved,
     "ReportArchived": apply_report_archived,
