@@ -183,7 +183,7 @@ def detail(record: WorkItemRecord) -> WorkItemDetail:
 # --- routes ---------------------------------------------------------------------------------
 
 
-def _problem(exc: IntegrationError) -> Problem:
+def as_problem(exc: IntegrationError) -> Problem:
     """A domain refusal in HTTP terms."""
     kind: type[Problem] = Unprocessable
     if isinstance(exc, NotFoundError):
@@ -193,7 +193,7 @@ def _problem(exc: IntegrationError) -> Problem:
     return kind(exc.code, exc.message, field=exc.field)
 
 
-def _visible_to(principal: Principal) -> str | None:
+def visible_to(principal: Principal) -> str | None:
     """The NIP whose work items a reader sees; None for those who see all."""
     if principal.role is not Role.PETUGAS:
         return None
@@ -215,7 +215,7 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> WorkItemPage:
         records, total = await db.page(
-            pool, officer_nip=_visible_to(principal), status=status_, limit=limit, offset=offset
+            pool, officer_nip=visible_to(principal), status=status_, limit=limit, offset=offset
         )
         return WorkItemPage(
             items=[summary(r) for r in records], total=total, limit=limit, offset=offset
@@ -223,9 +223,9 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
 
     @api.get("/work-items/{ticket_id}", summary="One work item with its analysis and integration")
     async def get_work_item(ticket_id: Ticket, principal: Reader) -> WorkItemDetail:
-        record = await db.fetch(pool, ticket_id, officer_nip=_visible_to(principal))
+        record = await db.fetch(pool, ticket_id, officer_nip=visible_to(principal))
         if record is None:
-            raise _problem(WorkItemNotFound(ticket_id))
+            raise as_problem(WorkItemNotFound(ticket_id))
         return detail(record)
 
     @api.post(
@@ -239,14 +239,14 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         principal: Petugas,
         idempotency_key: IdempotencyKey = None,
     ) -> WorkItemDetail:
-        _visible_to(principal)  # a petugas token without a NIP can hold no work item
+        visible_to(principal)  # a petugas token without a NIP can hold no work item
         cmd = AnalyseFeasibility.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
         try:
             record = await handlers.analyse_feasibility(cmd, causation_id=idempotency_key)
         except IntegrationError as exc:
-            raise _problem(exc) from None
+            raise as_problem(exc) from None
         return detail(record)
 
     @api.post(
@@ -260,14 +260,14 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         principal: Petugas,
         idempotency_key: IdempotencyKey = None,
     ) -> WorkItemDetail:
-        _visible_to(principal)
+        visible_to(principal)
         cmd = ImplementIntegration.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
         try:
             record = await handlers.implement_integration(cmd, causation_id=idempotency_key)
         except IntegrationError as exc:
-            raise _problem(exc) from None
+            raise as_problem(exc) from None
         return detail(record)
 
     return api

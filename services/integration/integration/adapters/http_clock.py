@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, Path, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from integration.adapters import db
-from integration.adapters.http import READERS, _problem, _visible_to
+from integration.adapters.http import (
+    IdempotencyKey,
+    Petugas,
+    Reader,
+    Ticket,
+    as_problem,
+    visible_to,
+)
 from integration.app.clock import ClockChanged, ClockHandlers
 from integration.domain.errors import IntegrationError, WorkItemNotFound
 from integration.domain.pause import PauseClock, ResumeClock
-from penghubung.events.base import Role
 from penghubung.events.sla import ClockPaused, PauseReason
-from penghubung.forms import LongText, Step, TicketId
-from penghubung.web.auth import Principal, require
+from penghubung.forms import LongText, Step
 from penghubung.web.errors import ERROR_RESPONSES
-
-Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(max_length=200, description="The caller's key for this command; kept as causation id"),
-]
-Petugas = Annotated[Principal, Depends(require(Role.PETUGAS))]
-Reader = Annotated[Principal, Depends(require(*READERS))]
 
 
 class PauseBody(BaseModel):
@@ -78,8 +74,8 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
 
     @api.get("/requests/{ticket_id}/clock", summary="Whether the work item's clock is paused")
     async def get_clock(ticket_id: Ticket, principal: Reader) -> ClockView:
-        if await db.fetch(pool, ticket_id, officer_nip=_visible_to(principal)) is None:
-            raise _problem(WorkItemNotFound(ticket_id))
+        if await db.fetch(pool, ticket_id, officer_nip=visible_to(principal)) is None:
+            raise as_problem(WorkItemNotFound(ticket_id))
         state = await handlers.state(ticket_id)
         paused = state.paused
         return ClockView(
@@ -101,14 +97,14 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
         principal: Petugas,
         idempotency_key: IdempotencyKey = None,
     ) -> ClockView:
-        _visible_to(principal)  # a petugas token without a NIP holds no work item
+        visible_to(principal)  # a petugas token without a NIP holds no work item
         cmd = PauseClock(
             ticket_id=ticket_id, actor=principal.actor(), reason=body.reason, note=body.note
         )
         try:
             changed = await handlers.execute(cmd, causation_id=idempotency_key)
         except IntegrationError as exc:
-            raise _problem(exc) from None
+            raise as_problem(exc) from None
         return _view(ticket_id, changed)
 
     @api.post(
@@ -122,14 +118,14 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
         body: ResumeBody | None = None,
         idempotency_key: IdempotencyKey = None,
     ) -> ClockView:
-        _visible_to(principal)
+        visible_to(principal)
         cmd = ResumeClock(
             ticket_id=ticket_id, actor=principal.actor(), note=body.note if body else None
         )
         try:
             changed = await handlers.execute(cmd, causation_id=idempotency_key)
         except IntegrationError as exc:
-            raise _problem(exc) from None
+            raise as_problem(exc) from None
         return _view(ticket_id, changed)
 
     return api
