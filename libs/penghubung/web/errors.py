@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from penghubung.eventstore import ConcurrencyError
+from penghubung.refusals import HTTP_STATUS, Refused
 
 
 class Problem(Exception):
@@ -128,6 +129,14 @@ def install(app: FastAPI) -> None:
     async def problem(_: Request, exc: Problem) -> JSONResponse:
         body = ErrorBody(code=exc.code, message=exc.message, field=exc.field)
         return JSONResponse(body.model_dump(), status_code=exc.status)
+
+    @app.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> JSONResponse:
+        body = ErrorBody(code=exc.code, message=exc.message, field=exc.field)
+        if exc.field is not None and HTTP_STATUS[exc.kind] == 422:
+            body.errors = [FieldError(field=exc.field, code=exc.code, message=exc.message)]
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return JSONResponse(body.model_dump(), status_code=HTTP_STATUS[exc.kind], headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
