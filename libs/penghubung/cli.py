@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-SERVICES = ("intake", "disposition", "integration", "reporting")
+from penghubung.services import SERVICES
 
 
 def _up(args: argparse.Namespace) -> int:

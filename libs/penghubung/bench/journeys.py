@@ -34,11 +34,11 @@ from penghubung.runtime.up import (
     stop_services,
     wait_ready,
 )
+from penghubung.services import SERVICES
 from penghubung.settings import AuthSettings
 from penghubung.web.auth import mint_token
 
 SECTION = "journeys"
-SERVICES = ("intake", "disposition", "integration", "reporting")
 SECRET = "bench-secret-" + "x" * 32
 
 

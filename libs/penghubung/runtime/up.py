@@ -30,7 +30,6 @@ from urllib.parse import urlsplit, urlunsplit
 from rich.console import Console
 from rich.table import Table
 
-from penghubung.cli import SERVICES
 from penghubung.runtime.embedded import (
     EmbeddedNats,
     EmbeddedPostgres,
@@ -39,6 +38,7 @@ from penghubung.runtime.embedded import (
     port_is_free,
     tail,
 )
+from penghubung.services import SERVICES
 from penghubung.settings import RuntimeSettings
 
 DATABASE_NAME = "penghubung"

@@ -25,7 +25,6 @@ import httpx
 from rich.console import Console
 
 from penghubung.bus.topology import bootstrap, service_consumers
-from penghubung.cli import SERVICES
 from penghubung.runtime.up import (
     DEMO_USERS,
     ServiceProcess,
@@ -34,6 +33,7 @@ from penghubung.runtime.up import (
     start_service,
     stop_services,
 )
+from penghubung.services import SERVICES
 from penghubung.settings import AuthSettings, NatsSettings
 from penghubung.web.auth import mint_token
 
