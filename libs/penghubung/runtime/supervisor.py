@@ -21,13 +21,9 @@ from types import FrameType
 
 from rich.console import Console
 
-from penghubung.runtime.embedded import (
-    EmbeddedNats,
-    EmbeddedPostgres,
-    free_port,
-    port_is_free,
-    tail,
-)
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
+from penghubung.runtime.processes import free_port, port_is_free, tail
 
 READY_TIMEOUT_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 25.0  # above the services' graceful_timeout (15 s by default)

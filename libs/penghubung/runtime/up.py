@@ -18,11 +18,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from penghubung.runtime.embedded import (
-    EmbeddedNats,
-    EmbeddedPostgres,
-    EmbeddedServerError,
-)
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
+from penghubung.runtime.processes import EmbeddedServerError
 from penghubung.runtime.supervisor import (
     READY_TIMEOUT_SECONDS,
     Interrupted,

@@ -11,10 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from rich.console import Console
 from rich.table import Table
 
-from penghubung.runtime.embedded import (
-    EmbeddedNats,
-    EmbeddedPostgres,
-)
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
 from penghubung.runtime.supervisor import ServiceProcess, cli_command
 
 
