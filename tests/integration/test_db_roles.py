@@ -25,8 +25,8 @@ from penghubung.events.base import Actor, Metadata, NewEvent, Role
 from penghubung.events.catalog import RequestReturned
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.migrations import migrate
-from penghubung.forms import Step
 from penghubung.services import SERVICES
+from penghubung.sop import Step
 from penghubung.testing.apis import ServiceApi, service_apis
 
 pytestmark = pytest.mark.integration

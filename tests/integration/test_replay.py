@@ -31,8 +31,8 @@ import pytest
 from penghubung.bus.consumer import Outcome
 from penghubung.db import connect
 from penghubung.events import Role
-from penghubung.forms import Channel, Difficulty, Step
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.testing.beds import deliver, serving, without_consumers
 from penghubung.testing.histories import Histories, new_ticket
 from penghubung.web.auth import mint_token

@@ -33,8 +33,8 @@ from penghubung.events.catalog import (
     RequestSubmitted,
 )
 from penghubung.events.sla import ClockPaused, PauseReason
-from penghubung.forms import Channel, Difficulty, Priority, Step
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Channel, Difficulty, Priority, Step
 from penghubung.testing.beds import serving, without_consumers
 from penghubung.testing.histories import (
     AGENCY,

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from penghubung.events import Role
-from penghubung.forms import Channel, Step
+from penghubung.sop import Channel, Step
 from penghubung.workcal import CalendarSpec
 from reporting.domain.clocks import (
     CalendarBook,

@@ -20,8 +20,8 @@ from penghubung.events.catalog import (
     RequestSubmitted,
 )
 from penghubung.events.sla import ClockPaused, PauseReason
-from penghubung.forms import Channel, Step
 from penghubung.settings import ServiceSettings
+from penghubung.sop import Channel, Step
 from reporting.domain.clocks import (
     FACT,
     AnalysedFact,

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from penghubung.events import Role
 from penghubung.events.sla import PauseReason
-from penghubung.forms import Channel, Difficulty, Step
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.domain.clocks import (
     AnalysedFact,

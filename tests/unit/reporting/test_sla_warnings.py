@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from penghubung.events import Role
 from penghubung.events.catalog import Outcome, ReportWritten
 from penghubung.events.sla import PauseReason, SlaWarningRaised
-from penghubung.forms import Channel, Step
+from penghubung.sop import Channel, Step
 from penghubung.workcal import CalendarSpec
 from reporting.domain.clocks import (
     CalendarBook,

@@ -19,8 +19,9 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Resp
 from fastapi.responses import StreamingResponse
 
 from penghubung.events import Role
-from penghubung.forms import IsoDate, Step, Text, TicketId
+from penghubung.forms import IsoDate, Text, TicketId
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
 from penghubung.workcal import CalendarSpec, WorkingCalendar

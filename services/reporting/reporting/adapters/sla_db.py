@@ -14,7 +14,7 @@ from datetime import date, datetime
 import asyncpg
 
 from penghubung.events.sla import RecalculationScope
-from penghubung.forms import Step
+from penghubung.sop import Step
 from penghubung.workcal import CalendarSpec
 from reporting.domain.clocks import FACT, CalendarBook, Fact, Intake, Recalculation
 from reporting.projections.tables import LIVE

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from penghubung.events import Envelope, Role
 from penghubung.events.sla import Month, RecalculationScope
-from penghubung.forms import Difficulty, FormValueError, IsoDate, Step, Text, TicketId
+from penghubung.forms import FormValueError, IsoDate, Text, TicketId
+from penghubung.sop import Difficulty, Step
 from penghubung.workcal import CalendarSpec, LocalTime
 from reporting.domain import labels
 from reporting.domain.clocks import Clock, ClockState, Person

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from penghubung.events import Event
 from penghubung.events.sla import SlaWarningRaised
-from penghubung.forms import Step
+from penghubung.sop import Step
 from reporting.domain.clocks import CalendarBook, Fact, Intake, measure, reached_at, tracks
 
 DEFAULT_PERCENTS = (50, 75, 100)

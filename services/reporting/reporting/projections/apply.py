@@ -22,7 +22,8 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestSubmitted,
 )
-from penghubung.forms import Officer, Step
+from penghubung.forms import Officer
+from penghubung.sop import Step
 from reporting.domain.agency import agency_key
 from reporting.projections.progress import Progress, Status, advance
 from reporting.projections.sla import apply_sla
