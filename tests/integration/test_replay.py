@@ -38,11 +38,11 @@ from penghubung.testing.histories import Histories, new_ticket
 from penghubung.web.auth import mint_token
 from reporting.adapters.subscribers import subscriptions
 from reporting.app.replay import EXIT_DIFFERENT, EXIT_EQUAL, Options, replay_reporting
-from reporting.app.sla import Sla
 from reporting.bootstrap import build
 from reporting.projections.projector import project
 from reporting.projections.tables import NOT_PROJECTED, PROJECTED
 from reporting.settings import ReportingSettings
+from reporting.sla.app.handlers import Sla
 
 pytestmark = pytest.mark.integration
 

@@ -51,10 +51,10 @@ from penghubung.testing.histories import (
 )
 from penghubung.testing.upstream import Upstream
 from penghubung.web.auth import mint_token
-from reporting.app.sla import Sla
 from reporting.bootstrap import build
 from reporting.projections.projector import project
 from reporting.settings import ReportingSettings
+from reporting.sla.app.handlers import Sla
 
 pytestmark = pytest.mark.integration
 

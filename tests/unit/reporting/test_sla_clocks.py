@@ -15,7 +15,7 @@ from penghubung.events import Role
 from penghubung.events.sla import PauseReason, RecalculationScope
 from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, DayOff, ReducedHours, ServiceHours
-from reporting.domain.clocks import (
+from reporting.sla.domain.clocks import (
     RETURNED,
     AnalysedFact,
     ArchivedFact,

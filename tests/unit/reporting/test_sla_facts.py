@@ -22,7 +22,8 @@ from penghubung.events.catalog import (
 from penghubung.events.sla import ClockPaused, PauseReason
 from penghubung.settings import ServiceSettings
 from penghubung.sop import Channel, Step
-from reporting.domain.clocks import (
+from reporting.settings import ReportingSettings
+from reporting.sla.domain.clocks import (
     FACT,
     AnalysedFact,
     DisposedFact,
@@ -32,7 +33,6 @@ from reporting.domain.clocks import (
     fact_of,
     registered_at,
 )
-from reporting.settings import ReportingSettings
 
 TICKET = "SC05-2026-00007"
 RECORDED = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)

@@ -25,9 +25,12 @@ from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
 from penghubung.workcal import CalendarSpec, WorkingCalendar
-from reporting.adapters import sla_db
 from reporting.adapters.http_as_of import AsOfQuery, as_of_headers, resolve
-from reporting.adapters.sla_views import (
+from reporting.app.as_of import Moment, ReadModels
+from reporting.domain.agency import agency_key
+from reporting.settings import ReportingSettings
+from reporting.sla.adapters import db as sla_db
+from reporting.sla.adapters.views import (
     AVAILABILITY_COLUMNS,
     BREACH_COLUMNS,
     CLOCK_COLUMNS,
@@ -58,11 +61,9 @@ from reporting.adapters.sla_views import (
     compliance_row,
     echelon_row,
 )
-from reporting.app.as_of import Moment, ReadModels
-from reporting.app.sla import Sla
-from reporting.domain import calendar
-from reporting.domain.agency import agency_key
-from reporting.domain.calendar import (
+from reporting.sla.app.handlers import Sla
+from reporting.sla.domain import calendar
+from reporting.sla.domain.calendar import (
     AddDayOff,
     CalendarCommand,
     CalendarError,
@@ -70,8 +71,8 @@ from reporting.domain.calendar import (
     ReduceHours,
     RemoveDayOff,
 )
-from reporting.domain.clocks import WIB, month_of
-from reporting.domain.compliance import (
+from reporting.sla.domain.clocks import WIB, month_of
+from reporting.sla.domain.compliance import (
     GroupBy,
     RequestClocks,
     breaches,
@@ -80,7 +81,6 @@ from reporting.domain.compliance import (
     percent,
     total_line,
 )
-from reporting.settings import ReportingSettings
 
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 EVERYONE = (Role.PEMOHON, *STAFF, Role.AUDITOR)

@@ -14,8 +14,8 @@ from penghubung.forms import FormValueError, IsoDate, Text, TicketId
 from penghubung.sop import Difficulty, Step
 from penghubung.workcal import CalendarSpec, LocalTime
 from reporting.domain import labels
-from reporting.domain.clocks import Clock, ClockState, Person
-from reporting.domain.compliance import Breach, ComplianceLine, EchelonTime
+from reporting.sla.domain.clocks import Clock, ClockState, Person
+from reporting.sla.domain.compliance import Breach, ComplianceLine, EchelonTime
 
 # --- bodies ---------------------------------------------------------------------------------
 
