@@ -37,7 +37,8 @@ import nats
 from penghubung.db import connect
 from penghubung.demo import OFFICER, PDF, feasibility, implementation, request_form
 from penghubung.eventstore import verify_chain
-from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
 from penghubung.settings import NatsSettings
 from penghubung.testing.system import System, SystemConfig
 from penghubung.testing.tally import Tally, settled_tally

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
+from penghubung.runtime.processes import free_port
 from penghubung.soak import Sop
 from penghubung.testing.faults import (
     ACK_WAIT_SECONDS,

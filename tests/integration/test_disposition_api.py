@@ -33,9 +33,10 @@ from penghubung.events.catalog import (
 )
 from penghubung.eventstore import EventStore, Stream
 from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import Channel, Officer, Priority
+from penghubung.forms import Officer
 from penghubung.runtime.service import ServiceContext, ServiceParts
 from penghubung.settings import ServiceSettings
+from penghubung.sop import Channel, Priority
 from penghubung.testing.beds import serving, without_consumers
 from penghubung.testing.histories import (
     AGENCY,

@@ -27,8 +27,9 @@ from penghubung.events.base import Actor, Envelope, Event, Metadata, NewEvent, R
 from penghubung.events.catalog import Disposed, RequestReturned
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import Officer, Step
+from penghubung.forms import Officer
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.sop import Step
 from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 

@@ -19,9 +19,10 @@ from penghubung.events.base import Actor, Envelope, Metadata, NewEvent, Role
 from penghubung.events.catalog import Disposed, FeasibilityDone, Integrated, RequestClosed
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import DocumentKind, Officer
+from penghubung.forms import Officer
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.sop import DocumentKind
 from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 

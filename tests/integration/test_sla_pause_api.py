@@ -24,15 +24,14 @@ from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import (
     AuthenticationType,
-    DocumentKind,
     IntegrationDetails,
     Mechanism,
     MechanismChoice,
     Officer,
-    Step,
 )
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.sop import DocumentKind, Step
 from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 

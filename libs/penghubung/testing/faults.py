@@ -12,7 +12,8 @@ from typing import Any
 import asyncpg
 
 from penghubung.db import connect
-from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
 from penghubung.soak import Sop
 from penghubung.testing.system import System
 from penghubung.testing.tally import Tally, settled_tally

@@ -12,7 +12,8 @@ from disposition.domain.decide import acting_actor, decide
 from disposition.domain.state import Request, Round, Status, fold, next_role
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import Disposed, RequestReturned
-from penghubung.forms import DocumentKind, Officer, StandIn, Step
+from penghubung.forms import Officer, StandIn
+from penghubung.sop import DocumentKind, Step
 
 TICKET = "SC05-2026-00042"
 KADIS = Actor(nip="197501012000031001", name="Kadis Kominfo", role=Role.KADIS)

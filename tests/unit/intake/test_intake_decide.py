@@ -54,15 +54,8 @@ from intake.domain.state import (
 )
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
-from penghubung.forms import (
-    Attachment,
-    AttachmentKind,
-    Channel,
-    Officer,
-    Priority,
-    ServiceRequestForm,
-    Step,
-)
+from penghubung.forms import Attachment, AttachmentKind, Officer, ServiceRequestForm
+from penghubung.sop import Channel, Priority, Step
 
 TICKET = "SC05-2026-00007"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=WIB)

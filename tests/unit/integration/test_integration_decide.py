@@ -14,7 +14,6 @@ from penghubung.events.catalog import ClosureReason, FeasibilityDone, Integrated
 from penghubung.forms import (
     AuthenticationType,
     ContactPerson,
-    Difficulty,
     IntegrationDetails,
     Mechanism,
     MechanismChoice,
@@ -23,6 +22,7 @@ from penghubung.forms import (
     StressTestForm,
     VulnerabilityAssessmentForm,
 )
+from penghubung.sop import Difficulty
 
 TICKET = "SC05-2026-00042"
 ASSIGNED = Officer(nip="198001012005011001", name="Budi Santoso")

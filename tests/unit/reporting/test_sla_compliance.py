@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from penghubung.events import Role
-from penghubung.forms import Channel, Step
+from penghubung.sop import Channel, Step
 from penghubung.workcal import CalendarSpec
-from reporting.domain.clocks import (
+from reporting.sla.domain.clocks import (
     CalendarBook,
     DisposedFact,
     Fact,
@@ -31,7 +31,7 @@ from reporting.domain.clocks import (
     SubmittedFact,
     request_clocks,
 )
-from reporting.domain.compliance import (
+from reporting.sla.domain.compliance import (
     GroupBy,
     RequestClocks,
     breaches,

@@ -16,15 +16,8 @@ from disposition.domain.commands import Dispose, ReturnRequest
 from disposition.domain.state import CHAIN, DISPOSERS
 from penghubung.events.base import Actor, Role
 from penghubung.events.catalog import Disposed, RequestReturned
-from penghubung.forms import (
-    DocumentKind,
-    FormValueError,
-    LongText,
-    Officer,
-    StandIn,
-    Step,
-    check_ticket_id,
-)
+from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
+from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from penghubung.events.base import Role
-from penghubung.forms import DocumentKind
+from penghubung.sop import DocumentKind
 
 
 class DispositionError(Exception):

@@ -30,12 +30,12 @@ from intake.domain.state import Status
 from penghubung.events.base import Role
 from penghubung.forms import (
     AttachmentKind,
-    Channel,
     FormValueError,
     LongText,
     ServiceRequestForm,
     check_ticket_id,
 )
+from penghubung.sop import Channel
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
 from penghubung.web.limits import BodyLimit

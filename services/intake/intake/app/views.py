@@ -8,15 +8,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from intake.domain.state import Status
-from penghubung.forms import (
-    Attachment,
-    AttachmentKind,
-    Channel,
-    Officer,
-    Priority,
-    ServiceRequestForm,
-    Step,
-)
+from penghubung.forms import Attachment, AttachmentKind, Officer, ServiceRequestForm
+from penghubung.sop import Channel, Priority, Step
 
 
 class _View(BaseModel):

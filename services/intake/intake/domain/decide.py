@@ -37,7 +37,8 @@ from intake.domain.errors import (
 from intake.domain.state import Fact, RequestState, Status, Upload, agency_key, fold, owner_of
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
-from penghubung.forms import Attachment, AttachmentKind, Channel, Officer, priority
+from penghubung.forms import Attachment, AttachmentKind, Officer
+from penghubung.sop import Channel, priority
 
 ALLOWED_CONTENT: Mapping[str, bytes] = {
     "application/pdf": b"%PDF-",

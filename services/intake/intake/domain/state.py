@@ -10,7 +10,8 @@ from uuid import UUID
 
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
-from penghubung.forms import Attachment, Channel, Officer, Priority, ServiceRequestForm, Step
+from penghubung.forms import Attachment, Officer, ServiceRequestForm
+from penghubung.sop import Channel, Priority, Step
 
 WIB = timezone(timedelta(hours=7), "WIB")
 """Asia/Jakarta: UTC+7 all year (no daylight saving since 1964), so a fixed offset is exact."""

@@ -22,7 +22,6 @@ from integration.domain.errors import (
 from integration.domain.state import Status
 from penghubung.events.base import Role
 from penghubung.forms import (
-    Difficulty,
     IntegrationDetails,
     LongText,
     Officer,
@@ -30,6 +29,7 @@ from penghubung.forms import (
     TicketId,
     VulnerabilityAssessmentForm,
 )
+from penghubung.sop import Difficulty
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
 

@@ -21,7 +21,8 @@ from integration.app.clock import ClockChanged, ClockHandlers
 from integration.domain.errors import IntegrationError, WorkItemNotFound
 from integration.domain.pause import PauseClock, ResumeClock
 from penghubung.events.sla import ClockPaused, PauseReason
-from penghubung.forms import LongText, Step
+from penghubung.forms import LongText
+from penghubung.sop import Step
 from penghubung.web.errors import ERROR_RESPONSES
 
 

@@ -24,7 +24,8 @@ from integration.domain.state import WorkItem
 from penghubung.events.base import Actor, Event
 from penghubung.events.catalog import FeasibilityDone, Integrated, RequestClosed
 from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason
-from penghubung.forms import LongText, Step, TicketId
+from penghubung.forms import LongText, TicketId
+from penghubung.sop import Step
 
 
 class PauseClock(BaseModel):

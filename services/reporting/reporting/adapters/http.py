@@ -12,8 +12,9 @@ import asyncpg
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 
 from penghubung.events import Role
-from penghubung.forms import IsoDate, PlainText, Step, TicketId
+from penghubung.forms import IsoDate, PlainText, TicketId
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
 from reporting.adapters import db

@@ -22,12 +22,13 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestSubmitted,
 )
-from penghubung.forms import Officer, Step
+from penghubung.forms import Officer
+from penghubung.sop import Step
 from reporting.domain.agency import agency_key
 from reporting.projections.progress import Progress, Status, advance
-from reporting.projections.sla import apply_sla
 from reporting.projections.summaries import summarize
 from reporting.projections.tables import LIVE
+from reporting.sla.projection import apply_sla
 
 E = TypeVar("E", bound=Event)
 
@@ -215,7 +216,7 @@ async def apply_event(conn: asyncpg.Connection, envelope: Envelope, *, schema: s
     applier = APPLIERS.get(envelope.type)
     if applier is not None:
         await applier(conn, envelope, schema=schema)
-    # the SLA clocks' facts (projections/sla.py)
+    # the SLA clocks' facts (sla/projection.py)
     clocks = await apply_sla(conn, envelope, schema=schema)
     return applier is not None or clocks
 

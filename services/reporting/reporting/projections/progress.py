@@ -18,7 +18,8 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
-from penghubung.forms import Officer, Step
+from penghubung.forms import Officer
+from penghubung.sop import Step
 
 
 class Status(StrEnum):

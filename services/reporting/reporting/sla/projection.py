@@ -18,9 +18,9 @@ from penghubung.events import Envelope
 from penghubung.events.catalog import RequestSubmitted
 from penghubung.events.sla import SlaRecalculated, SlaWarningRaised
 from penghubung.workcal import CalendarSpec, WorkingCalendar
-from reporting.domain import calendar
-from reporting.domain.clocks import FACT, fact_of, intake_day
 from reporting.projections.tables import LIVE
+from reporting.sla.domain import calendar
+from reporting.sla.domain.clocks import FACT, fact_of, intake_day
 
 
 class SlaApplier(Protocol):

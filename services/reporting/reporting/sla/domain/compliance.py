@@ -16,9 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from penghubung.events import Role
-from penghubung.forms import Step
+from penghubung.sop import Step
 from reporting.domain import labels
-from reporting.domain.clocks import DISPOSITION_STEPS, Clock, ClockState, month_of
+from reporting.sla.domain.clocks import DISPOSITION_STEPS, Clock, ClockState, month_of
 
 ECHELONS: dict[Step, str] = {
     Step.DISPOSE_KABID: "Kepala Dinas (eselon II)",

@@ -57,7 +57,8 @@ from penghubung.events.catalog import (
     RequestSubmitted,
 )
 from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason, RecalculationScope
-from penghubung.forms import Channel, Difficulty, Officer, Step
+from penghubung.forms import Officer
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")
