@@ -131,6 +131,11 @@ class Person(BaseModel):
         """An officer named on a form or a disposition."""
         return cls(nip=officer.nip, name=officer.name, role=role)
 
+    @property
+    def is_office(self) -> bool:
+        """Whether no person but the office itself (its system) answers for the step."""
+        return self.role is Role.SYSTEM
+
     def answerable(self) -> Person:
         """The role holder a stand-in acted for, or the person themself."""
         if self.on_behalf_of_name is None:
@@ -409,6 +414,8 @@ class _Builder:
         return found
 
     def _officer(self, step: Step) -> Person | None:
+        if step in _OFFICE_STEPS and step not in self.officers:
+            return OFFICE  # written or registered by the system the moment its cause arrived
         if STEP_ROLES[step] is Role.PETUGAS and step is not Step.SUBMIT:
             return self.petugas
         return self.officers.get(step)
@@ -495,6 +502,14 @@ def _disposed(b: _Builder, fact: DisposedFact) -> None:
     if fact.step is Step.DISPOSE_PETUGAS:
         b.petugas = fact.to_officer
     b.open(_NEXT[fact.step], fact.at)
+
+
+OFFICE = Person(name="Diskominfo (dikerjakan sistem)", role=Role.SYSTEM)
+"""Who answers for a step no person performs: the office, through its system."""
+
+_OFFICE_STEPS = frozenset({Step.SUBMIT, Step.REPORT})
+"""Steps the system performs itself unless a person is named: a portal submission is
+registered at once, and reporting writes the report when the work is finished."""
 
 
 # --- measuring a track on a calendar ------------------------------------------------------------
