@@ -34,9 +34,9 @@ import asyncpg
 import httpx
 import nats
 
+from penghubung.audit.verdict import verify_chain
 from penghubung.db import connect
 from penghubung.demo import OFFICER, PDF, feasibility, implementation, request_form
-from penghubung.eventstore import verify_chain
 from penghubung.runtime.nats import EmbeddedNats
 from penghubung.runtime.postgres import EmbeddedPostgres
 from penghubung.services import service_module
