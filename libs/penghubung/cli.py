@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from penghubung.services import SERVICES
+from penghubung.services import SERVICES, service_module
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -174,14 +172,11 @@ def _add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _add_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each service that has a `<name>.cli` module adds its own sub-commands (`add_commands`)."""
     for name in SERVICES:
-        if (
-            importlib.util.find_spec(name) is None
-            or importlib.util.find_spec(f"{name}.cli") is None
-        ):
-            continue
-        add: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
-        add = importlib.import_module(f"{name}.cli").add_commands
-        add(sub)
+        module = service_module(name, "cli")
+        if module is not None:
+            add: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+            add = module.add_commands
+            add(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,12 +15,28 @@ from typing import Protocol, TypeVar
 import asyncpg
 
 from penghubung.events import Envelope, Event
+from penghubung.events.audit import AuditExported, ChainCheckpointSigned
 from penghubung.events.catalog import (
     BeritaAcaraNumberReserved,
+    Disposed,
+    FeasibilityDone,
+    Integrated,
     ReportArchived,
     ReportWritten,
+    RequestClosed,
     RequestResubmitted,
+    RequestReturned,
     RequestSubmitted,
+)
+from penghubung.events.routing import Routes
+from penghubung.events.sla import (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    ClockPaused,
+    ClockResumed,
+    SlaRecalculated,
+    SlaWarningRaised,
 )
 from penghubung.forms import Officer
 from penghubung.sop import Step
@@ -193,22 +209,35 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
-APPLIERS: dict[str, Applier] = {
-    "RequestSubmitted": apply_request_submitted,
-    "RequestResubmitted": apply_request_resubmitted,
-    "RequestReturned": apply_step_taken,
-    "Disposed": apply_step_taken,
-    "FeasibilityDone": apply_step_taken,
-    "Integrated": apply_step_taken,
-    "RequestClosed": apply_step_taken,
-    "ReportWritten": apply_report_written,
-    "BeritaAcaraNumberReserved": apply_berita_acara_number_reserved,
-    "ReportArchived": apply_report_archived,
-    "ClockPaused": apply_timeline_only,
-    "ClockResumed": apply_timeline_only,
-    "SlaWarningRaised": apply_timeline_only,
-}
-"""The applier of each event type; a type without one only moves the checkpoint."""
+APPLIERS = Routes[Applier](
+    "reporting requests and timeline",
+    {
+        RequestSubmitted: apply_request_submitted,
+        RequestResubmitted: apply_request_resubmitted,
+        RequestReturned: apply_step_taken,
+        Disposed: apply_step_taken,
+        FeasibilityDone: apply_step_taken,
+        Integrated: apply_step_taken,
+        RequestClosed: apply_step_taken,
+        ReportWritten: apply_report_written,
+        BeritaAcaraNumberReserved: apply_berita_acara_number_reserved,
+        ReportArchived: apply_report_archived,
+        ClockPaused: apply_timeline_only,
+        ClockResumed: apply_timeline_only,
+        SlaWarningRaised: apply_timeline_only,
+    },
+    ignored={
+        # no request's row or timeline changes: the calendar and recalculations are the SLA's
+        # (sla/projection.py), the auditor's events are about the log itself
+        CalendarDayOffAdded,
+        CalendarDayOffRemoved,
+        CalendarHoursReduced,
+        SlaRecalculated,
+        AuditExported,
+        ChainCheckpointSigned,
+    },
+)
+"""The applier of each event class: every one adds the event to its request's timeline."""
 
 
 async def apply_event(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> bool:
