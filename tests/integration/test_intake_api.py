@@ -241,8 +241,13 @@ async def test_an_applicant_submits_through_the_portal_and_reads_it_back(desk: D
     assert view["priority"] == "P2"
     assert view["agency"] == agency
     assert view["registered_by"] is None
-    assert view["attachments"] == [{k: v for k, v in meta.items() if k != "attachment_id"}]
+    download = f"/attachments/{meta['attachment_id']}"
+    assert view["attachments"] == [{**meta, "download": download}]
     assert (await desk.client.get(f"/requests/{ticket}", headers=headers)).json() == view
+    # The link opens the file for the kadis, with no cutting of ids out of storage keys.
+    opened = await desk.client.get(download, headers=desk.as_role(Role.KADIS))
+    assert opened.status_code == 200
+    assert opened.content == PDF
 
     [stored] = await desk.events(ticket)
     assert stored.type == "RequestSubmitted"

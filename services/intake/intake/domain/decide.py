@@ -162,9 +162,13 @@ def accept_upload(command: UploadAttachment, *, attachment_id: UUID, max_bytes: 
         content_type=content_type,
         size_bytes=len(command.content),
         sha256=hashlib.sha256(command.content).hexdigest(),
-        storage_key=f"intake/attachments/{attachment_id}",
+        storage_key=f"{STORAGE_PREFIX}{attachment_id}",
     )
     return Upload(attachment_id=attachment_id, attachment=attachment, owner=owner)
+
+
+STORAGE_PREFIX = "intake/attachments/"
+"""Where intake keeps an upload's bytes: the prefix of every `storage_key`, then its id."""
 
 
 def bare_filename(name: str) -> str:
