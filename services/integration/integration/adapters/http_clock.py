@@ -77,14 +77,15 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
     async def get_clock(ticket_id: Ticket, principal: Reader) -> ClockView:
         if await db.fetch(pool, ticket_id, officer_nip=visible_to(principal)) is None:
             raise as_problem(WorkItemNotFound(ticket_id))
-        state = await handlers.state(ticket_id)
-        paused = state.paused
+        reading = await handlers.state(ticket_id)
+        paused = reading.state.paused
         return ClockView(
             ticket_id=ticket_id,
-            step=state.step,
+            step=reading.state.step,
             paused=paused is not None,
             reason=paused.reason if paused else None,
             note=paused.note if paused else None,
+            at=reading.at,
         )
 
     @api.post(

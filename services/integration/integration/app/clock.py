@@ -10,6 +10,7 @@ from integration.domain.pause import ClockCommand, ClockState, decide, fold
 from integration.domain.state import WorkItem, stream_id
 from penghubung.clock import Clock, IdFactory
 from penghubung.events.base import Event, Metadata, NewEvent
+from penghubung.events.sla import ClockPaused, ClockResumed
 from penghubung.eventstore import EventStore
 
 
@@ -19,6 +20,14 @@ class ClockChanged:
 
     event: Event
     at: datetime
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    """The clock as it stands, and when its latest pause or resumption was made."""
+
+    state: ClockState
+    at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,9 @@ class ClockHandlers:
             )
         return ClockChanged(event, now)
 
-    async def state(self, ticket_id: str) -> ClockState:
-        """Where the work item's clock stands, from its stream."""
+    async def state(self, ticket_id: str) -> ClockReading:
+        """Where the work item's clock stands, from its stream, and since when."""
         stream = await self.store.read_stream(stream_id(ticket_id))
-        return fold(e.event for e in stream.events)
+        changes = [e for e in stream.events if isinstance(e.event, ClockPaused | ClockResumed)]
+        at = changes[-1].occurred_at if changes else None
+        return ClockReading(fold(e.event for e in stream.events), at)
