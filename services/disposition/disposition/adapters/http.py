@@ -19,27 +19,7 @@ from penghubung.events.catalog import Disposed, RequestReturned
 from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
 from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
-
-
-class Unprocessable(Problem):
-    """A value the rules refuse (the papers, the officer, the stand-in)."""
-
-    status = 422
-
-
-_PROBLEMS: tuple[tuple[type[errors.DispositionError], type[Problem]], ...] = (
-    (errors.NotFoundError, NotFound),
-    (errors.ForbiddenError, Forbidden),
-    (errors.ConflictError, Conflict),
-    (errors.InvalidCommand, Unprocessable),
-)
-
-
-def _problem(exc: errors.DispositionError) -> Problem:
-    """The HTTP problem for a domain refusal."""
-    problem = next((p for base, p in _PROBLEMS if isinstance(exc, base)), Problem)
-    return problem(exc.code, exc.message, field=exc.field)
+from penghubung.web.errors import ERROR_RESPONSES
 
 
 def _ticket(ticket_id: str) -> str:
@@ -47,7 +27,7 @@ def _ticket(ticket_id: str) -> str:
     try:
         return check_ticket_id(ticket_id)
     except FormValueError:
-        raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan") from None
+        raise errors.RequestNotFound(ticket_id) from None
 
 
 IdempotencyKey = Annotated[
@@ -235,10 +215,7 @@ def router(handlers: Handlers) -> APIRouter:
             stand_in=body.stand_in,
             on_behalf_of=body.on_behalf_of,
         )
-        try:
-            return DispositionOut.of(await handlers.dispose(cmd, idempotency_key=key))
-        except errors.DispositionError as exc:
-            raise _problem(exc) from exc
+        return DispositionOut.of(await handlers.dispose(cmd, idempotency_key=key))
 
     @api.post(
         "/requests/{ticket_id}/returns",
@@ -251,10 +228,7 @@ def router(handlers: Handlers) -> APIRouter:
         cmd = ReturnRequest(
             ticket_id=_ticket(ticket_id), actor=principal.actor(), reasons=tuple(body.reasons)
         )
-        try:
-            return ReturnOut.of(await handlers.return_request(cmd, idempotency_key=key))
-        except errors.DispositionError as exc:
-            raise _problem(exc) from exc
+        return ReturnOut.of(await handlers.return_request(cmd, idempotency_key=key))
 
     @api.get(
         "/requests/{ticket_id}/dispositions",
@@ -268,7 +242,7 @@ def router(handlers: Handlers) -> APIRouter:
         if found is None or (
             principal.role is Role.PEMOHON and found[0].agency != principal.agency
         ):
-            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+            raise errors.RequestNotFound(ticket_id)
         record, stream = found
         entries = [
             HistoryEntry(
