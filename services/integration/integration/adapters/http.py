@@ -13,12 +13,7 @@ from integration.adapters import db
 from integration.adapters.db import WorkItemRecord
 from integration.app.handlers import Handlers
 from integration.domain.commands import AnalyseFeasibility, ImplementIntegration
-from integration.domain.errors import (
-    ConflictError,
-    IntegrationError,
-    NotFoundError,
-    WorkItemNotFound,
-)
+from integration.domain.errors import NipMissing, WorkItemNotFound
 from integration.domain.state import Status
 from penghubung.events.base import Role
 from penghubung.forms import (
@@ -31,7 +26,7 @@ from penghubung.forms import (
 )
 from penghubung.sop import Difficulty
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+from penghubung.web.errors import ERROR_RESPONSES
 
 READERS = (Role.PETUGAS, Role.PRAKOM, Role.KABID, Role.KADIS, Role.ADMIN, Role.AUDITOR)
 """Who may read work items; a petugas sees only their own."""
@@ -47,12 +42,6 @@ Petugas = Annotated[Principal, Depends(require(Role.PETUGAS))]
 """The caller, admitted only as a petugas."""
 Reader = Annotated[Principal, Depends(require(*READERS))]
 """The caller, admitted as any role that reads work items."""
-
-
-class Unprocessable(Problem):
-    """The command is well-formed but a rule refuses one of its values."""
-
-    status = 422
 
 
 # --- bodies ---------------------------------------------------------------------------------
@@ -183,23 +172,13 @@ def detail(record: WorkItemRecord) -> WorkItemDetail:
 # --- routes ---------------------------------------------------------------------------------
 
 
-def as_problem(exc: IntegrationError) -> Problem:
-    """A domain refusal in HTTP terms."""
-    kind: type[Problem] = Unprocessable
-    if isinstance(exc, NotFoundError):
-        kind = NotFound
-    elif isinstance(exc, ConflictError):
-        kind = Conflict
-    return kind(exc.code, exc.message, field=exc.field)
-
-
 def visible_to(principal: Principal) -> str | None:
     """The NIP whose work items a reader sees; None for those who see all."""
     if principal.role is not Role.PETUGAS:
         return None
     nip = principal.acting_for_nip or principal.nip
     if nip is None:
-        raise Forbidden("nip_missing", "token petugas harus memuat NIP")
+        raise NipMissing()
     return nip
 
 
@@ -225,7 +204,7 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
     async def get_work_item(ticket_id: Ticket, principal: Reader) -> WorkItemDetail:
         record = await db.fetch(pool, ticket_id, officer_nip=visible_to(principal))
         if record is None:
-            raise as_problem(WorkItemNotFound(ticket_id))
+            raise WorkItemNotFound()
         return detail(record)
 
     @api.post(
@@ -243,10 +222,7 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         cmd = AnalyseFeasibility.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        try:
-            record = await handlers.analyse_feasibility(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
+        record = await handlers.analyse_feasibility(cmd, causation_id=idempotency_key)
         return detail(record)
 
     @api.post(
@@ -264,10 +240,7 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         cmd = ImplementIntegration.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        try:
-            record = await handlers.implement_integration(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
+        record = await handlers.implement_integration(cmd, causation_id=idempotency_key)
         return detail(record)
 
     return api

@@ -14,11 +14,10 @@ from integration.adapters.http import (
     Petugas,
     Reader,
     Ticket,
-    as_problem,
     visible_to,
 )
 from integration.app.clock import ClockChanged, ClockHandlers
-from integration.domain.errors import IntegrationError, WorkItemNotFound
+from integration.domain.errors import WorkItemNotFound
 from integration.domain.pause import PauseClock, ResumeClock
 from penghubung.events.sla import ClockPaused, PauseReason
 from penghubung.forms import LongText
@@ -76,7 +75,7 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
     @api.get("/requests/{ticket_id}/clock", summary="Whether the work item's clock is paused")
     async def get_clock(ticket_id: Ticket, principal: Reader) -> ClockView:
         if await db.fetch(pool, ticket_id, officer_nip=visible_to(principal)) is None:
-            raise as_problem(WorkItemNotFound(ticket_id))
+            raise WorkItemNotFound()
         state = await handlers.state(ticket_id)
         paused = state.paused
         return ClockView(
@@ -102,10 +101,7 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
         cmd = PauseClock(
             ticket_id=ticket_id, actor=principal.actor(), reason=body.reason, note=body.note
         )
-        try:
-            changed = await handlers.execute(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
+        changed = await handlers.execute(cmd, causation_id=idempotency_key)
         return _view(ticket_id, changed)
 
     @api.post(
@@ -123,10 +119,7 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
         cmd = ResumeClock(
             ticket_id=ticket_id, actor=principal.actor(), note=body.note if body else None
         )
-        try:
-            changed = await handlers.execute(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
+        changed = await handlers.execute(cmd, causation_id=idempotency_key)
         return _view(ticket_id, changed)
 
     return api
