@@ -21,7 +21,6 @@ from intake.domain.decide import (
 from intake.domain.errors import (
     AgencyChanged,
     AgencyMismatch,
-    AgencyMissing,
     AlreadySubmitted,
     AttachmentContentMismatch,
     AttachmentDuplicated,
@@ -51,6 +50,7 @@ from intake.domain.state import (
     owner_of,
     ticket_year,
 )
+from penghubung.agency import AgencyMissing
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
 from penghubung.forms import Attachment, AttachmentKind, Officer, ServiceRequestForm

@@ -14,6 +14,7 @@ from disposition.app.handlers import Handlers, Recorded
 from disposition.domain import errors
 from disposition.domain.commands import Dispose, ReturnRequest
 from disposition.domain.state import CHAIN, DISPOSERS
+from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Role
 from penghubung.events.catalog import Disposed, RequestReturned
 from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
@@ -239,9 +240,8 @@ def router(handlers: Handlers) -> APIRouter:
     ) -> History:
         found = await handlers.history(_ticket(ticket_id))
         # An applicant learns nothing of another agency's requests, not even that they exist.
-        if found is None or (
-            principal.role is Role.PEMOHON and found[0].agency != principal.agency
-        ):
+        scope = principal.agency_scope()
+        if found is None or (scope is not None and agency_key(found[0].agency) != scope):
             raise errors.RequestNotFound(ticket_id)
         record, stream = found
         entries = [

@@ -137,14 +137,14 @@ def router(intake: Intake) -> APIRouter:
         offset: Annotated[int, Query(ge=0, description="Requests to skip")] = 0,
     ) -> RequestPage:
         return await handlers.list_requests(
-            viewer=principal.actor(), intake=intake, status=status, limit=limit, offset=offset
+            scope=principal.agency_scope(), intake=intake, status=status, limit=limit, offset=offset
         )
 
     @api.get("/requests/{ticket_id}", summary="One request (another agency's answers 404)")
     async def get_request(
         ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> RequestView:
-        return await handlers.get_request(ticket_id, viewer=principal.actor(), intake=intake)
+        return await handlers.get_request(ticket_id, scope=principal.agency_scope(), intake=intake)
 
     @api.post(
         "/requests/{ticket_id}/resubmissions",
@@ -221,7 +221,7 @@ def _uploads(intake: Intake) -> APIRouter:
         attachment_id: UUID, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> Response:
         meta, content = await handlers.attachment_content(
-            attachment_id, viewer=principal.actor(), intake=intake
+            attachment_id, viewer=principal.actor(), scope=principal.agency_scope(), intake=intake
         )
         return Response(
             content,

@@ -95,13 +95,6 @@ class ReceiptTimeBeforeReturn(Invalid):
     field = "received_at"
 
 
-class AgencyMissing(Forbidden):
-    """An applicant's token names no agency."""
-
-    code = "agency_missing"
-    message = "token pemohon tidak memuat perangkat daerah"
-
-
 class AgencyMismatch(Forbidden):
     """An applicant may submit only for their own agency."""
 
