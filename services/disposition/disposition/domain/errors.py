@@ -82,17 +82,6 @@ class DispositionComplete(Conflict):
         )
 
 
-class IdempotencyKeyReused(Conflict):
-    """An Idempotency-Key already recorded another kind of action on this request."""
-
-    code = "idempotency_key_reused"
-
-    def __init__(self, ticket_id: str) -> None:
-        super().__init__(
-            f"Idempotency-Key ini sudah dipakai untuk tindakan lain pada permohonan {ticket_id}"
-        )
-
-
 # --- invalid --------------------------------------------------------------------------------
 
 
