@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from integration.adapters import db
@@ -24,18 +24,16 @@ from penghubung.forms import (
     TicketId,
     VulnerabilityAssessmentForm,
 )
+from penghubung.idempotency import Once, answer_once
 from penghubung.sop import Difficulty
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import IdempotencyKey, respond
 
 READERS = (Role.PETUGAS, Role.PRAKOM, Role.KABID, Role.KADIS, Role.ADMIN, Role.AUDITOR)
 """Who may read work items; a petugas sees only their own."""
 
 Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(max_length=200, description="The caller's key for this command; kept as causation id"),
-]
 
 
 Petugas = Annotated[Principal, Depends(require(Role.PETUGAS))]
@@ -210,37 +208,53 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
     @api.post(
         "/requests/{ticket_id}/feasibility",
         status_code=status.HTTP_201_CREATED,
+        response_model=WorkItemDetail,
         summary="Record the feasibility analysis (closes the request if not feasible)",
     )
     async def analyse_feasibility(
         ticket_id: Ticket,
         body: FeasibilityBody,
         principal: Petugas,
+        response: Response,
         idempotency_key: IdempotencyKey = None,
-    ) -> WorkItemDetail:
+    ) -> dict[str, Any]:
         visible_to(principal)  # a petugas token without a NIP can hold no work item
         cmd = AnalyseFeasibility.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        record = await handlers.analyse_feasibility(cmd, causation_id=idempotency_key)
-        return detail(record)
+        once = Once.of("integration", cmd.actor, idempotency_key, body, ticket_id=ticket_id)
+
+        async def run(conn: asyncpg.Connection) -> WorkItemDetail:
+            return detail(
+                await handlers.analyse_feasibility(conn, cmd, causation_id=idempotency_key)
+            )
+
+        return respond(response, await answer_once(pool, once, run))
 
     @api.post(
         "/requests/{ticket_id}/implementation",
         status_code=status.HTTP_201_CREATED,
+        response_model=WorkItemDetail,
         summary="Record the implemented integration (after a feasible analysis)",
     )
     async def implement_integration(
         ticket_id: Ticket,
         body: ImplementationBody,
         principal: Petugas,
+        response: Response,
         idempotency_key: IdempotencyKey = None,
-    ) -> WorkItemDetail:
+    ) -> dict[str, Any]:
         visible_to(principal)
         cmd = ImplementIntegration.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        record = await handlers.implement_integration(cmd, causation_id=idempotency_key)
-        return detail(record)
+        once = Once.of("integration", cmd.actor, idempotency_key, body, ticket_id=ticket_id)
+
+        async def run(conn: asyncpg.Connection) -> WorkItemDetail:
+            return detail(
+                await handlers.implement_integration(conn, cmd, causation_id=idempotency_key)
+            )
+
+        return respond(response, await answer_once(pool, once, run))
 
     return api
