@@ -28,6 +28,7 @@ from penghubung.events.catalog import Disposed, RequestReturned
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import Officer
+from penghubung.refusals import Refused
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
 from penghubung.sop import Step
 from penghubung.testing.upstream import Upstream, upstream
@@ -838,9 +839,9 @@ async def test_a_return_of_an_unknown_ticket_is_dead_lettered(desk: Desk) -> Non
     ticket = "SC05-2019-00042"
     event = RequestReturned(ticket_id=ticket, step=Step.DISPOSE_KABID, reasons=("Tidak lengkap",))
     envelope = await desk.disposition_event(ticket, event, datetime.now(UTC))
-    with pytest.raises(Rejected) as rejected:
+    with pytest.raises(Refused) as refused:
         await desk.deliver(envelope)
-    assert rejected.value.code == "request_not_found"
+    assert refused.value.code == "request_not_found"  # the consumer base dead-letters it
 
 
 async def test_an_event_other_than_a_return_is_refused(desk: Desk) -> None:

@@ -16,42 +16,6 @@ from penghubung.eventstore import ConcurrencyError
 from penghubung.refusals import HTTP_STATUS, Refused
 
 
-class Problem(Exception):
-    """A client's mistake with an HTTP status, a stable code and a message for people."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-class NotFound(Problem):
-    """The thing does not exist, or the caller may not know that it does."""
-
-    status = 404
-
-
-class Conflict(Problem):
-    """The request is out of order, or lost a race with another."""
-
-    status = 409
-
-
-class Forbidden(Problem):
-    """The caller's role may not do this."""
-
-    status = 403
-
-
-class Unauthenticated(Problem):
-    """No valid identity came with the request."""
-
-    status = 401
-
-
 class FieldError(BaseModel):
     """One field that failed validation."""
 
@@ -173,12 +137,7 @@ def _number(value: float) -> str:
 
 
 def install(app: FastAPI) -> None:
-    """Map domain errors and validation errors to JSON error bodies."""
-
-    @app.exception_handler(Problem)
-    async def problem(_: Request, exc: Problem) -> JSONResponse:
-        body = ErrorBody(code=exc.code, message=exc.message, field=exc.field)
-        return JSONResponse(body.model_dump(), status_code=exc.status)
+    """Map refusals (`penghubung.refusals`), validation errors and faults to JSON error bodies."""
 
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:

@@ -14,7 +14,6 @@ from intake.domain.commands import Command, ResubmitRequest, SubmitRequest, Uplo
 from intake.domain.errors import (
     AgencyChanged,
     AgencyMismatch,
-    AgencyMissing,
     AlreadySubmitted,
     AttachmentContentMismatch,
     AttachmentDuplicated,
@@ -34,7 +33,8 @@ from intake.domain.errors import (
     RequestNotFound,
     RoleNotAllowed,
 )
-from intake.domain.state import Fact, RequestState, Status, Upload, agency_key, fold, owner_of
+from intake.domain.state import Fact, RequestState, Status, Upload, fold, owner_of
+from penghubung.agency import AgencyMissing, agency_key
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
 from penghubung.forms import Attachment, AttachmentKind, Officer

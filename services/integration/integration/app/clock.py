@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
+
 from integration.adapters import db
 from integration.domain.pause import ClockCommand, ClockState, decide, fold
 from integration.domain.state import WorkItem, stream_id
@@ -38,25 +40,25 @@ class ClockHandlers:
     clock: Clock
     new_id: IdFactory
 
-    async def execute(self, cmd: ClockCommand, *, causation_id: str | None = None) -> ClockChanged:
-        """Append the pause or the resumption to `integration-<ticket>`, in one transaction."""
+    async def execute(
+        self, conn: asyncpg.Connection, cmd: ClockCommand, *, causation_id: str | None = None
+    ) -> ClockChanged:
+        """Append the pause or the resumption to `integration-<ticket>`, in the caller's
+        transaction."""
         now = self.clock()
-        async with self.store.pool.acquire() as conn, conn.transaction():
-            row = await db.lock(conn, cmd.ticket_id)  # queues behind the analysis or integration
-            stream = await self.store.read_stream(stream_id(cmd.ticket_id), conn=conn)
-            item = WorkItem(row.ticket_id, row.officer) if row is not None else None
-            [event] = decide(cmd, item, fold(e.event for e in stream.events))
-            meta = Metadata(
-                event_id=self.new_id(),
-                occurred_at=now,
-                actor=cmd.actor,
-                correlation_id=cmd.ticket_id,
-                causation_id=causation_id,
-            )
-            new = [NewEvent(event=event, meta=meta)]
-            await self.store.append(
-                stream.id, expected_version=stream.version, events=new, conn=conn
-            )
+        row = await db.lock(conn, cmd.ticket_id)  # queues behind the analysis or integration
+        stream = await self.store.read_stream(stream_id(cmd.ticket_id), conn=conn)
+        item = WorkItem(row.ticket_id, row.officer) if row is not None else None
+        [event] = decide(cmd, item, fold(e.event for e in stream.events))
+        meta = Metadata(
+            event_id=self.new_id(),
+            occurred_at=now,
+            actor=cmd.actor,
+            correlation_id=cmd.ticket_id,
+            causation_id=causation_id,
+        )
+        new = [NewEvent(event=event, meta=meta)]
+        await self.store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
         return ClockChanged(event, now)
 
     async def state(self, ticket_id: str) -> ClockReading:

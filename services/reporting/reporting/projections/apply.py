@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 import asyncpg
 
+from penghubung.agency import agency_key
 from penghubung.events import Envelope, Event
 from penghubung.events.audit import AuditExported, ChainCheckpointSigned
 from penghubung.events.catalog import (
@@ -40,7 +41,6 @@ from penghubung.events.sla import (
 )
 from penghubung.forms import Officer
 from penghubung.sop import Step
-from reporting.domain.agency import agency_key
 from reporting.projections.progress import Progress, Status, advance
 from reporting.projections.summaries import summarize
 from reporting.projections.tables import LIVE

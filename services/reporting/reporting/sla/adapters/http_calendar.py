@@ -16,7 +16,6 @@ from penghubung.events import Envelope
 from penghubung.events.sla import Month, RecalculationScope
 from penghubung.forms import FormValueError, IsoDate, Text, TicketId
 from penghubung.web.auth import Principal
-from penghubung.web.errors import Conflict, NotFound
 from penghubung.workcal import CalendarSpec, LocalTime, WorkingCalendar
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
@@ -32,7 +31,7 @@ from reporting.sla.domain import calendar
 from reporting.sla.domain.calendar import (
     AddDayOff,
     CalendarCommand,
-    CalendarError,
+    CalendarVersionNotFound,
     Recalculate,
     ReduceHours,
     RemoveDayOff,
@@ -195,7 +194,7 @@ async def _spec(sla: Sla, version: int | None, *, until: int | None = None) -> C
             break
         spec = calendar.evolve(spec, change.event)
     if version is not None and spec.version != version:
-        raise NotFound("calendar_version_not_found", f"versi kalender {version} tidak ada")
+        raise CalendarVersionNotFound(version)
     return spec
 
 
@@ -218,10 +217,7 @@ def changes(api: APIRouter, sla: Sla) -> None:
     async def change(
         command: CalendarCommand, principal: Principal, key: str | None
     ) -> CalendarChangeView:
-        try:
-            event = await sla.change_calendar(command, actor=principal.actor(), causation_id=key)
-        except CalendarError as refused:
-            raise Conflict(refused.code, refused.message, field=refused.field) from refused
+        event = await sla.change_calendar(command, actor=principal.actor(), causation_id=key)
         changes = await sla.calendar_changes()
         return CalendarChangeView.of(next(e for e in changes if e.event == event))
 

@@ -13,12 +13,10 @@ from pydantic import BaseModel, Field
 
 from penghubung.events import Role
 from penghubung.sop import Difficulty, Step
-from penghubung.web.auth import Principal
-from penghubung.web.errors import Forbidden, NotFound
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
 from reporting.domain import labels
-from reporting.domain.agency import agency_key
+from reporting.domain.errors import RequestNotFound
 from reporting.sla.adapters.answers import (
     FormatQuery,
     Reader,
@@ -203,11 +201,11 @@ def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         as_of: AsOfQuery = None,
     ) -> RequestSlaView | StreamingResponse:
         """The request's clocks measured now (or as of a moment), and who holds it since when."""
-        own = _own_agency(principal)
+        own = principal.agency_scope()
         moment = await resolve(reads, as_of, response)
         reading = await sla.request(ticket_id, at=moment)
-        if reading is None or (own is not None and reading.request.agency_key != agency_key(own)):
-            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+        if reading is None or (own is not None and reading.request.agency_key != own):
+            raise RequestNotFound(ticket_id)
         if wants_csv(request, fmt):
             rows = [clock_row(ticket_id, c) for c in reading.clocks]
             return csv_answer(f"sla-{ticket_id}", CLOCK_COLUMNS, each_row(rows), moment=moment)
@@ -231,12 +229,3 @@ def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
             overloaded=found.intake.overloaded,
             clocks=[ClockView.of(c) for c in reading.clocks],
         )
-
-
-def _own_agency(principal: Principal) -> str | None:
-    """The agency an applicant is limited to; None for staff and auditors (they see all)."""
-    if principal.role is not Role.PEMOHON:
-        return None
-    if not principal.agency:
-        raise Forbidden("agency_missing", "token pemohon tidak memuat perangkat daerah (agency)")
-    return principal.agency
