@@ -244,12 +244,12 @@ async def test_a_submitted_request_waits_in_the_kadis_inbox(bed: Bed) -> None:
         "agency": AGENCY,
         "application_name": "SIMPUS",
         "priority": "P2",
-        "received_at": "2026-03-02T01:00:00Z",
+        "received_at": "2026-03-02T08:00:00+07:00",
         "resubmission": 0,
         "holder_role": "kadis",
         "officer": None,
         "status": "disposing",
-        "held_since": "2026-03-02T01:00:00Z",
+        "held_since": "2026-03-02T08:00:00+07:00",
     }
     assert page["role"] == "kadis"
     for role in (Role.KABID, Role.PRAKOM, Role.PETUGAS):

@@ -150,7 +150,7 @@ async def test_the_petugas_pauses_and_resumes_the_feasibility_clock(bed: Bed) ->
         "paused": True,
         "reason": "uat",
         "note": "Menunggu UAT OPD",
-        "at": "2026-07-10T07:00:00Z",
+        "at": "2026-07-10T14:00:00+07:00",
     }
     clock = body(
         await bed.client.get(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,6 +19,7 @@ from penghubung.events.base import Actor, Role
 from penghubung.events.catalog import Disposed, RequestReturned
 from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
 from penghubung.idempotency import Once, answer_once
+from penghubung.instants import Instant
 from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
@@ -83,7 +83,7 @@ class DispositionOut(BaseModel):
     ticket_id: str = Field(description="The request's ticket id")
     event_id: UUID = Field(description="Id of the Disposed event")
     stream_version: int = Field(description="Its version in the request's disposition stream")
-    occurred_at: datetime = Field(description="When the disposition was made")
+    occurred_at: Instant = Field(description="When the disposition was made")
     from_role: Role = Field(description="Who disposed")
     to_role: Role = Field(description="To whom")
     instruction: str = Field(description="The instruction")
@@ -118,7 +118,7 @@ class ReturnOut(BaseModel):
     ticket_id: str = Field(description="The request's ticket id")
     event_id: UUID = Field(description="Id of the RequestReturned event")
     stream_version: int = Field(description="Its version in the request's disposition stream")
-    occurred_at: datetime = Field(description="When it was returned")
+    occurred_at: Instant = Field(description="When it was returned")
     step: Step = Field(description="The SOP step at which it was returned")
     reasons: list[str] = Field(description="Why")
     actor: Actor = Field(description="Who returned it, and for whom")
@@ -154,7 +154,7 @@ class HistoryEntry(BaseModel):
 
     event_id: UUID = Field(description="The event's id")
     stream_version: int = Field(description="Its version in the disposition stream")
-    occurred_at: datetime = Field(description="When it was made")
+    occurred_at: Instant = Field(description="When it was made")
     actor: Actor = Field(description="Who acted, and for whom")
     fact: Annotated[Disposed | RequestReturned, Field(discriminator="type")] = Field(
         description="The Disposed or RequestReturned event"

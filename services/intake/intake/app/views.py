@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from intake.domain.decide import STORAGE_PREFIX
 from intake.domain.state import Status
 from penghubung.forms import AttachmentKind, Officer, ServiceRequestForm
+from penghubung.instants import Instant
 from penghubung.sop import Channel, Priority, Step
 
 
@@ -21,7 +21,7 @@ class _View(BaseModel):
 class ReturnView(_View):
     """The latest return of a request to its applicant."""
 
-    returned_at: datetime = Field(description="When the request was returned")
+    returned_at: Instant = Field(description="When the request was returned")
     step: Step = Field(description="The SOP step at which it was returned")
     reasons: list[str] = Field(description="Why it was returned")
 
@@ -59,8 +59,8 @@ class RequestView(_View):
     agency: str = Field(description="The applying agency (OPD)")
     channel: Channel = Field(description="How the latest (re)submission reached the desk")
     priority: Priority = Field(description="Priority by impact × urgency of the latest form")
-    received_at: datetime = Field(description="When the request first really arrived")
-    last_received_at: datetime = Field(description="When the latest (re)submission arrived")
+    received_at: Instant = Field(description="When the request first really arrived")
+    last_received_at: Instant = Field(description="When the latest (re)submission arrived")
     registered_by: Officer | None = Field(
         description="The desk officer who registered a non-portal submission"
     )
@@ -83,7 +83,7 @@ class RequestSummary(_View):
     application_name: str = Field(description="The application to connect")
     channel: Channel = Field(description="How the latest (re)submission reached the desk")
     priority: Priority = Field(description="Priority")
-    received_at: datetime = Field(description="When the request first really arrived")
+    received_at: Instant = Field(description="When the request first really arrived")
     resubmissions: int = Field(description="How often it came back after a return")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -12,10 +12,8 @@ from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
 from penghubung.forms import Attachment, Officer, ServiceRequestForm
+from penghubung.instants import WIB
 from penghubung.sop import Channel, Priority, Step
-
-WIB = timezone(timedelta(hours=7), "WIB")
-"""Asia/Jakarta: UTC+7 all year (no daylight saving since 1964), so a fixed offset is exact."""
 
 
 class Status(StrEnum):

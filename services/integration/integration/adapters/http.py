@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
@@ -25,6 +24,7 @@ from penghubung.forms import (
     VulnerabilityAssessmentForm,
 )
 from penghubung.idempotency import Once, answer_once
+from penghubung.instants import Instant
 from penghubung.sop import Difficulty
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
@@ -87,15 +87,15 @@ class WorkItemSummary(BaseModel):
     ticket_id: str = Field(description="The request's ticket id")
     officer: Officer = Field(description="The petugas who holds the work item")
     instruction: str = Field(description="The prakom's written instruction")
-    assigned_at: datetime = Field(description="When the petugas was ordered")
+    assigned_at: Instant = Field(description="When the petugas was ordered")
     assigned_by: AssignedBy = Field(description="Who ordered the petugas")
     reassignments: int = Field(description="How often the work item moved to another petugas")
     status: Status = Field(description="assigned, analysed, integrated or closed")
     difficulty: Difficulty | None = Field(description="Difficulty, once analysed")
     feasible: bool | None = Field(description="Outcome of the analysis, once analysed")
-    analysed_at: datetime | None = Field(description="When the analysis was recorded")
-    integrated_at: datetime | None = Field(description="When the integration was recorded")
-    closed_at: datetime | None = Field(description="When the request was closed as not feasible")
+    analysed_at: Instant | None = Field(description="When the analysis was recorded")
+    integrated_at: Instant | None = Field(description="When the integration was recorded")
+    closed_at: Instant | None = Field(description="When the request was closed as not feasible")
 
 
 class AnalysisView(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -22,6 +21,7 @@ from integration.domain.pause import ClockCommand, PauseClock, ResumeClock
 from penghubung.events.sla import ClockPaused, PauseReason
 from penghubung.forms import LongText
 from penghubung.idempotency import Answer, Once, answer_once
+from penghubung.instants import Instant
 from penghubung.sop import Step
 from penghubung.web.errors import ERROR_RESPONSES
 from penghubung.web.idempotency import IdempotencyKey, respond
@@ -54,7 +54,7 @@ class ClockView(BaseModel):
     paused: bool = Field(description="Whether the clock stands still")
     reason: PauseReason | None = Field(default=None, description="Why, while paused")
     note: str | None = Field(default=None, description="The note of the pause or resumption")
-    at: datetime | None = Field(default=None, description="When the pause or resumption was made")
+    at: Instant | None = Field(default=None, description="When the pause or resumption was made")
 
 
 def _view(ticket_id: str, changed: ClockChanged) -> ClockView:

@@ -6,7 +6,7 @@ Every read takes `as_of` (a log position or a time): the answer as things stood 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from penghubung.events import Envelope
 from penghubung.events.sla import Month, RecalculationScope
 from penghubung.forms import FormValueError, IsoDate, Text, TicketId
+from penghubung.instants import Instant
 from penghubung.web.auth import Principal
 from penghubung.workcal import CalendarSpec, LocalTime, WorkingCalendar
 from reporting.adapters.http_as_of import AsOfQuery, resolve
@@ -107,7 +108,7 @@ class CalendarChangeView(BaseModel):
     version: int = Field(description="The calendar version this change created")
     type: str = Field(description="CalendarDayOffAdded, CalendarDayOffRemoved, …")
     change: dict[str, Any] = Field(description="The event's payload")
-    changed_at: datetime | None = Field(default=None, description="When it was made")
+    changed_at: Instant | None = Field(default=None, description="When it was made")
     changed_by: Who | None = Field(default=None, description="The administrator")
 
     @classmethod

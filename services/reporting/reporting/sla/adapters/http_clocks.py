@@ -5,13 +5,14 @@ Takes `as_of`: running clocks are then measured at that moment (`app/as_of.py`).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from penghubung.events import Role
+from penghubung.instants import Instant
 from penghubung.sop import Difficulty, Step
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
@@ -44,8 +45,8 @@ class PauseView(BaseModel):
 
     reason: str = Field(description="agency_documents, uat, ip_allocation, vendor, returned_…")
     reason_label: str = Field(description="The reason in Bahasa Indonesia")
-    start: datetime
-    end: datetime | None = Field(description="None while the clock stands still")
+    start: Instant
+    end: Instant | None = Field(description="None while the clock stands still")
     working_seconds: int = Field(description="Working time the pause held")
     note: str | None = None
 
@@ -60,9 +61,9 @@ class ClockView(BaseModel):
     standard: StandardView
     difficulty: Difficulty | None = Field(description="For feasibility and implementation")
     standard_assumed: bool = Field(description="Difficulty unknown yet: sedang assumed")
-    start: datetime = Field(description="When the clock started (after an overload: next day)")
-    due: datetime = Field(description="When the standard runs out (moved out by pauses)")
-    end: datetime | None = Field(description="When the step was done; None while it is not")
+    start: Instant = Field(description="When the clock started (after an overload: next day)")
+    due: Instant = Field(description="When the standard runs out (moved out by pauses)")
+    end: Instant | None = Field(description="When the step was done; None while it is not")
     used_seconds: int = Field(description="Working time used, pauses excluded")
     paused_seconds: int = Field(description="Working time paused")
     budget_seconds: int = Field(description="Working time the standard allows")
@@ -118,7 +119,7 @@ class HolderView(BaseModel):
 
     role: Role | None = Field(description="The role that must act; None once archived")
     officer: Who | None = Field(description="The named officer, once a petugas is ordered")
-    since: datetime
+    since: Instant
 
 
 class RequestSlaView(BaseModel):
@@ -130,7 +131,7 @@ class RequestSlaView(BaseModel):
     current_step: Step | None
     holder: HolderView
     calendar_version: int = Field(description="The current calendar version (running clocks)")
-    measured_at: datetime = Field(description="The moment the clocks were measured")
+    measured_at: Instant = Field(description="The moment the clocks were measured")
     intake_day: date | None = Field(description="The day the request's clocks start")
     overloaded: bool = Field(description="Beyond that day's capacity: started the next day")
     clocks: list[ClockView] = Field(description="Every started clock, in SOP order")
