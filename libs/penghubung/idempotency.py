@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from penghubung.events.base import Actor
 from penghubung.refusals import Conflict
@@ -43,6 +43,7 @@ HELP = (
 )
 """The header's description, the same in every service's OpenAPI."""
 
+_JSON = TypeAdapter[Any](Any)
 _LOCKS = 0x49444D  # "IDM": the two-key advisory lock space of Idempotency-Keys
 
 
@@ -138,7 +139,7 @@ async def remember(conn: asyncpg.Connection, once: Once | None, body: dict[str, 
 async def answer_once(
     pool: asyncpg.Pool,
     once: Once | None,
-    command: Callable[[asyncpg.Connection], Awaitable[BaseModel]],
+    command: Callable[[asyncpg.Connection], Awaitable[BaseModel | Mapping[str, Any]]],
 ) -> Answer:
     """Run a command in one transaction with its key: the stored answer if the key was used
     for it already, else the command's answer, stored under the key as it commits."""
@@ -146,6 +147,7 @@ async def answer_once(
         stored = await replayed(conn, once)
         if stored is not None:
             return Answer(stored, replayed=True)
-        body = (await command(conn)).model_dump(mode="json")
+        result = await command(conn)
+        body = _JSON.dump_python(result, mode="json")
         await remember(conn, once, body)
     return Answer(body)
