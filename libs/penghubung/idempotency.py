@@ -80,7 +80,12 @@ class Once:
 
     @classmethod
     def of(
-        cls, schema: str, actor: Actor, key: str | None, command: BaseModel, **more: object
+        cls,
+        schema: str,
+        actor: Actor,
+        key: str | None,
+        command: BaseModel | Mapping[str, Any],
+        **more: object,
     ) -> Once | None:
         """The key of a command as sent, or None when no key came with it."""
         if key is None:
