@@ -9,10 +9,11 @@ twice. The key is
   caller's same key is another key, so nobody can learn or replay someone else's answer;
 - **bound to what was sent**: the SHA-256 of the command as parsed (`fingerprint`); the same
   key with another command is refused, 409 `idempotency_key_reused`;
-- **kept in the service's own transaction**: the answer is stored in `<service>.idempotency_keys`
-  by the transaction that writes the command's events and rows, so a replay answers exactly what
-  was committed, and a command that failed left no key behind. Concurrent retries wait for each
-  other on a transaction-scoped advisory lock of the key.
+- **kept in the service's own transaction**: the answer is stored in
+  `messaging.idempotency_keys` (per service) by the transaction that writes the command's
+  events and rows, so a replay answers exactly what was committed, and a command that failed
+  left no key behind. Concurrent retries wait for each other on a transaction-scoped advisory
+  lock of the key.
 
 A refusal is not stored: a retry of a refused command is decided again. Without the header a
 command is simply done (a retry may then be refused as out of order, or done twice where the
@@ -71,9 +72,9 @@ def fingerprint(command: BaseModel | Mapping[str, Any], **more: object) -> str:
 
 @dataclass(frozen=True)
 class Once:
-    """A command's key: in which service's table, whose, and bound to what."""
+    """A command's key: which service's, whose, and bound to what."""
 
-    schema: str
+    service: str
     caller: str
     key: str
     fingerprint: str
@@ -81,7 +82,7 @@ class Once:
     @classmethod
     def of(
         cls,
-        schema: str,
+        service: str,
         actor: Actor,
         key: str | None,
         command: BaseModel | Mapping[str, Any],
@@ -90,7 +91,7 @@ class Once:
         """The key of a command as sent, or None when no key came with it."""
         if key is None:
             return None
-        return cls(schema, caller_of(actor), key, fingerprint(command, **more))
+        return cls(service, caller_of(actor), key, fingerprint(command, **more))
 
 
 @dataclass(frozen=True)
@@ -111,11 +112,12 @@ async def replayed(conn: asyncpg.Connection, once: Once | None) -> dict[str, Any
     command's. Holds the key's lock until the transaction ends."""
     if once is None:
         return None
-    scoped = f"{once.schema}\n{once.caller}\n{once.key}"
+    scoped = f"{once.service}\n{once.caller}\n{once.key}"
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCKS, scoped)
     row = await conn.fetchrow(
-        f"SELECT fingerprint, response FROM {once.schema}.idempotency_keys"
-        " WHERE caller = $1 AND key = $2",
+        "SELECT fingerprint, response FROM messaging.idempotency_keys"
+        " WHERE service = $1 AND caller = $2 AND key = $3",
+        once.service,
         once.caller,
         once.key,
     )
@@ -132,8 +134,9 @@ async def remember(conn: asyncpg.Connection, once: Once | None, body: dict[str, 
     if once is None:
         return
     await conn.execute(
-        f"INSERT INTO {once.schema}.idempotency_keys (caller, key, fingerprint, response)"
-        " VALUES ($1, $2, $3, $4)",
+        "INSERT INTO messaging.idempotency_keys (service, caller, key, fingerprint, response)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        once.service,
         once.caller,
         once.key,
         once.fingerprint,
