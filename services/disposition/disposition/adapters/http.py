@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from disposition.adapters.db import RequestRecord
@@ -19,11 +19,10 @@ from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Role
 from penghubung.events.catalog import Disposed, RequestReturned
 from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
-from penghubung.idempotency import Once, answer_once
 from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
-from penghubung.web.idempotency import IdempotencyKey, respond
+from penghubung.web.idempotency import Idempotent
 
 
 def _ticket(ticket_id: str) -> str:
@@ -180,6 +179,7 @@ Disposer = Annotated[Principal, Depends(require(*sorted(DISPOSERS)))]
 def router(handlers: Handlers) -> APIRouter:
     """Disposition's routes, bound to its handlers."""
     api = APIRouter(tags=["disposition"], responses=ERROR_RESPONSES)
+    pool = handlers.store.pool
 
     @api.get("/inbox", summary="The caller's inbox (a petugas's: the requests ordered to them)")
     async def inbox(
@@ -199,11 +199,7 @@ def router(handlers: Handlers) -> APIRouter:
         summary="Dispose the request one level down (kadis→kabid→prakom→petugas)",
     )
     async def dispose(
-        ticket_id: str,
-        body: DispositionIn,
-        principal: Disposer,
-        response: Response,
-        key: IdempotencyKey = None,
+        ticket_id: str, body: DispositionIn, principal: Disposer, once: Idempotent
     ) -> dict[str, Any]:
         cmd = Dispose(
             ticket_id=_ticket(ticket_id),
@@ -215,12 +211,11 @@ def router(handlers: Handlers) -> APIRouter:
             stand_in=body.stand_in,
             on_behalf_of=body.on_behalf_of,
         )
-        once = Once.of("disposition", cmd.actor, key, body, ticket_id=cmd.ticket_id)
 
         async def run(conn: asyncpg.Connection) -> DispositionOut:
-            return DispositionOut.of(await handlers.dispose(conn, cmd, causation_id=key))
+            return DispositionOut.of(await handlers.dispose(conn, cmd, causation_id=once.key))
 
-        return respond(response, await answer_once(handlers.store.pool, once, run))
+        return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
 
     @api.post(
         "/requests/{ticket_id}/returns",
@@ -229,21 +224,16 @@ def router(handlers: Handlers) -> APIRouter:
         summary="Return the request to the applicant as incomplete, with reasons",
     )
     async def return_request(
-        ticket_id: str,
-        body: ReturnIn,
-        principal: Disposer,
-        response: Response,
-        key: IdempotencyKey = None,
+        ticket_id: str, body: ReturnIn, principal: Disposer, once: Idempotent
     ) -> dict[str, Any]:
         cmd = ReturnRequest(
             ticket_id=_ticket(ticket_id), actor=principal.actor(), reasons=tuple(body.reasons)
         )
-        once = Once.of("disposition", cmd.actor, key, body, ticket_id=cmd.ticket_id)
 
         async def run(conn: asyncpg.Connection) -> ReturnOut:
-            return ReturnOut.of(await handlers.return_request(conn, cmd, causation_id=key))
+            return ReturnOut.of(await handlers.return_request(conn, cmd, causation_id=once.key))
 
-        return respond(response, await answer_once(handlers.store.pool, once, run))
+        return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
 
     @api.get(
         "/requests/{ticket_id}/dispositions",

@@ -29,11 +29,10 @@ from penghubung.forms import (
     ServiceRequestForm,
     check_ticket_id,
 )
-from penghubung.idempotency import Once, answer_once
 from penghubung.sop import Channel
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
-from penghubung.web.idempotency import IdempotencyKey, respond
+from penghubung.web.idempotency import Idempotent
 from penghubung.web.limits import BodyLimit
 
 MAX_ATTACHMENTS = 20
@@ -110,7 +109,7 @@ def router(intake: Intake) -> APIRouter:
         body: SubmissionBody,
         response: Response,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         command = SubmitRequest(
             actor=principal.actor(),
@@ -120,16 +119,15 @@ def router(intake: Intake) -> APIRouter:
             attachment_ids=tuple(body.attachment_ids),
         )
         sent, received = _as_sent(body)
-        once = Once.of("intake", command.actor, idempotency_key, sent, received_at=received)
 
         async def run(conn: asyncpg.Connection) -> RequestView:
             return await handlers.submit_request(
-                conn, command, intake=intake, causation_id=idempotency_key
+                conn, command, intake=intake, causation_id=once.key
             )
 
-        answer = await answer_once(intake.pool, once, run)
-        response.headers["Location"] = f"/requests/{answer.body['ticket_id']}"
-        return respond(response, answer)
+        view = await once.run(intake.pool, "intake", command.actor, sent, run, at=received)
+        response.headers["Location"] = f"/requests/{view['ticket_id']}"
+        return view
 
     @api.get("/requests", summary="List the requests the caller may see, newest first")
     async def list_requests(
@@ -157,9 +155,8 @@ def router(intake: Intake) -> APIRouter:
     async def resubmit(
         ticket_id: str,
         body: ResubmissionBody,
-        response: Response,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         command = ResubmitRequest(
             actor=principal.actor(),
@@ -171,16 +168,16 @@ def router(intake: Intake) -> APIRouter:
             attachment_ids=tuple(body.attachment_ids),
         )
         sent, received = _as_sent(body)
-        once = Once.of(
-            "intake", command.actor, idempotency_key, sent, received_at=received, ticket=ticket_id
-        )
 
         async def run(conn: asyncpg.Connection) -> RequestView:
             return await handlers.resubmit_request(
-                conn, command, intake=intake, causation_id=idempotency_key
+                conn, command, intake=intake, causation_id=once.key
             )
 
-        return respond(response, await answer_once(intake.pool, once, run))
+        actor = command.actor
+        return await once.run(
+            intake.pool, "intake", actor, sent, run, at=received, ticket=ticket_id
+        )
 
     return api
 
@@ -225,8 +222,7 @@ def _uploads(intake: Intake) -> APIRouter:
             AttachmentKind, Form(description="surat_permohonan (request letter) or lainnya")
         ],
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-        response: Response,
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         command = UploadAttachment(
             actor=principal.actor(),
@@ -241,12 +237,11 @@ def _uploads(intake: Intake) -> APIRouter:
             "content_type": command.content_type,
             "sha256": hashlib.sha256(command.content).hexdigest(),
         }
-        once = Once.of("intake", command.actor, idempotency_key, sent)
 
         async def run(conn: asyncpg.Connection) -> AttachmentView:
             return await handlers.upload_attachment(conn, command, intake=intake)
 
-        return respond(response, await answer_once(intake.pool, once, run))
+        return await once.run(intake.pool, "intake", command.actor, sent, run)
 
     @api.get(
         "/attachments/{attachment_id}",

@@ -13,12 +13,11 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from penghubung.events import Role
 from penghubung.forms import IsoDate, PlainText, TicketId
-from penghubung.idempotency import Once, answer_once
 from penghubung.runtime.service import ServiceContext
 from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
-from penghubung.web.idempotency import IdempotencyKey, respond
+from penghubung.web.idempotency import Idempotent
 from reporting.adapters import db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.adapters.views import (
@@ -165,28 +164,26 @@ def _archive_routes(api: APIRouter, ctx: ServiceContext) -> None:
     async def archive(
         principal: Annotated[Principal, Depends(require(Role.PETUGAS))],
         ticket_id: Ticket,
-        response: Response,
+        once: Idempotent,
         body: Annotated[ArchiveBody | None, Body()] = None,
-        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         """Enter the written report in this year's agenda book under the next number."""
         cmd = ArchiveReport(ticket_id=ticket_id, report_ref=body.report_ref if body else None)
         actor = principal.actor()
-        once = Once.of("reporting", actor, idempotency_key, cmd)
 
         async def run(conn: asyncpg.Connection) -> ArchivedView:
             archived = await handlers.archive_report(
                 conn,
                 cmd,
                 actor=actor,
-                causation_id=idempotency_key,
+                causation_id=once.key,
                 store=ctx.store,
                 clock=ctx.clock,
                 new_id=ctx.new_id,
             )
             return ArchivedView.model_validate(archived, from_attributes=True)
 
-        return respond(response, await answer_once(ctx.pool, once, run))
+        return await once.run(ctx.pool, "reporting", actor, cmd, run)
 
 
 async def _visible(read: ReadModel, principal: Principal, ticket_id: str) -> asyncpg.Record:

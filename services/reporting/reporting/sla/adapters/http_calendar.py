@@ -16,9 +16,8 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from penghubung.events import Envelope
 from penghubung.events.sla import Month, RecalculationScope
 from penghubung.forms import FormValueError, IsoDate, Text, TicketId
-from penghubung.idempotency import Once, answer_once
 from penghubung.web.auth import Principal
-from penghubung.web.idempotency import IdempotencyKey, respond
+from penghubung.web.idempotency import CommandOnce, Idempotent
 from penghubung.workcal import CalendarSpec, LocalTime, WorkingCalendar
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
@@ -217,17 +216,17 @@ def _days_off(spec: CalendarSpec, year: int) -> DaysOffView:
 
 def changes(api: APIRouter, sla: Sla) -> None:
     async def change(
-        command: CalendarCommand, principal: Principal, key: str | None, response: Response
+        command: CalendarCommand, principal: Principal, once: CommandOnce
     ) -> dict[str, Any]:
         actor = principal.actor()
-        once = Once.of("reporting", actor, key, command, kind=type(command).__name__)
 
         async def run(conn: asyncpg.Connection) -> CalendarChangeView:
-            event = await sla.change_calendar(conn, command, actor=actor, causation_id=key)
+            event = await sla.change_calendar(conn, command, actor=actor, causation_id=once.key)
             changes = await sla.calendar_changes(conn=conn)
             return CalendarChangeView.of(next(e for e in changes if e.event == event))
 
-        return respond(response, await answer_once(sla.pool, once, run))
+        kind = type(command).__name__
+        return await once.run(sla.pool, "reporting", actor, command, run, kind=kind)
 
     @api.post(
         "/calendar/days-off",
@@ -239,12 +238,11 @@ def changes(api: APIRouter, sla: Sla) -> None:
     async def add_day_off(
         principal: Admin,
         body: DayOffBody,
-        response: Response,
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         """Close the office on a weekday: the next calendar version (CalendarDayOffAdded)."""
         command = AddDayOff(day=body.day, name=body.name)
-        return await change(command, principal, idempotency_key, response)
+        return await change(command, principal, once)
 
     @api.delete(
         "/calendar/days-off/{day}",
@@ -256,12 +254,11 @@ def changes(api: APIRouter, sla: Sla) -> None:
         principal: Admin,
         day: Annotated[IsoDate, Path(description="The date, YYYY-MM-DD")],
         reason: Annotated[Text, Query(description="The decree that reopens the office")],
-        response: Response,
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         """Make a day off a working day: an added day withdrawn, or a holiday worked."""
         command = RemoveDayOff(day=day, name=reason)
-        return await change(command, principal, idempotency_key, response)
+        return await change(command, principal, once)
 
     @api.post(
         "/calendar/reduced-hours",
@@ -273,12 +270,11 @@ def changes(api: APIRouter, sla: Sla) -> None:
     async def reduce_hours(
         principal: Admin,
         body: ReducedHoursBody,
-        response: Response,
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         """Shorter service hours from first_day to last_day (CalendarHoursReduced)."""
         command = ReduceHours.model_validate(body.model_dump())
-        return await change(command, principal, idempotency_key, response)
+        return await change(command, principal, once)
 
     @api.post(
         "/sla/recalculations",
@@ -289,16 +285,14 @@ def changes(api: APIRouter, sla: Sla) -> None:
     async def recalculate(
         principal: Admin,
         body: Annotated[RecalculationBody, Body()],
-        response: Response,
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         """Appends SlaRecalculated; the views then judge the clocks in scope on its version."""
         command = Recalculate.model_validate(body.model_dump())
         actor = principal.actor()
-        once = Once.of("reporting", actor, idempotency_key, command)
 
         async def run(conn: asyncpg.Connection) -> dict[str, Any]:
-            event = await sla.recalculate(conn, command, actor=actor, causation_id=idempotency_key)
+            event = await sla.recalculate(conn, command, actor=actor, causation_id=once.key)
             return event.payload()
 
-        return respond(response, await answer_once(sla.pool, once, run))
+        return await once.run(sla.pool, "reporting", actor, command, run)
