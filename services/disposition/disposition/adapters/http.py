@@ -97,11 +97,7 @@ class DispositionOut(BaseModel):
         event = recorded.event
         assert isinstance(event, Disposed)
         return cls(
-            ticket_id=recorded.meta.correlation_id,
-            event_id=recorded.meta.event_id,
-            stream_version=recorded.stream_version,
-            occurred_at=recorded.meta.occurred_at,
-            actor=recorded.meta.actor,
+            **_recorded(recorded),
             from_role=event.from_role,
             to_role=event.to_role,
             instruction=event.instruction,
@@ -109,6 +105,18 @@ class DispositionOut(BaseModel):
             documents=list(event.documents),
             stand_in=event.stand_in,
         )
+
+
+def _recorded(recorded: Recorded) -> dict[str, Any]:
+    """What every answer of a recorded event says: which, where in the stream, when, by whom."""
+    meta = recorded.meta
+    return {
+        "ticket_id": meta.correlation_id,
+        "event_id": meta.event_id,
+        "stream_version": recorded.stream_version,
+        "occurred_at": meta.occurred_at,
+        "actor": meta.actor,
+    }
 
 
 class ReturnOut(BaseModel):
@@ -128,11 +136,7 @@ class ReturnOut(BaseModel):
         event = recorded.event
         assert isinstance(event, RequestReturned)
         return cls(
-            ticket_id=recorded.meta.correlation_id,
-            event_id=recorded.meta.event_id,
-            stream_version=recorded.stream_version,
-            occurred_at=recorded.meta.occurred_at,
-            actor=recorded.meta.actor,
+            **_recorded(recorded),
             step=event.step,
             reasons=list(event.reasons),
         )
