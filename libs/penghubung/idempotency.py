@@ -9,10 +9,11 @@ twice. The key is
   caller's same key is another key, so nobody can learn or replay someone else's answer;
 - **bound to what was sent**: the SHA-256 of the command as parsed (`fingerprint`); the same
   key with another command is refused, 409 `idempotency_key_reused`;
-- **kept in the service's own transaction**: the answer is stored in `<service>.idempotency_keys`
-  by the transaction that writes the command's events and rows, so a replay answers exactly what
-  was committed, and a command that failed left no key behind. Concurrent retries wait for each
-  other on a transaction-scoped advisory lock of the key.
+- **kept in the service's own transaction**: the answer is stored in
+  `messaging.idempotency_keys` (per service) by the transaction that writes the command's
+  events and rows, so a replay answers exactly what was committed, and a command that failed
+  left no key behind. Concurrent retries wait for each other on a transaction-scoped advisory
+  lock of the key.
 
 A refusal is not stored: a retry of a refused command is decided again. Without the header a
 command is simply done (a retry may then be refused as out of order, or done twice where the
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from penghubung.events.base import Actor
 from penghubung.refusals import Conflict
@@ -43,6 +44,7 @@ HELP = (
 )
 """The header's description, the same in every service's OpenAPI."""
 
+_JSON = TypeAdapter[Any](Any)
 _LOCKS = 0x49444D  # "IDM": the two-key advisory lock space of Idempotency-Keys
 
 
@@ -70,21 +72,26 @@ def fingerprint(command: BaseModel | Mapping[str, Any], **more: object) -> str:
 
 @dataclass(frozen=True)
 class Once:
-    """A command's key: in which service's table, whose, and bound to what."""
+    """A command's key: which service's, whose, and bound to what."""
 
-    schema: str
+    service: str
     caller: str
     key: str
     fingerprint: str
 
     @classmethod
     def of(
-        cls, schema: str, actor: Actor, key: str | None, command: BaseModel, **more: object
+        cls,
+        service: str,
+        actor: Actor,
+        key: str | None,
+        command: BaseModel | Mapping[str, Any],
+        **more: object,
     ) -> Once | None:
         """The key of a command as sent, or None when no key came with it."""
         if key is None:
             return None
-        return cls(schema, caller_of(actor), key, fingerprint(command, **more))
+        return cls(service, caller_of(actor), key, fingerprint(command, **more))
 
 
 @dataclass(frozen=True)
@@ -105,11 +112,12 @@ async def replayed(conn: asyncpg.Connection, once: Once | None) -> dict[str, Any
     command's. Holds the key's lock until the transaction ends."""
     if once is None:
         return None
-    scoped = f"{once.schema}\n{once.caller}\n{once.key}"
+    scoped = f"{once.service}\n{once.caller}\n{once.key}"
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCKS, scoped)
     row = await conn.fetchrow(
-        f"SELECT fingerprint, response FROM {once.schema}.idempotency_keys"
-        " WHERE caller = $1 AND key = $2",
+        "SELECT fingerprint, response FROM messaging.idempotency_keys"
+        " WHERE service = $1 AND caller = $2 AND key = $3",
+        once.service,
         once.caller,
         once.key,
     )
@@ -126,8 +134,9 @@ async def remember(conn: asyncpg.Connection, once: Once | None, body: dict[str, 
     if once is None:
         return
     await conn.execute(
-        f"INSERT INTO {once.schema}.idempotency_keys (caller, key, fingerprint, response)"
-        " VALUES ($1, $2, $3, $4)",
+        "INSERT INTO messaging.idempotency_keys (service, caller, key, fingerprint, response)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        once.service,
         once.caller,
         once.key,
         once.fingerprint,
@@ -138,7 +147,7 @@ async def remember(conn: asyncpg.Connection, once: Once | None, body: dict[str, 
 async def answer_once(
     pool: asyncpg.Pool,
     once: Once | None,
-    command: Callable[[asyncpg.Connection], Awaitable[BaseModel]],
+    command: Callable[[asyncpg.Connection], Awaitable[BaseModel | Mapping[str, Any]]],
 ) -> Answer:
     """Run a command in one transaction with its key: the stored answer if the key was used
     for it already, else the command's answer, stored under the key as it commits."""
@@ -146,6 +155,7 @@ async def answer_once(
         stored = await replayed(conn, once)
         if stored is not None:
             return Answer(stored, replayed=True)
-        body = (await command(conn)).model_dump(mode="json")
+        result = await command(conn)
+        body = _JSON.dump_python(result, mode="json")
         await remember(conn, once, body)
     return Answer(body)

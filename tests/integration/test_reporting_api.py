@@ -677,6 +677,22 @@ async def test_agenda_numbers_are_gap_free_under_concurrent_archives(bed: Bed) -
     assert {e["ticket_id"] for e in book["entries"]} == set(tickets)
 
 
+async def test_an_archive_retried_with_its_key_gets_the_first_number(bed: Bed) -> None:
+    ticket = await bed.reported()
+    headers = {**bed.auth(Role.PETUGAS, name=PETUGAS.name), "Idempotency-Key": f"arsip-{ticket}"}
+    url = f"/requests/{ticket}/archive"
+
+    first = await bed.client.post(url, json={}, headers=headers)
+    again = await bed.client.post(url, json={}, headers=headers)
+    other = await bed.client.post(url, json={"report_ref": "dok-9"}, headers=headers)
+
+    assert error(again, 201) == error(first, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert error(other, 409)["code"] == "idempotency_key_reused"
+    assert [e.type for e in await bed.reporting_events(ticket)][-1] == "ReportArchived"
+    assert len(await bed.reporting_events(ticket)) == 3
+
+
 @pytest.mark.parametrize("role", [Role.PEMOHON, Role.KADIS, Role.PRAKOM, Role.AUDITOR])
 async def test_only_a_petugas_archives(bed: Bed, role: Role) -> None:
     ticket = await bed.reported()

@@ -17,6 +17,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -128,17 +129,30 @@ async def read_raw(log_url: str) -> dict[str, Any]:
     return {"events": count, "seconds": seconds, "rate": count / seconds}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m penghubung.bench.replay raw LOG --report PATH`."""
-    parser = argparse.ArgumentParser(prog="python -m penghubung.bench.replay")
-    parser.add_argument("mode", choices=("raw",))
+Worker = Callable[[str, float], Coroutine[Any, Any, dict[str, Any]]]
+"""One side of the replay benchmark: given the log's URL and its seconds, its JSON report."""
+
+
+def worker_main(prog: str, mode: str, worker: Worker, argv: list[str] | None = None) -> int:
+    """`python -m <prog> <mode> LOG [--seconds S] --report PATH`: run one side, write its report."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}")
+    parser.add_argument("mode", choices=(mode,))
     parser.add_argument("log")
     parser.add_argument("--seconds", type=float, default=3600.0)
     parser.add_argument("--report", required=True, help="where to write the JSON report")
     args = parser.parse_args(argv)
-    report = asyncio.run(read_raw(args.log))
+    report = asyncio.run(worker(args.log, args.seconds))
     Path(args.report).write_text(json.dumps(report))
     return 0
+
+
+async def _raw(log_url: str, seconds: float) -> dict[str, Any]:
+    return await read_raw(log_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m penghubung.bench.replay raw LOG --report PATH`."""
+    return worker_main("penghubung.bench.replay", "raw", _raw, argv)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from penghubung.sop import Step
 from penghubung.workcal import LocalTime
 
 __all__ = [
+    "CALENDAR_CHANGES",
     "CALENDAR_STREAM",
     "PAUSABLE_STEPS",
     "RECALCULATION_STREAM",
@@ -232,3 +233,11 @@ class SlaWarningRaised(Event):
     used_seconds: int = Field(ge=0, description="Working seconds used when it was raised")
     budget_seconds: int = Field(ge=0, description="Working seconds the standard allows")
     calendar_version: int = Field(ge=1, description="The calendar version of these figures")
+
+
+CALENDAR_CHANGES: tuple[type[Event], ...] = (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+)
+"""The events that make the next version of the working calendar."""

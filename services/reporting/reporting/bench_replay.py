@@ -7,15 +7,12 @@ deadline, and the rate written as JSON to `--report`.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import contextlib
-import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from penghubung.bench.replay import worker_main
 from penghubung.db import connect, create_pool
 from penghubung.eventstore import EventStore
 from reporting.adapters.rebuild_db import create_tables
@@ -57,15 +54,7 @@ async def rebuild(log_url: str, seconds: float) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m reporting.bench_replay rebuild LOG [--seconds S] --report PATH`."""
-    parser = argparse.ArgumentParser(prog="python -m reporting.bench_replay")
-    parser.add_argument("mode", choices=("rebuild",))
-    parser.add_argument("log")
-    parser.add_argument("--seconds", type=float, default=3600.0)
-    parser.add_argument("--report", required=True, help="where to write the JSON report")
-    args = parser.parse_args(argv)
-    report = asyncio.run(rebuild(args.log, args.seconds))
-    Path(args.report).write_text(json.dumps(report))
-    return 0
+    return worker_main("reporting.bench_replay", "rebuild", rebuild, argv)
 
 
 if __name__ == "__main__":

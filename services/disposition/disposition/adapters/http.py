@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from disposition.adapters.db import RequestRecord
@@ -18,12 +18,11 @@ from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Role
 from penghubung.events.catalog import Disposed, RequestReturned
 from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
-from penghubung.idempotency import Once, answer_once
 from penghubung.instants import Instant
 from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
-from penghubung.web.idempotency import IdempotencyKey, respond
+from penghubung.web.idempotency import Idempotent
 
 
 def _ticket(ticket_id: str) -> str:
@@ -98,11 +97,7 @@ class DispositionOut(BaseModel):
         event = recorded.event
         assert isinstance(event, Disposed)
         return cls(
-            ticket_id=recorded.meta.correlation_id,
-            event_id=recorded.meta.event_id,
-            stream_version=recorded.stream_version,
-            occurred_at=recorded.meta.occurred_at,
-            actor=recorded.meta.actor,
+            **_recorded(recorded),
             from_role=event.from_role,
             to_role=event.to_role,
             instruction=event.instruction,
@@ -110,6 +105,18 @@ class DispositionOut(BaseModel):
             documents=list(event.documents),
             stand_in=event.stand_in,
         )
+
+
+def _recorded(recorded: Recorded) -> dict[str, Any]:
+    """What every answer of a recorded event says: which, where in the stream, when, by whom."""
+    meta = recorded.meta
+    return {
+        "ticket_id": meta.correlation_id,
+        "event_id": meta.event_id,
+        "stream_version": recorded.stream_version,
+        "occurred_at": meta.occurred_at,
+        "actor": meta.actor,
+    }
 
 
 class ReturnOut(BaseModel):
@@ -129,11 +136,7 @@ class ReturnOut(BaseModel):
         event = recorded.event
         assert isinstance(event, RequestReturned)
         return cls(
-            ticket_id=recorded.meta.correlation_id,
-            event_id=recorded.meta.event_id,
-            stream_version=recorded.stream_version,
-            occurred_at=recorded.meta.occurred_at,
-            actor=recorded.meta.actor,
+            **_recorded(recorded),
             step=event.step,
             reasons=list(event.reasons),
         )
@@ -180,6 +183,7 @@ Disposer = Annotated[Principal, Depends(require(*sorted(DISPOSERS)))]
 def router(handlers: Handlers) -> APIRouter:
     """Disposition's routes, bound to its handlers."""
     api = APIRouter(tags=["disposition"], responses=ERROR_RESPONSES)
+    pool = handlers.store.pool
 
     @api.get("/inbox", summary="The caller's inbox (a petugas's: the requests ordered to them)")
     async def inbox(
@@ -199,11 +203,7 @@ def router(handlers: Handlers) -> APIRouter:
         summary="Dispose the request one level down (kadis→kabid→prakom→petugas)",
     )
     async def dispose(
-        ticket_id: str,
-        body: DispositionIn,
-        principal: Disposer,
-        response: Response,
-        key: IdempotencyKey = None,
+        ticket_id: str, body: DispositionIn, principal: Disposer, once: Idempotent
     ) -> dict[str, Any]:
         cmd = Dispose(
             ticket_id=_ticket(ticket_id),
@@ -215,12 +215,11 @@ def router(handlers: Handlers) -> APIRouter:
             stand_in=body.stand_in,
             on_behalf_of=body.on_behalf_of,
         )
-        once = Once.of("disposition", cmd.actor, key, body, ticket_id=cmd.ticket_id)
 
         async def run(conn: asyncpg.Connection) -> DispositionOut:
-            return DispositionOut.of(await handlers.dispose(conn, cmd, causation_id=key))
+            return DispositionOut.of(await handlers.dispose(conn, cmd, causation_id=once.key))
 
-        return respond(response, await answer_once(handlers.store.pool, once, run))
+        return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
 
     @api.post(
         "/requests/{ticket_id}/returns",
@@ -229,21 +228,16 @@ def router(handlers: Handlers) -> APIRouter:
         summary="Return the request to the applicant as incomplete, with reasons",
     )
     async def return_request(
-        ticket_id: str,
-        body: ReturnIn,
-        principal: Disposer,
-        response: Response,
-        key: IdempotencyKey = None,
+        ticket_id: str, body: ReturnIn, principal: Disposer, once: Idempotent
     ) -> dict[str, Any]:
         cmd = ReturnRequest(
             ticket_id=_ticket(ticket_id), actor=principal.actor(), reasons=tuple(body.reasons)
         )
-        once = Once.of("disposition", cmd.actor, key, body, ticket_id=cmd.ticket_id)
 
         async def run(conn: asyncpg.Connection) -> ReturnOut:
-            return ReturnOut.of(await handlers.return_request(conn, cmd, causation_id=key))
+            return ReturnOut.of(await handlers.return_request(conn, cmd, causation_id=once.key))
 
-        return respond(response, await answer_once(handlers.store.pool, once, run))
+        return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
 
     @api.get(
         "/requests/{ticket_id}/dispositions",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
+import asyncpg
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from intake.app import handlers
@@ -29,6 +32,7 @@ from penghubung.forms import (
 from penghubung.sop import Channel
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import Idempotent
 from penghubung.web.limits import BodyLimit
 
 MAX_ATTACHMENTS = 20
@@ -98,22 +102,15 @@ def router(intake: Intake) -> APIRouter:
     @api.post(
         "/requests",
         status_code=201,
+        response_model=RequestView,
         summary="Submit a service request (pemohon via portal; petugas for other channels)",
     )
     async def submit(
         body: SubmissionBody,
         response: Response,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-        idempotency_key: Annotated[
-            str | None,
-            Header(
-                alias="Idempotency-Key",
-                min_length=1,
-                max_length=200,
-                description="Retrying with the same key returns the same ticket",
-            ),
-        ] = None,
-    ) -> RequestView:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         command = SubmitRequest(
             actor=principal.actor(),
             form=body.form,
@@ -121,13 +118,16 @@ def router(intake: Intake) -> APIRouter:
             received_at=body.received_at,
             attachment_ids=tuple(body.attachment_ids),
         )
-        done = await handlers.submit_request(
-            command, intake=intake, idempotency_key=idempotency_key
-        )
-        response.headers["Location"] = f"/requests/{done.view.ticket_id}"
-        if done.replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        return done.view
+        sent, received = _as_sent(body)
+
+        async def run(conn: asyncpg.Connection) -> RequestView:
+            return await handlers.submit_request(
+                conn, command, intake=intake, causation_id=once.key
+            )
+
+        view = await once.run(intake.pool, "intake", command.actor, sent, run, at=received)
+        response.headers["Location"] = f"/requests/{view['ticket_id']}"
+        return view
 
     @api.get("/requests", summary="List the requests the caller may see, newest first")
     async def list_requests(
@@ -149,13 +149,15 @@ def router(intake: Intake) -> APIRouter:
     @api.post(
         "/requests/{ticket_id}/resubmissions",
         status_code=201,
+        response_model=RequestView,
         summary="Resubmit a returned request under its ticket (409 unless it is returned)",
     )
     async def resubmit(
         ticket_id: str,
         body: ResubmissionBody,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-    ) -> RequestView:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         command = ResubmitRequest(
             actor=principal.actor(),
             ticket_id=_known_ticket(ticket_id),
@@ -165,9 +167,27 @@ def router(intake: Intake) -> APIRouter:
             received_at=body.received_at,
             attachment_ids=tuple(body.attachment_ids),
         )
-        return await handlers.resubmit_request(command, intake=intake)
+        sent, received = _as_sent(body)
+
+        async def run(conn: asyncpg.Connection) -> RequestView:
+            return await handlers.resubmit_request(
+                conn, command, intake=intake, causation_id=once.key
+            )
+
+        actor = command.actor
+        return await once.run(
+            intake.pool, "intake", actor, sent, run, at=received, ticket=ticket_id
+        )
 
     return api
+
+
+def _as_sent(body: SubmissionBody | ResubmissionBody) -> tuple[dict[str, Any], str | None]:
+    """A (re)submission as its Idempotency-Key binds it: the body as parsed, the receipt time
+    as one instant whatever its offset."""
+    sent = body.model_dump(mode="json", exclude={"received_at"})
+    received = body.received_at.astimezone(UTC).isoformat() if body.received_at else None
+    return sent, received
 
 
 def upload_limit(max_bytes: int) -> BodyLimit:
@@ -192,6 +212,7 @@ def _uploads(intake: Intake) -> APIRouter:
     @api.post(
         "/attachments",
         status_code=201,
+        response_model=AttachmentView,
         responses=_UPLOAD_RESPONSES,
         summary="Upload a file (PDF, PNG, JPEG) to reference from a submission",
     )
@@ -201,7 +222,8 @@ def _uploads(intake: Intake) -> APIRouter:
             AttachmentKind, Form(description="surat_permohonan (request letter) or lainnya")
         ],
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-    ) -> AttachmentView:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         command = UploadAttachment(
             actor=principal.actor(),
             kind=kind,
@@ -209,7 +231,17 @@ def _uploads(intake: Intake) -> APIRouter:
             content_type=file.content_type or "application/octet-stream",
             content=await file.read(intake.attachment_max_bytes + 1),
         )
-        return await handlers.upload_attachment(command, intake=intake)
+        sent = {
+            "kind": command.kind,
+            "filename": command.filename,
+            "content_type": command.content_type,
+            "sha256": hashlib.sha256(command.content).hexdigest(),
+        }
+
+        async def run(conn: asyncpg.Connection) -> AttachmentView:
+            return await handlers.upload_attachment(conn, command, intake=intake)
+
+        return await once.run(intake.pool, "intake", command.actor, sent, run)
 
     @api.get(
         "/attachments/{attachment_id}",

@@ -139,14 +139,6 @@ class NotReturned(Conflict):
     message = "permohonan hanya dapat diajukan ulang setelah dikembalikan"
 
 
-class IdempotencyKeyReused(Conflict):
-    """An Idempotency-Key came back with a different request."""
-
-    code = "idempotency_key_reused"
-    message = "Idempotency-Key ini sudah dipakai untuk permohonan yang berbeda"
-    field = "Idempotency-Key"
-
-
 class AttachmentEmpty(Invalid):
     """An uploaded file has no bytes."""
 

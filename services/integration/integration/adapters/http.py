@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from integration.adapters import db
@@ -23,12 +23,11 @@ from penghubung.forms import (
     TicketId,
     VulnerabilityAssessmentForm,
 )
-from penghubung.idempotency import Once, answer_once
 from penghubung.instants import Instant
 from penghubung.sop import Difficulty
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
-from penghubung.web.idempotency import IdempotencyKey, respond
+from penghubung.web.idempotency import Idempotent
 
 READERS = (Role.PETUGAS, Role.PRAKOM, Role.KABID, Role.KADIS, Role.ADMIN, Role.AUDITOR)
 """Who may read work items; a petugas sees only their own."""
@@ -215,21 +214,17 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         ticket_id: Ticket,
         body: FeasibilityBody,
         principal: Petugas,
-        response: Response,
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         visible_to(principal)  # a petugas token without a NIP can hold no work item
         cmd = AnalyseFeasibility.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        once = Once.of("integration", cmd.actor, idempotency_key, body, ticket_id=ticket_id)
 
         async def run(conn: asyncpg.Connection) -> WorkItemDetail:
-            return detail(
-                await handlers.analyse_feasibility(conn, cmd, causation_id=idempotency_key)
-            )
+            return detail(await handlers.analyse_feasibility(conn, cmd, causation_id=once.key))
 
-        return respond(response, await answer_once(pool, once, run))
+        return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
 
     @api.post(
         "/requests/{ticket_id}/implementation",
@@ -241,20 +236,16 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         ticket_id: Ticket,
         body: ImplementationBody,
         principal: Petugas,
-        response: Response,
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         visible_to(principal)
         cmd = ImplementIntegration.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        once = Once.of("integration", cmd.actor, idempotency_key, body, ticket_id=ticket_id)
 
         async def run(conn: asyncpg.Connection) -> WorkItemDetail:
-            return detail(
-                await handlers.implement_integration(conn, cmd, causation_id=idempotency_key)
-            )
+            return detail(await handlers.implement_integration(conn, cmd, causation_id=once.key))
 
-        return respond(response, await answer_once(pool, once, run))
+        return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
 
     return api

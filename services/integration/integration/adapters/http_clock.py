@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from integration.adapters import db
@@ -20,11 +20,10 @@ from integration.domain.errors import WorkItemNotFound
 from integration.domain.pause import ClockCommand, PauseClock, ResumeClock
 from penghubung.events.sla import ClockPaused, PauseReason
 from penghubung.forms import LongText
-from penghubung.idempotency import Answer, Once, answer_once
 from penghubung.instants import Instant
 from penghubung.sop import Step
 from penghubung.web.errors import ERROR_RESPONSES
-from penghubung.web.idempotency import IdempotencyKey, respond
+from penghubung.web.idempotency import CommandOnce, Idempotent
 
 
 class PauseBody(BaseModel):
@@ -74,14 +73,14 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
     """The clock routes of the integration service."""
     api = APIRouter(tags=["clock"], responses=ERROR_RESPONSES)
 
-    async def _once(cmd: ClockCommand, body: BaseModel, key: str | None) -> Answer:
-        kind = type(cmd).__name__
-        once = Once.of("integration", cmd.actor, key, body, ticket_id=cmd.ticket_id, kind=kind)
-
+    async def change(cmd: ClockCommand, body: BaseModel, once: CommandOnce) -> dict[str, Any]:
         async def run(conn: asyncpg.Connection) -> ClockView:
-            return _view(cmd.ticket_id, await handlers.execute(conn, cmd, causation_id=key))
+            return _view(cmd.ticket_id, await handlers.execute(conn, cmd, causation_id=once.key))
 
-        return await answer_once(pool, once, run)
+        kind = type(cmd).__name__
+        return await once.run(
+            pool, "integration", cmd.actor, body, run, ticket=cmd.ticket_id, kind=kind
+        )
 
     @api.get("/requests/{ticket_id}/clock", summary="Whether the work item's clock is paused")
     async def get_clock(ticket_id: Ticket, principal: Reader) -> ClockView:
@@ -108,14 +107,13 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
         ticket_id: Ticket,
         body: PauseBody,
         principal: Petugas,
-        response: Response,
-        idempotency_key: IdempotencyKey = None,
+        once: Idempotent,
     ) -> dict[str, Any]:
         visible_to(principal)  # a petugas token without a NIP holds no work item
         cmd = PauseClock(
             ticket_id=ticket_id, actor=principal.actor(), reason=body.reason, note=body.note
         )
-        return respond(response, await _once(cmd, body, idempotency_key))
+        return await change(cmd, body, once)
 
     @api.post(
         "/requests/{ticket_id}/clock/resume",
@@ -126,14 +124,13 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
     async def resume(
         ticket_id: Ticket,
         principal: Petugas,
-        response: Response,
+        once: Idempotent,
         body: ResumeBody | None = None,
-        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         visible_to(principal)
         cmd = ResumeClock(
             ticket_id=ticket_id, actor=principal.actor(), note=body.note if body else None
         )
-        return respond(response, await _once(cmd, body or ResumeBody(), idempotency_key))
+        return await change(cmd, body or ResumeBody(), once)
 
     return api

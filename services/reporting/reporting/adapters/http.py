@@ -6,10 +6,10 @@ Every read takes `as_of` (a log position or a time): the answer as things stood 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from penghubung.events import Role
 from penghubung.forms import IsoDate, PlainText, TicketId
@@ -17,6 +17,7 @@ from penghubung.runtime.service import ServiceContext
 from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import Idempotent
 from reporting.adapters import db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.adapters.views import (
@@ -157,25 +158,32 @@ def _archive_routes(api: APIRouter, ctx: ServiceContext) -> None:
         "/requests/{ticket_id}/archive",
         tags=["reports"],
         status_code=201,
+        response_model=ArchivedView,
         summary="Archive the report in the agenda book (SOP step 7)",
     )
     async def archive(
         principal: Annotated[Principal, Depends(require(Role.PETUGAS))],
         ticket_id: Ticket,
+        once: Idempotent,
         body: Annotated[ArchiveBody | None, Body()] = None,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> ArchivedView:
+    ) -> dict[str, Any]:
         """Enter the written report in this year's agenda book under the next number."""
         cmd = ArchiveReport(ticket_id=ticket_id, report_ref=body.report_ref if body else None)
-        archived = await handlers.archive_report(
-            cmd,
-            actor=principal.actor(),
-            causation_id=idempotency_key,
-            store=ctx.store,
-            clock=ctx.clock,
-            new_id=ctx.new_id,
-        )
-        return ArchivedView.model_validate(archived, from_attributes=True)
+        actor = principal.actor()
+
+        async def run(conn: asyncpg.Connection) -> ArchivedView:
+            archived = await handlers.archive_report(
+                conn,
+                cmd,
+                actor=actor,
+                causation_id=once.key,
+                store=ctx.store,
+                clock=ctx.clock,
+                new_id=ctx.new_id,
+            )
+            return ArchivedView.model_validate(archived, from_attributes=True)
+
+        return await once.run(ctx.pool, "reporting", actor, cmd, run)
 
 
 async def _visible(read: ReadModel, principal: Principal, ticket_id: str) -> asyncpg.Record:

@@ -15,30 +15,8 @@ from typing import Protocol, TypeVar
 import asyncpg
 
 from penghubung.agency import agency_key
-from penghubung.events import Envelope, Event
-from penghubung.events.audit import AuditExported, ChainCheckpointSigned
-from penghubung.events.catalog import (
-    BeritaAcaraNumberReserved,
-    Disposed,
-    FeasibilityDone,
-    Integrated,
-    ReportArchived,
-    ReportWritten,
-    RequestClosed,
-    RequestResubmitted,
-    RequestReturned,
-    RequestSubmitted,
-)
+from penghubung.events import Envelope, Event, audit, catalog, sla
 from penghubung.events.routing import Routes
-from penghubung.events.sla import (
-    CalendarDayOffAdded,
-    CalendarDayOffRemoved,
-    CalendarHoursReduced,
-    ClockPaused,
-    ClockResumed,
-    SlaRecalculated,
-    SlaWarningRaised,
-)
 from penghubung.forms import Officer
 from penghubung.sop import Step
 from reporting.projections.progress import Progress, Status, advance
@@ -61,7 +39,7 @@ async def apply_request_submitted(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """A new request: its row, at the kadis."""
-    event = _event(envelope, RequestSubmitted)
+    event = _event(envelope, catalog.RequestSubmitted)
     progress = advance(None, event, at=envelope.occurred_at)
     assert progress is not None  # a submission always starts a request
     form = event.form
@@ -92,7 +70,7 @@ async def apply_request_resubmitted(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """A returned request came back: the corrected form, at the kadis again."""
-    event = _event(envelope, RequestResubmitted)
+    event = _event(envelope, catalog.RequestResubmitted)
     form = event.form
     await conn.execute(
         f"UPDATE {schema}.requests SET agency = $2, agency_key = $3, applicant_name = $4,"
@@ -123,7 +101,7 @@ async def apply_report_written(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """The report exists: its row, and the request waits for the archive."""
-    event = _event(envelope, ReportWritten)
+    event = _event(envelope, catalog.ReportWritten)
     sections = [s.model_dump(mode="json") for s in event.sections]
     await conn.execute(
         f"INSERT INTO {schema}.reports (ticket_id, outcome, summary, sections, written_at,"
@@ -147,7 +125,7 @@ async def apply_berita_acara_number_reserved(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """A Berita Acara number was taken: the register, the report and the request show it."""
-    event = _event(envelope, BeritaAcaraNumberReserved)
+    event = _event(envelope, catalog.BeritaAcaraNumberReserved)
     await conn.execute(
         f"INSERT INTO {schema}.berita_acara (year, sequence, number, ticket_id, reserved_at,"
         " global_position) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -171,7 +149,7 @@ async def apply_report_archived(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """The report is in the agenda book: the book's entry, the report's and the request's."""
-    event = _event(envelope, ReportArchived)
+    event = _event(envelope, catalog.ReportArchived)
     await conn.execute(
         f"INSERT INTO {schema}.agenda_book (year, number, ticket_id, code, report_ref,"
         " archived_at, archived_by, global_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -212,29 +190,26 @@ async def apply_timeline_only(
 APPLIERS = Routes[Applier](
     "reporting requests and timeline",
     {
-        RequestSubmitted: apply_request_submitted,
-        RequestResubmitted: apply_request_resubmitted,
-        RequestReturned: apply_step_taken,
-        Disposed: apply_step_taken,
-        FeasibilityDone: apply_step_taken,
-        Integrated: apply_step_taken,
-        RequestClosed: apply_step_taken,
-        ReportWritten: apply_report_written,
-        BeritaAcaraNumberReserved: apply_berita_acara_number_reserved,
-        ReportArchived: apply_report_archived,
-        ClockPaused: apply_timeline_only,
-        ClockResumed: apply_timeline_only,
-        SlaWarningRaised: apply_timeline_only,
+        catalog.RequestSubmitted: apply_request_submitted,
+        catalog.RequestResubmitted: apply_request_resubmitted,
+        catalog.RequestReturned: apply_step_taken,
+        catalog.Disposed: apply_step_taken,
+        catalog.FeasibilityDone: apply_step_taken,
+        catalog.Integrated: apply_step_taken,
+        catalog.RequestClosed: apply_step_taken,
+        catalog.ReportWritten: apply_report_written,
+        catalog.BeritaAcaraNumberReserved: apply_berita_acara_number_reserved,
+        catalog.ReportArchived: apply_report_archived,
+        sla.ClockPaused: apply_timeline_only,
+        sla.ClockResumed: apply_timeline_only,
+        sla.SlaWarningRaised: apply_timeline_only,
     },
     ignored={
         # no request's row or timeline changes: the calendar and recalculations are the SLA's
         # (sla/projection.py), the auditor's events are about the log itself
-        CalendarDayOffAdded,
-        CalendarDayOffRemoved,
-        CalendarHoursReduced,
-        SlaRecalculated,
-        AuditExported,
-        ChainCheckpointSigned,
+        *sla.CALENDAR_CHANGES,
+        sla.SlaRecalculated,
+        *audit.AUDIT_EVENTS,
     },
 )
 """The applier of each event class: every one adds the event to its request's timeline."""

@@ -8,30 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from penghubung.events import Event, Role
-from penghubung.events.audit import AuditExported, ChainCheckpointSigned
-from penghubung.events.catalog import (
-    BeritaAcaraNumberReserved,
-    Disposed,
-    FeasibilityDone,
-    Integrated,
-    ReportArchived,
-    ReportWritten,
-    RequestClosed,
-    RequestResubmitted,
-    RequestReturned,
-    RequestSubmitted,
-)
+from penghubung.events import Event, Role, audit, catalog, sla
 from penghubung.events.routing import Routes
-from penghubung.events.sla import (
-    CalendarDayOffAdded,
-    CalendarDayOffRemoved,
-    CalendarHoursReduced,
-    ClockPaused,
-    ClockResumed,
-    SlaRecalculated,
-    SlaWarningRaised,
-)
 from penghubung.forms import Officer
 from penghubung.sop import Step
 
@@ -93,7 +71,7 @@ class Progress:
 
 def advance(progress: Progress | None, event: Event, *, at: datetime) -> Progress | None:
     """The request's progress after `event`, which happened `at`; None for an unknown request."""
-    if isinstance(event, RequestSubmitted):
+    if isinstance(event, catalog.RequestSubmitted):
         return Progress(Status.SUBMITTED, Step.DISPOSE_KABID, since=event.received_at)
     if progress is None:
         return None
@@ -101,37 +79,37 @@ def advance(progress: Progress | None, event: Event, *, at: datetime) -> Progres
     return move(progress, event, at) if move is not None else progress
 
 
-def _resubmitted(progress: Progress, event: RequestResubmitted, at: datetime) -> Progress:
+def _resubmitted(progress: Progress, event: catalog.RequestResubmitted, at: datetime) -> Progress:
     # A new round: the chain starts again at the kadis, as disposition does.
     return Progress(Status.SUBMITTED, Step.DISPOSE_KABID, since=event.received_at)
 
 
-def _returned(progress: Progress, event: RequestReturned, at: datetime) -> Progress:
+def _returned(progress: Progress, event: catalog.RequestReturned, at: datetime) -> Progress:
     return replace(progress, status=Status.RETURNED, step=Step.SUBMIT, since=at)
 
 
-def _analysed(progress: Progress, event: FeasibilityDone, at: datetime) -> Progress:
+def _analysed(progress: Progress, event: catalog.FeasibilityDone, at: datetime) -> Progress:
     step = Step.IMPLEMENTATION if event.feasible else Step.REPORT
     return replace(progress, status=Status.ANALYSED, step=step, since=at)
 
 
-def _integrated(progress: Progress, event: Integrated, at: datetime) -> Progress:
+def _integrated(progress: Progress, event: catalog.Integrated, at: datetime) -> Progress:
     return replace(progress, status=Status.INTEGRATED, step=Step.REPORT, since=at)
 
 
-def _closed(progress: Progress, event: RequestClosed, at: datetime) -> Progress:
+def _closed(progress: Progress, event: catalog.RequestClosed, at: datetime) -> Progress:
     return replace(progress, status=Status.CLOSED, step=Step.REPORT, since=at)
 
 
-def _report_written(progress: Progress, event: ReportWritten, at: datetime) -> Progress:
+def _report_written(progress: Progress, event: catalog.ReportWritten, at: datetime) -> Progress:
     return replace(progress, step=Step.ARCHIVE, since=at)
 
 
-def _archived(progress: Progress, event: ReportArchived, at: datetime) -> Progress:
+def _archived(progress: Progress, event: catalog.ReportArchived, at: datetime) -> Progress:
     return replace(progress, status=Status.ARCHIVED, step=None, since=at)
 
 
-def _disposed(progress: Progress, event: Disposed, at: datetime) -> Progress:
+def _disposed(progress: Progress, event: catalog.Disposed, at: datetime) -> Progress:
     step = _AFTER_DISPOSITION[event.step]
     if step is Step.FEASIBILITY and progress.holder_role is Role.PETUGAS:
         # A reassignment: another officer takes the work where it stands.
@@ -149,29 +127,26 @@ Move = Callable[[Progress, Any, datetime], Progress]
 MOVES = Routes[Move](
     "reporting progress",
     {
-        # RequestSubmitted opens the request (`advance`); the others move it on
-        RequestSubmitted: lambda progress, event, at: progress,
-        RequestResubmitted: _resubmitted,
-        RequestReturned: _returned,
-        Disposed: _disposed,
-        FeasibilityDone: _analysed,
-        Integrated: _integrated,
-        RequestClosed: _closed,
-        ReportWritten: _report_written,
-        ReportArchived: _archived,
+        # catalog.RequestSubmitted opens the request (`advance`); the others move it on
+        catalog.RequestSubmitted: lambda progress, event, at: progress,
+        catalog.RequestResubmitted: _resubmitted,
+        catalog.RequestReturned: _returned,
+        catalog.Disposed: _disposed,
+        catalog.FeasibilityDone: _analysed,
+        catalog.Integrated: _integrated,
+        catalog.RequestClosed: _closed,
+        catalog.ReportWritten: _report_written,
+        catalog.ReportArchived: _archived,
     },
     ignored={
         # the status, step and holder stay: a number, the clocks, the calendar, the audit
-        BeritaAcaraNumberReserved,
-        ClockPaused,
-        ClockResumed,
-        SlaWarningRaised,
-        SlaRecalculated,
-        CalendarDayOffAdded,
-        CalendarDayOffRemoved,
-        CalendarHoursReduced,
-        AuditExported,
-        ChainCheckpointSigned,
+        catalog.BeritaAcaraNumberReserved,
+        sla.ClockPaused,
+        sla.ClockResumed,
+        sla.SlaWarningRaised,
+        sla.SlaRecalculated,
+        *sla.CALENDAR_CHANGES,
+        *audit.AUDIT_EVENTS,
     },
 )
 """The move of each event class that changes where a request stands."""

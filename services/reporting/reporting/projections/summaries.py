@@ -5,30 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from penghubung.events import Event
-from penghubung.events.audit import AuditExported, ChainCheckpointSigned
-from penghubung.events.catalog import (
-    BeritaAcaraNumberReserved,
-    Disposed,
-    FeasibilityDone,
-    Integrated,
-    ReportArchived,
-    ReportWritten,
-    RequestClosed,
-    RequestResubmitted,
-    RequestReturned,
-    RequestSubmitted,
-)
+from penghubung.events import Event, audit, catalog, sla
 from penghubung.events.routing import Routes
-from penghubung.events.sla import (
-    CalendarDayOffAdded,
-    CalendarDayOffRemoved,
-    CalendarHoursReduced,
-    ClockPaused,
-    ClockResumed,
-    SlaRecalculated,
-    SlaWarningRaised,
-)
 from reporting.domain import labels
 from reporting.domain.numbers import WIB
 
@@ -41,46 +19,46 @@ def summarize(event: Event) -> str:
     return line(event) if line is not None else f"Peristiwa {event.type} dicatat"
 
 
-def _resubmitted(event: RequestResubmitted) -> str:
+def _resubmitted(event: catalog.RequestResubmitted) -> str:
     return (
         f"Permohonan diajukan ulang (ke-{event.resubmission}) melalui"
         f" {labels.CHANNELS[event.channel]}: {event.answer}"
     )
 
 
-def _returned(event: RequestReturned) -> str:
+def _returned(event: catalog.RequestReturned) -> str:
     return (
         f"Permohonan dikembalikan kepada pemohon pada tahap {labels.STEPS[event.step]}:"
         f" {'; '.join(event.reasons)}"
     )
 
 
-def _analysed(event: FeasibilityDone) -> str:
+def _analysed(event: catalog.FeasibilityDone) -> str:
     verdict = "layak" if event.feasible else "tidak layak"
     return f"Analisis kelayakan selesai: {verdict}, tingkat kesulitan {event.difficulty.value}"
 
 
-def _integrated(event: Integrated) -> str:
+def _integrated(event: catalog.Integrated) -> str:
     return f"Integrasi sistem selesai melalui {labels.mechanism(event.details.mechanism)}"
 
 
-def _closed(event: RequestClosed) -> str:
+def _closed(event: catalog.RequestClosed) -> str:
     return f"Permohonan ditutup karena tidak layak. Rekomendasi: {event.recommendation}"
 
 
-def _report_written(event: ReportWritten) -> str:
+def _report_written(event: catalog.ReportWritten) -> str:
     return f"Laporan dibuat (hasil: {labels.OUTCOMES[event.outcome]})"
 
 
-def _number_reserved(event: BeritaAcaraNumberReserved) -> str:
+def _number_reserved(event: catalog.BeritaAcaraNumberReserved) -> str:
     return f"Nomor Berita Acara {event.number} dicadangkan"
 
 
-def _archived(event: ReportArchived) -> str:
+def _archived(event: catalog.ReportArchived) -> str:
     return f"Laporan diarsipkan di buku agenda nomor {event.agenda_code}"
 
 
-def _submitted(event: RequestSubmitted) -> str:
+def _submitted(event: catalog.RequestSubmitted) -> str:
     form = event.form
     text = (
         f"Permohonan integrasi aplikasi {form.application.name} dari {form.applicant.agency}"
@@ -92,7 +70,7 @@ def _submitted(event: RequestSubmitted) -> str:
     return text
 
 
-def _disposed(event: Disposed) -> str:
+def _disposed(event: catalog.Disposed) -> str:
     to = labels.ROLES[event.to_role]
     if event.to_officer is not None:
         to = f"{to} {event.to_officer.name}"
@@ -100,15 +78,15 @@ def _disposed(event: Disposed) -> str:
     return f"Disposisi {labels.ROLES[event.from_role]}{by} kepada {to}: {event.instruction}"
 
 
-def _clock(event: ClockPaused | ClockResumed | SlaWarningRaised) -> str:
+def _clock(event: sla.ClockPaused | sla.ClockResumed | sla.SlaWarningRaised) -> str:
     step = labels.STEPS[event.step]
     match event:
-        case ClockPaused():
+        case sla.ClockPaused():
             note = f": {event.note}" if event.note else ""
             return f"Jam layanan {step} dijeda ({labels.PAUSE_REASONS[event.reason.value]}){note}"
-        case ClockResumed():
+        case sla.ClockResumed():
             return f"Jam layanan {step} berjalan kembali"
-        case SlaWarningRaised():
+        case sla.SlaWarningRaised():
             due = event.due_at.astimezone(WIB).strftime("%d-%m-%Y %H:%M")
             return (
                 f"Peringatan SLA: {step} telah memakai {event.threshold_percent}% baku mutu;"
@@ -124,28 +102,25 @@ def _line(build: Callable[[E], str]) -> Callable[[Event], str]:
 SUMMARIES = Routes[Callable[[Event], str]](
     "reporting timeline lines",
     {
-        RequestSubmitted: _line(_submitted),
-        RequestResubmitted: _line(_resubmitted),
-        RequestReturned: _line(_returned),
-        Disposed: _line(_disposed),
-        FeasibilityDone: _line(_analysed),
-        Integrated: _line(_integrated),
-        RequestClosed: _line(_closed),
-        ReportWritten: _line(_report_written),
-        BeritaAcaraNumberReserved: _line(_number_reserved),
-        ReportArchived: _line(_archived),
-        ClockPaused: _line(_clock),
-        ClockResumed: _line(_clock),
-        SlaWarningRaised: _line(_clock),
+        catalog.RequestSubmitted: _line(_submitted),
+        catalog.RequestResubmitted: _line(_resubmitted),
+        catalog.RequestReturned: _line(_returned),
+        catalog.Disposed: _line(_disposed),
+        catalog.FeasibilityDone: _line(_analysed),
+        catalog.Integrated: _line(_integrated),
+        catalog.RequestClosed: _line(_closed),
+        catalog.ReportWritten: _line(_report_written),
+        catalog.BeritaAcaraNumberReserved: _line(_number_reserved),
+        catalog.ReportArchived: _line(_archived),
+        sla.ClockPaused: _line(_clock),
+        sla.ClockResumed: _line(_clock),
+        sla.SlaWarningRaised: _line(_clock),
     },
     ignored={
         # on no request's timeline (see `apply.APPLIERS`)
-        CalendarDayOffAdded,
-        CalendarDayOffRemoved,
-        CalendarHoursReduced,
-        SlaRecalculated,
-        AuditExported,
-        ChainCheckpointSigned,
+        *sla.CALENDAR_CHANGES,
+        sla.SlaRecalculated,
+        *audit.AUDIT_EVENTS,
     },
 )
 """The sentence of each event class on a request's timeline."""

@@ -14,17 +14,8 @@ from typing import Protocol
 
 import asyncpg
 
-from penghubung.events import Envelope
-from penghubung.events.audit import AuditExported, ChainCheckpointSigned
-from penghubung.events.catalog import BeritaAcaraNumberReserved, RequestSubmitted
+from penghubung.events import Envelope, audit, catalog, sla
 from penghubung.events.routing import Routes
-from penghubung.events.sla import (
-    CalendarDayOffAdded,
-    CalendarDayOffRemoved,
-    CalendarHoursReduced,
-    SlaRecalculated,
-    SlaWarningRaised,
-)
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.projections.tables import LIVE
 from reporting.sla.domain import calendar
@@ -47,7 +38,7 @@ async def apply_sla_fact(
     if fact is None:
         return
     ticket: str = getattr(envelope.event, "ticket_id", envelope.correlation_id)
-    if isinstance(envelope.event, RequestSubmitted):
+    if isinstance(envelope.event, catalog.RequestSubmitted):
         await _open_request(conn, envelope, envelope.event, schema=schema)
     await conn.execute(
         f"INSERT INTO {schema}.sla_facts (global_position, ticket_id, kind, fact)"
@@ -68,7 +59,7 @@ async def apply_sla_fact(
 
 
 async def _open_request(
-    conn: asyncpg.Connection, envelope: Envelope, event: RequestSubmitted, *, schema: str
+    conn: asyncpg.Connection, envelope: Envelope, event: catalog.RequestSubmitted, *, schema: str
 ) -> None:
     """The request's row: its intake day and its rank that day, on the calendar then in force."""
     version, spec = await latest_calendar(conn, schema=schema)
@@ -114,7 +105,7 @@ async def apply_sla_recalculated(
 ) -> None:
     """An administrator's recalculation: finished clocks in its scope judged on its version."""
     event = envelope.event
-    assert isinstance(event, SlaRecalculated)
+    assert isinstance(event, sla.SlaRecalculated)
     await conn.execute(
         f"INSERT INTO {schema}.sla_recalculations (global_position, calendar_version, scope,"
         " month, ticket_id, reason, recalculated_at, recalculated_by)"
@@ -135,7 +126,7 @@ async def apply_sla_warning_raised(
 ) -> None:
     """A warning raised; a second one for the same threshold (never appended) changes nothing."""
     event = envelope.event
-    assert isinstance(event, SlaWarningRaised)
+    assert isinstance(event, sla.SlaWarningRaised)
     await conn.execute(
         f"INSERT INTO {schema}.sla_warnings (ticket_id, step, threshold_percent, reached_at,"
         " due_at, raised_at, calendar_version, global_position)"
@@ -155,14 +146,12 @@ SLA_APPLIERS = Routes[SlaApplier](
     "reporting SLA",
     {
         **dict.fromkeys(FACTS.classes, apply_sla_fact),
-        CalendarDayOffAdded: apply_calendar_change,
-        CalendarDayOffRemoved: apply_calendar_change,
-        CalendarHoursReduced: apply_calendar_change,
-        SlaRecalculated: apply_sla_recalculated,
-        SlaWarningRaised: apply_sla_warning_raised,
+        **dict.fromkeys(sla.CALENDAR_CHANGES, apply_calendar_change),
+        sla.SlaRecalculated: apply_sla_recalculated,
+        sla.SlaWarningRaised: apply_sla_warning_raised,
     },
     # the number rides with the report; the auditor's events are about the log itself
-    ignored={BeritaAcaraNumberReserved, AuditExported, ChainCheckpointSigned},
+    ignored={catalog.BeritaAcaraNumberReserved, *audit.AUDIT_EVENTS},
 )
 """The SLA applier of each event class (a clock fact for each class the clocks use)."""
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterable
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,9 +36,6 @@ MonthQuery = Annotated[
         pattern=r"^2[0-9]{3}-(0[1-9]|1[0-2])$",  # year 0 or 9999-12 has no month bounds
         description="The month, YYYY-MM (WIB); default: this month",
     ),
-]
-IdempotencyKey = Annotated[
-    str | None, Header(max_length=200, description="Kept as the event's causation id")
 ]
 
 

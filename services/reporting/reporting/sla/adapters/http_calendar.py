@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -17,12 +18,12 @@ from penghubung.events.sla import Month, RecalculationScope
 from penghubung.forms import FormValueError, IsoDate, Text, TicketId
 from penghubung.instants import Instant
 from penghubung.web.auth import Principal
+from penghubung.web.idempotency import CommandOnce, Idempotent
 from penghubung.workcal import CalendarSpec, LocalTime, WorkingCalendar
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
 from reporting.sla.adapters.answers import (
     Admin,
-    IdempotencyKey,
     Reader,
     StrictBody,
     Who,
@@ -216,46 +217,65 @@ def _days_off(spec: CalendarSpec, year: int) -> DaysOffView:
 
 def changes(api: APIRouter, sla: Sla) -> None:
     async def change(
-        command: CalendarCommand, principal: Principal, key: str | None
-    ) -> CalendarChangeView:
-        event = await sla.change_calendar(command, actor=principal.actor(), causation_id=key)
-        changes = await sla.calendar_changes()
-        return CalendarChangeView.of(next(e for e in changes if e.event == event))
+        command: CalendarCommand, principal: Principal, once: CommandOnce
+    ) -> dict[str, Any]:
+        actor = principal.actor()
+
+        async def run(conn: asyncpg.Connection) -> CalendarChangeView:
+            event = await sla.change_calendar(conn, command, actor=actor, causation_id=once.key)
+            changes = await sla.calendar_changes(conn=conn)
+            return CalendarChangeView.of(next(e for e in changes if e.event == event))
+
+        kind = type(command).__name__
+        return await once.run(sla.pool, "reporting", actor, command, run, kind=kind)
 
     @api.post(
         "/calendar/days-off",
         tags=["calendar"],
         status_code=201,
+        response_model=CalendarChangeView,
         summary="Add a day off (regional holiday, decree)",
     )
     async def add_day_off(
-        principal: Admin, body: DayOffBody, idempotency_key: IdempotencyKey = None
-    ) -> CalendarChangeView:
+        principal: Admin,
+        body: DayOffBody,
+        once: Idempotent,
+    ) -> dict[str, Any]:
         """Close the office on a weekday: the next calendar version (CalendarDayOffAdded)."""
-        return await change(AddDayOff(day=body.day, name=body.name), principal, idempotency_key)
+        command = AddDayOff(day=body.day, name=body.name)
+        return await change(command, principal, once)
 
-    @api.delete("/calendar/days-off/{day}", tags=["calendar"], summary="Remove a day off")
+    @api.delete(
+        "/calendar/days-off/{day}",
+        tags=["calendar"],
+        response_model=CalendarChangeView,
+        summary="Remove a day off",
+    )
     async def remove_day_off(
         principal: Admin,
         day: Annotated[IsoDate, Path(description="The date, YYYY-MM-DD")],
         reason: Annotated[Text, Query(description="The decree that reopens the office")],
-        idempotency_key: IdempotencyKey = None,
-    ) -> CalendarChangeView:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         """Make a day off a working day: an added day withdrawn, or a holiday worked."""
-        return await change(RemoveDayOff(day=day, name=reason), principal, idempotency_key)
+        command = RemoveDayOff(day=day, name=reason)
+        return await change(command, principal, once)
 
     @api.post(
         "/calendar/reduced-hours",
         tags=["calendar"],
         status_code=201,
+        response_model=CalendarChangeView,
         summary="Set reduced hours for a range of dates (e.g. Ramadan)",
     )
     async def reduce_hours(
-        principal: Admin, body: ReducedHoursBody, idempotency_key: IdempotencyKey = None
-    ) -> CalendarChangeView:
+        principal: Admin,
+        body: ReducedHoursBody,
+        once: Idempotent,
+    ) -> dict[str, Any]:
         """Shorter service hours from first_day to last_day (CalendarHoursReduced)."""
         command = ReduceHours.model_validate(body.model_dump())
-        return await change(command, principal, idempotency_key)
+        return await change(command, principal, once)
 
     @api.post(
         "/sla/recalculations",
@@ -266,11 +286,14 @@ def changes(api: APIRouter, sla: Sla) -> None:
     async def recalculate(
         principal: Admin,
         body: Annotated[RecalculationBody, Body()],
-        idempotency_key: IdempotencyKey = None,
-    ) -> dict[str, object]:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         """Appends SlaRecalculated; the views then judge the clocks in scope on its version."""
         command = Recalculate.model_validate(body.model_dump())
-        event = await sla.recalculate(
-            command, actor=principal.actor(), causation_id=idempotency_key
-        )
-        return event.payload()
+        actor = principal.actor()
+
+        async def run(conn: asyncpg.Connection) -> dict[str, Any]:
+            event = await sla.recalculate(conn, command, actor=actor, causation_id=once.key)
+            return event.payload()
+
+        return await once.run(sla.pool, "reporting", actor, command, run)

@@ -141,16 +141,7 @@ class EchelonView(BaseModel):
     @classmethod
     def of(cls, time: EchelonTime) -> EchelonView:
         """Computed times."""
-        return cls(
-            step=time.step,
-            role=time.role,
-            echelon=time.echelon,
-            count=time.count,
-            breached=time.breached,
-            mean_seconds=time.mean_seconds,
-            median_seconds=time.median_seconds,
-            max_seconds=time.max_seconds,
-        )
+        return cls.model_validate(time, from_attributes=True)
 
 
 class DispositionTimesView(BaseModel):

@@ -44,32 +44,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from penghubung.events import Actor, Envelope, Role
-from penghubung.events.audit import AuditExported, ChainCheckpointSigned
-from penghubung.events.catalog import (
-    BeritaAcaraNumberReserved,
-    Disposed,
-    FeasibilityDone,
-    Integrated,
-    ReportArchived,
-    ReportWritten,
-    RequestClosed,
-    RequestResubmitted,
-    RequestReturned,
-    RequestSubmitted,
-)
+from penghubung.events import Actor, Envelope, Role, audit, catalog, sla
 from penghubung.events.routing import Routes
-from penghubung.events.sla import (
-    CalendarDayOffAdded,
-    CalendarDayOffRemoved,
-    CalendarHoursReduced,
-    ClockPaused,
-    ClockResumed,
-    PauseReason,
-    RecalculationScope,
-    SlaRecalculated,
-    SlaWarningRaised,
-)
 from penghubung.forms import Officer
 from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, WorkingCalendar
@@ -225,7 +201,7 @@ class PausedFact(_Fact):
 
     kind: Literal["paused"] = "paused"
     step: Step
-    reason: PauseReason
+    reason: sla.PauseReason
     note: str | None = None
     by: Person
 
@@ -271,7 +247,7 @@ def fact_of(envelope: Envelope) -> Fact | None:
 
 def _fact_submitted(envelope: Envelope) -> Fact:
     event = envelope.event
-    assert isinstance(event, RequestSubmitted | RequestResubmitted)
+    assert isinstance(event, catalog.RequestSubmitted | catalog.RequestResubmitted)
     registered = registered_at(
         event.channel, received_at=event.received_at, recorded_at=envelope.recorded_at
     )
@@ -287,27 +263,27 @@ def _fact_submitted(envelope: Envelope) -> Fact:
 
 def _fact_returned(envelope: Envelope) -> Fact:
     event = envelope.event
-    assert isinstance(event, RequestReturned)
+    assert isinstance(event, catalog.RequestReturned)
     return ReturnedFact(**_when_and_who(envelope), step=event.step)
 
 
 def _fact_disposed(envelope: Envelope) -> Fact:
     event = envelope.event
-    assert isinstance(event, Disposed)
+    assert isinstance(event, catalog.Disposed)
     officer = Person.of_officer(event.to_officer) if event.to_officer else None
     return DisposedFact(**_when_and_who(envelope), step=event.step, to_officer=officer)
 
 
 def _fact_analysed(envelope: Envelope) -> Fact:
     event = envelope.event
-    assert isinstance(event, FeasibilityDone)
+    assert isinstance(event, catalog.FeasibilityDone)
     return AnalysedFact(
         **_when_and_who(envelope), difficulty=event.difficulty, feasible=event.feasible
     )
 
 
 def _fact_finished(envelope: Envelope) -> Fact:
-    integrated = isinstance(envelope.event, Integrated)
+    integrated = isinstance(envelope.event, catalog.Integrated)
     return FinishedFact(**_when_and_who(envelope), integrated=integrated)
 
 
@@ -321,7 +297,7 @@ def _fact_archived(envelope: Envelope) -> Fact:
 
 def _fact_paused(envelope: Envelope) -> Fact:
     event = envelope.event
-    assert isinstance(event, ClockPaused)
+    assert isinstance(event, sla.ClockPaused)
     return PausedFact(
         **_when_and_who(envelope), step=event.step, reason=event.reason, note=event.note
     )
@@ -329,7 +305,7 @@ def _fact_paused(envelope: Envelope) -> Fact:
 
 def _fact_resumed(envelope: Envelope) -> Fact:
     event = envelope.event
-    assert isinstance(event, ClockResumed)
+    assert isinstance(event, sla.ClockResumed)
     return ResumedFact(**_when_and_who(envelope), step=event.step)
 
 
@@ -341,29 +317,26 @@ def _when_and_who(envelope: Envelope) -> dict[str, Any]:
 FACTS = Routes[Callable[[Envelope], Fact]](
     "SLA clock facts",
     {
-        RequestSubmitted: _fact_submitted,
-        RequestResubmitted: _fact_submitted,
-        RequestReturned: _fact_returned,
-        Disposed: _fact_disposed,
-        FeasibilityDone: _fact_analysed,
-        Integrated: _fact_finished,
-        RequestClosed: _fact_finished,
-        ReportWritten: _fact_report_written,
-        ReportArchived: _fact_archived,
-        ClockPaused: _fact_paused,
-        ClockResumed: _fact_resumed,
+        catalog.RequestSubmitted: _fact_submitted,
+        catalog.RequestResubmitted: _fact_submitted,
+        catalog.RequestReturned: _fact_returned,
+        catalog.Disposed: _fact_disposed,
+        catalog.FeasibilityDone: _fact_analysed,
+        catalog.Integrated: _fact_finished,
+        catalog.RequestClosed: _fact_finished,
+        catalog.ReportWritten: _fact_report_written,
+        catalog.ReportArchived: _fact_archived,
+        sla.ClockPaused: _fact_paused,
+        sla.ClockResumed: _fact_resumed,
     },
     ignored={
         # no clock starts, stops or pauses on these: the number rides with the report, the
         # calendar and recalculations are read on their own, a warning is the clocks' output
-        BeritaAcaraNumberReserved,
-        CalendarDayOffAdded,
-        CalendarDayOffRemoved,
-        CalendarHoursReduced,
-        SlaRecalculated,
-        SlaWarningRaised,
-        AuditExported,
-        ChainCheckpointSigned,
+        catalog.BeritaAcaraNumberReserved,
+        *sla.CALENDAR_CHANGES,
+        sla.SlaRecalculated,
+        sla.SlaWarningRaised,
+        *audit.AUDIT_EVENTS,
     },
 )
 """The fact each event class gives the clocks."""
@@ -827,18 +800,18 @@ class Recalculation:
 
     position: int
     calendar_version: int
-    scope: RecalculationScope
+    scope: sla.RecalculationScope
     month: str | None = None
     ticket_id: str | None = None
 
     def covers(self, ticket_id: str, ended: datetime) -> bool:
         """Whether a clock of `ticket_id` that ended at `ended` is in the scope."""
         match self.scope:
-            case RecalculationScope.ALL:
+            case sla.RecalculationScope.ALL:
                 return True
-            case RecalculationScope.TICKET:
+            case sla.RecalculationScope.TICKET:
                 return self.ticket_id == ticket_id
-            case RecalculationScope.MONTH:
+            case sla.RecalculationScope.MONTH:
                 return self.month == month_of(ended)
 
 
