@@ -161,7 +161,13 @@ SLA_APPLIERS: dict[str, SlaApplier] = {
         apply_sla_fact,
     ),
     **dict.fromkeys(
-        ("CalendarDayOffAdded", "CalendarDayOffRemoved", "CalendarHoursReduced"),
+        (
+            "CalendarDayOffAdded",
+            "CalendarDayOffRemoved",
+            "CalendarHoursReduced",
+            "CalendarWorkingDayDecreed",
+            "CalendarWorkingDayWithdrawn",
+        ),
         apply_calendar_change,
     ),
     "SlaRecalculated": apply_sla_recalculated,
