@@ -7,10 +7,11 @@ import asyncpg
 from penghubung.db import connect
 from penghubung.dbroles import service_role
 from penghubung.runtime.service import ServiceContext, ServiceParts
-from reporting.adapters import http, http_audit, http_sla, subscribers
+from reporting.adapters import http, http_audit, http_calendar_whatif, http_sla, subscribers
 from reporting.adapters.periodic import Periodic
 from reporting.app.as_of import ReadModels, Snapshots
 from reporting.app.availability import AvailabilitySampler
+from reporting.app.calendar_whatif import CalendarWhatIf
 from reporting.app.sla import Sla
 from reporting.settings import ReportingSettings
 
@@ -40,6 +41,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             http.routes(ctx, reads),
             http_sla.routes(ctx, sla, settings, reads),
             http_audit.routes(reads),
+            http_calendar_whatif.routes(CalendarWhatIf(sla)),
         ],
         subscriptions=subscribers.subscriptions(ctx),
         on_start=[task.start for task in tasks],
