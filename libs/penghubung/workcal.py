@@ -185,6 +185,11 @@ class WorkingCalendar:
     _added: Mapping[date, str] = field(init=False, repr=False, compare=False)
     _removed: frozenset[date] = field(init=False, repr=False, compare=False)
     _decreed: Mapping[date, str] = field(init=False, repr=False, compare=False)
+    _windows: dict[date, tuple[datetime, datetime] | None] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    """Each day's service hours once computed: a version never changes, and every clock asks
+    the same days again and again."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_zone", ZoneInfo(self.spec.timezone))
@@ -219,6 +224,9 @@ class WorkingCalendar:
     def is_working_day(self, day: date) -> bool:
         """Whether the office is open on `day`: a weekday that is no holiday or decree, or a day
         a decree makes a working day."""
+        return self._window(day) is not None
+
+    def _opens_on(self, day: date) -> bool:
         if day in self._decreed:
             return True
         return day.weekday() in WORKING_WEEKDAYS and self.day_off_name(day) is None
@@ -229,7 +237,7 @@ class WorkingCalendar:
 
     def hours_on(self, day: date) -> tuple[time, time] | None:
         """Opening and closing on `day`, with reduced hours applied; None on a day off."""
-        if not self.is_working_day(day):
+        if not self._opens_on(day):
             return None
         for period in reversed(self.spec.reduced_hours):
             if period.covers(day):
@@ -323,14 +331,18 @@ class WorkingCalendar:
         return at.astimezone(self._zone)
 
     def _window(self, day: date) -> tuple[datetime, datetime] | None:
+        if day in self._windows:
+            return self._windows[day]
         hours = self.hours_on(day)
-        if hours is None:
-            return None
-        opening, closing = hours
-        return (
-            datetime.combine(day, opening, tzinfo=self._zone),
-            datetime.combine(day, closing, tzinfo=self._zone),
-        )
+        window = None
+        if hours is not None:
+            opening, closing = hours
+            window = (
+                datetime.combine(day, opening, tzinfo=self._zone),
+                datetime.combine(day, closing, tzinfo=self._zone),
+            )
+        self._windows[day] = window
+        return window
 
     def _opening_of(self, day: date) -> datetime:
         window = self._window(day)
