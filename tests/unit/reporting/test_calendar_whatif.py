@@ -5,11 +5,11 @@ Every time is WIB. Base calendar: Monday–Friday 08:00–16:00 and the holidays
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from penghubung.events import Role
@@ -17,7 +17,18 @@ from penghubung.events.sla import CalendarDayOffAdded, RecalculationScope
 from penghubung.forms import Channel, Difficulty, Step
 from penghubung.refusals import Invalid
 from penghubung.workcal import CalendarSpec, WorkingCalendar
-from reporting.domain.calendar import BASE, DecreeWorkingDay, decide, evolve, fold
+from reporting.domain.calendar import (
+    BASE,
+    AddDayOff,
+    CalendarCommand,
+    CalendarError,
+    DecreeWorkingDay,
+    ReduceHours,
+    RemoveDayOff,
+    decide,
+    evolve,
+    fold,
+)
 from reporting.domain.calendar_whatif import (
     Calculation,
     Effect,
@@ -392,3 +403,97 @@ def test_earlier_recalculations_still_hold_before_the_proposal() -> None:
     # Tue, Thu, Mon → due Mon 07-13 16:00.
     assert (feasibility.before.calendar_version, feasibility.before.due) == (2, wib(7, 10, 16))
     assert (feasibility.after.calendar_version, feasibility.after.due) == (3, wib(7, 13, 16))
+
+
+# --- the simulator looks only where a change can matter -----------------------------------------
+
+DAYS = st.dates(min_value=date(2026, 3, 1), max_value=date(2026, 5, 31))
+
+
+@st.composite
+def changes(draw: st.DrawFn) -> CalendarCommand:
+    day = draw(DAYS)
+    kind = draw(st.sampled_from(["off", "on", "decree", "hours"]))
+    if kind == "off":
+        return AddDayOff(day=day, name="Libur")
+    if kind == "on":
+        return RemoveDayOff(day=day, name="Buka")
+    if kind == "decree":
+        return DecreeWorkingDay(day=day, name="Masuk")
+    last = day + timedelta(days=draw(st.integers(min_value=0, max_value=10)))
+    return ReduceHours(first_day=day, last_day=last, closing=time(12), name="Pendek")
+
+
+@st.composite
+def subjects(draw: st.DrawFn) -> Subject:
+    """A request somewhere in March–May 2026, its history cut anywhere, maybe overloaded."""
+    start = draw(
+        st.datetimes(
+            min_value=datetime(2026, 3, 2), max_value=datetime(2026, 5, 20), timezones=st.just(WIB)
+        )
+    ).replace(microsecond=0)
+    gaps = draw(st.lists(st.integers(min_value=60, max_value=9 * 86400), min_size=7, max_size=7))
+    times = [start]
+    for gap in gaps:
+        times.append(times[-1] + timedelta(seconds=gap))
+    facts: list[Fact] = [
+        SubmittedFact(position=1, at=times[0], received_at=times[0], channel=Channel.PORTAL),
+        DisposedFact(position=2, at=times[1], step=Step.DISPOSE_KABID, by=KADIS),
+        DisposedFact(position=3, at=times[2], step=Step.DISPOSE_PRAKOM, by=KABID),
+        DisposedFact(
+            position=4, at=times[3], step=Step.DISPOSE_PETUGAS, by=PRAKOM, to_officer=PETUGAS
+        ),
+        AnalysedFact(position=5, at=times[4], difficulty=Difficulty.LOW, feasible=True, by=PETUGAS),
+        FinishedFact(position=6, at=times[5], integrated=True, by=PETUGAS),
+        ReportWrittenFact(position=7, at=times[6]),
+        ArchivedFact(position=8, at=times[7], by=PETUGAS),
+    ]
+    kept = draw(st.integers(min_value=1, max_value=len(facts)))
+    overloaded = draw(st.booleans())
+    intake = Intake(
+        ticket_id="SC05-2026-00099",
+        intake_day=PLAIN.next_opening(start).date(),
+        overloaded=overloaded,
+    )
+    return Subject(intake=intake, agency="Dinas Sosial", facts=tuple(facts[:kept]), open=True)
+
+
+@given(subject=subjects(), command=changes(), ahead=st.integers(min_value=0, max_value=90))
+def test_skipping_the_clocks_a_change_cannot_reach_changes_no_answer(
+    subject: Subject, command: CalendarCommand, ahead: int
+) -> None:
+    try:
+        change = decide(command, BASE)
+    except CalendarError:
+        assume(False)
+        raise
+    last = max(f.at for f in subject.facts)
+    now = last + timedelta(days=ahead)
+    book = CalendarBook.of([(0, BASE)])
+    everything, pruned = Impact(), Impact()
+    spec = evolve(BASE, change)
+    Proposal.of(book, [], spec).examine(subject, now=now, month="2026-04", into=everything)
+    Proposal.of(book, [], spec, change=change).examine(
+        subject, now=now, month="2026-04", into=pruned
+    )
+    assert pruned == everything
+
+
+def test_an_overloaded_request_looks_for_its_next_working_day_from_its_intake_day() -> None:
+    # Received Fri 03-27 10:00 beyond the day's capacity: its first clocks start at the next
+    # working day's opening, Mon 03-30 08:00 — or Sat 03-28 08:00 once Saturday is decreed, a
+    # day before any of its clocks starts, which the simulator must not skip.
+    facts: tuple[Fact, ...] = (
+        SubmittedFact(
+            position=1, at=wib(3, 27, 10), received_at=wib(3, 27, 10), channel=Channel.LETTER
+        ),
+    )
+    intake = Intake(ticket_id="SC05-2026-00100", intake_day=date(2026, 3, 27), overloaded=True)
+    subject = Subject(intake=intake, agency="Dinas Sosial", facts=facts, open=True)
+    change = decide(DecreeWorkingDay(day=SATURDAY, name="Sabtu masuk"), BASE)
+    found = Impact()
+    proposal = Proposal.of(CalendarBook.of([(0, BASE)]), [], evolve(BASE, change), change=change)
+    proposal.examine(subject, now=wib(3, 30, 9), month="2026-03", into=found)
+    kadis = {c.step: c for c in found.changes}[Step.DISPOSE_KABID]
+    # 30 min from Mon 08:00 → Mon 08:30; from the decreed Saturday 08:00 → Sat 08:30.
+    assert (kadis.before.due, kadis.after.due) == (wib(3, 30, 8, 30), wib(3, 28, 8, 30))

@@ -89,7 +89,11 @@ class CalendarWhatIf:
             conn.transaction(isolation="repeatable_read", readonly=True),
         ):
             book = await sla_db.calendar_book(conn)
-            proposal = Proposal.of(book, await sla_db.recalculations(conn), proposed)
+            recalculations = await sla_db.recalculations(conn)
+            # The projection may lag the log by a version: then the proposal differs from the
+            # projected calendar on more days than the change's, and every clock is measured.
+            known = change if book.current.version == current.version else None
+            proposal = Proposal.of(book, recalculations, proposed, change=known)
             async for batch in self._subjects(conn, month):
                 for subject in batch:
                     proposal.examine(subject, now=now, month=month, into=impact)

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
-from penghubung.events.sla import RecalculationScope
+from penghubung.events.sla import CalendarHoursReduced, RecalculationScope
 from penghubung.forms import Step
 from penghubung.refusals import Invalid
 from penghubung.workcal import CalendarSpec, WorkingCalendar
+from reporting.domain.calendar import CalendarChange
 from reporting.domain.clocks import (
     CalendarBook,
     Clock,
@@ -233,26 +234,38 @@ class Proposal:
     recalculations: tuple[Recalculation, ...]
     proposed: CalendarBook
     recalculated: tuple[Recalculation, ...]
+    changed: tuple[date, date] | None = None
+    """The first and last day the proposed version changes against the current one, when it
+    differs from it there only; None when that is not known (then every clock is measured)."""
 
     @classmethod
     def of(
-        cls, book: CalendarBook, recalculations: Sequence[Recalculation], spec: CalendarSpec
+        cls,
+        book: CalendarBook,
+        recalculations: Sequence[Recalculation],
+        spec: CalendarSpec,
+        *,
+        change: CalendarChange | None = None,
     ) -> Proposal:
-        """The proposal of `spec` (the next version) over the projected book."""
+        """The proposal of `spec` (the next version) over the projected book; `change`, the
+        event that makes `spec` of the book's current version, if it does."""
         proposed = CalendarBook.of([*book.entries, (PROPOSED_POSITION, spec)])
         covering = Recalculation(
             position=PROPOSED_POSITION, calendar_version=spec.version, scope=RecalculationScope.ALL
         )
-        return cls(book, tuple(recalculations), proposed, (*recalculations, covering))
+        changed = None if change is None else changed_days(change)
+        return cls(book, tuple(recalculations), proposed, (*recalculations, covering), changed)
 
     def examine(self, subject: Subject, *, now: datetime, month: str, into: Impact) -> None:
         """Add the request's clocks the change would move to `into`; of a closed request, only
         those settled in `month` (before or after)."""
         before = self._clocks(subject, self.book, self.recalculations, now=now)
-        after = self._clocks(subject, self.proposed, self.recalculated, now=now)
         into.requests += 1
         into.open_requests += subject.open
         into.clocks += len(before)
+        if self._untouched(subject, before, now=now):
+            return
+        after = self._clocks(subject, self.proposed, self.recalculated, now=now)
         for was, would in zip(before, after, strict=True):
             if (was.due, was.state) == (would.due, would.state):
                 continue
@@ -261,6 +274,23 @@ class Proposal:
             into.changes.append(
                 ClockChange(subject.intake.ticket_id, subject.agency, subject.open, was, would)
             )
+
+    def _untouched(self, subject: Subject, clocks: Sequence[Clock], *, now: datetime) -> bool:
+        """Whether no clock can move: each is measured on the current version, which the
+        proposal changes only on days outside the days a clock's measure looks at — from its
+        start (after an overload: from the intake day, whose next working day it looks for) to
+        its due time and its end, or now while it is not done."""
+        if self.changed is None or not clocks:
+            return False
+        current = self.book.current.version
+        if any(c.calendar_version != current for c in clocks):
+            return False
+        zone = self.book.current.zone
+        first = min(c.start for c in clocks).astimezone(zone).date()
+        if subject.intake.overloaded and subject.intake.intake_day is not None:
+            first = min(first, subject.intake.intake_day)
+        last = max(max(c.due, c.end or now) for c in clocks).astimezone(zone).date()
+        return self.changed[1] < first or last < self.changed[0]
 
     @staticmethod
     def _clocks(
@@ -277,6 +307,13 @@ class Proposal:
             recalculations=recalculations,
             now=now,
         )
+
+
+def changed_days(change: CalendarChange) -> tuple[date, date]:
+    """The first and last day a calendar change touches."""
+    if isinstance(change, CalendarHoursReduced):
+        return change.first_day, change.last_day
+    return change.day, change.day
 
 
 def _month(clock: Clock) -> str | None:
