@@ -215,19 +215,26 @@ def _days_off(spec: CalendarSpec, year: int) -> DaysOffView:
     return DaysOffView(year=year, version=spec.version, days_off=days, reopened=reopened)
 
 
+async def change_calendar(
+    sla: Sla, command: CalendarCommand, principal: Principal, once: CommandOnce
+) -> dict[str, Any]:
+    """Make the next calendar version, once per Idempotency-Key; the change as answered."""
+    actor = principal.actor()
+
+    async def run(conn: asyncpg.Connection) -> CalendarChangeView:
+        event = await sla.change_calendar(conn, command, actor=actor, causation_id=once.key)
+        changes = await sla.calendar_changes(conn=conn)
+        return CalendarChangeView.of(next(e for e in changes if e.event == event))
+
+    kind = type(command).__name__
+    return await once.run(sla.pool, "reporting", actor, command, run, kind=kind)
+
+
 def changes(api: APIRouter, sla: Sla) -> None:
     async def change(
         command: CalendarCommand, principal: Principal, once: CommandOnce
     ) -> dict[str, Any]:
-        actor = principal.actor()
-
-        async def run(conn: asyncpg.Connection) -> CalendarChangeView:
-            event = await sla.change_calendar(conn, command, actor=actor, causation_id=once.key)
-            changes = await sla.calendar_changes(conn=conn)
-            return CalendarChangeView.of(next(e for e in changes if e.event == event))
-
-        kind = type(command).__name__
-        return await once.run(sla.pool, "reporting", actor, command, run, kind=kind)
+        return await change_calendar(sla, command, principal, once)
 
     @api.post(
         "/calendar/days-off",

@@ -19,6 +19,8 @@ from penghubung.events.sla import (
     CalendarDayOffAdded,
     CalendarDayOffRemoved,
     CalendarHoursReduced,
+    CalendarWorkingDayDecreed,
+    CalendarWorkingDayWithdrawn,
     Month,
     RecalculationScope,
     SlaRecalculated,
@@ -29,6 +31,7 @@ from penghubung.workcal import (
     WORKING_WEEKDAYS,
     CalendarSpec,
     DayOff,
+    DecreedWorkingDay,
     LocalTime,
     ReducedHours,
     ServiceHours,
@@ -38,7 +41,13 @@ from penghubung.workcal import (
 BASE = CalendarSpec(version=1)
 """Version 1: the base calendar, before any administrator's change."""
 
-CalendarChange = CalendarDayOffAdded | CalendarDayOffRemoved | CalendarHoursReduced
+CalendarChange = (
+    CalendarDayOffAdded
+    | CalendarDayOffRemoved
+    | CalendarHoursReduced
+    | CalendarWorkingDayDecreed
+    | CalendarWorkingDayWithdrawn
+)
 """An event of the `reporting-calendar` stream."""
 
 
@@ -86,6 +95,20 @@ class ReduceHours(_Command):
         return self
 
 
+class DecreeWorkingDay(_Command):
+    """Open the office on a day off by decree: a Saturday or Sunday, or a holiday, worked."""
+
+    day: date = Field(description="The date that becomes a working day")
+    name: Text = Field(description="The decree, as people read it")
+
+
+class WithdrawWorkingDay(_Command):
+    """Withdraw a decreed working day: the day is off again, as it was before the decree."""
+
+    day: date = Field(description="The decreed working day")
+    name: Text = Field(description="Why the decree is withdrawn, as people read it")
+
+
 class Recalculate(_Command):
     """Judge finished clocks again under the calendar version now current."""
 
@@ -103,7 +126,7 @@ class Recalculate(_Command):
         return self
 
 
-CalendarCommand = AddDayOff | RemoveDayOff | ReduceHours
+CalendarCommand = AddDayOff | RemoveDayOff | ReduceHours | DecreeWorkingDay | WithdrawWorkingDay
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -154,6 +177,26 @@ class WeekendIsAlwaysOff(CalendarError):
         )
 
 
+class AlreadyWorkingDay(CalendarError):
+    """The office is open on that day already; there is nothing to decree."""
+
+    code = "already_working_day"
+
+    def __init__(self, day: date) -> None:
+        super().__init__(f"{day.isoformat()} sudah hari kerja", field="day")
+
+
+class NotADecreedWorkingDay(CalendarError):
+    """No decree makes that day a working day; there is nothing to withdraw."""
+
+    code = "not_a_decreed_working_day"
+
+    def __init__(self, day: date) -> None:
+        super().__init__(
+            f"{day.isoformat()} bukan hari kerja yang ditetapkan dengan keputusan", field="day"
+        )
+
+
 class CalendarOutOfSequence(RuntimeError):
     """A change names a version that does not follow the calendar it is applied to (a fault)."""
 
@@ -163,7 +206,7 @@ class CalendarOutOfSequence(RuntimeError):
 
 def evolve(spec: CalendarSpec, event: Event) -> CalendarSpec:
     """The calendar after one change; other events leave it as it is."""
-    if not isinstance(event, CalendarDayOffAdded | CalendarDayOffRemoved | CalendarHoursReduced):
+    if not isinstance(event, CalendarChange):
         return spec
     if event.version != spec.version + 1:
         raise CalendarOutOfSequence(f"version {event.version} after version {spec.version}")
@@ -174,6 +217,10 @@ def evolve(spec: CalendarSpec, event: Event) -> CalendarSpec:
             return _without_day_off(spec, event)
         case CalendarHoursReduced():
             return _with_reduced_hours(spec, event)
+        case CalendarWorkingDayDecreed():
+            return _with_working_day(spec, event)
+        case CalendarWorkingDayWithdrawn():
+            return _without_working_day(spec, event)
 
 
 def fold(events: Iterable[Event], spec: CalendarSpec = BASE) -> CalendarSpec:
@@ -184,10 +231,18 @@ def fold(events: Iterable[Event], spec: CalendarSpec = BASE) -> CalendarSpec:
 
 
 def _with_day_off(spec: CalendarSpec, event: CalendarDayOffAdded) -> CalendarSpec:
+    # The day off replaces whatever opened the day: a holiday worked, a decreed working day.
     removed = tuple(d for d in spec.removed_days_off if d != event.day)
-    added = (*spec.added_days_off, DayOff(day=event.day, name=event.name))
+    decreed = tuple(d for d in spec.decreed_working_days if d.day != event.day)
+    kept = tuple(off for off in spec.added_days_off if off.day != event.day)
+    added = (*kept, DayOff(day=event.day, name=event.name))
     return spec.model_copy(
-        update={"version": event.version, "added_days_off": added, "removed_days_off": removed}
+        update={
+            "version": event.version,
+            "added_days_off": added,
+            "removed_days_off": removed,
+            "decreed_working_days": decreed,
+        }
     )
 
 
@@ -215,6 +270,17 @@ def _with_reduced_hours(spec: CalendarSpec, event: CalendarHoursReduced) -> Cale
     )
 
 
+def _with_working_day(spec: CalendarSpec, event: CalendarWorkingDayDecreed) -> CalendarSpec:
+    # The decree opens the day over whatever closes it, which stays for when it is withdrawn.
+    decreed = (*spec.decreed_working_days, DecreedWorkingDay(day=event.day, name=event.name))
+    return spec.model_copy(update={"version": event.version, "decreed_working_days": decreed})
+
+
+def _without_working_day(spec: CalendarSpec, event: CalendarWorkingDayWithdrawn) -> CalendarSpec:
+    decreed = tuple(d for d in spec.decreed_working_days if d.day != event.day)
+    return spec.model_copy(update={"version": event.version, "decreed_working_days": decreed})
+
+
 # --- the rules --------------------------------------------------------------------------------
 
 
@@ -235,6 +301,14 @@ def decide(command: CalendarCommand, spec: CalendarSpec) -> CalendarChange:
             return CalendarDayOffRemoved(version=version, day=command.day, name=command.name)
         case ReduceHours():
             return CalendarHoursReduced(version=version, **command.model_dump())
+        case DecreeWorkingDay():
+            if WorkingCalendar(spec).is_working_day(command.day):
+                raise AlreadyWorkingDay(command.day)
+            return CalendarWorkingDayDecreed(version=version, day=command.day, name=command.name)
+        case WithdrawWorkingDay():
+            if WorkingCalendar(spec).working_day_decree(command.day) is None:
+                raise NotADecreedWorkingDay(command.day)
+            return CalendarWorkingDayWithdrawn(version=version, day=command.day, name=command.name)
 
 
 def recalculate(command: Recalculate, spec: CalendarSpec) -> SlaRecalculated:

@@ -684,11 +684,20 @@ def reached_at(
 
 
 def measure(
-    track: Track, calendar: WorkingCalendar, *, now: datetime, overloaded: bool = False
+    track: Track,
+    calendar: WorkingCalendar,
+    *,
+    now: datetime,
+    overloaded: bool = False,
+    standard: Standard | None = None,
 ) -> Clock:
-    """The clock of one step on one calendar version, as it stands at `now`."""
+    """The clock of one step on one calendar version, as it stands at `now`: on the step's own
+    standard, or on `standard` when one is given (the calculator asks for any)."""
     now = now.replace(microsecond=0)
-    standard, assumed = standard_of(track.step, track.difficulty)
+    if standard is None:
+        standard, assumed = standard_of(track.step, track.difficulty)
+    else:
+        assumed = False
     spans = _spans(track, calendar, now)
     budget = standard.budget_seconds(calendar, spans[0][0])
     used = sum(calendar.working_seconds_between(a, b) for a, b in spans)
