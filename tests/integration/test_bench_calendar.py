@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from penghubung.audit.verdict import verify_chain
 from penghubung.bench import whatif
 from penghubung.db import connect
-from penghubung.eventstore import verify_chain
+from reporting import bench_whatif
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,7 @@ async def test_the_simulation_examines_every_open_request_and_the_month_s_closed
 ) -> None:
     url = await new_database()
     written = await whatif.write_history(url, days=2)
-    await whatif.project(url)
+    await bench_whatif.project(url)
     conn = await connect(url)
     try:
         report = await verify_chain(conn)
@@ -29,7 +30,7 @@ async def test_the_simulation_examines_every_open_request_and_the_month_s_closed
     assert report.ok, report
     assert report.checked == written
 
-    found = await whatif.measure(url)
+    found = await bench_whatif.measure(url)
 
     # A full day of 40 requests, and 40 more cut half way through their histories: open.
     assert (found["requests"], found["open_requests"], open_rows) == (80, 40, 40)

@@ -21,8 +21,8 @@ import pytest
 from penghubung.events import Actor, Role
 from penghubung.events.catalog import Outcome, ReportArchived, ReportWritten
 from penghubung.events.sla import CALENDAR_STREAM
-from penghubung.sop import Difficulty
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Difficulty
 from penghubung.testing.beds import serving, without_consumers
 from penghubung.testing.histories import AGENCY, PETUGAS, Histories, actor, new_ticket
 from penghubung.testing.upstream import Upstream

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from penghubung.events import Role
 from penghubung.events.sla import CalendarDayOffAdded, RecalculationScope
-from penghubung.sop import Channel, Difficulty, Step
 from penghubung.refusals import Invalid
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.sla.domain.calendar import (
     BASE,
