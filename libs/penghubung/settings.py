@@ -63,6 +63,29 @@ class HttpSettings(_Base):
         ge=1024,
         description="Largest request body read (413 above); intake's uploads have their own cap",
     )
+    http_max_header_bytes: int = Field(
+        default=32 * 1024,
+        ge=1024,
+        description="Largest request line and headers read (431 above, then the connection closes)",
+    )
+    http_max_headers: int = Field(
+        default=100, ge=8, description="Most header fields one request may carry (431 above)"
+    )
+    http_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time a request's line and headers may take to arrive (408 after, then closed)",
+    )
+    http_body_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Time a request's whole body may take after its headers (closed after)",
+    )
+    http_max_connections: int = Field(
+        default=256,
+        ge=1,
+        description="Connections one process holds at once; one more is answered 503 and closed",
+    )
 
 
 class AuthSettings(_Base):
@@ -76,6 +99,11 @@ class AuthSettings(_Base):
     jwt_audience: str = Field(default="penghubung", description="Expected `aud` claim")
     jwt_issuer: str = Field(default="penghubung", description="Expected `iss` claim")
     jwks_url: str | None = Field(default=None, description="JWKS URL; when set, replaces HS256")
+    jwt_max_lifetime_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="Tokens whose `exp` lies further ahead than this are refused (token_invalid)",
+    )
 
 
 class RelaySettings(_Base):

@@ -31,7 +31,9 @@ from penghubung.eventstore.migrations import migrate, pending
 from penghubung.settings import ServiceSettings
 from penghubung.web import errors
 from penghubung.web.auth import TokenVerifier
+from penghubung.web.headers import SecurityHeaders
 from penghubung.web.limits import BodyLimit, BodySizeLimit
+from penghubung.web.server import uvicorn_config
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,7 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
         default=BodyLimit(ctx.settings.http_max_body_bytes),
         per_path=parts.body_limits,
     )
+    app.add_middleware(SecurityHeaders, max_headers=ctx.settings.http_max_headers)
     app.include_router(health_router(ctx.name, health))
     for router in parts.routers:
         app.include_router(router)
@@ -230,12 +233,8 @@ async def _signer(ctx: ServiceContext, stop: asyncio.Event) -> None:
 async def serve(name: str, settings: ServiceSettings) -> None:
     """Run one service until SIGINT/SIGTERM; in-flight handlers finish within the timeout."""
     async with running_service(name, settings) as (app, _):
-        config = uvicorn.Config(
-            app,
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            timeout_graceful_shutdown=int(settings.graceful_timeout_seconds),
+        config = uvicorn_config(
+            app, settings, timeout_graceful_shutdown=int(settings.graceful_timeout_seconds)
         )
         server = _Server(config)
         log.info("%s listening on http://%s:%d", name, settings.http_host, settings.http_port)

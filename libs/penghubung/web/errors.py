@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,8 @@ from starlette.exceptions import HTTPException
 
 from penghubung.eventstore import ConcurrencyError
 from penghubung.refusals import HTTP_STATUS, Refused
+
+log = logging.getLogger(__name__)
 
 
 class Problem(Exception):
@@ -144,8 +147,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-            # FastAPI's "error parsing the body": JSON that is not UTF-8 is malformed JSON.
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's "error parsing the body": JSON that is not UTF-8, nested deeper than the
+            # parser recurses (RecursionError) or holding a number longer than Python converts
+            # (ValueError) is malformed JSON, answered as any other malformed JSON.
             return _unprocessable(field_errors([{"type": "json_invalid", "loc": ("body",)}]))
         code, message = _HTTP_ERRORS.get(exc.status_code, ("http_error", "permintaan ditolak"))
         body = ErrorBody(code=code, message=message)
@@ -154,9 +159,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConnectionError)
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
+    @app.exception_handler(asyncpg.InterfaceError)
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
         # PostgreSQL is away (restarting, failing over): nothing was written, the caller may
-        # send the same command again, with its Idempotency-Key, in a moment.
+        # send the same command again, with its Idempotency-Key, in a moment. A connection lost
+        # inside a transaction surfaces as asyncpg's InterfaceError ("cannot call
+        # Transaction.__aexit__(): the underlying connection is closed"), raised while the
+        # transaction's exit tries to roll back: the commit never happened either.
+        log.warning("PostgreSQL unavailable: %s: %s", type(exc).__name__, exc)
         body = ErrorBody(
             code="service_unavailable",
             message="layanan sedang tidak dapat menyimpan data; coba lagi sebentar lagi",
