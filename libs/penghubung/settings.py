@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -138,6 +138,10 @@ class AuditSettings(_Base):
         default=Path("var/audit/keys/audit_ed25519.pem"),
         description="PEM file of the Ed25519 key that signs checkpoints (mode 0600)",
     )
+    audit_private_key_pem: SecretStr | None = Field(
+        default=None,
+        description="The private key's PEM itself (from a secret store); replaces the file",
+    )
     audit_public_key: Path = Field(
         default=Path("var/audit/keys/audit_ed25519.pub.pem"),
         description="PEM file of the public key that verifies checkpoints",
@@ -145,6 +149,17 @@ class AuditSettings(_Base):
     audit_checkpoint_dir: Path = Field(
         default=Path("var/audit/checkpoints"),
         description="Folder outside the database where each checkpoint is also written",
+    )
+    audit_witness_dir: Path | None = Field(
+        default=None,
+        description="A second folder (another host's mount) each checkpoint is also written to",
+    )
+    audit_witness_url: str | None = Field(
+        default=None,
+        description="An HTTP endpoint each checkpoint is also POSTed to as JSON (a witness)",
+    )
+    audit_witness_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long publishing to the witness URL may take"
     )
     audit_sign_interval_seconds: float = Field(
         default=3600.0, ge=1, description="How often the periodic signer signs the chain head"

@@ -216,13 +216,16 @@ async def running_service(
 
 async def _signer(ctx: ServiceContext, stop: asyncio.Event) -> None:
     """Sign the chain head periodically (PENGHUBUNG_AUDIT_SIGNER_ENABLED, one process is enough)."""
-    from penghubung.audit import load_private_key, run_signer
+    from penghubung.audit import run_signer
+    from penghubung.audit.keys import signing_key
+    from penghubung.audit.witness import Witnesses
 
     settings = ctx.settings
     await run_signer(
         stop,
         store=ctx.store,
-        private_key=load_private_key(settings.audit_private_key),
+        private_key=signing_key(settings),
+        witnesses=Witnesses.from_settings(settings),
         checkpoint_dir=settings.audit_checkpoint_dir,
         interval_seconds=settings.audit_sign_interval_seconds,
         clock=ctx.clock,
