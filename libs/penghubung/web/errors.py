@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from penghubung.eventstore import ConcurrencyError
 from penghubung.refusals import HTTP_STATUS, Refused
+from penghubung.text import HiddenCharacter
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
             # Our validators raise ValueError with the reason already in Bahasa Indonesia.
             ctx_error = e.get("ctx", {}).get("error")
             message = str(ctx_error) if ctx_error else e.get("msg", "tidak valid")
-            code = "invalid_value"
+            code = ctx_error.code if isinstance(ctx_error, HiddenCharacter) else "invalid_value"
         else:
             message = _MESSAGES.get(code, "tidak valid")
         out.append(FieldError(field=".".join(loc) or "body", code=code, message=message))

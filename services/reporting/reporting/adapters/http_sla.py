@@ -19,8 +19,9 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Resp
 from fastapi.responses import StreamingResponse
 
 from penghubung.events import Role
-from penghubung.forms import IsoDate, Step, Text, TicketId
+from penghubung.forms import Step, TicketId
 from penghubung.runtime.service import ServiceContext
+from penghubung.text import PersonLine
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
 from penghubung.workcal import CalendarSpec, WorkingCalendar
@@ -37,6 +38,7 @@ from reporting.adapters.sla_views import (
     BreachesView,
     BreachView,
     CalendarChangeView,
+    CalendarDate,
     CalendarView,
     ClockView,
     ComplianceLineView,
@@ -219,8 +221,8 @@ def _calendar_changes(api: APIRouter, sla: Sla) -> None:
     @api.delete("/calendar/days-off/{day}", tags=["calendar"], summary="Remove a day off")
     async def remove_day_off(
         principal: Admin,
-        day: Annotated[IsoDate, Path(description="The date, YYYY-MM-DD")],
-        reason: Annotated[Text, Query(description="The decree that reopens the office")],
+        day: Annotated[CalendarDate, Path(description="The date, YYYY-MM-DD")],
+        reason: Annotated[PersonLine, Query(description="The decree that reopens the office")],
         idempotency_key: IdempotencyKey = None,
     ) -> CalendarChangeView:
         """Make a day off a working day: an added day withdrawn, or a holiday worked."""

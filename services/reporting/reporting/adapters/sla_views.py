@@ -4,19 +4,36 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from penghubung.events import Envelope, Role
 from penghubung.events.sla import Month, RecalculationScope
-from penghubung.forms import Difficulty, FormValueError, IsoDate, Step, Text, TicketId
+from penghubung.forms import Difficulty, FormValueError, IsoDate, Step, TicketId
+from penghubung.text import PersonLine
 from penghubung.workcal import CalendarSpec, LocalTime
 from reporting.domain import labels
 from reporting.domain.clocks import Clock, ClockState, Person
 from reporting.domain.compliance import Breach, ComplianceLine, EchelonTime
 
 # --- bodies ---------------------------------------------------------------------------------
+
+CALENDAR_YEARS = (2000, 2100)
+"""The years the calendar may be changed in (the days-off listing answers the same years)."""
+
+
+def _within_calendar_years(value: date) -> date:
+    first, last = CALENDAR_YEARS
+    if not first <= value.year <= last:
+        raise FormValueError(
+            "calendar_year", f"tanggal kalender harus antara tahun {first} dan {last}"
+        )
+    return value
+
+
+CalendarDate = Annotated[IsoDate, AfterValidator(_within_calendar_years)]
+"""A date of the working calendar, `YYYY-MM-DD`, in the years 2000–2100."""
 
 
 class _Body(BaseModel):
@@ -26,19 +43,19 @@ class _Body(BaseModel):
 class DayOffBody(_Body):
     """A day off to add: the date and the holiday or decree."""
 
-    day: IsoDate = Field(description="The date on which the office is closed (YYYY-MM-DD)")
-    name: Text = Field(description="The regional holiday or the decree, as people read it")
+    day: CalendarDate = Field(description="The date on which the office is closed (YYYY-MM-DD)")
+    name: PersonLine = Field(description="The regional holiday or the decree, as people read it")
 
 
 class ReducedHoursBody(_Body):
     """Shorter service hours for a range of dates."""
 
-    first_day: IsoDate = Field(description="First date with these hours")
-    last_day: IsoDate = Field(description="Last date with these hours, inclusive")
+    first_day: CalendarDate = Field(description="First date with these hours")
+    last_day: CalendarDate = Field(description="Last date with these hours, inclusive")
     opening: LocalTime = Field(default=time(8), description="Opening time (WIB), default 08:00")
     closing: LocalTime = Field(description="Closing time (WIB), Monday to Thursday")
     friday_closing: LocalTime | None = Field(default=None, description="Closing time on Fridays")
-    name: Text = Field(description="Why, as people read it (e.g. Ramadan 1448 H)")
+    name: PersonLine = Field(description="Why, as people read it (e.g. Ramadan 1448 H)")
 
     @field_validator("last_day")
     @classmethod
@@ -75,7 +92,7 @@ class RecalculationBody(_Body):
     ticket_id: TicketId | None = Field(
         default=None, validate_default=True, description="For scope ticket"
     )
-    reason: Text = Field(description="Why the clocks are judged again")
+    reason: PersonLine = Field(description="Why the clocks are judged again")
 
     @field_validator("month", "ticket_id")
     @classmethod

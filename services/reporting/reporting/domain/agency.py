@@ -1,8 +1,7 @@
-"""Agencies compared as intake compares them: without regard to case or spacing."""
+"""Agencies compared as intake compares them: one key, kept in libs (`penghubung.text`)."""
 
 from __future__ import annotations
 
+from penghubung.text import agency_key
 
-def agency_key(name: str) -> str:
-    """`"Dinas  kesehatan "` and `"Dinas Kesehatan"` are one agency: `"dinas kesehatan"`."""
-    return " ".join(name.split()).casefold()
+__all__ = ["agency_key"]
