@@ -58,7 +58,7 @@ lint: venv
 	$(BIN)/mypy -p penghubung -p intake -p disposition -p integration -p reporting
 
 demo: venv
-	$(BIN)/python -m penghubung.demo
+	$(BIN)/python -m penghubung.demo $(ARGS)
 
 soak: venv
 	$(BIN)/python -m penghubung.soak $(SOAK_ARGS)

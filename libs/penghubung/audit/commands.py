@@ -30,9 +30,11 @@ from penghubung.audit.settings import AuditSettings
 from penghubung.audit.verify import AuditReport, verify_bundle, verify_database
 from penghubung.audit.witness import Witnesses
 from penghubung.db import connect, create_pool
+from penghubung.dbroles import AUDITOR_ROLE, role_of
 from penghubung.events.audit import ExportScope, ExportScopeKind
 from penghubung.events.base import Actor, Role
 from penghubung.eventstore.store import EventStore
+from penghubung.operate import operator_role
 from penghubung.settings import DatabaseSettings
 
 EXIT_OK, EXIT_TAMPERED, EXIT_USAGE = 0, 1, 2
@@ -213,14 +215,15 @@ def verify_command(
             keys = [load_public_key(settings.audit_public_key)]
             key_source = "settings"
         url = DatabaseSettings().database_url
-        conn = await connect(url)
+        role = operator_role(AUDITOR_ROLE)  # verifying reads; the auditor's role reads it all
+        conn = await connect(url, role=role)
         try:
             return await verify_database(
                 conn,
                 public_keys=keys,
                 checkpoint_dir=folder or settings.audit_checkpoint_dir,
                 from_checkpoint=start,
-                source=f"database {_safe_url(url)}",
+                source=f"database {_safe_url(url)} as {role or 'the login role'}",
                 key_source=key_source,
             )
         finally:
@@ -282,5 +285,7 @@ def _safe_url(url: str) -> str:
 
 @asynccontextmanager
 async def _store() -> AsyncIterator[EventStore]:
-    async with create_pool(DatabaseSettings().database_url, size=2) as pool:
+    # Signing and exporting append to the audit-… streams: the reporting service's role does.
+    role = operator_role(role_of("reporting"))
+    async with create_pool(DatabaseSettings().database_url, size=2, role=role) as pool:
         yield EventStore(pool)

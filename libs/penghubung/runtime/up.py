@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from penghubung.cli import SERVICES
+from penghubung.operate import write_system_env
 from penghubung.runtime.embedded import (
     EmbeddedNats,
     EmbeddedPostgres,
@@ -199,6 +200,9 @@ def _run(
     _check(signals)
     console.print(_summary(services, env=env, folder=folder, postgres=postgres, nats=nats))
     write_service_urls(folder, services)
+    write_system_env(folder, env)  # operator commands (audit, dead-letters, token) find it there
+    if postgres is not None:  # whole, on one line, to copy (rich would fold it in the table)
+        print(f"PENGHUBUNG_DATABASE_URL={env['PENGHUBUNG_DATABASE_URL']}", flush=True)
     _print_tokens(console, mint_tokens(env), folder=folder)
     console.print("[bold green]Penghubung is running.[/] Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)
