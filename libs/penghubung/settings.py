@@ -30,7 +30,16 @@ class DatabaseSettings(_Base):
 class NatsSettings(_Base):
     """Where the bus is, and the names of the stream and subjects."""
 
-    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server URL(s)")
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="NATS server URL, or the URLs of a cluster's nodes separated by commas",
+    )
+    stream_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Copies JetStream keeps of the stream (3 on a three-node cluster)",
+    )
     stream_name: str = Field(default="PENGHUBUNG", description="JetStream stream of all events")
     subject_prefix: str = Field(
         default="penghubung.events",
@@ -51,6 +60,11 @@ class NatsSettings(_Base):
     graceful_timeout_seconds: float = Field(
         default=15.0, gt=0, description="How long stopping waits for handlers in flight"
     )
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """The server URLs of `nats_url`, one per node of a cluster."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
 
 class HttpSettings(_Base):

@@ -37,7 +37,7 @@ class Witnesses:
         """The witnesses PENGHUBUNG_AUDIT_WITNESS_DIR and PENGHUBUNG_AUDIT_WITNESS_URL name."""
         return cls(
             directory=settings.audit_witness_dir,
-            url=settings.audit_witness_url,
+            url=settings.audit_witness_url or None,  # compose passes "" for "none"
             timeout_seconds=settings.audit_witness_timeout_seconds,
         )
 

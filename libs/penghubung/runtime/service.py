@@ -195,7 +195,7 @@ async def running_service(
         if settings.audit_signer_enabled:
             tasks.append(asyncio.create_task(_signer(ctx, stop), name=f"{name}-signer"))
         health.nats = await nats.connect(
-            settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5
+            settings.nats_servers, max_reconnect_attempts=-1, reconnect_time_wait=0.5
         )
         try:
             async with serve_consumers(
