@@ -95,6 +95,15 @@ class HttpSettings(_Base):
         gt=0,
         description="Time a request's whole body may take after its headers (closed after)",
     )
+    http_write_rate_per_minute: float | None = Field(
+        default=None,
+        gt=0,
+        description="Writes (POST, PUT, PATCH, DELETE) one person may make per minute, on average"
+        " (429 above); unset: no limit (docker-compose sets 120)",
+    )
+    http_write_burst: int = Field(
+        default=30, ge=1, description="Writes one person may make at once before 429"
+    )
     http_max_connections: int = Field(
         default=256,
         ge=1,

@@ -344,3 +344,69 @@ async def test_a_token_living_longer_than_the_cap_is_refused(
     assert response.status_code == status, response.text
     if status == 401:
         assert response.json()["code"] == "token_invalid"
+
+
+# --- writes per person -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def limited(
+    new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: str
+) -> AsyncIterator[dict[str, ServiceApi]]:
+    async with service_apis(
+        await new_database(),
+        nats_url,
+        run_id=f"{run_id}rl",
+        http_write_rate_per_minute=6,
+        http_write_burst=3,
+    ) as found:
+        yield found
+
+
+async def test_a_person_writing_too_fast_gets_429_with_retry_after(
+    limited: dict[str, ServiceApi],
+) -> None:
+    api = limited["disposition"]
+    path = "/requests/SC05-2026-00001/dispositions"
+    kadis = api.auth(Role.KADIS, nip="197003152000031002")
+    other = api.auth(Role.KADIS, nip="197506202001122001")
+
+    answers = [await api.client.post(path, json={}, headers=kadis) for _ in range(4)]
+    someone_else = await api.client.post(path, json={}, headers=other)
+    reads = [await api.client.get("/health/live") for _ in range(5)]
+
+    assert [a.status_code for a in answers[:3]] == [422, 422, 422]  # taken, refused on content
+    refused = answers[3]
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "too_many_writes"
+    assert refused.json()["message"]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["x-content-type-options"] == "nosniff"
+    assert someone_else.status_code == 422  # another person has a bucket of their own
+    assert {r.status_code for r in reads} == {200}
+
+
+async def test_writes_without_a_valid_token_are_counted_by_address(
+    limited: dict[str, ServiceApi],
+) -> None:
+    api = limited["intake"]
+    forged = {"Authorization": "Bearer bukan.token.sah"}
+    answers = [await api.client.post("/requests", json={}, headers=forged) for _ in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+
+
+def test_the_bucket_refills_at_the_rate() -> None:
+    from penghubung.web.ratelimit import WriteRateLimit
+
+    now = [0.0]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("not called")
+
+    limit = WriteRateLimit(app, per_minute=60, burst=2, person=lambda _: "x", clock=lambda: now[0])
+    assert [limit._take("p") for _ in range(2)] == [None, None]
+    assert limit._take("p") == pytest.approx(1.0)
+    now[0] = 0.5
+    assert limit._take("p") == pytest.approx(0.5)
+    now[0] = 1.0
+    assert limit._take("p") is None

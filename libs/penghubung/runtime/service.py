@@ -33,6 +33,7 @@ from penghubung.web import errors
 from penghubung.web.auth import TokenVerifier
 from penghubung.web.headers import SecurityHeaders
 from penghubung.web.limits import BodyLimit, BodySizeLimit
+from penghubung.web.ratelimit import WriteRateLimit, person_of
 from penghubung.web.server import uvicorn_config
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,13 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
         default=BodyLimit(ctx.settings.http_max_body_bytes),
         per_path=parts.body_limits,
     )
+    if ctx.settings.http_write_rate_per_minute is not None:
+        app.add_middleware(
+            WriteRateLimit,
+            per_minute=ctx.settings.http_write_rate_per_minute,
+            burst=ctx.settings.http_write_burst,
+            person=person_of(app.state.token_verifier.verify),
+        )
     app.add_middleware(SecurityHeaders, max_headers=ctx.settings.http_max_headers)
     app.include_router(health_router(ctx.name, health))
     for router in parts.routers:
