@@ -123,7 +123,7 @@ def routes(
     _calendar_changes(api, sla)
     _request_clocks(api, sla, reads)
     _monthly(api, ctx, sla, reads)
-    _availability(api, ctx, settings)
+    _availability(api, ctx, sla, settings)
     return api
 
 
@@ -426,7 +426,9 @@ async def _all(requests: AsyncIterator[RequestClocks]) -> list[RequestClocks]:
 # --- availability ---------------------------------------------------------------------------
 
 
-def _availability(api: APIRouter, ctx: ServiceContext, settings: ReportingSettings) -> None:
+def _availability(
+    api: APIRouter, ctx: ServiceContext, sla: Sla, settings: ReportingSettings
+) -> None:
     @api.get(
         "/sla/availability",
         tags=["sla"],
@@ -436,21 +438,32 @@ def _availability(api: APIRouter, ctx: ServiceContext, settings: ReportingSettin
     async def get_availability(
         _: Staff, request: Request, month: MonthQuery = None, fmt: FormatQuery = None
     ) -> AvailabilityView | StreamingResponse:
-        """Readiness samples taken in service hours: the share up, against the target."""
-        month = month or month_of(ctx.clock())
+        """Readiness in service hours: the share of the rounds due that found the service up.
+
+        A round due but never sampled (the reporting process or its host was away) is unknown
+        and counts as down: an outage of the one who measures cannot raise the figure.
+        """
+        now = ctx.clock()
+        month = month or month_of(now)
         first, following = sla_db.month_bounds(month)
+        start = datetime.combine(first, time(0), tzinfo=WIB)
+        end = datetime.combine(following, time(0), tzinfo=WIB)
         async with ctx.pool.acquire() as conn:
-            services, overall = await sla_db.availability(
-                conn,
-                start=datetime.combine(first, time(0), tzinfo=WIB),
-                end=datetime.combine(following, time(0), tzinfo=WIB),
-            )
+            services, overall = await sla_db.availability(conn, start=start, end=end)
+            began = await sla_db.first_sample_at(conn)
+        due = 0
+        if began is not None and min(end, now) > max(start, began):
+            working = WorkingCalendar(await _spec(sla, None))
+            seconds = working.working_seconds_between(max(start, began), min(end, now))
+            due = int(seconds // max(1, int(settings.availability_interval_seconds)))
         target = settings.availability_target_percent
+        sampled = {r["service"]: (r["samples"], r["up"]) for r in services}
+        names = sorted(set(sampled) | set(settings.service_urls))
         view = AvailabilityView(
             month=month,
             target_percent=target,
-            services=[_line(r["service"], r["samples"], r["up"], target) for r in services],
-            overall=_line("semua", overall["samples"], overall["up"], target),
+            services=[_line(name, *sampled.get(name, (0, 0)), due, target) for name in names],
+            overall=_line("semua", overall["samples"], overall["up"], due, target),
         )
         if _wants_csv(request, fmt):
             return _csv(
@@ -459,11 +472,18 @@ def _availability(api: APIRouter, ctx: ServiceContext, settings: ReportingSettin
         return view
 
 
-def _line(service: str, samples: int, up: int, target: int) -> AvailabilityLine:
-    share = percent(up, samples)
+def _line(service: str, samples: int, up: int, due: int, target: int) -> AvailabilityLine:
+    expected = max(due, samples)  # a round sampled twice by two processes is kept once
+    share = percent(up, expected)
     meets = None if share is None else share >= target
     return AvailabilityLine(
-        service=service, samples=samples, up=up, availability_percent=share, meets_target=meets
+        service=service,
+        samples=samples,
+        up=up,
+        expected=expected,
+        missing=expected - samples,
+        availability_percent=share,
+        meets_target=meets,
     )
 
 

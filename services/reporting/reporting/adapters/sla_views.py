@@ -477,7 +477,16 @@ class AvailabilityLine(BaseModel):
     service: str
     samples: int
     up: int
-    availability_percent: Decimal | None = Field(description="Up of samples, in percent")
+    expected: int = Field(
+        description="Rounds due in service hours since sampling began (this month, until now)"
+    )
+    missing: int = Field(
+        description="Rounds due but not sampled (the reporting process or its host was away):"
+        " unknown, counted as down"
+    )
+    availability_percent: Decimal | None = Field(
+        description="Up of the rounds due (samples and missing), in percent"
+    )
     meets_target: bool | None = Field(description="At least the target; none without samples")
 
 
@@ -490,7 +499,17 @@ class AvailabilityView(BaseModel):
     overall: AvailabilityLine = Field(description="Rounds in which every service was up")
 
 
-AVAILABILITY_COLUMNS = ("month", "service", "samples", "up", "percent", "meets_target", "target")
+AVAILABILITY_COLUMNS = (
+    "month",
+    "service",
+    "samples",
+    "up",
+    "expected",
+    "missing",
+    "percent",
+    "meets_target",
+    "target",
+)
 
 
 def availability_rows(view: AvailabilityView) -> list[tuple[object, ...]]:
@@ -501,6 +520,8 @@ def availability_rows(view: AvailabilityView) -> list[tuple[object, ...]]:
             line.service,
             line.samples,
             line.up,
+            line.expected,
+            line.missing,
             _blank(line.availability_percent),
             _blank(line.meets_target),
             view.target_percent,
