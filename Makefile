@@ -62,7 +62,7 @@ lint: venv
 	cd tools/asyncapi && npm ci --silent --no-audit --no-fund && node validate.mjs ../../docs/asyncapi.json
 
 demo: venv
-	$(BIN)/python -m penghubung.demo
+	$(BIN)/python -m penghubung.demo $(ARGS)
 
 soak: venv
 	$(BIN)/python -m penghubung.soak $(SOAK_ARGS)

@@ -221,11 +221,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+OPERATOR_COMMANDS = frozenset({"audit", "dead-letters", "token", "replay"})
+"""Commands an operator runs beside a running system: they find it by themselves."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `penghubung` command."""
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
-    return func(args)
+    if args.command not in OPERATOR_COMMANDS:
+        return func(args)
+    from penghubung.operate import find_running_system, guarded
+
+    find_running_system()
+    return guarded(args.command, lambda: func(args))
 
 
 if __name__ == "__main__":

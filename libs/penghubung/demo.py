@@ -373,7 +373,7 @@ def show(console: Console, title: str, entries: list[dict[str, Any]]) -> None:
 
 
 async def _demo(desk: Desk, console: Console) -> None:
-    agency = "Dinas Kesehatan"
+    agency = DEMO_AGENCY
     for title, journey in (
         ("Permohonan terintegrasi", desk.integrated_journey),
         ("Permohonan tidak layak", desk.not_feasible_journey),
@@ -384,15 +384,66 @@ async def _demo(desk: Desk, console: Console) -> None:
         show(console, f"{title} {done.ticket}", done.entries)
 
 
-def main() -> int:
-    """Entry point of `python -m penghubung.demo`."""
+DEMO_AGENCY = "Dinas Kesehatan"
+DEMO_APPLICANT = "Siti Rahmawati"
+DEMO_APPLICATIONS = frozenset({"SIMPUS", "SIPD-Lama", "E-Arsip"})
+"""What the demo's own requests look like: anything else is someone's real work."""
+
+REAL_NUMBERS_FLAG = "--yes-use-real-numbers"
+
+
+async def foreign_requests(desk: Desk) -> list[dict[str, Any]]:
+    """The requests of the running system that the demo did not make (read as the auditor)."""
+    from penghubung.agency import agency_key
+
+    foreign: list[dict[str, Any]] = []
+    offset, total = 0, 1
+    while offset < total:
+        page = await desk.call(
+            "reporting", "auditor", "GET", "/requests", params={"limit": 200, "offset": offset}
+        )
+        total = int(page["total"])
+        items: list[dict[str, Any]] = page["items"]
+        if not items:
+            break
+        offset += len(items)
+        foreign += [
+            item
+            for item in items
+            if agency_key(item["agency"]) != agency_key(DEMO_AGENCY)
+            or item["applicant_name"] != DEMO_APPLICANT
+            or item["application_name"] not in DEMO_APPLICATIONS
+        ]
+    return foreign
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m penghubung.demo [--yes-use-real-numbers]`."""
+    args = sys.argv[1:] if argv is None else argv
     console = Console()
+    unknown = [a for a in args if a != REAL_NUMBERS_FLAG]
+    if unknown:
+        console.print(f"[bold red]✗[/] unknown argument {unknown[0]} (only {REAL_NUMBERS_FLAG})")
+        return 2
     desk = desk_from_data_dir(RuntimeSettings().data_dir.resolve())
     try:
+        foreign = asyncio.run(foreign_requests(desk))
+        if foreign and REAL_NUMBERS_FLAG not in args:
+            console.print(
+                f"[bold red]✗[/] this system holds {len(foreign)} request(s) the demo did not"
+                f" make (e.g. {foreign[0]['ticket_id']}, {foreign[0]['agency']}): the demo would"
+                " take real ticket, agenda and Berita Acara numbers from them. Run it on a system"
+                f" of its own, or say so: make demo ARGS={REAL_NUMBERS_FLAG}",
+                highlight=False,
+            )
+            return 2
         asyncio.run(_demo(desk, console))
     except StepFailed as failed:
         console.print(f"[bold red]✗[/] {failed}", highlight=False)
         return 1
+    except httpx.HTTPError as exc:
+        console.print(f"[bold red]✗[/] the running system does not answer: {exc}", highlight=False)
+        return 2
     return 0
 
 

@@ -449,7 +449,7 @@ def build_broker(
 ) -> NatsBroker:
     """A faststream broker with one durable pull subscriber per subscription, not yet started."""
     broker = NatsBroker(
-        [url.strip() for url in settings.nats_url.split(",")],
+        settings.nats_servers,
         graceful_timeout=settings.graceful_timeout_seconds,
         # faststream logs "Received" and "Processed" per message at this level: a third of the
         # throughput at INFO. At DEBUG they cost nothing unless someone is debugging.

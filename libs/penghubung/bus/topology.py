@@ -55,7 +55,7 @@ def stream_config(settings: NatsSettings) -> StreamConfig:
         duplicate_window=float(settings.duplicate_window_seconds),
         deny_delete=True,
         deny_purge=True,
-        num_replicas=1,
+        num_replicas=settings.stream_replicas,
     )
 
 
@@ -110,7 +110,7 @@ def service_consumers() -> list[ConsumerSpec]:
 
 async def bootstrap(settings: NatsSettings, consumers: list[ConsumerSpec]) -> None:
     """Declare the stream and the given consumers."""
-    nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=3)
+    nc = await nats.connect(settings.nats_servers, connect_timeout=5, max_reconnect_attempts=3)
     try:
         js = nc.jetstream()
         await declare_stream(js, settings)

@@ -31,7 +31,10 @@ from penghubung.eventstore.migrations import migrate, pending
 from penghubung.settings import ServiceSettings
 from penghubung.web import errors, openapi
 from penghubung.web.auth import TokenVerifier
+from penghubung.web.headers import SecurityHeaders
 from penghubung.web.limits import BodyLimit, BodySizeLimit
+from penghubung.web.ratelimit import WriteRateLimit, person_of
+from penghubung.web.server import uvicorn_config
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +139,14 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
         default=BodyLimit(ctx.settings.http_max_body_bytes),
         per_path=parts.body_limits,
     )
+    if ctx.settings.http_write_rate_per_minute is not None:
+        app.add_middleware(
+            WriteRateLimit,
+            per_minute=ctx.settings.http_write_rate_per_minute,
+            burst=ctx.settings.http_write_burst,
+            person=person_of(app.state.token_verifier.verify),
+        )
+    app.add_middleware(SecurityHeaders, max_headers=ctx.settings.http_max_headers)
     app.include_router(health_router(ctx.name, health))
     for router in parts.routers:
         app.include_router(router)
@@ -193,7 +204,7 @@ async def running_service(
         if settings.audit_signer_enabled:
             tasks.append(asyncio.create_task(_signer(ctx, stop), name=f"{name}-signer"))
         health.nats = await nats.connect(
-            settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5
+            settings.nats_servers, max_reconnect_attempts=-1, reconnect_time_wait=0.5
         )
         try:
             async with serve_consumers(
@@ -214,13 +225,16 @@ async def running_service(
 
 async def _signer(ctx: ServiceContext, stop: asyncio.Event) -> None:
     """Sign the chain head periodically (PENGHUBUNG_AUDIT_SIGNER_ENABLED, one process is enough)."""
-    from penghubung.audit import load_private_key, run_signer
+    from penghubung.audit import run_signer
+    from penghubung.audit.keys import signing_key
+    from penghubung.audit.witness import Witnesses
 
     settings = ctx.settings
     await run_signer(
         stop,
         store=ctx.store,
-        private_key=load_private_key(settings.audit_private_key),
+        private_key=signing_key(settings),
+        witnesses=Witnesses.from_settings(settings),
         checkpoint_dir=settings.audit_checkpoint_dir,
         interval_seconds=settings.audit_sign_interval_seconds,
         clock=ctx.clock,
@@ -231,12 +245,8 @@ async def _signer(ctx: ServiceContext, stop: asyncio.Event) -> None:
 async def serve(name: str, settings: ServiceSettings) -> None:
     """Run one service until SIGINT/SIGTERM; in-flight handlers finish within the timeout."""
     async with running_service(name, settings) as (app, _):
-        config = uvicorn.Config(
-            app,
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            timeout_graceful_shutdown=int(settings.graceful_timeout_seconds),
+        config = uvicorn_config(
+            app, settings, timeout_graceful_shutdown=int(settings.graceful_timeout_seconds)
         )
         server = _Server(config)
         log.info("%s listening on http://%s:%d", name, settings.http_host, settings.http_port)

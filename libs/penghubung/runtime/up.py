@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from penghubung.operate import write_system_env
 from penghubung.runtime.nats import EmbeddedNats
 from penghubung.runtime.postgres import EmbeddedPostgres
 from penghubung.runtime.processes import EmbeddedServerError
@@ -99,6 +100,9 @@ def _run(
     check_stop(signals)
     console.print(summary(services, env=env, folder=folder, postgres=postgres, nats=nats))
     write_service_urls(folder, services)
+    write_system_env(folder, env)  # operator commands (audit, dead-letters, token) find it there
+    if postgres is not None:  # whole, on one line, to copy (rich would fold it in the table)
+        print(f"PENGHUBUNG_DATABASE_URL={env['PENGHUBUNG_DATABASE_URL']}", flush=True)
     print_tokens(console, mint_tokens(env), folder=folder)
     console.print("[bold green]Penghubung is running.[/] Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)

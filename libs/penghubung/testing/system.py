@@ -113,6 +113,7 @@ class System:
             nats_url=env["PENGHUBUNG_NATS_URL"],
             stream_name=env["PENGHUBUNG_STREAM_NAME"],
             subject_prefix=env["PENGHUBUNG_SUBJECT_PREFIX"],
+            stream_replicas=int(env.get("PENGHUBUNG_STREAM_REPLICAS", "1")),
         )
 
     @property

@@ -44,7 +44,9 @@ class DurableState:
 
     name: str
     delivered: int
+    """Consumer sequence of the last message given to it."""
     ack_floor: int
+    """Consumer sequence up to which it acknowledged everything."""
     pending: int
     ack_pending: int
     redelivered: int
@@ -198,7 +200,7 @@ class _BusReading:
 
 
 async def _bus(bus: NatsSettings) -> _BusReading:
-    nc = await nats.connect(bus.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    nc = await nats.connect(bus.nats_servers, connect_timeout=5, max_reconnect_attempts=1)
     try:
         js = nc.jetstream()
         info = await js.stream_info(bus.stream_name)
@@ -210,8 +212,11 @@ async def _bus(bus: NatsSettings) -> _BusReading:
                 continue
             durables[durable] = DurableState(
                 name=durable,
-                delivered=(ci.delivered.stream_seq or 0) if ci.delivered else 0,
-                ack_floor=(ci.ack_floor.stream_seq or 0) if ci.ack_floor else 0,
+                # Consumer sequences: what the durable was given and what it acknowledged. The
+                # stream sequence of a filtered durable's ack floor stays behind the messages it
+                # never matched after a cluster's consumer leader changes, with nothing pending.
+                delivered=(ci.delivered.consumer_seq or 0) if ci.delivered else 0,
+                ack_floor=(ci.ack_floor.consumer_seq or 0) if ci.ack_floor else 0,
                 pending=ci.num_pending or 0,
                 ack_pending=ci.num_ack_pending or 0,
                 redelivered=ci.num_redelivered or 0,

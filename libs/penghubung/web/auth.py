@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
@@ -76,6 +77,8 @@ class TokenVerifier:
                 issuer=self._settings.jwt_issuer,
                 options={"require": ["exp", "sub", "role"]},
             )
+            if claims["exp"] > time.time() + self._settings.jwt_max_lifetime_seconds:
+                raise jwt.InvalidTokenError("exp lies beyond the longest lifetime accepted")
             return Principal(
                 nip=claims.get("nip"),
                 name=claims.get("name") or claims["sub"],
@@ -163,5 +166,10 @@ def token_command(*, role: str, nip: str | None, name: str, agency: str | None, 
         roles = ", ".join(r.value for r in Role if r is not Role.SYSTEM)
         print(f"peran tidak dikenal: {role} (pilihan: {roles})")
         return 2
-    print(mint_token(AuthSettings(), role=parsed, name=name, nip=nip, agency=agency, hours=hours))
+    settings = AuthSettings()
+    if not 0 < hours * 3600 <= settings.jwt_max_lifetime_seconds:
+        longest = settings.jwt_max_lifetime_seconds // 3600
+        print(f"--hours harus antara 1 dan {longest} (PENGHUBUNG_JWT_MAX_LIFETIME_SECONDS)")
+        return 2
+    print(mint_token(settings, role=parsed, name=name, nip=nip, agency=agency, hours=hours))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -14,6 +15,9 @@ from starlette.exceptions import HTTPException
 
 from penghubung.eventstore import ConcurrencyError
 from penghubung.refusals import HTTP_STATUS, Refused
+from penghubung.text import HiddenCharacter
+
+log = logging.getLogger(__name__)
 
 
 class FieldError(BaseModel):
@@ -86,7 +90,7 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
             # Our validators raise ValueError with the reason already in Bahasa Indonesia.
             ctx_error = e.get("ctx", {}).get("error")
             message = str(ctx_error) if ctx_error else e.get("msg", "tidak valid")
-            code = "invalid_value"
+            code = ctx_error.code if isinstance(ctx_error, HiddenCharacter) else "invalid_value"
         else:
             message = _MESSAGES.get(code, "tidak valid")
         allowed, limit, what = _allowed(code, e.get("ctx") or {})
@@ -153,8 +157,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-            # FastAPI's "error parsing the body": JSON that is not UTF-8 is malformed JSON.
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's "error parsing the body": JSON that is not UTF-8, nested deeper than the
+            # parser recurses (RecursionError) or holding a number longer than Python converts
+            # (ValueError) is malformed JSON, answered as any other malformed JSON.
             return _unprocessable(field_errors([{"type": "json_invalid", "loc": ("body",)}]))
         code, message = _HTTP_ERRORS.get(exc.status_code, ("http_error", "permintaan ditolak"))
         body = ErrorBody(code=code, message=message)
@@ -163,9 +169,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConnectionError)
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
+    @app.exception_handler(asyncpg.InterfaceError)
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
         # PostgreSQL is away (restarting, failing over): nothing was written, the caller may
-        # send the same command again, with its Idempotency-Key, in a moment.
+        # send the same command again, with its Idempotency-Key, in a moment. A connection lost
+        # inside a transaction surfaces as asyncpg's InterfaceError ("cannot call
+        # Transaction.__aexit__(): the underlying connection is closed"), raised while the
+        # transaction's exit tries to roll back: the commit never happened either.
+        log.warning("PostgreSQL unavailable: %s: %s", type(exc).__name__, exc)
         body = ErrorBody(
             code="service_unavailable",
             message="layanan sedang tidak dapat menyimpan data; coba lagi sebentar lagi",

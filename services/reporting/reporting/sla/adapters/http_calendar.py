@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Body, Path, Query, Response
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 
 from penghubung.events import Envelope
 from penghubung.events.sla import Month, RecalculationScope
-from penghubung.forms import FormValueError, IsoDate, Text, TicketId
+from penghubung.forms import FormValueError, IsoDate, TicketId
 from penghubung.instants import Instant
+from penghubung.text import PersonLine
 from penghubung.web.auth import Principal
 from penghubung.web.idempotency import CommandOnce, Idempotent
 from penghubung.workcal import CalendarSpec, LocalTime, WorkingCalendar
@@ -39,23 +40,39 @@ from reporting.sla.domain.calendar import (
     RemoveDayOff,
 )
 
+CALENDAR_YEARS = (2000, 2100)
+"""The years the calendar may be changed in (the days-off listing answers the same years)."""
+
+
+def _within_calendar_years(value: date) -> date:
+    first, last = CALENDAR_YEARS
+    if not first <= value.year <= last:
+        raise FormValueError(
+            "calendar_year", f"tanggal kalender harus antara tahun {first} dan {last}"
+        )
+    return value
+
+
+CalendarDate = Annotated[IsoDate, AfterValidator(_within_calendar_years)]
+"""A date of the working calendar, `YYYY-MM-DD`, in the years 2000–2100."""
+
 
 class DayOffBody(StrictBody):
     """A day off to add: the date and the holiday or decree."""
 
-    day: IsoDate = Field(description="The date on which the office is closed (YYYY-MM-DD)")
-    name: Text = Field(description="The regional holiday or the decree, as people read it")
+    day: CalendarDate = Field(description="The date on which the office is closed (YYYY-MM-DD)")
+    name: PersonLine = Field(description="The regional holiday or the decree, as people read it")
 
 
 class ReducedHoursBody(StrictBody):
     """Shorter service hours for a range of dates."""
 
-    first_day: IsoDate = Field(description="First date with these hours")
-    last_day: IsoDate = Field(description="Last date with these hours, inclusive")
+    first_day: CalendarDate = Field(description="First date with these hours")
+    last_day: CalendarDate = Field(description="Last date with these hours, inclusive")
     opening: LocalTime = Field(default=time(8), description="Opening time (WIB), default 08:00")
     closing: LocalTime = Field(description="Closing time (WIB), Monday to Thursday")
     friday_closing: LocalTime | None = Field(default=None, description="Closing time on Fridays")
-    name: Text = Field(description="Why, as people read it (e.g. Ramadan 1448 H)")
+    name: PersonLine = Field(description="Why, as people read it (e.g. Ramadan 1448 H)")
 
     @field_validator("last_day")
     @classmethod
@@ -92,7 +109,7 @@ class RecalculationBody(StrictBody):
     ticket_id: TicketId | None = Field(
         default=None, validate_default=True, description="For scope ticket"
     )
-    reason: Text = Field(description="Why the clocks are judged again")
+    reason: PersonLine = Field(description="Why the clocks are judged again")
 
     @field_validator("month", "ticket_id")
     @classmethod
@@ -174,7 +191,7 @@ def reads(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         as_of: AsOfQuery = None,
     ) -> CalendarSpec:
         """The calendar as it was at one version (404 for a version made after `as_of`)."""
-        return await _spec(sla, version, until=await until(as_of, response))
+        return await calendar_spec(sla, version, until=await until(as_of, response))
 
     @api.get("/calendar/days-off", tags=["calendar"], summary="The weekdays off of a year")
     async def get_days_off(
@@ -185,11 +202,12 @@ def reads(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         as_of: AsOfQuery = None,
     ) -> DaysOffView:
         """Holidays, cuti bersama and decrees on weekdays; holidays declared working days."""
-        spec = await _spec(sla, version, until=await until(as_of, response))
+        spec = await calendar_spec(sla, version, until=await until(as_of, response))
         return _days_off(spec, year)
 
 
-async def _spec(sla: Sla, version: int | None, *, until: int | None = None) -> CalendarSpec:
+async def calendar_spec(sla: Sla, version: int | None, *, until: int | None = None) -> CalendarSpec:
+    """The calendar as a given version (or the one in force), as of a log position."""
     spec = calendar.BASE
     for change in await sla.calendar_changes(until=until):
         if version is not None and spec.version >= version:
@@ -260,8 +278,8 @@ def changes(api: APIRouter, sla: Sla) -> None:
     )
     async def remove_day_off(
         principal: Admin,
-        day: Annotated[IsoDate, Path(description="The date, YYYY-MM-DD")],
-        reason: Annotated[Text, Query(description="The decree that reopens the office")],
+        day: Annotated[CalendarDate, Path(description="The date, YYYY-MM-DD")],
+        reason: Annotated[PersonLine, Query(description="The decree that reopens the office")],
         once: Idempotent,
     ) -> dict[str, Any]:
         """Make a day off a working day: an added day withdrawn, or a holiday worked."""

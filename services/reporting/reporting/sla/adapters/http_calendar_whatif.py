@@ -27,14 +27,16 @@ from pydantic import (
 
 from penghubung.events import Role
 from penghubung.events.sla import Month
-from penghubung.forms import FormValueError, IsoDate, Text
+from penghubung.forms import FormValueError
 from penghubung.sop import Step
+from penghubung.text import PersonLine
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
 from penghubung.web.idempotency import Idempotent
 from reporting.domain import labels
 from reporting.sla.adapters.http_calendar import (
     CalendarChangeView,
+    CalendarDate,
     ReducedHoursBody,
     change_calendar,
 )
@@ -87,8 +89,8 @@ class _Body(BaseModel):
 class WorkingDayBody(_Body):
     """A day off (a Saturday, a Sunday, a holiday) that a decree makes a working day."""
 
-    day: IsoDate = Field(description="The date on which the office is open (YYYY-MM-DD)")
-    name: Text = Field(description="The decree, as people read it")
+    day: CalendarDate = Field(description="The date on which the office is open (YYYY-MM-DD)")
+    name: PersonLine = Field(description="The decree, as people read it")
 
 
 class StandardUnit(StrEnum):
@@ -167,8 +169,8 @@ class CalculationBody(_Body):
 
 
 class _Day(_Body):
-    day: IsoDate = Field(description="The date (YYYY-MM-DD)")
-    name: Text = Field(description="The holiday, the decree or the reason, as people read it")
+    day: CalendarDate = Field(description="The date (YYYY-MM-DD)")
+    name: PersonLine = Field(description="The holiday, the decree or the reason, as people read it")
 
 
 class DayOffAdded(_Day):
@@ -413,8 +415,8 @@ def _decrees(api: APIRouter, whatif: CalendarWhatIf) -> None:
     )
     async def withdraw_working_day(
         principal: Admin,
-        day: Annotated[IsoDate, Path(description="The decreed working day, YYYY-MM-DD")],
-        reason: Annotated[Text, Query(description="Why the decree is withdrawn")],
+        day: Annotated[CalendarDate, Path(description="The decreed working day, YYYY-MM-DD")],
+        reason: Annotated[PersonLine, Query(description="Why the decree is withdrawn")],
         once: Idempotent,
     ) -> dict[str, Any]:
         """The day is off again, as before the decree (CalendarWorkingDayWithdrawn)."""

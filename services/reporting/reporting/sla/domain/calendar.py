@@ -27,6 +27,7 @@ from penghubung.events.sla import (
 )
 from penghubung.forms import FormValueError, Text, TicketId
 from penghubung.refusals import Conflict, NotFound
+from penghubung.text import PersonLine
 from penghubung.workcal import (
     WORKING_WEEKDAYS,
     CalendarSpec,
@@ -62,14 +63,14 @@ class AddDayOff(_Command):
     """Close the office on a day: a regional holiday or an ad-hoc decree."""
 
     day: date = Field(description="The date on which the office is closed")
-    name: Text = Field(description="The holiday or the decree, as people read it")
+    name: PersonLine = Field(description="The holiday or the decree, as people read it")
 
 
 class RemoveDayOff(_Command):
     """Open the office on a day off: withdraw an added day, or work on a holiday."""
 
     day: date = Field(description="The date that becomes a working day")
-    name: Text = Field(description="The decree that reopens the office, as people read it")
+    name: PersonLine = Field(description="The decree that reopens the office, as people read it")
 
 
 class ReduceHours(_Command):
@@ -82,7 +83,7 @@ class ReduceHours(_Command):
     friday_closing: LocalTime | None = Field(
         default=None, description="Closing time on Fridays; none means `closing`"
     )
-    name: Text = Field(description="Why the hours change, as people read it")
+    name: PersonLine = Field(description="Why the hours change, as people read it")
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
@@ -115,7 +116,7 @@ class Recalculate(_Command):
     scope: RecalculationScope = Field(description="all, month or ticket")
     month: Month | None = Field(default=None, description="For scope month: YYYY-MM")
     ticket_id: TicketId | None = Field(default=None, description="For scope ticket: the request")
-    reason: Text = Field(description="Why, as people read it")
+    reason: PersonLine = Field(description="Why, as people read it")
 
     @model_validator(mode="after")
     def _scope_named(self) -> Self:
