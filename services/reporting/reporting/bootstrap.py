@@ -7,7 +7,7 @@ import asyncpg
 from penghubung.db import connect
 from penghubung.dbroles import service_role
 from penghubung.runtime.service import ServiceContext, ServiceParts
-from reporting.adapters import http, http_audit, http_sla, subscribers
+from reporting.adapters import http, http_audit, http_documents, http_sla, subscribers
 from reporting.adapters.periodic import Periodic
 from reporting.app.as_of import ReadModels, Snapshots
 from reporting.app.availability import AvailabilitySampler
@@ -40,6 +40,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             http.routes(ctx, reads),
             http_sla.routes(ctx, sla, settings, reads),
             http_audit.routes(reads),
+            http_documents.routes(ctx),
         ],
         subscriptions=subscribers.subscriptions(ctx),
         on_start=[task.start for task in tasks],

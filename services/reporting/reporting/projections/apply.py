@@ -24,6 +24,7 @@ from penghubung.events.catalog import (
 )
 from penghubung.forms import Officer, Step
 from reporting.domain.agency import agency_key
+from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
 from reporting.projections.sla import apply_sla
 from reporting.projections.summaries import summarize
@@ -192,6 +193,14 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
+async def apply_signed_berita_acara(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """The signed Berita Acara came back: its copy, and a line on the request's timeline."""
+    await apply_berita_acara_signed(conn, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
+
+
 APPLIERS: dict[str, Applier] = {
     "RequestSubmitted": apply_request_submitted,
     "RequestResubmitted": apply_request_resubmitted,
@@ -206,6 +215,8 @@ APPLIERS: dict[str, Applier] = {
     "ClockPaused": apply_timeline_only,
     "ClockResumed": apply_timeline_only,
     "SlaWarningRaised": apply_timeline_only,
+    "DocumentIssued": apply_document_issued,
+    "BeritaAcaraSigned": apply_signed_berita_acara,
 }
 """The applier of each event type; a type without one only moves the checkpoint."""
 

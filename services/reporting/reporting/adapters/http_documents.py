@@ -1,0 +1,257 @@
+"""The papers over HTTP: a request's documents and the agenda book as PDF, each issue recorded,
+and the public page that says whether a paper with a given code was issued, and its hash.
+
+Access is the JSON views' own: an applicant gets only their agency's requests (another
+agency's is 404, as if it did not exist); the agenda book is for Diskominfo's staff and auditors.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from penghubung.events import Role
+from penghubung.events.documents import Paper
+from penghubung.forms import TicketId
+from penghubung.refusals import NotFound
+from penghubung.runtime.service import ServiceContext
+from penghubung.web.auth import Principal, require
+from penghubung.web.errors import ERROR_RESPONSES, Forbidden
+from reporting.adapters import db, documents_db
+from reporting.app.issue import issue
+from reporting.app.papers import NoDirectory, People, TicketFacts, build
+from reporting.documents.models import AgendaBook, AgendaLine
+from reporting.documents.render import Rendered
+from reporting.documents.words import month_label, numeric_date, wib, wib_time
+from reporting.domain.agency import agency_key
+from reporting.domain.numbers import office_year
+
+STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
+Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
+Registrar = Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))]
+Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
+TicketPaper = Literal[
+    "permohonan", "disposisi", "uji-kerentanan", "uji-beban", "laporan", "berita-acara"
+]
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The document as PDF (A4)"}
+}
+
+
+class DocumentSettings(BaseSettings):
+    """Where the verify page is reached from outside (`PENGHUBUNG_PUBLIC_URL`)."""
+
+    model_config = SettingsConfigDict(env_prefix="PENGHUBUNG_", extra="ignore")
+
+    public_url: str = Field(
+        default="http://127.0.0.1:8004",
+        description="Base URL of reporting as the public reaches it; the QR codes lead there",
+    )
+
+
+class RequestNotFound(NotFound):
+    """No such request, or not the caller's agency's."""
+
+    code = "request_not_found"
+    message = "permohonan tidak ditemukan"
+
+
+class DocumentUnknown(NotFound):
+    """No document was ever issued with this code."""
+
+    code = "document_unknown"
+    message = "tidak ada dokumen yang diterbitkan dengan kode ini"
+
+
+class VerifiedView(BaseModel):
+    """What the public verify page tells about an issued document: nothing personal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="The code printed on the paper")
+    paper: Paper = Field(description="Which document")
+    label: str = Field(description="The document's name in Bahasa Indonesia")
+    ticket_id: str | None = Field(description="The request it belongs to")
+    period: str | None = Field(description="The year or month of a register")
+    issued_at: datetime = Field(description="When it was first issued")
+    issued_at_wib: str = Field(description="The same, as people read it (WIB)")
+    sha256: str = Field(description="SHA-256 of the issued PDF, hex")
+    size_bytes: int = Field(description="Size of the issued PDF")
+    matches: bool | None = Field(
+        description="Whether the `sha256` asked about is the issued one (null: none asked)"
+    )
+
+
+def routes(ctx: ServiceContext, *, people: People | None = None) -> APIRouter:
+    """The papers' routes, bound to the service's pool, store and clock."""
+    settings = DocumentSettings()
+    api = APIRouter(responses=ERROR_RESPONSES)
+    directory = people or NoDirectory()
+
+    def deliver(rendered: Rendered, filename: str) -> Response:
+        return Response(
+            rendered.pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="{filename}.pdf"',
+                "Penghubung-Document-Code": rendered.code,
+                "Penghubung-Document-Sha256": rendered.sha256,
+            },
+        )
+
+    @api.get(
+        "/requests/{ticket_id}/documents/{paper}.pdf",
+        tags=["documents"],
+        summary="One of a request's papers as PDF (issued and recorded)",
+        response_class=Response,
+        responses=PDF,
+    )
+    async def request_document(
+        principal: Reader,
+        ticket_id: Ticket,
+        paper: Annotated[TicketPaper, Path(description="Which paper")],
+    ) -> Response:
+        """The paper rendered from the request's facts in the log, with its QR code."""
+        async with ctx.pool.acquire() as conn:
+            row = await db.get_request(conn, ticket_id)
+            if row is None or not _may_see(principal, row["agency_key"]):
+                raise RequestNotFound(f"permohonan {ticket_id} tidak ditemukan")
+            envelopes = await documents_db.ticket_envelopes(conn, ticket_id, store=ctx.store)
+        facts = TicketFacts(ticket_id, envelopes)
+        document = build(Paper(paper), facts, people=directory)
+        rendered = await issue(
+            document,
+            public_url=settings.public_url,
+            facts_position=facts.position,
+            actor=principal.actor(),
+            store=ctx.store,
+            clock=ctx.clock,
+            new_id=ctx.new_id,
+        )
+        return deliver(rendered, f"{paper}-{ticket_id}")
+
+    @api.get(
+        "/agenda-book.pdf",
+        tags=["documents"],
+        summary="A year's or a month's agenda book as PDF (issued and recorded)",
+        response_class=Response,
+        responses=PDF,
+    )
+    async def agenda_book_pdf(
+        principal: Registrar,
+        year: Annotated[
+            int | None, Query(ge=2000, le=9999, description="The year (default: this year, WIB)")
+        ] = None,
+        month: Annotated[int | None, Query(ge=1, le=12, description="Only this month")] = None,
+    ) -> Response:
+        """The archived reports of the period, by number."""
+        year = year or office_year(ctx.clock())
+        async with ctx.pool.acquire() as conn:
+            rows = await documents_db.agenda_entries(conn, year, month)
+        book = AgendaBook(
+            dated=wib(rows[-1]["archived_at"]).date() if rows else date(year, month or 1, 1),
+            period=month_label(year, month) if month else f"Tahun {year}",
+            entries=tuple(
+                AgendaLine(
+                    code=r["code"],
+                    date=numeric_date(wib(r["archived_at"]).date()),
+                    subject=f"Laporan permohonan {r['ticket_id']}",
+                    agency=r["agency"],
+                    application_name=r["application_name"],
+                    berita_acara_number=r["berita_acara_number"],
+                    archived_by=r["archived_by"],
+                )
+                for r in rows
+            ),
+        )
+        period = f"{year:04d}-{month:02d}" if month else f"{year:04d}"
+        rendered = await issue(
+            book,
+            public_url=settings.public_url,
+            facts_position=max((r["global_position"] for r in rows), default=0),
+            period=period,
+            actor=principal.actor(),
+            store=ctx.store,
+            clock=ctx.clock,
+            new_id=ctx.new_id,
+        )
+        return deliver(rendered, f"buku-agenda-{period}")
+
+    @api.get(
+        "/verify/{code}",
+        tags=["documents"],
+        summary="Public: was a paper with this code issued, and what is its hash",
+        responses={200: {"content": {"text/html": {}}}},
+    )
+    async def verify(
+        request: Request,
+        code: Annotated[str, Path(min_length=1, max_length=40, description="The printed code")],
+        sha256: Annotated[
+            str | None,
+            Query(pattern=r"^[0-9a-fA-F]{64}$", description="The SHA-256 of a copy to check"),
+        ] = None,
+    ) -> VerifiedView:
+        """No token needed: the kind, the ticket, when it was issued and the PDF's SHA-256."""
+        async with ctx.pool.acquire() as conn:
+            row = await documents_db.issued(conn, code.strip().upper())
+        if row is None:
+            raise DocumentUnknown()
+        paper = Paper(row["paper"])
+        view = VerifiedView(
+            code=row["code"],
+            paper=paper,
+            label=paper.label,
+            ticket_id=row["ticket_id"],
+            period=row["period"],
+            issued_at=row["issued_at"],
+            issued_at_wib=wib_time(row["issued_at"]),
+            sha256=row["sha256"],
+            size_bytes=row["size_bytes"],
+            matches=None if sha256 is None else sha256.lower() == row["sha256"],
+        )
+        if "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(_verify_page(view))  # type: ignore[return-value]
+        return view
+
+    return api
+
+
+def _may_see(principal: Principal, key: str) -> bool:
+    """Staff and auditors see every request; an applicant their own agency's only."""
+    if principal.role is not Role.PEMOHON:
+        return True
+    if not principal.agency:
+        raise Forbidden("agency_missing", "token pemohon tidak memuat perangkat daerah (agency)")
+    return key == agency_key(principal.agency)
+
+
+def _verify_page(view: VerifiedView) -> str:
+    """The verify answer as a page for a phone that scanned the QR code."""
+    rows = [
+        ("Dokumen", view.label),
+        ("Kode", view.code),
+        ("Tiket ID", view.ticket_id or "—"),
+        ("Periode", view.period or "—"),
+        ("Diterbitkan", view.issued_at_wib),
+        ("SHA-256 berkas PDF", view.sha256),
+    ]
+    if view.matches is not None:
+        rows.append(("Salinan yang diperiksa", "COCOK" if view.matches else "TIDAK COCOK"))
+    cells = "".join(
+        f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(v)}</code></td></tr>" for k, v in rows
+    )
+    return (
+        '<!doctype html><html lang="id"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Verifikasi dokumen Penghubung</title></head><body>"
+        "<h1>Dokumen ini diterbitkan oleh Penghubung</h1>"
+        f"<table>{cells}</table>"
+        "<p>Bandingkan SHA-256 di atas dengan sidik berkas PDF yang Anda pegang.</p>"
+        "</body></html>"
+    )

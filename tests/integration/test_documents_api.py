@@ -1,0 +1,243 @@
+"""A request's papers over HTTP: rendered from the log, each issue recorded with its hash,
+verifiable by anyone from the code its QR leads to; another agency's papers are 404."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from penghubung.bus.consumer import Outcome
+from penghubung.events import Role
+from penghubung.forms import Channel
+from penghubung.runtime.service import ServiceContext
+from penghubung.settings import ServiceSettings
+from penghubung.testing import pdfs
+from penghubung.testing.beds import deliver, serving, without_consumers
+from penghubung.testing.histories import AGENCY, KADIS, PETUGAS, PLH, Histories, new_ticket
+from penghubung.testing.upstream import Upstream
+from penghubung.web.auth import mint_token
+from reporting.adapters.http_documents import DocumentSettings
+from reporting.adapters.subscribers import subscriptions
+from reporting.bootstrap import build
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 08:00 WIB
+HOUR = timedelta(hours=1)
+PROJECTION = "reporting-projection"
+REACTIONS = "reporting-reactions"
+
+
+def unique_agency() -> str:
+    return f"Dinas Uji {uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Bed:
+    """Reporting running without its consumers: the tests hand it the log's events."""
+
+    client: httpx.AsyncClient
+    ctx: ServiceContext
+    settings: ServiceSettings
+    upstream: Upstream
+
+    def auth(self, role: Role, *, agency: str | None = None, name: str = "") -> dict[str, str]:
+        token = mint_token(
+            self.settings, role=role, name=name or f"Pengguna {role.value}", agency=agency
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def deliver(self, consumer: str, position: int) -> Outcome:
+        subscription = {s.consumer: s for s in subscriptions(self.ctx)}[consumer]
+        return await deliver(self.ctx, self.settings, subscription, position)
+
+    async def checkpoint(self) -> int:
+        async with self.ctx.pool.acquire() as conn:
+            position: int = await conn.fetchval("SELECT position FROM reporting.checkpoint")
+        return position
+
+    async def catch_up(self) -> None:
+        head = await self.ctx.store.head()
+        for position in range(await self.checkpoint() + 1, head + 1):
+            assert await self.deliver(PROJECTION, position) is Outcome.HANDLED
+
+    async def submit(self, ticket: str) -> None:
+        await Histories(self.upstream).submit(ticket, START, channel=Channel.LETTER)
+
+    async def reported(self) -> str:
+        """A request integrated (the kadis's disposition by a Plh), reported, projected."""
+        history, ticket = Histories(self.upstream), new_ticket()
+        await history.submit(ticket, START, channel=Channel.LETTER)
+        await history.chain(ticket, START, START + HOUR, START + 2 * HOUR, stand_in=True)
+        await history.analyse(ticket, START + 24 * HOUR)
+        done = await history.integrate(ticket, START + 72 * HOUR)
+        assert await self.deliver(REACTIONS, done) is Outcome.HANDLED
+        await self.catch_up()
+        return ticket
+
+    async def archive(self, ticket: str) -> httpx.Response:
+        headers = self.auth(Role.PETUGAS, name=PETUGAS.name)
+        return await self.client.post(f"/requests/{ticket}/archive", json={}, headers=headers)
+
+
+@pytest.fixture(scope="module")
+async def bed(
+    new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: str
+) -> AsyncIterator[Bed]:
+    settings = ServiceSettings(
+        database_url=await new_database(),
+        nats_url=nats_url,
+        relay_enabled=False,
+        stream_name=f"DOCUMENTS_{run_id}",
+        subject_prefix=f"test{run_id}.documents",
+    )
+    async with serving("reporting", settings, without_consumers(build)) as (client, ctx, others):
+        yield Bed(client=client, ctx=ctx, settings=settings, upstream=others)
+
+
+OUTPUT = Path(__file__).resolve().parents[1] / "output" / "documents" / "api"
+PAPERS = ("permohonan", "disposisi", "uji-kerentanan", "uji-beban", "laporan", "berita-acara")
+
+
+async def fetch(bed: Bed, path: str, role: Role = Role.PETUGAS, **params: object) -> bytes:
+    agency = params.pop("as_agency", AGENCY if role is Role.PEMOHON else None)
+    response = await bed.client.get(
+        path, params=params, headers=bed.auth(role, agency=agency, name=PETUGAS.name)
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert (
+        response.headers["penghubung-document-sha256"]
+        == hashlib.sha256(response.content).hexdigest()
+    )
+    return response.content
+
+
+async def test_every_paper_of_an_integrated_request_holds_its_facts(bed: Bed) -> None:
+    ticket = await bed.reported()
+    texts = {}
+    for paper in PAPERS:
+        pdf = await fetch(bed, f"/requests/{ticket}/documents/{paper}.pdf")
+        pdfs.save_png(pdf, OUTPUT / f"{paper}.png")
+        texts[paper] = pdfs.text(pdf)
+        assert ticket in "".join(texts[paper].split())
+    ba = texts["berita-acara"]
+    assert "BA-LIA/SC-05/DISKOMINFO/2026" in ba
+    assert "Pada hari ini Kamis tanggal lima bulan Maret tahun dua ribu dua puluh enam" in ba
+    assert f"{PLH.name}" in ba  # the Plh disposed for the kadis: PIHAK PERTAMA, titled
+    assert "Plh. Kepala Dinas Komunikasi dan Informatika" in ba
+    assert AGENCY in ba  # PIHAK KEDUA: the applicant of the agency
+    assert "Government Service Bus (GSB)" in ba
+    assert KADIS.name in texts["disposisi"]  # the Plh acted for the kadis, named on the sheet
+    assert "Mohon ditindaklanjuti" in texts["disposisi"]
+    assert "10.10.1.5" in texts["uji-kerentanan"]
+    assert "Andi Wijaya" in texts["uji-kerentanan"]
+    assert "1500 pengguna" in texts["uji-beban"]
+    assert PETUGAS.name in texts["permohonan"]
+
+
+async def test_a_paper_is_issued_once_and_verifies_by_its_qr_code(bed: Bed) -> None:
+    ticket = await bed.reported()
+    first = await fetch(bed, f"/requests/{ticket}/documents/berita-acara.pdf")
+    again = await fetch(bed, f"/requests/{ticket}/documents/berita-acara.pdf")
+    assert again == first  # the same facts, the same bytes
+
+    (url,) = pdfs.qr_codes(first)
+    base = DocumentSettings().public_url
+    assert url.startswith(f"{base}/verify/")
+    code = url.rsplit("/", 1)[1]
+    streams = await bed.ctx.store.read_stream(f"reporting-document-{code}")
+    assert [e.type for e in streams.events] == ["DocumentIssued"]  # once, for both fetches
+    await bed.catch_up()
+
+    public = await bed.client.get(f"/verify/{code}")  # no token
+    assert public.status_code == 200, public.text
+    shown = public.json()
+    assert shown["sha256"] == hashlib.sha256(first).hexdigest()
+    assert (shown["paper"], shown["ticket_id"]) == ("berita-acara", ticket)
+    assert shown["issued_at_wib"].endswith(" WIB")
+    assert shown["matches"] is None
+    assert "Siti" not in public.text
+    assert "nip" not in public.text.lower()
+
+    checked = await bed.client.get(f"/verify/{code}", params={"sha256": shown["sha256"]})
+    assert checked.json()["matches"] is True
+    tampered = bytearray(first)
+    tampered[len(tampered) // 2] ^= 0x01
+    forged = hashlib.sha256(bytes(tampered)).hexdigest()
+    refused = await bed.client.get(f"/verify/{code}", params={"sha256": forged})
+    assert refused.json()["matches"] is False
+
+    page = await bed.client.get(f"/verify/{code.lower()}", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "COCOK" not in page.text
+    assert shown["sha256"] in page.text
+
+
+async def test_an_unknown_code_is_404_and_a_bad_hash_names_the_field(bed: Bed) -> None:
+    unknown = await bed.client.get("/verify/AAAA-BBBB-CCCC")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "document_unknown")
+    bad = await bed.client.get("/verify/AAAA-BBBB-CCCC", params={"sha256": "xyz"})
+    assert bad.status_code == 422
+    assert "sha256" in bad.text
+
+
+async def test_another_agencys_paper_is_404_and_its_own_is_200(bed: Bed) -> None:
+    ticket = await bed.reported()
+    own = await fetch(bed, f"/requests/{ticket}/documents/laporan.pdf", Role.PEMOHON)
+    assert own.startswith(b"%PDF")
+    other = await bed.client.get(
+        f"/requests/{ticket}/documents/laporan.pdf",
+        headers=bed.auth(Role.PEMOHON, agency=unique_agency()),
+    )
+    assert (other.status_code, other.json()["code"]) == (404, "request_not_found")
+
+
+async def test_a_paper_of_a_step_not_reached_is_409_and_an_unknown_kind_422(bed: Bed) -> None:
+    ticket = new_ticket()
+    await bed.submit(ticket)
+    await bed.catch_up()
+    form = await fetch(bed, f"/requests/{ticket}/documents/permohonan.pdf")
+    assert form.startswith(b"%PDF")
+    headers = bed.auth(Role.PETUGAS)
+    early = await bed.client.get(f"/requests/{ticket}/documents/berita-acara.pdf", headers=headers)
+    assert (early.status_code, early.json()["code"]) == (409, "document_not_ready")
+    assert "Berita Acara" in early.json()["message"]
+    wrong = await bed.client.get(f"/requests/{ticket}/documents/surat.pdf", headers=headers)
+    assert wrong.status_code == 422
+
+
+async def test_the_agenda_book_as_pdf(bed: Bed) -> None:
+    ticket = await bed.reported()
+    archived = await bed.archive(ticket)
+    assert archived.status_code == 201, archived.text
+    await bed.catch_up()
+    code = archived.json()["agenda_code"]
+    year = await fetch(bed, "/agenda-book.pdf", Role.KADIS, year=2026)
+    month = await fetch(bed, "/agenda-book.pdf", Role.AUDITOR, year=2026, month=3)
+    pdfs.save_png(year, OUTPUT / "buku-agenda.png")
+    assert code in "".join(pdfs.text(year).split())
+    assert "Tahun 2026" in pdfs.text(year)
+    assert "Maret 2026" in pdfs.text(month)
+    refused = await bed.client.get(
+        "/agenda-book.pdf", headers=bed.auth(Role.PEMOHON, agency=AGENCY)
+    )
+    assert refused.status_code == 403
+
+
+async def test_issued_documents_are_part_of_the_projection_and_its_replay(bed: Bed) -> None:
+    ticket = await bed.reported()
+    await fetch(bed, f"/requests/{ticket}/documents/permohonan.pdf")
+    await bed.catch_up()
+    async with bed.ctx.pool.acquire() as conn:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM reporting.documents WHERE ticket_id = $1", ticket
+        )
+    assert count == 1
