@@ -109,6 +109,9 @@ EXPECTED: dict[str, dict[tuple[str, str], frozenset[Role] | Public]] = {
         ("GET", "/requests/{ticket_id}/documents/{paper}.pdf"): EVERYONE,
         ("GET", "/agenda-book.pdf"): WORK_READERS,
         ("GET", "/verify/{code}"): PUBLIC,
+        ("POST", "/requests/{ticket_id}/berita-acara/signed"): ONLY_PETUGAS,
+        ("GET", "/requests/{ticket_id}/berita-acara"): EVERYONE,
+        ("GET", "/berita-acara/outstanding"): WORK_READERS,
     },
 }
 """Per service, per endpoint: the roles it admits (the others get 403), or PUBLIC."""

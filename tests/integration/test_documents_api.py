@@ -241,3 +241,76 @@ async def test_issued_documents_are_part_of_the_projection_and_its_replay(bed: B
             "SELECT count(*) FROM reporting.documents WHERE ticket_id = $1", ticket
         )
     assert count == 1
+
+
+# --- the signed Berita Acara comes back ------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
+
+
+async def upload(bed: Bed, ticket: str, content: bytes, **form: str) -> httpx.Response:
+    return await bed.client.post(
+        f"/requests/{ticket}/berita-acara/signed",
+        files={"file": ("ba ttd.jpg", content, "image/jpeg")},
+        data=form,
+        headers=bed.auth(Role.PETUGAS, name=PETUGAS.name),
+    )
+
+
+async def test_a_signed_berita_acara_comes_back_and_leaves_the_outstanding_list(bed: Bed) -> None:
+    ticket = await bed.reported()
+    staff = bed.auth(Role.KADIS)
+    before = (await bed.client.get("/berita-acara/outstanding", headers=staff)).json()
+    assert ticket in [i["ticket_id"] for i in before["items"]]
+    waiting = await bed.client.get(f"/requests/{ticket}/berita-acara", headers=staff)
+    assert waiting.json()["status"] == "BA menunggu tanda tangan dan pengembalian"
+
+    sent = await upload(bed, ticket, JPEG, returned_at="2026-03-09T10:00:00+07:00")
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["content_type"] == "image/jpeg"
+    assert sent.json()["sha256"] == hashlib.sha256(JPEG).hexdigest()
+    await bed.catch_up()
+
+    shown = (await bed.client.get(f"/requests/{ticket}/berita-acara", headers=staff)).json()
+    assert shown["returned"] is True
+    assert shown["status"] == "BA ditandatangani dan dikembalikan pada 09-03-2026"
+    after = (await bed.client.get("/berita-acara/outstanding", headers=staff)).json()
+    assert ticket not in [i["ticket_id"] for i in after["items"]]
+    timeline = await bed.client.get(f"/requests/{ticket}/timeline", headers=staff)
+    assert timeline.json()["entries"][-1]["summary"].endswith("ditandatangani dan dikembalikan")
+    own = await bed.client.get(
+        f"/requests/{ticket}/berita-acara", headers=bed.auth(Role.PEMOHON, agency=AGENCY)
+    )
+    assert own.json()["returned"] is True
+    other = await bed.client.get(
+        f"/requests/{ticket}/berita-acara", headers=bed.auth(Role.PEMOHON, agency=unique_agency())
+    )
+    assert other.status_code == 404
+
+
+async def test_a_scan_that_is_not_pdf_or_jpeg_or_too_large_is_refused(bed: Bed) -> None:
+    ticket = await bed.reported()
+    png = await upload(bed, ticket, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    assert (png.status_code, png.json()["code"], png.json()["field"]) == (
+        415,
+        "scan_type_unsupported",
+        "file",
+    )
+    big = await upload(bed, ticket, JPEG + b"\x00" * DocumentSettings().signed_scan_max_bytes)
+    assert big.status_code == 413
+    assert big.json()["code"] == "scan_too_large"
+    async with bed.ctx.pool.acquire() as conn:
+        kept = await conn.fetchval(
+            "SELECT count(*) FROM reporting.scans WHERE storage_key LIKE $1", f"%{ticket}%"
+        )
+    assert kept == 0
+
+
+async def test_a_scan_before_the_berita_acara_exists_is_409(bed: Bed) -> None:
+    ticket = new_ticket()
+    await bed.submit(ticket)
+    await bed.catch_up()
+    early = await upload(bed, ticket, JPEG)
+    assert (early.status_code, early.json()["code"]) == (409, "berita_acara_missing")
+    unknown = await upload(bed, new_ticket(), JPEG)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "request_not_found")

@@ -11,9 +11,9 @@ import html
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from penghubung.events import Role
@@ -26,6 +26,7 @@ from penghubung.web.errors import ERROR_RESPONSES, Forbidden
 from reporting.adapters import db, documents_db
 from reporting.app.issue import issue
 from reporting.app.papers import NoDirectory, People, TicketFacts, build
+from reporting.app.signed import SignedScan, receive_signed_berita_acara
 from reporting.documents.models import AgendaBook, AgendaLine
 from reporting.documents.render import Rendered
 from reporting.documents.words import month_label, numeric_date, wib, wib_time
@@ -52,6 +53,11 @@ class DocumentSettings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8004",
         description="Base URL of reporting as the public reaches it; the QR codes lead there",
+    )
+    signed_scan_max_bytes: int = Field(
+        default=1_900_000,
+        ge=1024,
+        description="Largest scan of a signed Berita Acara (bytes); below the HTTP body cap",
     )
 
 
@@ -86,6 +92,52 @@ class VerifiedView(BaseModel):
     matches: bool | None = Field(
         description="Whether the `sha256` asked about is the issued one (null: none asked)"
     )
+
+
+class SignedView(BaseModel):
+    """A signed Berita Acara that came back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str = Field(description="The request")
+    berita_acara_number: str = Field(description="The Berita Acara's number")
+    returned_at: datetime = Field(description="When the signed copy reached the desk")
+    sha256: str = Field(description="SHA-256 of the scan")
+    size_bytes: int = Field(description="Size of the scan")
+    content_type: str = Field(description="application/pdf or image/jpeg")
+
+
+class BeritaAcaraStatus(BaseModel):
+    """Where a request's Berita Acara stands: numbered, and whether the signed copy is back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str = Field(description="The request")
+    berita_acara_number: str | None = Field(description="Its number, once reserved")
+    returned: bool = Field(description="Whether the signed copy came back")
+    returned_at: datetime | None = Field(description="When it came back")
+    status: str = Field(description="In Bahasa Indonesia, for people")
+
+
+class OutstandingItem(BaseModel):
+    """A request whose signed Berita Acara has not come back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str = Field(description="The request")
+    berita_acara_number: str = Field(description="The Berita Acara's number")
+    reserved_at: datetime = Field(description="When the number was given")
+    agency: str = Field(description="The agency")
+    application_name: str = Field(description="The application")
+
+
+class Outstanding(BaseModel):
+    """The requests whose signed Berita Acara has not come back, oldest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: int = Field(description="How many")
+    items: list[OutstandingItem] = Field(description="The requests")
 
 
 def routes(ctx: ServiceContext, *, people: People | None = None) -> APIRouter:
@@ -219,7 +271,104 @@ def routes(ctx: ServiceContext, *, people: People | None = None) -> APIRouter:
             return HTMLResponse(_verify_page(view))  # type: ignore[return-value]
         return view
 
+    _signed_routes(api, ctx, settings)
     return api
+
+
+def _signed_routes(api: APIRouter, ctx: ServiceContext, settings: DocumentSettings) -> None:
+    @api.post(
+        "/requests/{ticket_id}/berita-acara/signed",
+        status_code=201,
+        tags=["documents"],
+        summary="Upload the scan of the wet-signed Berita Acara (PDF or JPEG)",
+        responses={415: ERROR_RESPONSES[413]},
+    )
+    async def upload_signed(
+        principal: Annotated[Principal, Depends(require(Role.PETUGAS))],
+        ticket_id: Ticket,
+        file: Annotated[UploadFile, File(description="The scan: PDF or JPEG")],
+        returned_at: Annotated[
+            AwareDatetime | None,
+            Form(description="When the signed copy reached the desk (default: now)"),
+        ] = None,
+    ) -> SignedView:
+        """The signed Berita Acara came back: its scan is kept, the fact recorded."""
+        async with ctx.pool.acquire() as conn:
+            if await db.get_request(conn, ticket_id) is None:
+                raise RequestNotFound(f"permohonan {ticket_id} tidak ditemukan")
+        content = await file.read(settings.signed_scan_max_bytes + 1)
+        signed = await receive_signed_berita_acara(
+            SignedScan(ticket_id, _filename(file.filename), content, returned_at),
+            max_bytes=settings.signed_scan_max_bytes,
+            actor=principal.actor(),
+            store=ctx.store,
+            clock=ctx.clock,
+            new_id=ctx.new_id,
+        )
+        return SignedView(
+            ticket_id=ticket_id,
+            berita_acara_number=signed.berita_acara_number,
+            returned_at=signed.returned_at,
+            sha256=signed.scan.sha256,
+            size_bytes=signed.scan.size_bytes,
+            content_type=signed.scan.content_type,
+        )
+
+    @api.get(
+        "/requests/{ticket_id}/berita-acara",
+        tags=["documents"],
+        summary="Whether the request's signed Berita Acara came back",
+    )
+    async def berita_acara_status(principal: Reader, ticket_id: Ticket) -> BeritaAcaraStatus:
+        """ "BA ditandatangani dan dikembalikan" with the date, or what is still awaited."""
+        async with ctx.pool.acquire() as conn:
+            row = await db.get_request(conn, ticket_id)
+            if row is None or not _may_see(principal, row["agency_key"]):
+                raise RequestNotFound(f"permohonan {ticket_id} tidak ditemukan")
+            back = await documents_db.berita_acara_return(conn, ticket_id)
+        number = row["berita_acara_number"]
+        if back is not None:
+            when = numeric_date(wib(back["returned_at"]).date())
+            status = f"BA ditandatangani dan dikembalikan pada {when}"
+        elif number is not None:
+            status = "BA menunggu tanda tangan dan pengembalian"
+        else:
+            status = "BA belum dibuat"
+        return BeritaAcaraStatus(
+            ticket_id=ticket_id,
+            berita_acara_number=number,
+            returned=back is not None,
+            returned_at=back["returned_at"] if back else None,
+            status=status,
+        )
+
+    @api.get(
+        "/berita-acara/outstanding",
+        tags=["documents"],
+        summary="Requests whose signed Berita Acara has not come back",
+    )
+    async def outstanding(_: Registrar) -> Outstanding:
+        """Oldest first, for the desk to chase."""
+        async with ctx.pool.acquire() as conn:
+            rows = await documents_db.unreturned_berita_acara(conn)
+        items = [
+            OutstandingItem(
+                ticket_id=r["ticket_id"],
+                berita_acara_number=r["number"],
+                reserved_at=r["reserved_at"],
+                agency=r["agency"],
+                application_name=r["application_name"],
+            )
+            for r in rows
+        ]
+        return Outstanding(total=len(items), items=items)
+
+
+def _filename(name: str | None) -> str:
+    """The uploaded file's own name, without folders or control characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    clean = "".join(c for c in base if c.isprintable()).strip()[:200]
+    return clean if clean not in {"", ".", ".."} else "berita-acara-ditandatangani"
 
 
 def _may_see(principal: Principal, key: str) -> bool:

@@ -38,6 +38,7 @@ NOT_PROJECTED: dict[str, str] = {
     "gaps": "the history of the live consumer's deliveries, not a fact of the log",
     "counters": "the commands' yearly numbers, taken before the events that carry them",
     "availability_samples": "measurements of this installation, not facts of the log",
+    "scans": "the bytes of signed Berita Acara scans; the log holds their hashes",
 }
 """reporting's other tables, and why a rebuild neither makes nor compares nor swaps them."""
 

@@ -27,3 +27,12 @@ CREATE TABLE reporting.berita_acara_returns (
     received_by         text        NOT NULL,
     global_position     bigint      NOT NULL UNIQUE
 );
+
+-- The bytes of the signed Berita Acara scans; the log holds their hashes (BeritaAcaraSigned).
+CREATE TABLE reporting.scans (
+    storage_key  text        PRIMARY KEY,
+    sha256       text        NOT NULL,
+    content_type text        NOT NULL,
+    content      bytea       NOT NULL,
+    stored_at    timestamptz NOT NULL
+);
