@@ -108,6 +108,7 @@ EXPECTED: dict[str, dict[tuple[str, str], frozenset[Role] | Public]] = {
         ("GET", "/sla/availability"): WORK_READERS,
         ("GET", "/requests/{ticket_id}/documents/{paper}.pdf"): EVERYONE,
         ("GET", "/agenda-book.pdf"): WORK_READERS,
+        ("GET", "/sla/monthly-report.pdf"): WORK_READERS,
         ("GET", "/verify/{code}"): PUBLIC,
         ("POST", "/requests/{ticket_id}/berita-acara/signed"): ONLY_PETUGAS,
         ("GET", "/requests/{ticket_id}/berita-acara"): EVERYONE,

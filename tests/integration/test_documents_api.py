@@ -139,7 +139,7 @@ async def test_every_paper_of_an_integrated_request_holds_its_facts(bed: Bed) ->
     assert "Mohon ditindaklanjuti" in texts["disposisi"]
     assert "10.10.1.5" in texts["uji-kerentanan"]
     assert "Andi Wijaya" in texts["uji-kerentanan"]
-    assert "1500 pengguna" in texts["uji-beban"]
+    assert "1.500 pengguna" in texts["uji-beban"]
     assert PETUGAS.name in texts["permohonan"]
 
 
@@ -314,3 +314,25 @@ async def test_a_scan_before_the_berita_acara_exists_is_409(bed: Bed) -> None:
     assert (early.status_code, early.json()["code"]) == (409, "berita_acara_missing")
     unknown = await upload(bed, new_ticket(), JPEG)
     assert (unknown.status_code, unknown.json()["code"]) == (404, "request_not_found")
+
+
+async def test_the_monthly_sla_report_as_pdf_for_the_kadis(bed: Bed) -> None:
+    ticket = await bed.reported()
+    pdf = await fetch(bed, "/sla/monthly-report.pdf", Role.KADIS, month="2026-03")
+    pdfs.save_png(pdf, OUTPUT / "laporan-sla.png")
+    text = pdfs.text(pdf)
+    assert "Laporan Bulanan Kepatuhan SLA" in text
+    assert "Maret 2026" in text
+    assert "disposisi Kepala Dinas ke Kabid" in text
+    assert AGENCY in text
+    assert "Ketersediaan layanan" in text
+    assert ticket not in text or "melewati" in text  # a ticket is named only for a breach
+    refused = await bed.client.get(
+        "/sla/monthly-report.pdf", headers=bed.auth(Role.PEMOHON, agency=AGENCY)
+    )
+    assert refused.status_code == 403
+    bad = await bed.client.get(
+        "/sla/monthly-report.pdf", params={"month": "2026-13"}, headers=bed.auth(Role.KADIS)
+    )
+    assert bad.status_code == 422
+    assert "month" in bad.text

@@ -33,6 +33,7 @@ class Paper(StrEnum):
     REPORT = "laporan"
     BERITA_ACARA = "berita-acara"
     AGENDA_BOOK = "buku-agenda"
+    SLA_MONTHLY = "laporan-sla"
 
     @property
     def label(self) -> str:
@@ -48,6 +49,7 @@ _LABELS = {
     Paper.REPORT: "Laporan",
     Paper.BERITA_ACARA: "Berita Acara",
     Paper.AGENDA_BOOK: "Buku agenda",
+    Paper.SLA_MONTHLY: "Laporan bulanan kepatuhan SLA",
 }
 
 

@@ -40,7 +40,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
             http.routes(ctx, reads),
             http_sla.routes(ctx, sla, settings, reads),
             http_audit.routes(reads),
-            http_documents.routes(ctx),
+            http_documents.routes(
+                ctx, sla, availability_target=settings.availability_target_percent
+            ),
         ],
         subscriptions=subscribers.subscriptions(ctx),
         on_start=[task.start for task in tasks],

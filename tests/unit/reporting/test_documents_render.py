@@ -18,7 +18,10 @@ from penghubung.testing import pdfs
 from reporting.documents.models import (
     AgendaBook,
     AgendaLine,
+    AvailabilityRow,
     BeritaAcara,
+    BreachRow,
+    ComplianceRow,
     Contact,
     DispositionLine,
     DispositionSheet,
@@ -29,6 +32,7 @@ from reporting.documents.models import (
     RequestForm,
     Section,
     Signer,
+    SlaMonthlyReport,
     StressForm,
     VulnerabilityForm,
 )
@@ -169,6 +173,58 @@ def samples() -> dict[str, Document]:
             agenda_code="012/AGENDA/SC-05/2026",
             officer=PETUGAS,
         ),
+        "laporan-sla": SlaMonthlyReport(
+            dated=date(2026, 11, 30),
+            month="November 2026",
+            by_step=(
+                ComplianceRow(
+                    label="disposisi Kepala Dinas ke Kabid",
+                    met=18,
+                    breached=2,
+                    total=20,
+                    percent="90,0 %",
+                    share=90.0,
+                ),
+                ComplianceRow(
+                    label="analisis kelayakan",
+                    met=7,
+                    breached=5,
+                    total=12,
+                    percent="58,3 %",
+                    share=58.3,
+                ),
+            ),
+            by_agency=(
+                ComplianceRow(
+                    label="Dinas Kesehatan", met=25, breached=7, total=32, percent="78,1 %"
+                ),
+            ),
+            by_officer=(
+                ComplianceRow(
+                    label="Budi Santoso, A.Md.", met=7, breached=5, total=12, percent="58,3 %"
+                ),
+            ),
+            total=ComplianceRow(
+                label="semua", met=25, breached=7, total=32, percent="78,1 %", share=78.1
+            ),
+            breaches=(
+                BreachRow(
+                    ticket_id="SC05-2026-00031",
+                    agency="Dinas Kesehatan",
+                    step="analisis kelayakan",
+                    reason="melewati baku mutu 4 hari kerja sebesar 3 jam 10 menit waktu kerja",
+                ),
+            ),
+            availability=(
+                AvailabilityRow(
+                    service="intake", samples=1440, up=1420, percent="98,6 %", meets="memenuhi"
+                ),
+                AvailabilityRow(
+                    service="semua", samples=5760, up=5600, percent="97,2 %", meets="memenuhi"
+                ),
+            ),
+            availability_target="90 %",
+        ),
         "buku-agenda": AgendaBook(
             dated=date(2026, 12, 31),
             period="Tahun 2026",
@@ -211,7 +267,7 @@ def shown_values(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(value, str) and value:
         yield key, value
     elif isinstance(value, int) and not isinstance(value, bool):
-        yield key, str(value)
+        yield key, f"{value:,}".replace(",", ".")  # as Indonesians write it: 2.500
 
 
 @pytest.fixture(scope="module", params=sorted(SAMPLES))

@@ -27,10 +27,13 @@ from reporting.adapters import db, documents_db
 from reporting.app.issue import issue
 from reporting.app.papers import NoDirectory, People, TicketFacts, build
 from reporting.app.signed import SignedScan, receive_signed_berita_acara
+from reporting.app.sla import Sla
+from reporting.app.sla_report import sla_monthly_report
 from reporting.documents.models import AgendaBook, AgendaLine
 from reporting.documents.render import Rendered
 from reporting.documents.words import month_label, numeric_date, wib, wib_time
 from reporting.domain.agency import agency_key
+from reporting.domain.clocks import month_of
 from reporting.domain.numbers import office_year
 
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
@@ -140,8 +143,10 @@ class Outstanding(BaseModel):
     items: list[OutstandingItem] = Field(description="The requests")
 
 
-def routes(ctx: ServiceContext, *, people: People | None = None) -> APIRouter:
-    """The papers' routes, bound to the service's pool, store and clock."""
+def routes(
+    ctx: ServiceContext, sla: Sla, *, availability_target: int, people: People | None = None
+) -> APIRouter:
+    """The papers' routes, bound to the service's pool, store, clock and SLA clocks."""
     settings = DocumentSettings()
     api = APIRouter(responses=ERROR_RESPONSES)
     directory = people or NoDirectory()
@@ -270,6 +275,40 @@ def routes(ctx: ServiceContext, *, people: People | None = None) -> APIRouter:
         if "text/html" in request.headers.get("accept", ""):
             return HTMLResponse(_verify_page(view))  # type: ignore[return-value]
         return view
+
+    @api.get(
+        "/sla/monthly-report.pdf",
+        tags=["documents"],
+        summary="The month's SLA report for the Kadis as PDF (issued and recorded)",
+        response_class=Response,
+        responses=PDF,
+    )
+    async def sla_monthly_pdf(
+        principal: Registrar,
+        month: Annotated[
+            str | None,
+            Query(
+                pattern=r"^2[0-9]{3}-(0[1-9]|1[0-2])$",
+                description="The month, YYYY-MM (default: this month, WIB)",
+            ),
+        ] = None,
+    ) -> Response:
+        """Compliance by step, agency and officer, the breaches and availability, with charts."""
+        month = month or month_of(ctx.clock())
+        report = await sla_monthly_report(
+            sla, ctx.pool, month, target=availability_target, now=ctx.clock()
+        )
+        rendered = await issue(
+            report,
+            public_url=settings.public_url,
+            facts_position=await ctx.store.head(),
+            period=month,
+            actor=principal.actor(),
+            store=ctx.store,
+            clock=ctx.clock,
+            new_id=ctx.new_id,
+        )
+        return deliver(rendered, f"laporan-sla-{month}")
 
     _signed_routes(api, ctx, settings)
     return api

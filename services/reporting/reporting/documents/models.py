@@ -287,3 +287,51 @@ class AgendaBook(Document):
 
     period: str = Field(description="Tahun 2026, or Desember 2026")
     entries: tuple[AgendaLine, ...] = Field(description="The entries, by number")
+
+
+class ComplianceRow(_Shown):
+    """One group's clocks settled in the month."""
+
+    label: str = Field(description="The step, agency or officer")
+    met: int = Field(description="Clocks met")
+    breached: int = Field(description="Clocks breached")
+    total: int = Field(description="Clocks settled")
+    percent: str = Field(description="Share met, as written (95,0 %), or — when none")
+    share: float | None = Field(default=None, description="Share met, 0–100, for the chart")
+
+
+class BreachRow(_Shown):
+    """A clock breached in the month."""
+
+    ticket_id: str = Field(description="Tiket ID")
+    agency: str = Field(description="Perangkat Daerah")
+    step: str = Field(description="The step, in words")
+    reason: str = Field(description="Why, in words")
+
+
+class AvailabilityRow(_Shown):
+    """A service's availability in service hours."""
+
+    service: str = Field(description="The service")
+    samples: int = Field(description="Samples taken")
+    up: int = Field(description="Samples up")
+    percent: str = Field(description="Share up, as written")
+    meets: str = Field(description="Memenuhi / tidak memenuhi / —")
+
+
+class SlaMonthlyReport(Document):
+    """The month's SLA compliance for the Kadis: by step, agency and officer, breaches,
+    availability, with charts."""
+
+    kind: ClassVar[str] = "laporan-sla"
+    template: ClassVar[str] = "laporan_sla.typ"
+    title: ClassVar[str] = "Laporan Bulanan Kepatuhan SLA"
+
+    month: str = Field(description="The month, e.g. Desember 2026")
+    by_step: tuple[ComplianceRow, ...] = Field(description="Per SOP step")
+    by_agency: tuple[ComplianceRow, ...] = Field(description="Per agency")
+    by_officer: tuple[ComplianceRow, ...] = Field(description="Per officer")
+    total: ComplianceRow = Field(description="Every clock of the month")
+    breaches: tuple[BreachRow, ...] = Field(description="The clocks breached")
+    availability: tuple[AvailabilityRow, ...] = Field(description="Per service and overall")
+    availability_target: str = Field(description="The promised availability, e.g. 90 %")
