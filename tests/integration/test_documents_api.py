@@ -4,6 +4,7 @@ verifiable by anyone from the code its QR leads to; another agency's papers are 
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from penghubung.bus.consumer import Outcome
 from penghubung.events import Role
@@ -23,6 +25,7 @@ from penghubung.testing.beds import deliver, serving, without_consumers
 from penghubung.testing.histories import AGENCY, KADIS, PETUGAS, PLH, Histories, new_ticket
 from penghubung.testing.upstream import Upstream
 from penghubung.web.auth import mint_token
+from penghubung.web.sheets import WIB, XLSX
 from reporting.adapters.http_documents import DocumentSettings
 from reporting.adapters.subscribers import subscriptions
 from reporting.bootstrap import build
@@ -336,3 +339,82 @@ async def test_the_monthly_sla_report_as_pdf_for_the_kadis(bed: Bed) -> None:
     )
     assert bad.status_code == 422
     assert "month" in bad.text
+
+
+# --- spreadsheets and representations ---------------------------------------------------------
+
+
+async def test_the_agenda_book_as_csv_with_either_separator_and_as_xlsx(bed: Bed) -> None:
+    ticket = await bed.reported()
+    assert (await bed.archive(ticket)).status_code == 201
+    await bed.catch_up()
+    staff = bed.auth(Role.KABID)
+    plain = await bed.client.get("/agenda-book", params={"format": "csv"}, headers=staff)
+    assert plain.status_code == 200, plain.text
+    assert plain.headers["content-type"] == "text/csv; charset=utf-8"
+    assert plain.text.splitlines()[0] == "nomor,kode,tiket_id,referensi_laporan,diarsipkan,oleh"
+    assert ticket in plain.text
+    semi = await bed.client.get(
+        "/agenda-book", params={"format": "csv", "separator": ";"}, headers=staff
+    )
+    assert semi.text.splitlines()[0] == "nomor;kode;tiket_id;referensi_laporan;diarsipkan;oleh"
+
+    sheet = await bed.client.get("/agenda-book", params={"format": "xlsx"}, headers=staff)
+    assert sheet.headers["content-type"] == XLSX
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows())
+    assert rows[0][0].value == "nomor"
+    mine = next(r for r in rows[1:] if r[2].value == ticket)
+    assert isinstance(mine[0].value, int)
+    assert mine[0].number_format == "#,##0"
+    assert isinstance(mine[4].value, datetime)
+    assert mine[4].number_format == "dd-mm-yyyy hh:mm"
+    as_json = await bed.client.get("/agenda-book", headers=staff)
+    archived = next(e for e in as_json.json()["entries"] if e["ticket_id"] == ticket)
+    moment = datetime.fromisoformat(archived["archived_at"]).astimezone(WIB).replace(tzinfo=None)
+    assert mine[4].value == moment.replace(microsecond=mine[4].value.microsecond)  # WIB
+
+
+async def test_the_sla_views_as_xlsx_and_as_csv_for_an_indonesian_spreadsheet(bed: Bed) -> None:
+    await bed.reported()
+    staff = bed.auth(Role.KADIS)
+    params = {"month": "2026-03", "by": "agency"}
+    sheet = await bed.client.get(
+        "/sla/compliance", params={**params, "format": "xlsx"}, headers=staff
+    )
+    assert sheet.status_code == 200, sheet.text
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("month", "by", "key", "label", "met", "breached", "total", "percent")
+    line = next(r for r in rows[1:] if r[2] == AGENCY)
+    assert isinstance(line[4], int)
+    assert isinstance(line[7], float | int)  # a number the spreadsheet can sum, not text
+    semi = await bed.client.get(
+        "/sla/compliance", params={**params, "format": "csv", "separator": ";"}, headers=staff
+    )
+    header, *lines = semi.text.splitlines()
+    assert header == "month;by;key;label;met;breached;total;percent"
+    share = next(x for x in lines if AGENCY in x).split(";")[-1]
+    assert "," in share or share.isdigit()  # a decimal comma, never a point
+    assert "." not in share
+    wrong = await bed.client.get(
+        "/sla/compliance", params={**params, "separator": "|", "format": "csv"}, headers=staff
+    )
+    assert wrong.status_code == 422
+    assert "separator" in wrong.text
+
+
+async def test_a_representation_not_offered_is_406(bed: Bed) -> None:
+    ticket = await bed.reported()
+    pdf = await bed.client.get(
+        f"/requests/{ticket}/report", headers={**bed.auth(Role.KADIS), "Accept": "application/pdf"}
+    )
+    assert (pdf.status_code, pdf.json()["code"]) == (406, "representation_not_offered")
+    assert "application/json" in pdf.json()["message"]
+    fine = await bed.client.get(
+        f"/requests/{ticket}/report",
+        headers={**bed.auth(Role.KADIS), "Accept": "application/json, application/pdf;q=0.5"},
+    )
+    assert fine.status_code == 200
+    anything = await bed.client.get(
+        f"/requests/{ticket}/report", headers={**bed.auth(Role.KADIS), "Accept": "*/*"}
+    )
+    assert anything.status_code == 200

@@ -1,28 +1,27 @@
 """Reporting's SLA API: the working calendar (administered), each request's clocks, monthly figures.
 
-Every view answers JSON, or CSV with `?format=csv` or `Accept: text/csv`. A CSV is streamed row
-by row, without a cap. Every view of the log's facts takes `as_of` (a log position or a time): the
+Every view answers JSON, CSV with `?format=csv` or `Accept: text/csv` (`&separator=;` for an
+Indonesian spreadsheet), or .xlsx with `?format=xlsx`. A CSV is streamed row by row, without a
+cap. Every view of the log's facts takes `as_of` (a log position or a time): the
 answer as things stood then, with running clocks measured at that moment (`app/as_of.py`); the
 availability samples are measurements, not facts of the log, and have no `as_of`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from penghubung.events import Role
 from penghubung.forms import IsoDate, Step, Text, TicketId
 from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
+from penghubung.web.sheets import XLSX, Separator, SeparatorQuery, csv_response, xlsx_response
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.adapters import sla_db
 from reporting.adapters.http_as_of import AsOfQuery, as_of_headers, resolve
@@ -105,10 +104,12 @@ class Format(StrEnum):
 
     JSON = "json"
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 FormatQuery = Annotated[
-    Format | None, Query(alias="format", description="csv, or json (default; or Accept header)")
+    Format | None,
+    Query(alias="format", description="csv, xlsx or json (default; or the Accept header)"),
 ]
 
 
@@ -274,8 +275,9 @@ def _request_clocks(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         request: Request,
         response: Response,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> RequestSlaView | StreamingResponse:
+    ) -> RequestSlaView | Response:
         """The request's clocks measured now (or as of a moment), and who holds it since when."""
         own = _own_agency(principal)
         moment = await resolve(reads, as_of, response)
@@ -284,7 +286,14 @@ def _request_clocks(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
             raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
         if _wants_csv(request, fmt):
             rows = [clock_row(ticket_id, c) for c in reading.clocks]
-            return _csv(f"sla-{ticket_id}", CLOCK_COLUMNS, _each(rows), moment=moment)
+            return await _csv(
+                f"sla-{ticket_id}",
+                CLOCK_COLUMNS,
+                _each(rows),
+                moment=moment,
+                asked=(request, fmt, separator),
+            )
+
         found = reading.request
         officer = None
         if found.holder_officer_name is not None:
@@ -338,8 +347,9 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -
         month: MonthQuery = None,
         by: Annotated[GroupBy, Query(description="step, agency or officer")] = GroupBy.STEP,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> ComplianceView | StreamingResponse:
+    ) -> ComplianceView | Response:
         """Of the clocks settled in the month (met: at their end; breached: at the due time),
         the share met."""
         moment, default = await when(as_of, response)
@@ -353,7 +363,9 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -
                     yield compliance_row(month, by.value, line)
 
             name = f"sla-compliance-{month}-{by.value}"
-            return _csv(name, COMPLIANCE_COLUMNS, rows(), moment=moment)
+            return await _csv(
+                name, COMPLIANCE_COLUMNS, rows(), moment=moment, asked=(request, fmt, separator)
+            )
         lines = compliance(await _all(sla.month(month, at=moment)), month=month, by=by)
         return ComplianceView(
             month=month,
@@ -374,8 +386,9 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -
         response: Response,
         month: MonthQuery = None,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> BreachesView | StreamingResponse:
+    ) -> BreachesView | Response:
         """Every clock breached in the month (its due time fell in it), request by request."""
         moment, default = await when(as_of, response)
         month = month or default
@@ -386,7 +399,14 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -
                     for breach in breaches([measured], month=month):
                         yield breach_row(breach)
 
-            return _csv(f"sla-breaches-{month}", BREACH_COLUMNS, rows(), moment=moment)
+            return await _csv(
+                f"sla-breaches-{month}",
+                BREACH_COLUMNS,
+                rows(),
+                moment=moment,
+                asked=(request, fmt, separator),
+            )
+
         found = breaches(await _all(sla.month(month, at=moment)), month=month)
         return BreachesView(month=month, breaches=[BreachView.of(b) for b in found])
 
@@ -402,8 +422,9 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -
         response: Response,
         month: MonthQuery = None,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> DispositionTimesView | StreamingResponse:
+    ) -> DispositionTimesView | Response:
         """How long the kadis, the kabid and the prakom held the requests they disposed of in
         the month (working time, pauses excluded)."""
         moment, default = await when(as_of, response)
@@ -413,7 +434,9 @@ def _monthly(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -
         if _wants_csv(request, fmt):
             rows = [echelon_row(month, v) for v in views]
             name = f"sla-disposition-times-{month}"
-            return _csv(name, ECHELON_COLUMNS, _each(rows), moment=moment)
+            return await _csv(
+                name, ECHELON_COLUMNS, _each(rows), moment=moment, asked=(request, fmt, separator)
+            )
         return DispositionTimesView(month=month, echelons=views)
 
 
@@ -432,8 +455,12 @@ def _availability(api: APIRouter, ctx: ServiceContext, settings: ReportingSettin
         summary="Monthly availability in service hours per service and overall",
     )
     async def get_availability(
-        _: Staff, request: Request, month: MonthQuery = None, fmt: FormatQuery = None
-    ) -> AvailabilityView | StreamingResponse:
+        _: Staff,
+        request: Request,
+        month: MonthQuery = None,
+        fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
+    ) -> AvailabilityView | Response:
         """Readiness samples taken in service hours: the share up, against the target."""
         month = month or month_of(ctx.clock())
         first, following = sla_db.month_bounds(month)
@@ -451,8 +478,11 @@ def _availability(api: APIRouter, ctx: ServiceContext, settings: ReportingSettin
             overall=_line("semua", overall["samples"], overall["up"], target),
         )
         if _wants_csv(request, fmt):
-            return _csv(
-                f"availability-{month}", AVAILABILITY_COLUMNS, _each(availability_rows(view))
+            return await _csv(
+                f"availability-{month}",
+                AVAILABILITY_COLUMNS,
+                _each(availability_rows(view)),
+                asked=(request, fmt, separator),
             )
         return view
 
@@ -469,9 +499,11 @@ def _line(service: str, samples: int, up: int, target: int) -> AvailabilityLine:
 
 
 def _wants_csv(request: Request, fmt: Format | None) -> bool:
+    """A table (CSV or .xlsx) rather than JSON."""
     if fmt is not None:
-        return fmt is Format.CSV
-    return "text/csv" in request.headers.get("accept", "")
+        return fmt is not Format.JSON
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept or XLSX in accept
 
 
 async def _each(rows: Iterable[tuple[object, ...]]) -> AsyncIterator[tuple[object, ...]]:
@@ -479,37 +511,17 @@ async def _each(rows: Iterable[tuple[object, ...]]) -> AsyncIterator[tuple[objec
         yield row
 
 
-def _csv(
+async def _csv(
     name: str,
     header: tuple[str, ...],
     rows: AsyncIterator[tuple[object, ...]],
     *,
     moment: Moment | None = None,
-) -> StreamingResponse:
-    """A CSV answer streamed row by row (UTF-8, header first)."""
-
-    async def lines() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        async for row in rows:
-            writer.writerow(row)
-            if buffer.tell() > 16_384:
-                yield _drain(buffer)
-        yield _drain(buffer)
-
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"',
-            **as_of_headers(moment),
-        },
-    )
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+    asked: tuple[Request, Format | None, Separator],
+) -> Response:
+    """The view as a table: .xlsx when asked for, else CSV streamed row by row (UTF-8)."""
+    request, fmt, separator = asked
+    headers = as_of_headers(moment)
+    if fmt is Format.XLSX or (fmt is None and XLSX in request.headers.get("accept", "")):
+        return xlsx_response(name, header, [r async for r in rows], headers=headers)
+    return csv_response(name, header, rows, separator=separator, headers=headers)
