@@ -210,7 +210,7 @@ def disposition_sheet(facts: TicketFacts) -> DispositionSheet:
             by=e.actor.name,
             by_nip=e.actor.nip,
             acting_for=_acting(e.actor, d),
-            to=d.to_officer.name if d.to_officer else labels.ROLES[d.to_role],
+            to=d.to_officer.name if d.to_officer else None,
             instruction=d.instruction,
             at=wib_time(e.occurred_at),
         )

@@ -161,7 +161,7 @@ class DispositionLine(_Shown):
     by: str = Field(description="Who disposed")
     by_nip: str | None = Field(default=None, description="Their NIP")
     acting_for: str | None = Field(default=None, description="Plt./Plh. for whom, if a stand-in")
-    to: str = Field(description="To whom (a role, or the officer ordered)")
+    to: str | None = Field(default=None, description="The officer ordered, when one is named")
     instruction: str = Field(description="Isi disposisi")
     at: str = Field(description="When (WIB)")
 

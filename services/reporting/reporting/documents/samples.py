@@ -95,7 +95,6 @@ def samples() -> dict[str, Document]:
                     by="Hendra Wijaya, S.T.",
                     by_nip="197505052000031004",
                     acting_for="Plt. Kepala Dinas Kominfo untuk Dr. Sudarman, S.Kom., M.Si.",
-                    to="Kabid eGov",
                     instruction="Mohon ditindaklanjuti sesuai SOP",
                     at="02-03-2026 09.40 WIB",
                 ),
