@@ -26,9 +26,9 @@ from penghubung.testing.histories import AGENCY, KADIS, PETUGAS, PLH, Histories,
 from penghubung.testing.upstream import Upstream
 from penghubung.web.auth import mint_token
 from penghubung.web.sheets import WIB, XLSX
-from reporting.adapters.http_documents import DocumentSettings
 from reporting.adapters.subscribers import subscriptions
 from reporting.bootstrap import build
+from reporting.settings import ReportingSettings
 
 pytestmark = pytest.mark.integration
 
@@ -153,7 +153,7 @@ async def test_a_paper_is_issued_once_and_verifies_by_its_qr_code(bed: Bed) -> N
     assert again == first  # the same facts, the same bytes
 
     (url,) = pdfs.qr_codes(first)
-    base = DocumentSettings().public_url
+    base = ReportingSettings.of(bed.settings).public_url
     assert url.startswith(f"{base}/verify/")
     code = url.rsplit("/", 1)[1]
     streams = await bed.ctx.store.read_stream(f"reporting-document-{code}")
@@ -299,7 +299,9 @@ async def test_a_scan_that_is_not_pdf_or_jpeg_or_too_large_is_refused(bed: Bed) 
         "scan_type_unsupported",
         "file",
     )
-    big = await upload(bed, ticket, JPEG + b"\x00" * DocumentSettings().signed_scan_max_bytes)
+    big = await upload(
+        bed, ticket, JPEG + b"\x00" * ReportingSettings.of(bed.settings).signed_scan_max_bytes
+    )
     assert big.status_code == 413
     assert big.json()["code"] == "scan_too_large"
     async with bed.ctx.pool.acquire() as conn:

@@ -40,9 +40,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             http.routes(ctx, reads),
             http_sla.routes(ctx, sla, settings, reads),
             http_audit.routes(reads),
-            http_documents.routes(
-                ctx, sla, availability_target=settings.availability_target_percent
-            ),
+            http_documents.routes(ctx, sla, settings),
         ],
         subscriptions=subscribers.subscriptions(ctx),
         on_start=[task.start for task in tasks],

@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from penghubung.events import Role
 from penghubung.events.documents import Paper
@@ -35,6 +34,7 @@ from reporting.documents.words import month_label, numeric_date, wib, wib_time
 from reporting.domain.agency import agency_key
 from reporting.domain.clocks import month_of
 from reporting.domain.numbers import office_year
+from reporting.settings import ReportingSettings
 
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
@@ -46,22 +46,6 @@ TicketPaper = Literal[
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The document as PDF (A4)"}
 }
-
-
-class DocumentSettings(BaseSettings):
-    """Where the verify page is reached from outside (`PENGHUBUNG_PUBLIC_URL`)."""
-
-    model_config = SettingsConfigDict(env_prefix="PENGHUBUNG_", extra="ignore")
-
-    public_url: str = Field(
-        default="http://127.0.0.1:8004",
-        description="Base URL of reporting as the public reaches it; the QR codes lead there",
-    )
-    signed_scan_max_bytes: int = Field(
-        default=1_900_000,
-        ge=1024,
-        description="Largest scan of a signed Berita Acara (bytes); below the HTTP body cap",
-    )
 
 
 class RequestNotFound(NotFound):
@@ -144,10 +128,9 @@ class Outstanding(BaseModel):
 
 
 def routes(
-    ctx: ServiceContext, sla: Sla, *, availability_target: int, people: People | None = None
+    ctx: ServiceContext, sla: Sla, settings: ReportingSettings, *, people: People | None = None
 ) -> APIRouter:
     """The papers' routes, bound to the service's pool, store, clock and SLA clocks."""
-    settings = DocumentSettings()
     api = APIRouter(responses=ERROR_RESPONSES)
     directory = people or NoDirectory()
 
@@ -296,7 +279,7 @@ def routes(
         """Compliance by step, agency and officer, the breaches and availability, with charts."""
         month = month or month_of(ctx.clock())
         report = await sla_monthly_report(
-            sla, ctx.pool, month, target=availability_target, now=ctx.clock()
+            sla, ctx.pool, month, target=settings.availability_target_percent, now=ctx.clock()
         )
         rendered = await issue(
             report,
@@ -314,7 +297,7 @@ def routes(
     return api
 
 
-def _signed_routes(api: APIRouter, ctx: ServiceContext, settings: DocumentSettings) -> None:
+def _signed_routes(api: APIRouter, ctx: ServiceContext, settings: ReportingSettings) -> None:
     @api.post(
         "/requests/{ticket_id}/berita-acara/signed",
         status_code=201,
