@@ -159,6 +159,9 @@ async def test_a_paper_is_issued_once_and_verifies_by_its_qr_code(bed: Bed) -> N
     streams = await bed.ctx.store.read_stream(f"reporting-document-{code}")
     assert [e.type for e in streams.events] == ["DocumentIssued"]  # once, for both fetches
     await bed.catch_up()
+    timeline = await bed.client.get(f"/requests/{ticket}/timeline", headers=bed.auth(Role.KADIS))
+    issued = [e["summary"] for e in timeline.json()["entries"] if e["type"] == "DocumentIssued"]
+    assert issued == [f"Berita Acara diterbitkan sebagai PDF, kode verifikasi {code}"]
 
     public = await bed.client.get(f"/verify/{code}")  # no token
     assert public.status_code == 200, public.text

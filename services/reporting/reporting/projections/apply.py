@@ -193,6 +193,15 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
+async def apply_issued_document(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """A paper was issued: its row for the verify page, and a line on its ticket's timeline
+    (a register's line stands under its own correlation id)."""
+    await apply_document_issued(conn, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, envelope.correlation_id, schema=schema)
+
+
 async def apply_signed_berita_acara(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
@@ -215,7 +224,7 @@ APPLIERS: dict[str, Applier] = {
     "ClockPaused": apply_timeline_only,
     "ClockResumed": apply_timeline_only,
     "SlaWarningRaised": apply_timeline_only,
-    "DocumentIssued": apply_document_issued,
+    "DocumentIssued": apply_issued_document,
     "BeritaAcaraSigned": apply_signed_berita_acara,
 }
 """The applier of each event type; a type without one only moves the checkpoint."""

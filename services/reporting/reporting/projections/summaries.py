@@ -15,7 +15,7 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
-from penghubung.events.documents import BeritaAcaraSigned
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.sla import ClockPaused, ClockResumed, SlaWarningRaised
 from reporting.domain import labels
 from reporting.domain.numbers import WIB
@@ -55,6 +55,8 @@ def summarize(event: Event) -> str:
             return f"Laporan diarsipkan di buku agenda nomor {event.agenda_code}"
         case ClockPaused() | ClockResumed() | SlaWarningRaised():
             return _clock(event)
+        case DocumentIssued():
+            return f"{event.paper.label} diterbitkan sebagai PDF, kode verifikasi {event.code}"
         case BeritaAcaraSigned():
             return f"Berita Acara {event.berita_acara_number} ditandatangani dan dikembalikan"
     return f"Peristiwa {event.type} dicatat"
