@@ -23,6 +23,7 @@ from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, Forbidden
 from reporting.adapters import db, documents_db
+from reporting.adapters.views import berita_acara_status
 from reporting.app.issue import issue
 from reporting.app.papers import NoDirectory, People, TicketFacts, build
 from reporting.app.signed import SignedScan, receive_signed_berita_acara
@@ -341,27 +342,21 @@ def _signed_routes(api: APIRouter, ctx: ServiceContext, settings: ReportingSetti
         tags=["documents"],
         summary="Whether the request's signed Berita Acara came back",
     )
-    async def berita_acara_status(principal: Reader, ticket_id: Ticket) -> BeritaAcaraStatus:
-        """ "BA ditandatangani dan dikembalikan" with the date, or what is still awaited."""
+    async def get_berita_acara(principal: Reader, ticket_id: Ticket) -> BeritaAcaraStatus:
+        """Whether the signed copy came back ("BA ditandatangani dan dikembalikan" and the date)."""
         async with ctx.pool.acquire() as conn:
             row = await db.get_request(conn, ticket_id)
             if row is None or not _may_see(principal, row["agency_key"]):
                 raise RequestNotFound(f"permohonan {ticket_id} tidak ditemukan")
             back = await documents_db.berita_acara_return(conn, ticket_id)
         number = row["berita_acara_number"]
-        if back is not None:
-            when = numeric_date(wib(back["returned_at"]).date())
-            status = f"BA ditandatangani dan dikembalikan pada {when}"
-        elif number is not None:
-            status = "BA menunggu tanda tangan dan pengembalian"
-        else:
-            status = "BA belum dibuat"
+        status = berita_acara_status(number, back["returned_at"] if back else None)
         return BeritaAcaraStatus(
             ticket_id=ticket_id,
             berita_acara_number=number,
             returned=back is not None,
             returned_at=back["returned_at"] if back else None,
-            status=status,
+            status=status or "BA belum dibuat",
         )
 
     @api.get(

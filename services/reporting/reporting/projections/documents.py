@@ -59,3 +59,8 @@ async def apply_berita_acara_signed(
         envelope.actor.name,
         envelope.global_position,
     )
+    await conn.execute(
+        f"UPDATE {schema}.requests SET berita_acara_returned_at = $2 WHERE ticket_id = $1",
+        event.ticket_id,
+        event.returned_at,
+    )

@@ -36,3 +36,6 @@ CREATE TABLE reporting.scans (
     content      bytea       NOT NULL,
     stored_at    timestamptz NOT NULL
 );
+
+-- The request shows when its signed Berita Acara came back.
+ALTER TABLE reporting.requests ADD COLUMN berita_acara_returned_at timestamptz;
