@@ -21,7 +21,8 @@ help:
 	@echo "                       unless PENGHUBUNG_DATABASE_URL / PENGHUBUNG_NATS_URL are set)"
 	@echo "make test              the whole test suite"
 	@echo "make test-integration  only the tests that need real servers"
-	@echo "make lint              ruff check, ruff format --check, mypy --strict"
+	@echo "make lint              ruff check, ruff format --check, mypy --strict, the layers"
+	@echo "                       (lint-imports: the contracts in .importlinter), the AsyncAPI parser"
 	@echo "make demo              push requests through every step of a running system"
 	@echo "make bench             the benchmarks, each figure beside its baseline (ARGS=--quick:"
 	@echo "                       under 2 minutes); not part of make test"
@@ -56,6 +57,9 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy -p penghubung -p intake -p disposition -p integration -p reporting
+	$(BIN)/lint-imports
+	@command -v npm >/dev/null 2>&1 || { echo "make lint: Node.js (npm) is needed for the AsyncAPI check: apt-get install -y nodejs npm" >&2; exit 1; }
+	cd tools/asyncapi && npm ci --silent --no-audit --no-fund && node validate.mjs ../../docs/asyncapi.json
 
 demo: venv
 	$(BIN)/python -m penghubung.demo

@@ -37,6 +37,7 @@ from penghubung.audit import (
 )
 from penghubung.audit.bundle import EVENTS
 from penghubung.audit.chain import Anchor
+from penghubung.audit.verdict import verify_chain
 from penghubung.db import connect, create_pool
 from penghubung.events import Actor, Event, EventRegistry, Metadata, NewEvent, Role
 from penghubung.events.audit import (
@@ -48,7 +49,7 @@ from penghubung.events.audit import (
     ExportScopeKind,
 )
 from penghubung.events.canonical import canonical_bytes, chain_hash
-from penghubung.eventstore import EventStore, verify_chain
+from penghubung.eventstore import EventStore
 
 pytestmark = pytest.mark.integration
 

@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 
 from penghubung.bus.consumer import Outcome
 from penghubung.events import Role
-from penghubung.forms import Channel
 from penghubung.runtime.service import ServiceContext
 from penghubung.settings import ServiceSettings
+from penghubung.sop import Channel
 from penghubung.testing import pdfs
 from penghubung.testing.beds import deliver, serving, without_consumers
 from penghubung.testing.histories import AGENCY, KADIS, PETUGAS, PLH, Histories, new_ticket

@@ -31,18 +31,18 @@ import pytest
 from penghubung.bus.consumer import Outcome
 from penghubung.db import connect
 from penghubung.events import Role
-from penghubung.forms import Channel, Difficulty, Step
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.testing.beds import deliver, serving, without_consumers
 from penghubung.testing.histories import Histories, new_ticket
 from penghubung.web.auth import mint_token
 from reporting.adapters.subscribers import subscriptions
 from reporting.app.replay import EXIT_DIFFERENT, EXIT_EQUAL, Options, replay_reporting
-from reporting.app.sla import Sla
 from reporting.bootstrap import build
 from reporting.projections.projector import project
 from reporting.projections.tables import NOT_PROJECTED, PROJECTED
 from reporting.settings import ReportingSettings
+from reporting.sla.app.handlers import Sla
 
 pytestmark = pytest.mark.integration
 

@@ -30,14 +30,10 @@ from penghubung.events.catalog import (
     ReportWritten,
     RequestSubmitted,
 )
-from penghubung.forms import (
-    Channel,
-    DocumentKind,
-    Priority,
-    StandIn,
-)
+from penghubung.forms import StandIn
 from penghubung.runtime.service import ServiceContext, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.sop import Channel, DocumentKind, Priority
 from penghubung.testing.beds import deliver, serving, stored_row, without_consumers
 from penghubung.testing.histories import (
     AGENCY,

@@ -25,22 +25,19 @@ from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import (
     Applicant,
     ApplicationInfo,
-    Channel,
     Echelon,
-    Impact,
     Mechanism,
     MechanismChoice,
-    Priority,
     ServiceRequestForm,
-    Urgency,
 )
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.sop import Channel, Impact, Priority, Urgency
 from penghubung.testing.upstream import upstream
 from penghubung.web.auth import mint_token
-from reporting.app.availability import AvailabilitySampler
 from reporting.bootstrap import build
 from reporting.projections.projector import project
 from reporting.settings import ReportingSettings
+from reporting.sla.app.availability import AvailabilitySampler
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from penghubung.cli import SERVICES, build_parser
+from penghubung.cli import build_parser
+from penghubung.services import SERVICES
 from penghubung.settings import ServiceSettings
 from reporting.settings import ReportingSettings
 

@@ -22,7 +22,7 @@ from penghubung.events.sla import (
     SlaRecalculated,
     SlaWarningRaised,
 )
-from penghubung.forms import Step
+from penghubung.sop import Step
 
 TICKET = "SC05-2026-00001"
 AT = datetime(2026, 3, 2, 2, tzinfo=UTC)

@@ -18,7 +18,8 @@ from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from penghubung.events.base import Event
 from penghubung.events.registry import registry
-from penghubung.forms import FormValueError, LongText, Step, Text, TicketId
+from penghubung.forms import FormValueError, LongText, Text, TicketId
+from penghubung.sop import Step
 from penghubung.workcal import LocalTime
 
 __all__ = [

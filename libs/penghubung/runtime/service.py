@@ -29,7 +29,7 @@ from penghubung.dbroles import service_role
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.migrations import migrate, pending
 from penghubung.settings import ServiceSettings
-from penghubung.web import errors
+from penghubung.web import errors, openapi
 from penghubung.web.auth import TokenVerifier
 from penghubung.web.limits import BodyLimit, BodySizeLimit
 
@@ -129,6 +129,7 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
     app.state.token_verifier = TokenVerifier(ctx.settings)
     app.state.ctx = ctx
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(
         BodySizeLimit,

@@ -25,15 +25,15 @@ import httpx
 from rich.console import Console
 
 from penghubung.bus.topology import bootstrap, service_consumers
-from penghubung.cli import SERVICES
-from penghubung.runtime.up import (
-    DEMO_USERS,
+from penghubung.runtime.supervisor import (
     ServiceProcess,
     pick_ports,
     run_step,
     start_service,
     stop_services,
 )
+from penghubung.runtime.welcome import DEMO_USERS
+from penghubung.services import SERVICES
 from penghubung.settings import AuthSettings, NatsSettings
 from penghubung.web.auth import mint_token
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -36,12 +36,6 @@ HANDLED: Mapping[str, frozenset[str] | None] = {
 Kept here by hand: a durable the services declare and this table lacks, or an inbox row of a
 type it does not list, stops the tally with a message rather than passing for a lost effect.
 """
-
-
-def _timeline_types() -> frozenset[str]:
-    from reporting.projections.apply import APPLIERS
-
-    return frozenset(APPLIERS)
 
 
 @dataclass(frozen=True)
@@ -121,15 +115,17 @@ class Tally:
         )
 
 
-async def take_tally(conn: asyncpg.Connection, bus: NatsSettings) -> Tally:
-    """Read the log, the effects and the bus once."""
+async def take_tally(
+    conn: asyncpg.Connection, bus: NatsSettings, *, timeline_types: Collection[str]
+) -> Tally:
+    """Read the log, the effects and the bus once; `timeline_types` are the event types the
+    reporting projection puts on a request's timeline (`reporting.projections.apply.APPLIERS`)."""
     head: int = await conn.fetchval("SELECT position FROM eventstore.head")
     by_type = {
         r["type"]: r["n"]
         for r in await conn.fetch("SELECT type, count(*) AS n FROM eventstore.events GROUP BY 1")
     }
     reading = await _bus(bus)
-    timeline_types = sorted(_timeline_types())
     off = await conn.fetch(
         "WITH logged AS (SELECT correlation_id AS ticket, count(*) AS n FROM eventstore.events"
         "   WHERE type = ANY($1::text[]) GROUP BY 1),"
@@ -137,7 +133,7 @@ async def take_tally(conn: asyncpg.Connection, bus: NatsSettings) -> Tally:
         " SELECT coalesce(l.ticket, s.ticket) AS ticket FROM logged l"
         " FULL JOIN shown s ON s.ticket = l.ticket"
         " WHERE l.n IS DISTINCT FROM s.n ORDER BY 1 LIMIT 20",
-        timeline_types,
+        sorted(timeline_types),
     )
     return Tally(
         log_head=head,
@@ -231,6 +227,7 @@ async def settled_tally(
     bus: NatsSettings,
     *,
     within: float,
+    timeline_types: Collection[str],
     foreign_messages: int = 0,
     dead_letters: int = 0,
 ) -> Tally:
@@ -239,7 +236,7 @@ async def settled_tally(
     conn = await connect(database_url)
     try:
         while True:
-            tally = await take_tally(conn, bus)
+            tally = await take_tally(conn, bus, timeline_types=timeline_types)
             problems = tally.problems(foreign_messages=foreign_messages, dead_letters=dead_letters)
             if not problems or time.monotonic() > deadline:
                 return tally

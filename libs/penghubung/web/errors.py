@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -15,48 +16,18 @@ from penghubung.eventstore import ConcurrencyError
 from penghubung.refusals import HTTP_STATUS, Refused
 
 
-class Problem(Exception):
-    """A client's mistake with an HTTP status, a stable code and a message for people."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-class NotFound(Problem):
-    """The thing does not exist, or the caller may not know that it does."""
-
-    status = 404
-
-
-class Conflict(Problem):
-    """The request is out of order, or lost a race with another."""
-
-    status = 409
-
-
-class Forbidden(Problem):
-    """The caller's role may not do this."""
-
-    status = 403
-
-
-class Unauthenticated(Problem):
-    """No valid identity came with the request."""
-
-    status = 401
-
-
 class FieldError(BaseModel):
     """One field that failed validation."""
 
     field: str = Field(description="Dotted path of the field, e.g. `form.applicant.nip`")
     code: str = Field(description="Stable code, e.g. `missing`, `string_too_short`")
     message: str = Field(description="Reason in Bahasa Indonesia")
+    allowed: list[str] | None = Field(
+        default=None, description="For a choice refused: every value that is allowed"
+    )
+    limit: int | float | None = Field(
+        default=None, description="For a bound crossed: the bound (a value, a length or a count)"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -118,17 +89,55 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
             code = "invalid_value"
         else:
             message = _MESSAGES.get(code, "tidak valid")
-        out.append(FieldError(field=".".join(loc) or "body", code=code, message=message))
+        allowed, limit, what = _allowed(code, e.get("ctx") or {})
+        out.append(
+            FieldError(
+                field=".".join(loc) or "body",
+                code=code,
+                message=f"{message}; {what}" if what else message,
+                allowed=allowed,
+                limit=limit,
+            )
+        )
     return out
 
 
-def install(app: FastAPI) -> None:
-    """Map domain errors and validation errors to JSON error bodies."""
+_BOUNDS: dict[str, tuple[str, str]] = {
+    "less_than_equal": ("le", "paling besar {}"),
+    "less_than": ("lt", "harus kurang dari {}"),
+    "greater_than_equal": ("ge", "paling kecil {}"),
+    "greater_than": ("gt", "harus lebih dari {}"),
+    "string_too_long": ("max_length", "paling banyak {} karakter"),
+    "string_too_short": ("min_length", "paling sedikit {} karakter"),
+    "too_long": ("max_length", "paling banyak {} isian"),
+    "too_short": ("min_length", "paling sedikit {} isian"),
+}
+"""Bounds pydantic names in an error's context, and how a person reads each."""
 
-    @app.exception_handler(Problem)
-    async def problem(_: Request, exc: Problem) -> JSONResponse:
-        body = ErrorBody(code=exc.code, message=exc.message, field=exc.field)
-        return JSONResponse(body.model_dump(), status_code=exc.status)
+
+def _allowed(code: str, ctx: dict[str, Any]) -> tuple[list[str] | None, float | None, str]:
+    """What a refused choice or a crossed bound allows: (choices, bound, words for people)."""
+    if code in ("enum", "literal_error") and isinstance(ctx.get("expected"), str):
+        choices = [c.strip().strip("'\"") for c in re.split(r",| or ", ctx["expected"])]
+        choices = [c for c in choices if c]
+        words = ", ".join(choices[:-1]) + f" atau {choices[-1]}" if len(choices) > 1 else choices[0]
+        return choices, None, f"pilihan: {words}"
+    if code in _BOUNDS and isinstance(ctx.get(_BOUNDS[code][0]), int | float):
+        key, words = _BOUNDS[code]
+        value = ctx[key]
+        return None, value, words.format(_number(value))
+    return None, None, ""
+
+
+def _number(value: float) -> str:
+    """A bound as Indonesians write it: 1.000.000 and 2,5."""
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return str(value).replace(".", ",")
+
+
+def install(app: FastAPI) -> None:
+    """Map refusals (`penghubung.refusals`), validation errors and faults to JSON error bodies."""
 
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:

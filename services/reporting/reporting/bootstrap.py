@@ -7,12 +7,13 @@ import asyncpg
 from penghubung.db import connect
 from penghubung.dbroles import service_role
 from penghubung.runtime.service import ServiceContext, ServiceParts
-from reporting.adapters import http, http_audit, http_documents, http_sla, subscribers
+from reporting.adapters import http, http_audit, http_documents, subscribers
 from reporting.adapters.periodic import Periodic
 from reporting.app.as_of import ReadModels, Snapshots
-from reporting.app.availability import AvailabilitySampler
-from reporting.app.sla import Sla
 from reporting.settings import ReportingSettings
+from reporting.sla.adapters import http as http_sla
+from reporting.sla.app.availability import AvailabilitySampler
+from reporting.sla.app.handlers import Sla
 
 
 def build(ctx: ServiceContext) -> ServiceParts:

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from disposition.domain.commands import StartAtKadis
 from disposition.domain.state import Request, Round, Status
 from penghubung.events.base import Role
-from penghubung.forms import Officer, Priority
+from penghubung.forms import Officer
+from penghubung.sop import Priority
 
 _COLUMNS = (
     "ticket_id, agency, application_name, priority, received_at, resubmission, holder_role,"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query
+import asyncpg
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from disposition.adapters.db import RequestRecord
@@ -14,39 +15,15 @@ from disposition.app.handlers import Handlers, Recorded
 from disposition.domain import errors
 from disposition.domain.commands import Dispose, ReturnRequest
 from disposition.domain.state import CHAIN, DISPOSERS
+from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Role
 from penghubung.events.catalog import Disposed, RequestReturned
-from penghubung.forms import (
-    DocumentKind,
-    FormValueError,
-    LongText,
-    Officer,
-    StandIn,
-    Step,
-    check_ticket_id,
-)
+from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
+from penghubung.idempotency import Once, answer_once
+from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
-
-
-class Unprocessable(Problem):
-    """A value the rules refuse (the papers, the officer, the stand-in)."""
-
-    status = 422
-
-
-_PROBLEMS: tuple[tuple[type[errors.DispositionError], type[Problem]], ...] = (
-    (errors.NotFoundError, NotFound),
-    (errors.ForbiddenError, Forbidden),
-    (errors.ConflictError, Conflict),
-    (errors.InvalidCommand, Unprocessable),
-)
-
-
-def _problem(exc: errors.DispositionError) -> Problem:
-    """The HTTP problem for a domain refusal."""
-    problem = next((p for base, p in _PROBLEMS if isinstance(exc, base)), Problem)
-    return problem(exc.code, exc.message, field=exc.field)
+from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import IdempotencyKey, respond
 
 
 def _ticket(ticket_id: str) -> str:
@@ -54,17 +31,8 @@ def _ticket(ticket_id: str) -> str:
     try:
         return check_ticket_id(ticket_id)
     except FormValueError:
-        raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan") from None
+        raise errors.RequestNotFound(ticket_id) from None
 
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Repeat a request with the same key to get its first answer again",
-    ),
-]
 
 # --- bodies ---------------------------------------------------------------------------------
 
@@ -227,11 +195,16 @@ def router(handlers: Handlers) -> APIRouter:
     @api.post(
         "/requests/{ticket_id}/dispositions",
         status_code=201,
+        response_model=DispositionOut,
         summary="Dispose the request one level down (kadis→kabid→prakom→petugas)",
     )
     async def dispose(
-        ticket_id: str, body: DispositionIn, principal: Disposer, key: IdempotencyKey = None
-    ) -> DispositionOut:
+        ticket_id: str,
+        body: DispositionIn,
+        principal: Disposer,
+        response: Response,
+        key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
         cmd = Dispose(
             ticket_id=_ticket(ticket_id),
             actor=principal.actor(),
@@ -242,26 +215,35 @@ def router(handlers: Handlers) -> APIRouter:
             stand_in=body.stand_in,
             on_behalf_of=body.on_behalf_of,
         )
-        try:
-            return DispositionOut.of(await handlers.dispose(cmd, idempotency_key=key))
-        except errors.DispositionError as exc:
-            raise _problem(exc) from exc
+        once = Once.of("disposition", cmd.actor, key, body, ticket_id=cmd.ticket_id)
+
+        async def run(conn: asyncpg.Connection) -> DispositionOut:
+            return DispositionOut.of(await handlers.dispose(conn, cmd, causation_id=key))
+
+        return respond(response, await answer_once(handlers.store.pool, once, run))
 
     @api.post(
         "/requests/{ticket_id}/returns",
         status_code=201,
+        response_model=ReturnOut,
         summary="Return the request to the applicant as incomplete, with reasons",
     )
     async def return_request(
-        ticket_id: str, body: ReturnIn, principal: Disposer, key: IdempotencyKey = None
-    ) -> ReturnOut:
+        ticket_id: str,
+        body: ReturnIn,
+        principal: Disposer,
+        response: Response,
+        key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
         cmd = ReturnRequest(
             ticket_id=_ticket(ticket_id), actor=principal.actor(), reasons=tuple(body.reasons)
         )
-        try:
-            return ReturnOut.of(await handlers.return_request(cmd, idempotency_key=key))
-        except errors.DispositionError as exc:
-            raise _problem(exc) from exc
+        once = Once.of("disposition", cmd.actor, key, body, ticket_id=cmd.ticket_id)
+
+        async def run(conn: asyncpg.Connection) -> ReturnOut:
+            return ReturnOut.of(await handlers.return_request(conn, cmd, causation_id=key))
+
+        return respond(response, await answer_once(handlers.store.pool, once, run))
 
     @api.get(
         "/requests/{ticket_id}/dispositions",
@@ -272,10 +254,9 @@ def router(handlers: Handlers) -> APIRouter:
     ) -> History:
         found = await handlers.history(_ticket(ticket_id))
         # An applicant learns nothing of another agency's requests, not even that they exist.
-        if found is None or (
-            principal.role is Role.PEMOHON and found[0].agency != principal.agency
-        ):
-            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+        scope = principal.agency_scope()
+        if found is None or (scope is not None and agency_key(found[0].agency) != scope):
+            raise errors.RequestNotFound(ticket_id)
         record, stream = found
         entries = [
             HistoryEntry(

@@ -7,7 +7,7 @@ from disposition.domain.commands import Command, Dispose, ReturnRequest
 from disposition.domain.state import DISPOSERS, Request, Status, next_role
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import Disposed, RequestReturned
-from penghubung.forms import DocumentKind, required_documents
+from penghubung.sop import DocumentKind, required_documents
 
 
 def decide(command: Command, state: Request | None) -> list[Event]:

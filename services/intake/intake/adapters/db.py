@@ -10,7 +10,8 @@ from uuid import UUID
 import asyncpg
 
 from intake.app.views import AttachmentView, RequestPage, RequestSummary, RequestView, ReturnView
-from intake.domain.state import Fact, RequestState, Status, Upload, agency_key
+from intake.domain.state import Fact, RequestState, Status, Upload
+from penghubung.agency import agency_key
 from penghubung.events.base import Actor
 from penghubung.events.catalog import RequestReturned
 from penghubung.forms import Attachment

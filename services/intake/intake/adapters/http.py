@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
@@ -17,27 +15,20 @@ from intake.app.views import AttachmentView, RequestPage, RequestView
 from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
 from intake.domain.errors import (
     AttachmentTooLarge,
-    ConflictError,
-    ForbiddenError,
-    IntakeError,
-    InvalidError,
-    NotFoundError,
     RequestNotFound,
-    TooLargeError,
-    UnsupportedError,
 )
 from intake.domain.state import Status
 from penghubung.events.base import Role
 from penghubung.forms import (
     AttachmentKind,
-    Channel,
     FormValueError,
     LongText,
     ServiceRequestForm,
     check_ticket_id,
 )
+from penghubung.sop import Channel
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+from penghubung.web.errors import ERROR_RESPONSES
 from penghubung.web.limits import BodyLimit
 
 MAX_ATTACHMENTS = 20
@@ -56,47 +47,10 @@ _READERS = (
 )
 
 
-class Unprocessable(Problem):
-    """What was sent breaks a rule; the field says which."""
-
-    status = 422
-
-
-class PayloadTooLarge(Problem):
-    """An upload over the size cap."""
-
-    status = 413
-
-
-class UnsupportedMediaType(Problem):
-    """An upload of a kind that is not accepted."""
-
-    status = 415
-
-
-_PROBLEMS: tuple[tuple[type[IntakeError], type[Problem]], ...] = (
-    (NotFoundError, NotFound),
-    (ForbiddenError, Forbidden),
-    (ConflictError, Conflict),
-    (InvalidError, Unprocessable),
-    (TooLargeError, PayloadTooLarge),
-    (UnsupportedError, UnsupportedMediaType),
-)
-
 _UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     415: ERROR_RESPONSES[422],
 }
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """Turn a domain refusal into the HTTP problem of its kind."""
-    try:
-        yield
-    except IntakeError as error:
-        problem = next(p for kind, p in _PROBLEMS if isinstance(error, kind))
-        raise problem(error.code, error.message, field=error.field) from error
 
 
 class SubmissionBody(BaseModel):
@@ -167,10 +121,9 @@ def router(intake: Intake) -> APIRouter:
             received_at=body.received_at,
             attachment_ids=tuple(body.attachment_ids),
         )
-        with refusals():
-            done = await handlers.submit_request(
-                command, intake=intake, idempotency_key=idempotency_key
-            )
+        done = await handlers.submit_request(
+            command, intake=intake, idempotency_key=idempotency_key
+        )
         response.headers["Location"] = f"/requests/{done.view.ticket_id}"
         if done.replayed:
             response.headers["Idempotent-Replayed"] = "true"
@@ -183,17 +136,15 @@ def router(intake: Intake) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
         offset: Annotated[int, Query(ge=0, description="Requests to skip")] = 0,
     ) -> RequestPage:
-        with refusals():
-            return await handlers.list_requests(
-                viewer=principal.actor(), intake=intake, status=status, limit=limit, offset=offset
-            )
+        return await handlers.list_requests(
+            scope=principal.agency_scope(), intake=intake, status=status, limit=limit, offset=offset
+        )
 
     @api.get("/requests/{ticket_id}", summary="One request (another agency's answers 404)")
     async def get_request(
         ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> RequestView:
-        with refusals():
-            return await handlers.get_request(ticket_id, viewer=principal.actor(), intake=intake)
+        return await handlers.get_request(ticket_id, scope=principal.agency_scope(), intake=intake)
 
     @api.post(
         "/requests/{ticket_id}/resubmissions",
@@ -205,17 +156,16 @@ def router(intake: Intake) -> APIRouter:
         body: ResubmissionBody,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
     ) -> RequestView:
-        with refusals():
-            command = ResubmitRequest(
-                actor=principal.actor(),
-                ticket_id=_known_ticket(ticket_id),
-                form=body.form,
-                answer=body.answer,
-                channel=body.channel,
-                received_at=body.received_at,
-                attachment_ids=tuple(body.attachment_ids),
-            )
-            return await handlers.resubmit_request(command, intake=intake)
+        command = ResubmitRequest(
+            actor=principal.actor(),
+            ticket_id=_known_ticket(ticket_id),
+            form=body.form,
+            answer=body.answer,
+            channel=body.channel,
+            received_at=body.received_at,
+            attachment_ids=tuple(body.attachment_ids),
+        )
+        return await handlers.resubmit_request(command, intake=intake)
 
     return api
 
@@ -259,8 +209,7 @@ def _uploads(intake: Intake) -> APIRouter:
             content_type=file.content_type or "application/octet-stream",
             content=await file.read(intake.attachment_max_bytes + 1),
         )
-        with refusals():
-            return await handlers.upload_attachment(command, intake=intake)
+        return await handlers.upload_attachment(command, intake=intake)
 
     @api.get(
         "/attachments/{attachment_id}",
@@ -271,10 +220,9 @@ def _uploads(intake: Intake) -> APIRouter:
     async def download(
         attachment_id: UUID, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> Response:
-        with refusals():
-            meta, content = await handlers.attachment_content(
-                attachment_id, viewer=principal.actor(), intake=intake
-            )
+        meta, content = await handlers.attachment_content(
+            attachment_id, viewer=principal.actor(), scope=principal.agency_scope(), intake=intake
+        )
         return Response(
             content,
             media_type=meta.content_type,

@@ -15,17 +15,11 @@ from intake.adapters import db
 from intake.app.views import AttachmentView, RequestPage, RequestView
 from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
 from intake.domain.decide import accept_upload, decide, receipt_time, record_return
-from intake.domain.errors import (
-    AgencyMissing,
-    IdempotencyKeyReused,
-    RequestNotFound,
-    UploadNotFound,
-)
+from intake.domain.errors import IdempotencyKeyReused, RequestNotFound, UploadNotFound
 from intake.domain.state import (
     Fact,
     RequestState,
     Status,
-    agency_key,
     evolve,
     fold,
     owner_of,
@@ -127,32 +121,32 @@ async def mark_returned(conn: asyncpg.Connection, envelope: Envelope, *, store: 
     await db.save_request(conn, state)
 
 
-async def get_request(ticket_id: str, *, viewer: Actor, intake: Intake) -> RequestView:
-    """One request, if the viewer may see it (another agency's answers as not found)."""
+async def get_request(ticket_id: str, *, scope: str | None, intake: Intake) -> RequestView:
+    """One request, if the caller may see it: within `scope`, the agency key an applicant is
+    limited to (another agency's answers as not found); None for Diskominfo staff."""
     async with intake.pool.acquire() as conn:
-        view = await db.request_view(conn, ticket_id, agency=_agency_scope(viewer))
+        view = await db.request_view(conn, ticket_id, agency=scope)
     if view is None:
         raise RequestNotFound()
     return view
 
 
 async def list_requests(
-    *, viewer: Actor, intake: Intake, status: Status | None, limit: int, offset: int
+    *, scope: str | None, intake: Intake, status: Status | None, limit: int, offset: int
 ) -> RequestPage:
-    """A page of the requests the viewer may see, newest receipt first."""
-    agency = _agency_scope(viewer)
+    """A page of the requests within `scope` (see `get_request`), newest receipt first."""
     async with intake.pool.acquire() as conn:
-        return await db.request_page(conn, agency=agency, status=status, limit=limit, offset=offset)
+        return await db.request_page(conn, agency=scope, status=status, limit=limit, offset=offset)
 
 
 async def attachment_content(
-    attachment_id: UUID, *, viewer: Actor, intake: Intake
+    attachment_id: UUID, *, viewer: Actor, scope: str | None, intake: Intake
 ) -> tuple[AttachmentView, bytes]:
-    """An uploaded file, if the viewer may see it: their agency's, or any for Diskominfo staff."""
-    agency = _agency_scope(viewer)
+    """An uploaded file, if the viewer may see it: their agency's (`scope`), or any for
+    Diskominfo staff."""
     owner = owner_of(viewer) if viewer.role is Role.PEMOHON else None
     async with intake.pool.acquire() as conn:
-        found = await db.upload_content(conn, attachment_id, owner=owner, agency=agency)
+        found = await db.upload_content(conn, attachment_id, owner=owner, agency=scope)
     if found is None:
         raise UploadNotFound()
     return found
@@ -202,15 +196,6 @@ async def _write(
     view = await db.request_view(conn, state.ticket_id, agency=None)
     assert view is not None  # just written
     return view
-
-
-def _agency_scope(viewer: Actor) -> str | None:
-    """The agency key an applicant is limited to; None for Diskominfo staff and auditors."""
-    if viewer.role is not Role.PEMOHON:
-        return None
-    if not viewer.agency:
-        raise AgencyMissing()
-    return agency_key(viewer.agency)
 
 
 def _facts(envelopes: Sequence[Envelope]) -> list[Fact]:

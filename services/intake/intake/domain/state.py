@@ -8,9 +8,11 @@ from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from uuid import UUID
 
+from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
-from penghubung.forms import Attachment, Channel, Officer, Priority, ServiceRequestForm, Step
+from penghubung.forms import Attachment, Officer, ServiceRequestForm
+from penghubung.sop import Channel, Priority, Step
 
 WIB = timezone(timedelta(hours=7), "WIB")
 """Asia/Jakarta: UTC+7 all year (no daylight saving since 1964), so a fixed offset is exact."""
@@ -73,11 +75,6 @@ class RequestState:
     def agency(self) -> str | None:
         """The applying agency as written on the form."""
         return self.form.applicant.agency if self.form is not None else None
-
-
-def agency_key(name: str) -> str:
-    """An agency name compared without regard to case or spacing."""
-    return " ".join(name.split()).casefold()
 
 
 def owner_of(actor: Actor) -> str | None:

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import asyncpg
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from integration.adapters import db
 from integration.adapters.http import (
-    IdempotencyKey,
     Petugas,
     Reader,
     Ticket,
-    as_problem,
     visible_to,
 )
 from integration.app.clock import ClockChanged, ClockHandlers
-from integration.domain.errors import IntegrationError, WorkItemNotFound
-from integration.domain.pause import PauseClock, ResumeClock
+from integration.domain.errors import WorkItemNotFound
+from integration.domain.pause import ClockCommand, PauseClock, ResumeClock
 from penghubung.events.sla import ClockPaused, PauseReason
-from penghubung.forms import LongText, Step
+from penghubung.forms import LongText
+from penghubung.idempotency import Answer, Once, answer_once
+from penghubung.sop import Step
 from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import IdempotencyKey, respond
 
 
 class PauseBody(BaseModel):
@@ -72,60 +74,66 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
     """The clock routes of the integration service."""
     api = APIRouter(tags=["clock"], responses=ERROR_RESPONSES)
 
+    async def _once(cmd: ClockCommand, body: BaseModel, key: str | None) -> Answer:
+        kind = type(cmd).__name__
+        once = Once.of("integration", cmd.actor, key, body, ticket_id=cmd.ticket_id, kind=kind)
+
+        async def run(conn: asyncpg.Connection) -> ClockView:
+            return _view(cmd.ticket_id, await handlers.execute(conn, cmd, causation_id=key))
+
+        return await answer_once(pool, once, run)
+
     @api.get("/requests/{ticket_id}/clock", summary="Whether the work item's clock is paused")
     async def get_clock(ticket_id: Ticket, principal: Reader) -> ClockView:
         if await db.fetch(pool, ticket_id, officer_nip=visible_to(principal)) is None:
-            raise as_problem(WorkItemNotFound(ticket_id))
-        state = await handlers.state(ticket_id)
-        paused = state.paused
+            raise WorkItemNotFound()
+        reading = await handlers.state(ticket_id)
+        paused = reading.state.paused
         return ClockView(
             ticket_id=ticket_id,
-            step=state.step,
+            step=reading.state.step,
             paused=paused is not None,
             reason=paused.reason if paused else None,
             note=paused.note if paused else None,
+            at=reading.at,
         )
 
     @api.post(
         "/requests/{ticket_id}/clock/pause",
         status_code=status.HTTP_201_CREATED,
+        response_model=ClockView,
         summary="Pause the clock of the step being worked on, with a typed reason",
     )
     async def pause(
         ticket_id: Ticket,
         body: PauseBody,
         principal: Petugas,
+        response: Response,
         idempotency_key: IdempotencyKey = None,
-    ) -> ClockView:
+    ) -> dict[str, Any]:
         visible_to(principal)  # a petugas token without a NIP holds no work item
         cmd = PauseClock(
             ticket_id=ticket_id, actor=principal.actor(), reason=body.reason, note=body.note
         )
-        try:
-            changed = await handlers.execute(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
-        return _view(ticket_id, changed)
+        return respond(response, await _once(cmd, body, idempotency_key))
 
     @api.post(
         "/requests/{ticket_id}/clock/resume",
         status_code=status.HTTP_201_CREATED,
+        response_model=ClockView,
         summary="Resume the paused clock",
     )
     async def resume(
         ticket_id: Ticket,
         principal: Petugas,
+        response: Response,
         body: ResumeBody | None = None,
         idempotency_key: IdempotencyKey = None,
-    ) -> ClockView:
+    ) -> dict[str, Any]:
         visible_to(principal)
         cmd = ResumeClock(
             ticket_id=ticket_id, actor=principal.actor(), note=body.note if body else None
         )
-        try:
-            changed = await handlers.execute(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
-        return _view(ticket_id, changed)
+        return respond(response, await _once(cmd, body or ResumeBody(), idempotency_key))
 
     return api

@@ -13,10 +13,11 @@ import asyncpg
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 
 from penghubung.events import Role
-from penghubung.forms import IsoDate, PlainText, Step, TicketId
+from penghubung.forms import IsoDate, PlainText, TicketId
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+from penghubung.web.errors import ERROR_RESPONSES
 from penghubung.web.sheets import (
     Separator,
     SeparatorQuery,
@@ -44,9 +45,8 @@ from reporting.adapters.views import (
 )
 from reporting.app import handlers
 from reporting.app.as_of import ReadModel, ReadModels
-from reporting.domain.agency import agency_key
 from reporting.domain.commands import ArchiveReport
-from reporting.domain.errors import ReportingError
+from reporting.domain.errors import DateRangeReversed, ReportNotFound, RequestNotFound
 from reporting.domain.numbers import office_year
 from reporting.projections.progress import Status
 from reporting.projections.projector import PROJECTION
@@ -57,12 +57,6 @@ STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
 Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
 OfficeDay = IsoDate | None
-
-
-class InvalidQuery(Problem):
-    """A query parameter that is well-formed alone but wrong with the others."""
-
-    status = 422
 
 
 def routes(ctx: ServiceContext, reads: ReadModels) -> APIRouter:
@@ -89,11 +83,9 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
     ) -> RequestPage:
         """Requests newest first; an applicant sees their own agency's only."""
         if received_from and received_to and received_from > received_to:
-            raise InvalidQuery(
-                "date_range", "received_to tidak boleh sebelum received_from", field="received_to"
-            )
+            raise DateRangeReversed()
         where = db.RequestFilter(
-            agency=_own_agency(principal) or agency,
+            agency=principal.agency_scope() or agency,
             status=status.value if status else None,
             current_step=current_step.value if current_step else None,
             received_from=received_from,
@@ -140,7 +132,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
             await _visible(read, principal, ticket_id)
             row = await db.get_report(read.conn, ticket_id, schema=read.schema)
         if row is None:
-            raise NotFound("report_not_found", f"laporan permohonan {ticket_id} belum dibuat")
+            raise ReportNotFound(ticket_id)
         return ReportView.of(row)
 
     @api.get(
@@ -203,17 +195,14 @@ def _archive_routes(api: APIRouter, ctx: ServiceContext) -> None:
     ) -> ArchivedView:
         """Enter the written report in this year's agenda book under the next number."""
         cmd = ArchiveReport(ticket_id=ticket_id, report_ref=body.report_ref if body else None)
-        try:
-            archived = await handlers.archive_report(
-                cmd,
-                actor=principal.actor(),
-                causation_id=idempotency_key,
-                store=ctx.store,
-                clock=ctx.clock,
-                new_id=ctx.new_id,
-            )
-        except ReportingError as refused:
-            raise Conflict(refused.code, refused.message) from refused
+        archived = await handlers.archive_report(
+            cmd,
+            actor=principal.actor(),
+            causation_id=idempotency_key,
+            store=ctx.store,
+            clock=ctx.clock,
+            new_id=ctx.new_id,
+        )
         return ArchivedView.model_validate(archived, from_attributes=True)
 
 
@@ -243,19 +232,10 @@ def _agenda_table(
     return csv_response(name, AGENDA_COLUMNS, each(), separator=separator, headers=kept)
 
 
-def _own_agency(principal: Principal) -> str | None:
-    """The agency an applicant is limited to; None for staff and auditors (they see all)."""
-    if principal.role is not Role.PEMOHON:
-        return None
-    if not principal.agency:
-        raise Forbidden("agency_missing", "token pemohon tidak memuat perangkat daerah (agency)")
-    return principal.agency
-
-
 async def _visible(read: ReadModel, principal: Principal, ticket_id: str) -> asyncpg.Record:
     """The request's row, if the caller may see it; 404 otherwise (even when it exists)."""
-    own = _own_agency(principal)
+    own = principal.agency_scope()
     row = await db.get_request(read.conn, ticket_id, schema=read.schema)
-    if row is None or (own is not None and row["agency_key"] != agency_key(own)):
-        raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+    if row is None or (own is not None and row["agency_key"] != own):
+        raise RequestNotFound(ticket_id)
     return row

@@ -14,10 +14,11 @@ from penghubung.events import Role
 from penghubung.events.canonical import GENESIS_HASH
 from penghubung.forms import TicketId
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, NotFound
+from penghubung.web.errors import ERROR_RESPONSES
 from reporting.adapters import log_db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
+from reporting.domain.errors import RequestNotFound
 
 Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
 Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
@@ -121,7 +122,7 @@ def routes(reads: ReadModels) -> APIRouter:
         async with reads.pool.acquire() as conn:
             rows = await log_db.ticket_events(conn, ticket_id, until=until)
         if not rows:
-            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+            raise RequestNotFound(ticket_id)
         events = [LoggedEvent.of(r) for r in rows]
         return TicketEventsView(ticket_id=ticket_id, log_position=until, events=events)
 

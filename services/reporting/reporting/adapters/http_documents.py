@@ -21,21 +21,20 @@ from penghubung.forms import TicketId
 from penghubung.refusals import NotFound
 from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Forbidden
+from penghubung.web.errors import ERROR_RESPONSES
 from reporting.adapters import db, documents_db
 from reporting.adapters.views import berita_acara_status
 from reporting.app.issue import issue
 from reporting.app.papers import NoDirectory, People, TicketFacts, build
 from reporting.app.signed import SignedScan, receive_signed_berita_acara
-from reporting.app.sla import Sla
 from reporting.app.sla_report import sla_monthly_report
 from reporting.documents.models import AgendaBook, AgendaLine
 from reporting.documents.render import Rendered
 from reporting.documents.words import month_label, numeric_date, wib, wib_time
-from reporting.domain.agency import agency_key
-from reporting.domain.clocks import month_of
 from reporting.domain.numbers import office_year
 from reporting.settings import ReportingSettings
+from reporting.sla.app.handlers import Sla
+from reporting.sla.domain.clocks import month_of
 
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
@@ -390,11 +389,8 @@ def _filename(name: str | None) -> str:
 
 def _may_see(principal: Principal, key: str) -> bool:
     """Staff and auditors see every request; an applicant their own agency's only."""
-    if principal.role is not Role.PEMOHON:
-        return True
-    if not principal.agency:
-        raise Forbidden("agency_missing", "token pemohon tidak memuat perangkat daerah (agency)")
-    return key == agency_key(principal.agency)
+    own = principal.agency_scope()
+    return own is None or key == own
 
 
 def _verify_page(view: VerifiedView) -> str:

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.events import Role
 from penghubung.events.catalog import Outcome, ReportSection
-from penghubung.forms import Step, Text
+from penghubung.forms import Text
+from penghubung.sop import Step
 from reporting.documents.words import numeric_date, wib
 from reporting.projections.progress import Status
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import asyncpg
 
-from reporting.adapters import sla_db
-from reporting.app.sla import Sla
 from reporting.documents.models import AvailabilityRow, BreachRow, ComplianceRow, SlaMonthlyReport
 from reporting.documents.words import WIB, decimal_id, month_label, wib
 from reporting.domain import labels
-from reporting.domain.compliance import (
+from reporting.sla.adapters import db as sla_db
+from reporting.sla.app.handlers import Sla
+from reporting.sla.domain.compliance import (
     ComplianceLine,
     GroupBy,
     RequestClocks,

@@ -14,21 +14,39 @@ from typing import Protocol, TypeVar
 
 import asyncpg
 
+from penghubung.agency import agency_key
 from penghubung.events import Envelope, Event
+from penghubung.events.audit import AuditExported, ChainCheckpointSigned
 from penghubung.events.catalog import (
     BeritaAcaraNumberReserved,
+    Disposed,
+    FeasibilityDone,
+    Integrated,
     ReportArchived,
     ReportWritten,
+    RequestClosed,
     RequestResubmitted,
+    RequestReturned,
     RequestSubmitted,
 )
-from penghubung.forms import Officer, Step
-from reporting.domain.agency import agency_key
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
+from penghubung.events.sla import (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    ClockPaused,
+    ClockResumed,
+    SlaRecalculated,
+    SlaWarningRaised,
+)
+from penghubung.forms import Officer
+from penghubung.sop import Step
 from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
-from reporting.projections.sla import apply_sla
 from reporting.projections.summaries import summarize
 from reporting.projections.tables import LIVE
+from reporting.sla.projection import apply_sla
 
 E = TypeVar("E", bound=Event)
 
@@ -210,24 +228,37 @@ async def apply_signed_berita_acara(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
-APPLIERS: dict[str, Applier] = {
-    "RequestSubmitted": apply_request_submitted,
-    "RequestResubmitted": apply_request_resubmitted,
-    "RequestReturned": apply_step_taken,
-    "Disposed": apply_step_taken,
-    "FeasibilityDone": apply_step_taken,
-    "Integrated": apply_step_taken,
-    "RequestClosed": apply_step_taken,
-    "ReportWritten": apply_report_written,
-    "BeritaAcaraNumberReserved": apply_berita_acara_number_reserved,
-    "ReportArchived": apply_report_archived,
-    "ClockPaused": apply_timeline_only,
-    "ClockResumed": apply_timeline_only,
-    "SlaWarningRaised": apply_timeline_only,
-    "DocumentIssued": apply_issued_document,
-    "BeritaAcaraSigned": apply_signed_berita_acara,
-}
-"""The applier of each event type; a type without one only moves the checkpoint."""
+APPLIERS = Routes[Applier](
+    "reporting requests and timeline",
+    {
+        RequestSubmitted: apply_request_submitted,
+        RequestResubmitted: apply_request_resubmitted,
+        RequestReturned: apply_step_taken,
+        Disposed: apply_step_taken,
+        FeasibilityDone: apply_step_taken,
+        Integrated: apply_step_taken,
+        RequestClosed: apply_step_taken,
+        ReportWritten: apply_report_written,
+        BeritaAcaraNumberReserved: apply_berita_acara_number_reserved,
+        ReportArchived: apply_report_archived,
+        ClockPaused: apply_timeline_only,
+        ClockResumed: apply_timeline_only,
+        SlaWarningRaised: apply_timeline_only,
+        DocumentIssued: apply_issued_document,
+        BeritaAcaraSigned: apply_signed_berita_acara,
+    },
+    ignored={
+        # no request's row or timeline changes: the calendar and recalculations are the SLA's
+        # (sla/projection.py), the auditor's events are about the log itself
+        CalendarDayOffAdded,
+        CalendarDayOffRemoved,
+        CalendarHoursReduced,
+        SlaRecalculated,
+        AuditExported,
+        ChainCheckpointSigned,
+    },
+)
+"""The applier of each event class: every one adds the event to its request's timeline."""
 
 
 async def apply_event(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> bool:
@@ -235,7 +266,7 @@ async def apply_event(conn: asyncpg.Connection, envelope: Envelope, *, schema: s
     applier = APPLIERS.get(envelope.type)
     if applier is not None:
         await applier(conn, envelope, schema=schema)
-    # the SLA clocks' facts (projections/sla.py)
+    # the SLA clocks' facts (sla/projection.py)
     clocks = await apply_sla(conn, envelope, schema=schema)
     return applier is not None or clocks
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from penghubung.events import Event, Role
+from penghubung.events.audit import AuditExported, ChainCheckpointSigned
 from penghubung.events.catalog import (
+    BeritaAcaraNumberReserved,
     Disposed,
     FeasibilityDone,
     Integrated,
@@ -18,7 +22,19 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
-from penghubung.forms import Officer, Step
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
+from penghubung.events.sla import (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    ClockPaused,
+    ClockResumed,
+    SlaRecalculated,
+    SlaWarningRaised,
+)
+from penghubung.forms import Officer
+from penghubung.sop import Step
 
 
 class Status(StrEnum):
@@ -82,29 +98,41 @@ def advance(progress: Progress | None, event: Event, *, at: datetime) -> Progres
         return Progress(Status.SUBMITTED, Step.DISPOSE_KABID, since=event.received_at)
     if progress is None:
         return None
-    match event:
-        case RequestResubmitted(received_at=received):
-            # A new round: the chain starts again at the kadis, as disposition does.
-            return Progress(Status.SUBMITTED, Step.DISPOSE_KABID, since=received)
-        case RequestReturned():
-            return replace(progress, status=Status.RETURNED, step=Step.SUBMIT, since=at)
-        case Disposed():
-            return _disposed(progress, event, at=at)
-        case FeasibilityDone(feasible=feasible):
-            step = Step.IMPLEMENTATION if feasible else Step.REPORT
-            return replace(progress, status=Status.ANALYSED, step=step, since=at)
-        case Integrated():
-            return replace(progress, status=Status.INTEGRATED, step=Step.REPORT, since=at)
-        case RequestClosed():
-            return replace(progress, status=Status.CLOSED, step=Step.REPORT, since=at)
-        case ReportWritten():
-            return replace(progress, step=Step.ARCHIVE, since=at)
-        case ReportArchived():
-            return replace(progress, status=Status.ARCHIVED, step=None, since=at)
-    return progress
+    move = MOVES.of(event)
+    return move(progress, event, at) if move is not None else progress
 
 
-def _disposed(progress: Progress, event: Disposed, *, at: datetime) -> Progress:
+def _resubmitted(progress: Progress, event: RequestResubmitted, at: datetime) -> Progress:
+    # A new round: the chain starts again at the kadis, as disposition does.
+    return Progress(Status.SUBMITTED, Step.DISPOSE_KABID, since=event.received_at)
+
+
+def _returned(progress: Progress, event: RequestReturned, at: datetime) -> Progress:
+    return replace(progress, status=Status.RETURNED, step=Step.SUBMIT, since=at)
+
+
+def _analysed(progress: Progress, event: FeasibilityDone, at: datetime) -> Progress:
+    step = Step.IMPLEMENTATION if event.feasible else Step.REPORT
+    return replace(progress, status=Status.ANALYSED, step=step, since=at)
+
+
+def _integrated(progress: Progress, event: Integrated, at: datetime) -> Progress:
+    return replace(progress, status=Status.INTEGRATED, step=Step.REPORT, since=at)
+
+
+def _closed(progress: Progress, event: RequestClosed, at: datetime) -> Progress:
+    return replace(progress, status=Status.CLOSED, step=Step.REPORT, since=at)
+
+
+def _report_written(progress: Progress, event: ReportWritten, at: datetime) -> Progress:
+    return replace(progress, step=Step.ARCHIVE, since=at)
+
+
+def _archived(progress: Progress, event: ReportArchived, at: datetime) -> Progress:
+    return replace(progress, status=Status.ARCHIVED, step=None, since=at)
+
+
+def _disposed(progress: Progress, event: Disposed, at: datetime) -> Progress:
     step = _AFTER_DISPOSITION[event.step]
     if step is Step.FEASIBILITY and progress.holder_role is Role.PETUGAS:
         # A reassignment: another officer takes the work where it stands.
@@ -114,3 +142,40 @@ def _disposed(progress: Progress, event: Disposed, *, at: datetime) -> Progress:
             progress, status=Status.ASSIGNED, step=step, since=at, officer=event.to_officer
         )
     return replace(progress, status=Status.IN_DISPOSITION, step=step, since=at)
+
+
+Move = Callable[[Progress, Any, datetime], Progress]
+"""How one event class moves a known request on (the event is of the class it is routed by)."""
+
+MOVES = Routes[Move](
+    "reporting progress",
+    {
+        # RequestSubmitted opens the request (`advance`); the others move it on
+        RequestSubmitted: lambda progress, event, at: progress,
+        RequestResubmitted: _resubmitted,
+        RequestReturned: _returned,
+        Disposed: _disposed,
+        FeasibilityDone: _analysed,
+        Integrated: _integrated,
+        RequestClosed: _closed,
+        ReportWritten: _report_written,
+        ReportArchived: _archived,
+    },
+    ignored={
+        # the status, step and holder stay: a number, the clocks, the calendar, the audit
+        BeritaAcaraNumberReserved,
+        ClockPaused,
+        ClockResumed,
+        SlaWarningRaised,
+        SlaRecalculated,
+        CalendarDayOffAdded,
+        CalendarDayOffRemoved,
+        CalendarHoursReduced,
+        AuditExported,
+        ChainCheckpointSigned,
+        # papers: an issue and a returned signed copy move no request on
+        DocumentIssued,
+        BeritaAcaraSigned,
+    },
+)
+"""The move of each event class that changes where a request stands."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar, cast
+
 from penghubung.events import Event
+from penghubung.events.audit import AuditExported, ChainCheckpointSigned
 from penghubung.events.catalog import (
     BeritaAcaraNumberReserved,
     Disposed,
@@ -16,50 +20,65 @@ from penghubung.events.catalog import (
     RequestSubmitted,
 )
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
-from penghubung.events.sla import ClockPaused, ClockResumed, SlaWarningRaised
+from penghubung.events.routing import Routes
+from penghubung.events.sla import (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    ClockPaused,
+    ClockResumed,
+    SlaRecalculated,
+    SlaWarningRaised,
+)
 from reporting.domain import labels
 from reporting.domain.numbers import WIB
+
+E = TypeVar("E", bound=Event)
 
 
 def summarize(event: Event) -> str:
     """What happened, in one sentence."""
-    match event:
-        case RequestSubmitted():
-            return _submitted(event)
-        case RequestResubmitted():
-            return (
-                f"Permohonan diajukan ulang (ke-{event.resubmission}) melalui"
-                f" {labels.CHANNELS[event.channel]}: {event.answer}"
-            )
-        case RequestReturned():
-            return (
-                f"Permohonan dikembalikan kepada pemohon pada tahap {labels.STEPS[event.step]}:"
-                f" {'; '.join(event.reasons)}"
-            )
-        case Disposed():
-            return _disposed(event)
-        case FeasibilityDone():
-            verdict = "layak" if event.feasible else "tidak layak"
-            return (
-                f"Analisis kelayakan selesai: {verdict}, tingkat kesulitan {event.difficulty.value}"
-            )
-        case Integrated():
-            return f"Integrasi sistem selesai melalui {labels.mechanism(event.details.mechanism)}"
-        case RequestClosed():
-            return f"Permohonan ditutup karena tidak layak. Rekomendasi: {event.recommendation}"
-        case ReportWritten():
-            return f"Laporan dibuat (hasil: {labels.OUTCOMES[event.outcome]})"
-        case BeritaAcaraNumberReserved():
-            return f"Nomor Berita Acara {event.number} dicadangkan"
-        case ReportArchived():
-            return f"Laporan diarsipkan di buku agenda nomor {event.agenda_code}"
-        case ClockPaused() | ClockResumed() | SlaWarningRaised():
-            return _clock(event)
-        case DocumentIssued():
-            return f"{event.paper.label} diterbitkan sebagai PDF, kode verifikasi {event.code}"
-        case BeritaAcaraSigned():
-            return f"Berita Acara {event.berita_acara_number} ditandatangani dan dikembalikan"
-    return f"Peristiwa {event.type} dicatat"
+    line = SUMMARIES.of(event)
+    return line(event) if line is not None else f"Peristiwa {event.type} dicatat"
+
+
+def _resubmitted(event: RequestResubmitted) -> str:
+    return (
+        f"Permohonan diajukan ulang (ke-{event.resubmission}) melalui"
+        f" {labels.CHANNELS[event.channel]}: {event.answer}"
+    )
+
+
+def _returned(event: RequestReturned) -> str:
+    return (
+        f"Permohonan dikembalikan kepada pemohon pada tahap {labels.STEPS[event.step]}:"
+        f" {'; '.join(event.reasons)}"
+    )
+
+
+def _analysed(event: FeasibilityDone) -> str:
+    verdict = "layak" if event.feasible else "tidak layak"
+    return f"Analisis kelayakan selesai: {verdict}, tingkat kesulitan {event.difficulty.value}"
+
+
+def _integrated(event: Integrated) -> str:
+    return f"Integrasi sistem selesai melalui {labels.mechanism(event.details.mechanism)}"
+
+
+def _closed(event: RequestClosed) -> str:
+    return f"Permohonan ditutup karena tidak layak. Rekomendasi: {event.recommendation}"
+
+
+def _report_written(event: ReportWritten) -> str:
+    return f"Laporan dibuat (hasil: {labels.OUTCOMES[event.outcome]})"
+
+
+def _number_reserved(event: BeritaAcaraNumberReserved) -> str:
+    return f"Nomor Berita Acara {event.number} dicadangkan"
+
+
+def _archived(event: ReportArchived) -> str:
+    return f"Laporan diarsipkan di buku agenda nomor {event.agenda_code}"
 
 
 def _submitted(event: RequestSubmitted) -> str:
@@ -96,3 +115,48 @@ def _clock(event: ClockPaused | ClockResumed | SlaWarningRaised) -> str:
                 f"Peringatan SLA: {step} telah memakai {event.threshold_percent}% baku mutu;"
                 f" batas waktu {due} WIB"
             )
+
+
+def _issued(event: DocumentIssued) -> str:
+    return f"{event.paper.label} diterbitkan sebagai PDF, kode verifikasi {event.code}"
+
+
+def _signed(event: BeritaAcaraSigned) -> str:
+    return f"Berita Acara {event.berita_acara_number} ditandatangani dan dikembalikan"
+
+
+def _line(build: Callable[[E], str]) -> Callable[[Event], str]:
+    """A sentence builder of one event class, as the table holds it."""
+    return cast(Callable[[Event], str], build)
+
+
+SUMMARIES = Routes[Callable[[Event], str]](
+    "reporting timeline lines",
+    {
+        RequestSubmitted: _line(_submitted),
+        RequestResubmitted: _line(_resubmitted),
+        RequestReturned: _line(_returned),
+        Disposed: _line(_disposed),
+        FeasibilityDone: _line(_analysed),
+        Integrated: _line(_integrated),
+        RequestClosed: _line(_closed),
+        ReportWritten: _line(_report_written),
+        BeritaAcaraNumberReserved: _line(_number_reserved),
+        ReportArchived: _line(_archived),
+        ClockPaused: _line(_clock),
+        ClockResumed: _line(_clock),
+        SlaWarningRaised: _line(_clock),
+        DocumentIssued: _line(_issued),
+        BeritaAcaraSigned: _line(_signed),
+    },
+    ignored={
+        # on no request's timeline (see `apply.APPLIERS`)
+        CalendarDayOffAdded,
+        CalendarDayOffRemoved,
+        CalendarHoursReduced,
+        SlaRecalculated,
+        AuditExported,
+        ChainCheckpointSigned,
+    },
+)
+"""The sentence of each event class on a request's timeline."""

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from penghubung.events import Event
 from penghubung.events.sla import SlaWarningRaised
-from penghubung.forms import Step
-from reporting.domain.clocks import CalendarBook, Fact, Intake, measure, reached_at, tracks
+from penghubung.sop import Step
+from reporting.sla.domain.clocks import CalendarBook, Fact, Intake, measure, reached_at, tracks
 
 DEFAULT_PERCENTS = (50, 75, 100)
 """The shares of the standard at which a warning is raised, unless configured otherwise."""

@@ -14,10 +14,10 @@ from datetime import date, datetime
 import asyncpg
 
 from penghubung.events.sla import RecalculationScope
-from penghubung.forms import Step
+from penghubung.sop import Step
 from penghubung.workcal import CalendarSpec
-from reporting.domain.clocks import FACT, CalendarBook, Fact, Intake, Recalculation
 from reporting.projections.tables import LIVE
+from reporting.sla.domain.clocks import FACT, CalendarBook, Fact, Intake, Recalculation
 
 BATCH = 200
 """Requests read (and measured) at a time when a month is gone through."""

@@ -35,17 +35,19 @@ the step again), `met` (done within the budget), `breached` (done late, or past 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from penghubung.events import Actor, Envelope, Role
+from penghubung.events.audit import AuditExported, ChainCheckpointSigned
 from penghubung.events.catalog import (
+    BeritaAcaraNumberReserved,
     Disposed,
     FeasibilityDone,
     Integrated,
@@ -56,8 +58,21 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
-from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason, RecalculationScope
-from penghubung.forms import Channel, Difficulty, Officer, Step
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
+from penghubung.events.sla import (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    ClockPaused,
+    ClockResumed,
+    PauseReason,
+    RecalculationScope,
+    SlaRecalculated,
+    SlaWarningRaised,
+)
+from penghubung.forms import Officer
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -129,6 +144,11 @@ class Person(BaseModel):
     def of_officer(cls, officer: Officer, role: Role = Role.PETUGAS) -> Person:
         """An officer named on a form or a disposition."""
         return cls(nip=officer.nip, name=officer.name, role=role)
+
+    @property
+    def is_office(self) -> bool:
+        """Whether no person but the office itself (its system) answers for the step."""
+        return self.role is Role.SYSTEM
 
     def answerable(self) -> Person:
         """The role holder a stand-in acted for, or the person themself."""
@@ -246,57 +266,110 @@ def registered_at(channel: Channel, *, received_at: datetime, recorded_at: datet
 
 def fact_of(envelope: Envelope) -> Fact | None:
     """The clock-relevant fact of an event; None for an event the clocks do not use."""
-    event, position, at = envelope.event, envelope.global_position, envelope.occurred_at
+    build = FACTS.get(envelope.type)
+    return build(envelope) if build is not None else None
+
+
+def _fact_submitted(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, RequestSubmitted | RequestResubmitted)
+    registered = registered_at(
+        event.channel, received_at=event.received_at, recorded_at=envelope.recorded_at
+    )
+    return SubmittedFact(
+        position=envelope.global_position,
+        at=registered,
+        received_at=event.received_at,
+        channel=event.channel,
+        resubmission=event.resubmission,
+        registered_by=Person.of_officer(event.registered_by) if event.registered_by else None,
+    )
+
+
+def _fact_returned(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, RequestReturned)
+    return ReturnedFact(**_when_and_who(envelope), step=event.step)
+
+
+def _fact_disposed(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, Disposed)
+    officer = Person.of_officer(event.to_officer) if event.to_officer else None
+    return DisposedFact(**_when_and_who(envelope), step=event.step, to_officer=officer)
+
+
+def _fact_analysed(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, FeasibilityDone)
+    return AnalysedFact(
+        **_when_and_who(envelope), difficulty=event.difficulty, feasible=event.feasible
+    )
+
+
+def _fact_finished(envelope: Envelope) -> Fact:
+    integrated = isinstance(envelope.event, Integrated)
+    return FinishedFact(**_when_and_who(envelope), integrated=integrated)
+
+
+def _fact_report_written(envelope: Envelope) -> Fact:
+    return ReportWrittenFact(position=envelope.global_position, at=envelope.occurred_at)
+
+
+def _fact_archived(envelope: Envelope) -> Fact:
+    return ArchivedFact(**_when_and_who(envelope))
+
+
+def _fact_paused(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, ClockPaused)
+    return PausedFact(
+        **_when_and_who(envelope), step=event.step, reason=event.reason, note=event.note
+    )
+
+
+def _fact_resumed(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, ClockResumed)
+    return ResumedFact(**_when_and_who(envelope), step=event.step)
+
+
+def _when_and_who(envelope: Envelope) -> dict[str, Any]:
     by = Person.of_actor(envelope.actor)
-    match event:
-        case RequestSubmitted() | RequestResubmitted():
-            registered = registered_at(
-                event.channel, received_at=event.received_at, recorded_at=envelope.recorded_at
-            )
-            return SubmittedFact(
-                position=position,
-                at=registered,
-                received_at=event.received_at,
-                channel=event.channel,
-                resubmission=event.resubmission,
-                registered_by=Person.of_officer(event.registered_by)
-                if event.registered_by
-                else None,
-            )
-        case RequestReturned():
-            return ReturnedFact(position=position, at=at, step=event.step, by=by)
-        case Disposed():
-            officer = Person.of_officer(event.to_officer) if event.to_officer else None
-            return DisposedFact(
-                position=position, at=at, step=event.step, by=by, to_officer=officer
-            )
-        case FeasibilityDone():
-            return AnalysedFact(
-                position=position,
-                at=at,
-                difficulty=event.difficulty,
-                feasible=event.feasible,
-                by=by,
-            )
-        case Integrated() | RequestClosed():
-            integrated = isinstance(event, Integrated)
-            return FinishedFact(position=position, at=at, integrated=integrated, by=by)
-        case ReportWritten():
-            return ReportWrittenFact(position=position, at=at)
-        case ReportArchived():
-            return ArchivedFact(position=position, at=at, by=by)
-        case ClockPaused():
-            return PausedFact(
-                position=position,
-                at=at,
-                step=event.step,
-                reason=event.reason,
-                note=event.note,
-                by=by,
-            )
-        case ClockResumed():
-            return ResumedFact(position=position, at=at, step=event.step, by=by)
-    return None
+    return {"position": envelope.global_position, "at": envelope.occurred_at, "by": by}
+
+
+FACTS = Routes[Callable[[Envelope], Fact]](
+    "SLA clock facts",
+    {
+        RequestSubmitted: _fact_submitted,
+        RequestResubmitted: _fact_submitted,
+        RequestReturned: _fact_returned,
+        Disposed: _fact_disposed,
+        FeasibilityDone: _fact_analysed,
+        Integrated: _fact_finished,
+        RequestClosed: _fact_finished,
+        ReportWritten: _fact_report_written,
+        ReportArchived: _fact_archived,
+        ClockPaused: _fact_paused,
+        ClockResumed: _fact_resumed,
+    },
+    ignored={
+        # no clock starts, stops or pauses on these: the number rides with the report, the
+        # calendar and recalculations are read on their own, a warning is the clocks' output
+        BeritaAcaraNumberReserved,
+        CalendarDayOffAdded,
+        CalendarDayOffRemoved,
+        CalendarHoursReduced,
+        SlaRecalculated,
+        SlaWarningRaised,
+        AuditExported,
+        ChainCheckpointSigned,
+        DocumentIssued,
+        BeritaAcaraSigned,
+    },
+)
+"""The fact each event class gives the clocks."""
 
 
 # --- tracks: when each step was waiting (calendar-free) ----------------------------------------
@@ -408,6 +481,8 @@ class _Builder:
         return found
 
     def _officer(self, step: Step) -> Person | None:
+        if step in _OFFICE_STEPS and step not in self.officers:
+            return OFFICE  # written or registered by the system the moment its cause arrived
         if STEP_ROLES[step] is Role.PETUGAS and step is not Step.SUBMIT:
             return self.petugas
         return self.officers.get(step)
@@ -494,6 +569,14 @@ def _disposed(b: _Builder, fact: DisposedFact) -> None:
     if fact.step is Step.DISPOSE_PETUGAS:
         b.petugas = fact.to_officer
     b.open(_NEXT[fact.step], fact.at)
+
+
+OFFICE = Person(name="Diskominfo (dikerjakan sistem)", role=Role.SYSTEM)
+"""Who answers for a step no person performs: the office, through its system."""
+
+_OFFICE_STEPS = frozenset({Step.SUBMIT, Step.REPORT})
+"""Steps the system performs itself unless a person is named: a portal submission is
+registered at once, and reporting writes the report when the work is finished."""
 
 
 # --- measuring a track on a calendar ------------------------------------------------------------

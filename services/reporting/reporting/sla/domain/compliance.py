@@ -16,9 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from penghubung.events import Role
-from penghubung.forms import Step
+from penghubung.sop import Step
 from reporting.domain import labels
-from reporting.domain.clocks import DISPOSITION_STEPS, Clock, ClockState, month_of
+from reporting.sla.domain.clocks import DISPOSITION_STEPS, Clock, ClockState, month_of
 
 ECHELONS: dict[Step, str] = {
     Step.DISPOSE_KABID: "Kepala Dinas (eselon II)",
@@ -90,7 +90,9 @@ def group_of(request: RequestClocks, clock: Clock, by: GroupBy) -> tuple[str, st
         case GroupBy.OFFICER:
             if clock.officer is None:
                 role = labels.ROLES[clock.role]
-                return f"role:{clock.role.value}", f"{role} (tanpa nama)"
+                return f"role:{clock.role.value}", f"{role} (belum ditetapkan)"
+            if clock.officer.is_office:
+                return "office", clock.officer.name
             return clock.officer.nip or clock.officer.name, clock.officer.name
 
 

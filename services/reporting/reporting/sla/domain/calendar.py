@@ -24,6 +24,7 @@ from penghubung.events.sla import (
     SlaRecalculated,
 )
 from penghubung.forms import FormValueError, Text, TicketId
+from penghubung.refusals import Conflict, NotFound
 from penghubung.workcal import (
     WORKING_WEEKDAYS,
     CalendarSpec,
@@ -108,15 +109,19 @@ CalendarCommand = AddDayOff | RemoveDayOff | ReduceHours
 # --- errors -----------------------------------------------------------------------------------
 
 
-class CalendarError(Exception):
+class CalendarError(Conflict):
     """A change the calendar refuses: a stable code and a Bahasa Indonesia message."""
 
     code = "calendar_refused"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+class CalendarVersionNotFound(NotFound):
+    """No such version of the calendar (or not yet, as of the moment asked)."""
+
+    code = "calendar_version_not_found"
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"versi kalender {version} tidak ada")
 
 
 class AlreadyDayOff(CalendarError):

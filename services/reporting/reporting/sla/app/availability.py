@@ -19,8 +19,8 @@ import asyncpg
 import httpx
 
 from penghubung.clock import Clock
-from reporting.adapters import sla_db
-from reporting.adapters.sla_db import Sample
+from reporting.sla.adapters import db as sla_db
+from reporting.sla.adapters.db import Sample
 
 
 def round_of(now: datetime, interval_seconds: float) -> datetime:

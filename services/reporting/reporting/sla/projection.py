@@ -15,12 +15,21 @@ from typing import Protocol
 import asyncpg
 
 from penghubung.events import Envelope
-from penghubung.events.catalog import RequestSubmitted
-from penghubung.events.sla import SlaRecalculated, SlaWarningRaised
+from penghubung.events.audit import AuditExported, ChainCheckpointSigned
+from penghubung.events.catalog import BeritaAcaraNumberReserved, RequestSubmitted
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
+from penghubung.events.sla import (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    SlaRecalculated,
+    SlaWarningRaised,
+)
 from penghubung.workcal import CalendarSpec, WorkingCalendar
-from reporting.domain import calendar
-from reporting.domain.clocks import FACT, fact_of, intake_day
 from reporting.projections.tables import LIVE
+from reporting.sla.domain import calendar
+from reporting.sla.domain.clocks import FACT, FACTS, fact_of, intake_day
 
 
 class SlaApplier(Protocol):
@@ -143,31 +152,27 @@ async def apply_sla_warning_raised(
     )
 
 
-SLA_APPLIERS: dict[str, SlaApplier] = {
-    **dict.fromkeys(
-        (
-            "RequestSubmitted",
-            "RequestResubmitted",
-            "RequestReturned",
-            "Disposed",
-            "FeasibilityDone",
-            "Integrated",
-            "RequestClosed",
-            "ReportWritten",
-            "ReportArchived",
-            "ClockPaused",
-            "ClockResumed",
-        ),
-        apply_sla_fact,
-    ),
-    **dict.fromkeys(
-        ("CalendarDayOffAdded", "CalendarDayOffRemoved", "CalendarHoursReduced"),
-        apply_calendar_change,
-    ),
-    "SlaRecalculated": apply_sla_recalculated,
-    "SlaWarningRaised": apply_sla_warning_raised,
-}
-"""The SLA applier of each event type."""
+SLA_APPLIERS = Routes[SlaApplier](
+    "reporting SLA",
+    {
+        **dict.fromkeys(FACTS.classes, apply_sla_fact),
+        CalendarDayOffAdded: apply_calendar_change,
+        CalendarDayOffRemoved: apply_calendar_change,
+        CalendarHoursReduced: apply_calendar_change,
+        SlaRecalculated: apply_sla_recalculated,
+        SlaWarningRaised: apply_sla_warning_raised,
+    },
+    # the number rides with the report; the auditor's events are about the log itself
+    # and the papers (an issue, a returned signed copy) start or stop no clock
+    ignored={
+        BeritaAcaraNumberReserved,
+        AuditExported,
+        ChainCheckpointSigned,
+        DocumentIssued,
+        BeritaAcaraSigned,
+    },
+)
+"""The SLA applier of each event class (a clock fact for each class the clocks use)."""
 
 
 async def apply_sla(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> bool:

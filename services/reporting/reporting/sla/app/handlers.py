@@ -24,15 +24,15 @@ from penghubung.events.sla import (
     SlaWarningRaised,
 )
 from penghubung.eventstore import ConcurrencyError, EventStore
-from reporting.adapters import sla_db
-from reporting.adapters.sla_db import SlaRequest
 from reporting.app.as_of import Moment, ReadModels
 from reporting.app.handlers import stream_id
-from reporting.domain import calendar, warnings
-from reporting.domain.calendar import CalendarChange, CalendarCommand, Recalculate
-from reporting.domain.clocks import WIB, CalendarBook, Recalculation, request_clocks
-from reporting.domain.clocks import Clock as SlaClock
-from reporting.domain.compliance import RequestClocks
+from reporting.sla.adapters import db as sla_db
+from reporting.sla.adapters.db import SlaRequest
+from reporting.sla.domain import calendar, warnings
+from reporting.sla.domain.calendar import CalendarChange, CalendarCommand, Recalculate
+from reporting.sla.domain.clocks import WIB, CalendarBook, Recalculation, request_clocks
+from reporting.sla.domain.clocks import Clock as SlaClock
+from reporting.sla.domain.compliance import RequestClocks
 
 log = logging.getLogger(__name__)
 

