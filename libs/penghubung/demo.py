@@ -155,6 +155,14 @@ class Desk:
             raise StepFailed(f"{method} {service}{path}: {response.status_code} {response.text}")
         return response.json() if response.content else None
 
+    async def download(self, service: str, role: str, path: str) -> httpx.Response:
+        """A file (a PDF): the whole answer; `StepFailed` unless 200."""
+        async with self._client(service, role) as http:
+            response = await http.get(path)
+        if response.status_code != 200:
+            raise StepFailed(f"GET {service}{path}: {response.status_code} {response.text}")
+        return response
+
     async def until(self, what: str, check: Callable[[], Awaitable[Any]]) -> Any:
         """Poll until `check` gives something truthy (events travel over the bus)."""
         deadline = time.monotonic() + self.timeout
@@ -382,6 +390,21 @@ async def _demo(desk: Desk, console: Console) -> None:
         console.print(f"[bold]{title}[/] …")
         done = await journey(agency)
         show(console, f"{title} {done.ticket}", done.entries)
+        if journey == desk.integrated_journey:
+            await _berita_acara(desk, console, done.ticket)
+
+
+async def _berita_acara(desk: Desk, console: Console, ticket: str) -> None:
+    """The archived request's Berita Acara as PDF, and where its QR code leads."""
+    path = f"/requests/{ticket}/documents/berita-acara.pdf"
+    got = await desk.download("reporting", "petugas", path)
+    code = got.headers["penghubung-document-code"]
+    console.print(
+        f"Berita Acara: {desk.urls['reporting']}{path} ({len(got.content):,} bita,"
+        f" SHA-256 {got.headers['penghubung-document-sha256']})\n"
+        f"  verifikasi (tanpa token): {desk.urls['reporting']}/verify/{code}",
+        highlight=False,
+    )
 
 
 DEMO_AGENCY = "Dinas Kesehatan"

@@ -110,6 +110,13 @@ EXPECTED: dict[str, dict[tuple[str, str], frozenset[Role] | Public]] = {
         ("GET", "/sla/breaches"): WORK_READERS,
         ("GET", "/sla/disposition-times"): WORK_READERS,
         ("GET", "/sla/availability"): WORK_READERS,
+        ("GET", "/requests/{ticket_id}/documents/{paper}.pdf"): EVERYONE,
+        ("GET", "/agenda-book.pdf"): WORK_READERS,
+        ("GET", "/sla/monthly-report.pdf"): WORK_READERS,
+        ("GET", "/verify/{code}"): PUBLIC,
+        ("POST", "/requests/{ticket_id}/berita-acara/signed"): ONLY_PETUGAS,
+        ("GET", "/requests/{ticket_id}/berita-acara"): EVERYONE,
+        ("GET", "/berita-acara/outstanding"): WORK_READERS,
     },
 }
 """Per service, per endpoint: the roles it admits (the others get 403), or PUBLIC."""
@@ -126,6 +133,8 @@ PATH_VALUES = {
     "attachment_id": "00000000-0000-4000-8000-000000000000",
     "version": "1",
     "day": "2026-12-24",
+    "paper": "berita-acara",
+    "code": "AAAA-BBBB-CCCC",
 }
 """Well-formed values for the path parameters (of things that do not exist)."""
 

@@ -92,6 +92,8 @@ def _run(
         own = {**env, "PENGHUBUNG_AUDIT_SIGNER_ENABLED": str(name == "reporting").lower()}
         if name == "reporting":  # it samples every service's readiness (availability)
             own["PENGHUBUNG_SERVICE_URLS"] = json.dumps(urls)
+            # the papers' QR codes lead to its verify page, unless the public reaches it elsewhere
+            own.setdefault("PENGHUBUNG_PUBLIC_URL", urls["reporting"])
         services.append(start_service(name, port=port, host=host, env=own, log_dir=folder / "logs"))
     console.print(f"starting {', '.join(SERVICES)} …")
     dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)

@@ -7,7 +7,7 @@ import asyncpg
 from penghubung.db import connect
 from penghubung.dbroles import service_role
 from penghubung.runtime.service import ServiceContext, ServiceParts
-from reporting.adapters import http, http_audit, subscribers
+from reporting.adapters import http, http_audit, http_documents, subscribers
 from reporting.adapters.periodic import Periodic
 from reporting.app.as_of import ReadModels, Snapshots
 from reporting.settings import ReportingSettings
@@ -44,6 +44,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             http_sla.routes(ctx, sla, settings, reads),
             http_audit.routes(reads),
             http_calendar_whatif.routes(CalendarWhatIf(sla)),
+            http_documents.routes(ctx, sla, settings),
         ],
         subscriptions=subscribers.subscriptions(ctx),
         on_start=[task.start for task in tasks],

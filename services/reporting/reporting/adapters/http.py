@@ -6,10 +6,11 @@ Every read takes `as_of` (a log position or a time): the answer as things stood 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from penghubung.events import Role
 from penghubung.forms import IsoDate, PlainText, TicketId
@@ -18,6 +19,16 @@ from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
 from penghubung.web.idempotency import Idempotent
+from penghubung.web.sheets import (
+    Separator,
+    SeparatorQuery,
+    TableFormat,
+    TableFormatQuery,
+    csv_response,
+    refuse_unoffered,
+    table_format,
+    xlsx_response,
+)
 from reporting.adapters import db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.adapters.views import (
@@ -109,9 +120,15 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
 
     @api.get("/requests/{ticket_id}/report", tags=["reports"], summary="One request's report")
     async def get_report(
-        principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
+        principal: Reader,
+        ticket_id: Ticket,
+        request: Request,
+        response: Response,
+        as_of: AsOfQuery = None,
     ) -> ReportView:
-        """The report (Laporan) of a finished request, with its archive entry."""
+        """The report (Laporan) of a finished request, with its archive entry (JSON only: the
+        PDF is `/requests/{ticket_id}/documents/laporan.pdf`; another Accept is 406)."""
+        refuse_unoffered(request, ("application/json",))
         async with reads.open(await resolve(reads, as_of, response)) as read:
             await _visible(read, principal, ticket_id)
             row = await db.get_report(read.conn, ticket_id, schema=read.schema)
@@ -119,21 +136,32 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
             raise ReportNotFound(ticket_id)
         return ReportView.of(row)
 
-    @api.get("/agenda-book", tags=["reports"], summary="One year's agenda book")
+    @api.get(
+        "/agenda-book",
+        tags=["reports"],
+        summary="One year's agenda book (JSON, CSV or .xlsx)",
+        response_model=AgendaBookView,
+    )
     async def get_agenda_book(
         _: Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))],
+        request: Request,
         response: Response,
         year: Annotated[
             int | None, Query(ge=2000, le=9999, description="The year (default: this year, WIB)")
         ] = None,
+        fmt: TableFormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> AgendaBookView:
+    ) -> AgendaBookView | Response:
         """The archived reports of a year, by number."""
         moment = await resolve(reads, as_of, response)
         year = year or office_year(moment.at if moment else ctx.clock())
         async with reads.open(moment) as read:
             rows = await db.agenda_book(read.conn, year, schema=read.schema)
         entries = [AgendaEntry.model_validate(dict(r)) for r in rows]
+        chosen = table_format(request, fmt)
+        if chosen is not TableFormat.JSON:
+            return _agenda_table(year, entries, chosen, separator, dict(response.headers))
         return AgendaBookView(year=year, entries=entries)
 
     @api.get("/projection", tags=["operations"], summary="The read model's checkpoint and gaps")
@@ -184,6 +212,32 @@ def _archive_routes(api: APIRouter, ctx: ServiceContext) -> None:
             return ArchivedView.model_validate(archived, from_attributes=True)
 
         return await once.run(ctx.pool, "reporting", actor, cmd, run)
+
+
+AGENDA_COLUMNS = ("nomor", "kode", "tiket_id", "referensi_laporan", "diarsipkan", "oleh")
+
+
+def _agenda_table(
+    year: int,
+    entries: list[AgendaEntry],
+    chosen: TableFormat,
+    separator: Separator,
+    headers: dict[str, str],
+) -> Response:
+    """The agenda book as CSV or .xlsx (moments on the office's clock)."""
+    rows = [
+        (e.number, e.code, e.ticket_id, e.report_ref, e.archived_at, e.archived_by) for e in entries
+    ]
+    kept = {k: v for k, v in headers.items() if k.lower().startswith("penghubung-")}
+    name = f"buku-agenda-{year}"
+    if chosen is TableFormat.XLSX:
+        return xlsx_response(name, AGENDA_COLUMNS, rows, headers=kept)
+
+    async def each() -> AsyncIterator[tuple[object, ...]]:
+        for row in rows:
+            yield row
+
+    return csv_response(name, AGENDA_COLUMNS, each(), separator=separator, headers=kept)
 
 
 async def _visible(read: ReadModel, principal: Principal, ticket_id: str) -> asyncpg.Record:

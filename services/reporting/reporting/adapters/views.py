@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Self
 
 import asyncpg
@@ -13,6 +14,7 @@ from penghubung.events.catalog import Outcome, ReportSection
 from penghubung.forms import Text
 from penghubung.instants import Instant
 from penghubung.sop import Step
+from reporting.documents.words import numeric_date, wib
 from reporting.projections.progress import Status
 
 
@@ -52,6 +54,12 @@ class RequestView(_View):
     outcome: Outcome | None = Field(description="How it ended, once reported")
     berita_acara_number: str | None = Field(description="Its Berita Acara number, if any")
     agenda_code: str | None = Field(description="Its agenda-book number, once archived")
+    berita_acara_returned_at: Instant | None = Field(
+        description="When the signed Berita Acara came back, if it did"
+    )
+    berita_acara_status: str | None = Field(
+        description="Where the Berita Acara stands, in Bahasa Indonesia; null before it exists"
+    )
     last_position: int = Field(description="Log position of the last event that changed it")
     updated_at: Instant = Field(description="When that event was recorded")
 
@@ -64,7 +72,17 @@ class RequestView(_View):
             assigned_officer=OfficerView.maybe(
                 row["assigned_officer_nip"], row["assigned_officer_name"]
             ),
+            berita_acara_status=berita_acara_status(
+                row["berita_acara_number"], row["berita_acara_returned_at"]
+            ),
         )
+
+
+def berita_acara_status(number: str | None, returned_at: datetime | None) -> str | None:
+    """ "BA ditandatangani dan dikembalikan pada 09-03-2026", or what is still awaited."""
+    if returned_at is not None:
+        return f"BA ditandatangani dan dikembalikan pada {numeric_date(wib(returned_at).date())}"
+    return None if number is None else "BA menunggu tanda tangan dan pengembalian"
 
 
 _REQUEST_COLUMNS = (
@@ -83,6 +101,7 @@ _REQUEST_COLUMNS = (
     "outcome",
     "berita_acara_number",
     "agenda_code",
+    "berita_acara_returned_at",
     "last_position",
     "updated_at",
 )

@@ -16,9 +16,11 @@ import asyncpg
 
 from penghubung.agency import agency_key
 from penghubung.events import Envelope, Event, audit, catalog, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.forms import Officer
 from penghubung.sop import Step
+from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
 from reporting.projections.summaries import summarize
 from reporting.projections.tables import LIVE
@@ -187,6 +189,23 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
+async def apply_issued_document(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """A paper was issued: its row for the verify page, and a line on its ticket's timeline
+    (a register's line stands under its own correlation id)."""
+    await apply_document_issued(conn, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, envelope.correlation_id, schema=schema)
+
+
+async def apply_signed_berita_acara(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """The signed Berita Acara came back: its copy, and a line on the request's timeline."""
+    await apply_berita_acara_signed(conn, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
+
+
 APPLIERS = Routes[Applier](
     "reporting requests and timeline",
     {
@@ -203,6 +222,8 @@ APPLIERS = Routes[Applier](
         sla.ClockPaused: apply_timeline_only,
         sla.ClockResumed: apply_timeline_only,
         sla.SlaWarningRaised: apply_timeline_only,
+        DocumentIssued: apply_issued_document,
+        BeritaAcaraSigned: apply_signed_berita_acara,
     },
     ignored={
         # no request's row or timeline changes: the calendar and recalculations are the SLA's

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from penghubung.events import Event, Role, audit, catalog, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.forms import Officer
 from penghubung.sop import Step
@@ -147,6 +148,9 @@ MOVES = Routes[Move](
         sla.SlaRecalculated,
         *sla.CALENDAR_CHANGES,
         *audit.AUDIT_EVENTS,
+        # papers: an issue and a returned signed copy move no request on
+        DocumentIssued,
+        BeritaAcaraSigned,
     },
 )
 """The move of each event class that changes where a request stands."""

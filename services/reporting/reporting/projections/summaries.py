@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from penghubung.events import Event, audit, catalog, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from reporting.domain import labels
 from reporting.domain.numbers import WIB
@@ -94,6 +95,14 @@ def _clock(event: sla.ClockPaused | sla.ClockResumed | sla.SlaWarningRaised) -> 
             )
 
 
+def _issued(event: DocumentIssued) -> str:
+    return f"{event.paper.label} diterbitkan sebagai PDF, kode verifikasi {event.code}"
+
+
+def _signed(event: BeritaAcaraSigned) -> str:
+    return f"Berita Acara {event.berita_acara_number} ditandatangani dan dikembalikan"
+
+
 def _line(build: Callable[[E], str]) -> Callable[[Event], str]:
     """A sentence builder of one event class, as the table holds it."""
     return cast(Callable[[Event], str], build)
@@ -115,6 +124,8 @@ SUMMARIES = Routes[Callable[[Event], str]](
         sla.ClockPaused: _line(_clock),
         sla.ClockResumed: _line(_clock),
         sla.SlaWarningRaised: _line(_clock),
+        DocumentIssued: _line(_issued),
+        BeritaAcaraSigned: _line(_signed),
     },
     ignored={
         # on no request's timeline (see `apply.APPLIERS`)

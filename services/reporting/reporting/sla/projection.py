@@ -15,6 +15,7 @@ from typing import Protocol
 import asyncpg
 
 from penghubung.events import Envelope, audit, catalog, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.projections.tables import LIVE
@@ -150,8 +151,14 @@ SLA_APPLIERS = Routes[SlaApplier](
         sla.SlaRecalculated: apply_sla_recalculated,
         sla.SlaWarningRaised: apply_sla_warning_raised,
     },
-    # the number rides with the report; the auditor's events are about the log itself
-    ignored={catalog.BeritaAcaraNumberReserved, *audit.AUDIT_EVENTS},
+    # the number rides with the report; the auditor's events are about the log itself,
+    # and the papers (an issue, a returned signed copy) start or stop no clock
+    ignored={
+        catalog.BeritaAcaraNumberReserved,
+        *audit.AUDIT_EVENTS,
+        DocumentIssued,
+        BeritaAcaraSigned,
+    },
 )
 """The SLA applier of each event class (a clock fact for each class the clocks use)."""
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, time
 from decimal import Decimal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from penghubung.runtime.service import ServiceContext
+from penghubung.web.sheets import Separator, SeparatorQuery
 from penghubung.workcal import WorkingCalendar
 from reporting.settings import ReportingSettings
 from reporting.sla.adapters import db as sla_db
@@ -97,8 +97,12 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, settings: ReportingSet
         summary="Monthly availability in service hours per service and overall",
     )
     async def get_availability(
-        _: Staff, request: Request, month: MonthQuery = None, fmt: FormatQuery = None
-    ) -> AvailabilityView | StreamingResponse:
+        _: Staff,
+        request: Request,
+        month: MonthQuery = None,
+        fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
+    ) -> AvailabilityView | Response:
         """Readiness in service hours: the share of the rounds due that found the service up.
 
         A round due but never sampled (the reporting process or its host was away) is unknown
@@ -127,8 +131,11 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, settings: ReportingSet
             overall=_line("semua", overall["samples"], overall["up"], due, target),
         )
         if wants_csv(request, fmt):
-            return csv_answer(
-                f"availability-{month}", AVAILABILITY_COLUMNS, each_row(availability_rows(view))
+            return await csv_answer(
+                f"availability-{month}",
+                AVAILABILITY_COLUMNS,
+                each_row(availability_rows(view)),
+                asked=(request, fmt, separator),
             )
         return view
 

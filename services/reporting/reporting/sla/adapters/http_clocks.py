@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from penghubung.events import Role
 from penghubung.instants import Instant
 from penghubung.sop import Difficulty, Step
+from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
 from reporting.domain import labels
@@ -199,8 +199,9 @@ def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         request: Request,
         response: Response,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> RequestSlaView | StreamingResponse:
+    ) -> RequestSlaView | Response:
         """The request's clocks measured now (or as of a moment), and who holds it since when."""
         own = principal.agency_scope()
         moment = await resolve(reads, as_of, response)
@@ -209,7 +210,13 @@ def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
             raise RequestNotFound(ticket_id)
         if wants_csv(request, fmt):
             rows = [clock_row(ticket_id, c) for c in reading.clocks]
-            return csv_answer(f"sla-{ticket_id}", CLOCK_COLUMNS, each_row(rows), moment=moment)
+            return await csv_answer(
+                f"sla-{ticket_id}",
+                CLOCK_COLUMNS,
+                each_row(rows),
+                moment=moment,
+                asked=(request, fmt, separator),
+            )
         found = reading.request
         officer = None
         if found.holder_officer_name is not None:

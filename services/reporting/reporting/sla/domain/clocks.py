@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from penghubung.events import Actor, Envelope, Role, audit, catalog, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.forms import Officer
 from penghubung.sop import Channel, Difficulty, Step
@@ -337,6 +338,8 @@ FACTS = Routes[Callable[[Envelope], Fact]](
         sla.SlaRecalculated,
         sla.SlaWarningRaised,
         *audit.AUDIT_EVENTS,
+        DocumentIssued,
+        BeritaAcaraSigned,
     },
 )
 """The fact each event class gives the clocks."""
