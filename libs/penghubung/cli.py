@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-SERVICES = ("intake", "disposition", "integration", "reporting")
+SERVICES = ("portal", "intake", "disposition", "integration", "reporting")
+"""Every process `penghubung up` runs; the portal first, so its address is printed first."""
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -19,6 +20,10 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.service == "portal":  # no database, no bus: only the services' HTTP APIs
+        from portal.bootstrap import main as run_portal
+
+        return run_portal()
     from penghubung.runtime.service import main as run_service
 
     return run_service(args.service)

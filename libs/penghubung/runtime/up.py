@@ -182,15 +182,21 @@ def _run(
         run_step(console, step, env=env, log_dir=folder / "logs")
         _check(signals)
     host = env.setdefault("PENGHUBUNG_HTTP_HOST", "127.0.0.1")
-    ports = pick_ports(len(SERVICES), base_port=base_port, host=host)
+    if base_port is None:
+        ports = stable_ports(SERVICES, host=host, portal=env.get("PENGHUBUNG_PORTAL_PORT"))
+    else:
+        ports = pick_ports(len(SERVICES), base_port=base_port, host=host)
     env.update(audit_environment(folder, env))
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     urls = {name: f"http://{local}:{port}" for name, port in zip(SERVICES, ports, strict=True)}
+    apis = {name: url for name, url in urls.items() if name != "portal"}
     for name, port in zip(SERVICES, ports, strict=True):
         # One process signs the chain head for the auditors: reporting.
         own = {**env, "PENGHUBUNG_AUDIT_SIGNER_ENABLED": str(name == "reporting").lower()}
-        if name == "reporting":  # it samples every service's readiness (availability)
-            own["PENGHUBUNG_SERVICE_URLS"] = json.dumps(urls)
+        if name in ("reporting", "portal"):  # reporting samples their readiness; portal calls them
+            own["PENGHUBUNG_SERVICE_URLS"] = json.dumps(apis)
+        if name == "portal":  # until the directory signs people in: the demo people
+            own.setdefault("PENGHUBUNG_ENV", "development")
         services.append(start_service(name, port=port, host=host, env=own, log_dir=folder / "logs"))
     console.print(f"starting {', '.join(SERVICES)} …")
     dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)
@@ -200,6 +206,9 @@ def _run(
     console.print(_summary(services, env=env, folder=folder, postgres=postgres, nats=nats))
     write_service_urls(folder, services)
     _print_tokens(console, mint_tokens(env), folder=folder)
+    portal = next((s.url for s in services if s.name == "portal"), None)
+    if portal:
+        console.print(f"[bold]Portal (open it in a browser):[/] {portal}", highlight=False)
     console.print("[bold green]Penghubung is running.[/] Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)
 
@@ -322,6 +331,28 @@ def pick_ports(count: int, *, base_port: int | None, host: str) -> list[int]:
     busy = [port for port in ports if not port_is_free(port, host)]
     if busy:
         raise UpError(f"port(s) {busy} on {host} are in use: choose another --base-port")
+    return ports
+
+
+DEFAULT_PORTS = {
+    "portal": 8080,
+    "intake": 8001,
+    "disposition": 8002,
+    "integration": 8003,
+    "reporting": 8004,
+    "directory": 8005,
+}
+"""Where `penghubung up` puts each process, so that bookmarks survive a restart."""
+
+
+def stable_ports(names: Sequence[str], *, host: str, portal: str | None = None) -> list[int]:
+    """Each process's default port (the portal's from PENGHUBUNG_PORTAL_PORT), or the next free."""
+    ports: list[int] = []
+    for name in names:
+        port = int(portal) if name == "portal" and portal else DEFAULT_PORTS.get(name, 8010)
+        while port in ports or not port_is_free(port, host):
+            port += 1
+        ports.append(port)
     return ports
 
 
@@ -491,7 +522,8 @@ def _summary(
     table.add_column("URL (services: API docs)", overflow="fold")
     table.add_column("log", overflow="fold")
     for service in services:
-        table.add_row(service.name, f"{service.url}/docs", service.log_path.name)
+        where = service.url if service.name == "portal" else f"{service.url}/docs"
+        table.add_row(service.name, where, service.log_path.name)
     table.add_section()
     for what, url, server in (
         ("PostgreSQL", env["PENGHUBUNG_DATABASE_URL"], postgres),

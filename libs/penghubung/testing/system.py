@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -158,8 +159,13 @@ class System:
         running = self.processes.get(name)
         if running is not None and running.alive():
             raise SystemUnderTestError(f"{name} runs already")
+        env = self.env
+        if name == "portal":  # it calls the others' APIs; the demo people sign in
+            apis = {n: url for n, url in self.urls.items() if n != "portal"}
+            env = {"PENGHUBUNG_ENV": "development", **env}
+            env["PENGHUBUNG_SERVICE_URLS"] = json.dumps(apis)
         process = start_service(
-            name, port=self._ports[name], host=HOST, env=self.env, log_dir=self.config.log_dir
+            name, port=self._ports[name], host=HOST, env=env, log_dir=self.config.log_dir
         )
         self.processes[name] = process
         return process

@@ -1,0 +1,136 @@
+"""Sign in, choose the role to act in, sign out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from portal import web, words
+from portal.clients import dev_signin
+from portal.clients.services import ApiRefusal
+from portal.session import Session
+
+router = APIRouter()
+Form = Annotated[FormData, Depends(web.checked_form)]
+
+
+@router.get("/masuk")
+async def sign_in_page(request: Request) -> Response:
+    """The sign-in page: NIP and password (or, in development, a demo person)."""
+    return web.render(request, "auth/signin.html", {"people": web.dev_people()})
+
+
+@router.post("/masuk")
+async def sign_in(request: Request, form: Form) -> Response:
+    """Password sign-in through the directory."""
+    portal = web.portal_of(request)
+    directory = portal.directory
+    nip, password = str(form.get("nip") or "").strip(), str(form.get("password") or "")
+    if directory is None:
+        return web.render(
+            request,
+            "auth/signin.html",
+            {"people": web.dev_people(), "error": "Layanan direktori belum tersedia."},
+            status=503,
+        )
+    try:
+        signed = await directory.sign_in(nip, password)
+        choices = await directory.choices(signed.session_token)
+    except ApiRefusal as refused:
+        error = words.problem_text(refused.code, refused.message)
+        return web.render(
+            request, "auth/signin.html", {"error": error, "nip": nip}, status=refused.status
+        )
+    session = Session(
+        expires_at=min(
+            signed.expires_at,
+            datetime.now(UTC) + timedelta(hours=portal.settings.portal_session_hours),
+        ),
+        person=signed.person,
+        choices=choices,
+        directory_token=signed.session_token,
+    )
+    web.save(request, session)  # a new session (and CSRF secret) at every sign-in
+    return web.redirect("/peran")
+
+
+@router.post("/masuk/pengembangan")
+async def dev_sign_in(request: Request, form: Form) -> Response:
+    """DEVELOPMENT ONLY: sign in as a demo person (PENGHUBUNG_ENV=development)."""
+    portal = web.portal_of(request)
+    user = dev_signin.person_of(str(form.get("nip") or ""))
+    if not portal.settings.development or user is None:
+        return web.render(
+            request,
+            "auth/signin.html",
+            {"people": web.dev_people(), "error": "Pilih orang yang tersedia."},
+            status=403 if not portal.settings.development else 422,
+        )
+    person, choices = dev_signin.sign_in(user)
+    hours = portal.settings.portal_session_hours
+    session = Session(
+        expires_at=datetime.now(UTC) + timedelta(hours=hours), person=person, choices=choices
+    )
+    web.save(request, session)
+    return web.redirect("/peran")
+
+
+@router.get("/peran")
+async def choose_page(request: Request) -> Response:
+    """Choose the role (or the Plt/Plh delegation) to act in."""
+    session = web.session_of(request)
+    if session.person is None:
+        return web.redirect("/masuk")
+    return web.render(request, "auth/choose.html", {"choices": session.choices})
+
+
+@router.post("/peran")
+async def choose(request: Request, form: Form) -> Response:
+    """Act in the chosen role: get its access token."""
+    portal = web.portal_of(request)
+    session = web.session_of(request)
+    picked = str(form.get("choice") or "")
+    index = int(picked) if picked.isdigit() else -1
+    if session.person is None or not 0 <= index < len(session.choices):
+        return web.redirect("/peran")
+    choice = session.choices[index]
+    directory = portal.directory
+    if directory is not None and session.directory_token:
+        access = await directory.token(session.directory_token, choice)
+        token, expires = access.access_token, access.expires_at
+    else:
+        user = dev_signin.person_of(session.person.nip)
+        if user is None or not portal.settings.development:
+            return web.redirect("/masuk")
+        token, expires = dev_signin.token(
+            portal.settings, user, hours=portal.settings.portal_session_hours
+        )
+    stand_in = choice.label if choice.delegation_id else None
+    web.save(
+        request,
+        session.model_copy(
+            update={
+                "choice": choice,
+                "access_token": token,
+                "access_expires_at": expires,
+                "stand_in_label": stand_in,
+            }
+        ),
+    )
+    return web.redirect("/")
+
+
+@router.post("/keluar")
+async def sign_out(request: Request, form: Form) -> Response:
+    """End the session here and at the directory."""
+    portal = web.portal_of(request)
+    session = web.session_of(request)
+    if portal.directory is not None and session.directory_token:
+        await portal.directory.sign_out(session.directory_token)
+    fresh = Session.anonymous(hours=portal.settings.portal_session_hours)
+    web.save(request, fresh.model_copy(update={"flash": "Anda telah keluar."}))
+    return web.redirect("/masuk")
