@@ -1,0 +1,60 @@
+"""The whole system with its portal, one per test module, and Debian's Chromium driving it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from penghubung.testing.system import System, SystemConfig
+
+pytestmark = pytest.mark.browser
+
+
+def chromium_path() -> str:
+    """The Chromium to drive: PENGHUBUNG_CHROMIUM, else Debian's."""
+    named = os.environ.get("PENGHUBUNG_CHROMIUM")
+    found = named or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(found).exists():
+        pytest.fail(
+            f"Chromium not found at {found}: install it (apt-get install -y chromium) "
+            "or set PENGHUBUNG_CHROMIUM to its binary"
+        )
+    return found
+
+
+@pytest.fixture(scope="module")
+async def system(
+    servers: Any, new_database: Any, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[System]:
+    """The four services and the portal as processes on the run's database and stream."""
+    config = SystemConfig(
+        database_url=await new_database(),
+        nats_url=servers.nats_url,
+        log_dir=Path(tmp_path_factory.mktemp("browser-logs")),
+        settings={
+            "PENGHUBUNG_RELAY_POLL_SECONDS": "0.2",
+            "PENGHUBUNG_RETRY_BACKOFF_SECONDS": "0.2",
+        },
+    )
+    async with System(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium (the Debian package; Playwright's own download is not used)."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            yield launched
+        finally:
+            await asyncio.wait_for(launched.close(), timeout=30)
