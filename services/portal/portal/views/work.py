@@ -218,12 +218,14 @@ async def resume(request: Request, ticket_id: str, form: Form) -> Response:
 @router.post("/pekerjaan/{ticket_id}/arsip")
 async def archive(request: Request, ticket_id: str, form: Form) -> Response:
     """Enter the written report in the agenda book under its number."""
-    return await _command(
-        request,
-        ticket_id,
-        form,
-        "reporting",
-        f"/requests/{ticket_id}/archive",
-        None,
-        "Laporan diarsipkan di buku agenda.",
-    )
+    api = await web.services_for(request, "petugas")
+    try:
+        archived = await api.post("reporting", f"/requests/{ticket_id}/archive")
+    except ApiRefusal as refused:
+        if refused.status not in (409, 422):
+            raise
+        errors = formdata.field_errors(refused)
+        return await _item(request, ticket_id, errors=errors, status=refused.status)
+    code = archived["agenda_code"]
+    web.flash(request, f"Laporan diarsipkan di buku agenda dengan nomor {code}.")
+    return web.redirect(f"/pekerjaan/{ticket_id}")
