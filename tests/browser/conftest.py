@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from penghubung.testing.portal import SCREENSHOTS, WEIGHTS
 from penghubung.testing.system import System, SystemConfig
 
 pytestmark = pytest.mark.browser
@@ -52,9 +53,21 @@ async def browser() -> AsyncIterator[Browser]:
     """Headless Chromium (the Debian package; Playwright's own download is not used)."""
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=["--no-sandbox"]
+            executable_path=chromium_path(), headless=True, args=["--no-sandbox", "--lang=id-ID"]
         )
         try:
             yield launched
         finally:
             await asyncio.wait_for(launched.close(), timeout=30)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def page_weights() -> Iterator[None]:
+    """Write the weight of every screen looked at to tests/output/page-weights.txt."""
+    yield
+    lines = [
+        f"{kb:7.1f} KB  {name}"
+        for name, kb in sorted((name, size / 1024) for name, size in WEIGHTS.pages.items())
+    ]
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS.parent / "page-weights.txt").write_text("\n".join(lines) + "\n")

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "output" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 WAIT_SECONDS = 60.0
 PAGE_BUDGET_BYTES = 150 * 1024
 
@@ -154,7 +154,11 @@ async def fills_request_form(
     await page.get_by_label("Deskripsi aplikasi").fill(f"Aplikasi {application} milik OPD")
     mechanism = page.get_by_role("group", name=re.compile("^Government Service Bus"))
     await mechanism.get_by_label("Ada", exact=True).check()
-    await page.get_by_role("group", name="Mekanisme yang diminta", exact=True).get_by_label("GSB").check()
+    await (
+        page.get_by_role("group", name="Mekanisme yang diminta", exact=True)
+        .get_by_label("GSB")
+        .check()
+    )
     await page.get_by_role("group", name="Dampak", exact=True).get_by_label("Tinggi").check()
     await page.get_by_role("group", name="Kepentingan", exact=True).get_by_label("Sedang").check()
     if letter:
@@ -277,13 +281,25 @@ async def petugas_analyses(petugas: Person, ticket: str, *, feasible: bool) -> N
         "Dokumen skenario pengujian",
     ):
         answer = "Ada" if feasible or "UAT" not in paper else "Tidak ada"
-        await page.get_by_role("group", name=paper, exact=True).get_by_label(answer, exact=True).check()
+        await (
+            page.get_by_role("group", name=paper, exact=True)
+            .get_by_label(answer, exact=True)
+            .check()
+        )
     await page.get_by_label("Estimasi maksimum jumlah pengguna per hari").fill("500")
     await page.get_by_label("Jumlah jam efektif").fill("8")
     await page.get_by_label("Estimasi lama user melakukan transaksi").fill("30")
-    await page.get_by_role("group", name="Tingkat kesulitan", exact=True).get_by_label("Sedang").check()
+    await (
+        page.get_by_role("group", name="Tingkat kesulitan", exact=True)
+        .get_by_label("Sedang")
+        .check()
+    )
     verdict = "Layak" if feasible else "Tidak layak"
-    await page.get_by_role("group", name="Kesimpulan", exact=True).get_by_label(verdict, exact=True).check()
+    await (
+        page.get_by_role("group", name="Kesimpulan", exact=True)
+        .get_by_label(verdict, exact=True)
+        .check()
+    )
     await page.get_by_label("Catatan analisis").fill("Server dan basis data diperiksa bersama OPD.")
     advice = "Aktifkan HTTPS" if feasible else "Perbarui sistem operasi server\nLengkapi UAT"
     await page.get_by_label("Saran dan rekomendasi").fill(advice)
@@ -313,4 +329,5 @@ async def petugas_archives(petugas: Person, ticket: str) -> str:
     await petugas.until(f"the report of {ticket}", written, path=f"/pekerjaan/{ticket}")
     await button.click()
     await expect(petugas.flash()).to_contain_text("Laporan diarsipkan di buku agenda")
-    return await petugas.flash().inner_text()
+    text: str = await petugas.flash().inner_text()
+    return text

@@ -26,9 +26,15 @@ class BarChart(BaseModel):
     target_x: float | None
 
 
-ROW = 28
-LEFT = 0
-WIDTH = 300.0
+ROW = 40
+WIDTH = 400.0
+
+
+def percent(value: Decimal | float | str | None) -> str:
+    """A percentage the Indonesian way: `97,5 %` (— when there is none)."""
+    if value is None:
+        return "—"
+    return f"{float(value):.1f} %".replace(".", ",")
 
 
 def bars(
@@ -38,7 +44,7 @@ def bars(
     out = []
     for index, (label, raw) in enumerate(values):
         value = float(raw) if raw is not None else None
-        text = f"{value:.1f} %".replace(".", ",") if value is not None else "—"
+        text = percent(value)
         width = WIDTH * max(0.0, min(value or 0.0, 100.0)) / 100.0
         out.append(Bar(label=label, value=value, text=text, y=index * ROW, width=width))
     return BarChart(

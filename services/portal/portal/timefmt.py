@@ -54,6 +54,16 @@ def month_words(month: str) -> str:
     return f"{MONTHS[int(number) - 1]} {year}"
 
 
+def kb(size: int) -> str:
+    """A file size the Indonesian way: `0,5 KB`."""
+    return f"{size / 1024:.1f} KB".replace(".", ",")
+
+
+def hhmm(value: str | None) -> str:
+    """`08:00:00` → `08.00`."""
+    return value[:5].replace(":", ".") if value else "—"
+
+
 def working(seconds: int | None) -> str:
     """Working time in words: `2 hari kerja 3 jam`, `45 menit`, `0 menit`."""
     if seconds is None:

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from portal import timefmt, words
+from portal import charts, timefmt, words
 from portal.clients import dev_signin
 from portal.clients.directory import Directory
 from portal.clients.services import Services
@@ -67,6 +67,10 @@ def templates() -> Jinja2Templates:
         clock_state=lambda v: words.label(words.CLOCK_STATE, v),
         outcome=lambda v: words.label(words.OUTCOME, v),
         platform=lambda v: words.label(words.PLATFORM, v),
+        percent=charts.percent,
+        event=lambda v: words.label(words.EVENT, v),
+        hhmm=timefmt.hhmm,
+        kb=timefmt.kb,
     )
     env.env.globals.update(words=words)
     return env

@@ -81,6 +81,28 @@ AUTHENTICATION = {
     "mtls": "mTLS",
 }
 
+EVENT = {
+    "RequestSubmitted": "Permohonan diajukan",
+    "RequestResubmitted": "Permohonan diajukan ulang",
+    "RequestReturned": "Permohonan dikembalikan",
+    "Disposed": "Disposisi",
+    "FeasibilityDone": "Analisis kelayakan selesai",
+    "Integrated": "Integrasi selesai",
+    "RequestClosed": "Permohonan ditutup",
+    "ReportWritten": "Laporan dibuat",
+    "BeritaAcaraNumberReserved": "Nomor Berita Acara dicadangkan",
+    "ReportArchived": "Laporan diarsipkan",
+    "ClockPaused": "Jam SLA dijeda",
+    "ClockResumed": "Jam SLA dilanjutkan",
+    "SlaWarningRaised": "Peringatan SLA",
+    "SlaRecalculated": "SLA dihitung ulang",
+    "CalendarDayOffAdded": "Hari libur ditambahkan",
+    "CalendarDayOffRemoved": "Hari libur dihapus",
+    "CalendarHoursReduced": "Jam layanan dikurangi",
+    "ChainCheckpointSigned": "Titik periksa rantai ditandatangani",
+    "AuditExported": "Berkas audit diekspor",
+}
+
 FIELD = {
     "applicant.name": "Nama",
     "applicant.nip": "NIP",

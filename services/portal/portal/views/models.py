@@ -47,7 +47,7 @@ def clock_line(clock: dict[str, Any]) -> ClockLine:
         step_label=words.label(words.STEP, clock["step"]),
         standard=clock["standard"]["label"],
         used=timefmt.working(clock["used_seconds"]),
-        remaining=timefmt.working(clock["remaining_seconds"]),
+        remaining=timefmt.working(clock["remaining_seconds"]) if clock["end"] is None else "—",
         due=timefmt.wib(clock["due"]),
         percent=percent,
         band=css,

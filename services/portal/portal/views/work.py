@@ -117,9 +117,21 @@ async def _item(
         "clock": clock,
         "report": report,
         "errors": errors or {},
-        "values": values or {},
+        "values": values or _defaults(submitted),
     }
     return web.render(request, "work/item.html", context, status=status)
+
+
+def _defaults(submitted: dict[str, Any] | None) -> dict[str, str]:
+    """Starting values: the application and mechanism named on the request form."""
+    if submitted is None:
+        return {}
+    form = submitted["form"]
+    return {
+        "details.mechanism.kind": form["mechanism"]["kind"],
+        "vulnerability.application_name": form["application"]["name"],
+        "vulnerability.description": form["application"]["description"],
+    }
 
 
 @router.get("/pekerjaan/{ticket_id}")
