@@ -3,8 +3,10 @@ without its CSRF token; and the headers and cookie that keep a session safe."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from penghubung.testing.portal import (
     PEMOHON,
@@ -111,3 +113,26 @@ async def test_a_forged_session_cookie_is_a_signed_out_visitor(
     )
     await someone.open("/permohonan")
     await expect(someone.page.get_by_role("heading", name="Masuk")).to_be_visible()
+
+
+async def test_every_service_docs_page_works_without_internet(
+    system: System, browser: Browser
+) -> None:
+    context = await browser.new_context()
+    outside: list[str] = []
+
+    async def only_this_machine(route: Route) -> None:
+        if route.request.url.startswith("http://127.0.0.1"):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", only_this_machine)
+    page = await context.new_page()
+    for name in ("intake", "disposition", "integration", "reporting"):
+        await page.goto(f"{system.urls[name]}/docs")
+        title = page.get_by_role("heading", name=re.compile("^Penghubung — .* OAS"))
+        await expect(title).to_be_visible()
+    assert outside == []
+    await context.close()
