@@ -203,13 +203,14 @@ def _run(
     if dead is not None:
         raise UpError(dead.describe_exit())
     _check(signals)
+    portal = next((s.url for s in services if s.name == "portal"), None)
+    if portal:  # what people open first; they sign in as the people listed below
+        console.print(f"[bold]Portal:[/] {portal}  (open it in a browser)", highlight=False)
     console.print(_summary(services, env=env, folder=folder, postgres=postgres, nats=nats))
     write_service_urls(folder, services)
     _print_tokens(console, mint_tokens(env), folder=folder)
-    portal = next((s.url for s in services if s.name == "portal"), None)
-    if portal:
-        console.print(f"[bold]Portal (open it in a browser):[/] {portal}", highlight=False)
-    console.print("[bold green]Penghubung is running.[/] Press Ctrl-C to stop.")
+    portal = next((s.url for s in services if s.name == "portal"), "")
+    console.print(f"[bold green]Penghubung is running:[/] {portal}  Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)
 
 
@@ -536,7 +537,8 @@ def _summary(
 def _print_tokens(
     console: Console, tokens: list[tuple[DemoUser, str, bool]], *, folder: Path
 ) -> None:
-    console.print("[bold]Tokens[/] (Authorization: Bearer …), valid 12 hours:")
+    console.print("[bold]People[/] to sign in as at the portal, and their API tokens")
+    console.print("(Authorization: Bearer …), valid 12 hours:")
     lines: list[str] = []
     for user, token, ok in tokens:
         who = f"{user.role}: {user.name}, NIP {user.nip}" + (
