@@ -23,6 +23,8 @@ from penghubung.testing.portal import (
     petugas_analyses,
     petugas_archives,
     petugas_implements,
+    petugas_pauses,
+    petugas_resumes,
     prakom_orders,
     signs_in,
 )
@@ -137,7 +139,12 @@ async def test_not_feasible_request_is_closed_and_archived(people: dict[str, Per
     await kadis_disposes(people["kadis"], ticket)
     await kabid_disposes(people["kabid"], ticket)
     await prakom_orders(people["prakom"], ticket, officer=OFFICER)
-    await petugas.open(f"/pekerjaan/{ticket}")
+    await petugas_pauses(
+        petugas, ticket, reason="Menunggu dokumen dari OPD", note="Menunggu dokumen UAT dari OPD"
+    )
+    await expect(petugas.page.get_by_text("Jam dijeda: Menunggu dokumen dari OPD")).to_be_visible()
+    await petugas.look_at("19-jam-sla-dijeda")
+    await petugas_resumes(petugas, ticket)
     await petugas_analyses(petugas, ticket, feasible=False)
     await expect(petugas.page.get_by_text("Tidak layak").first).to_be_visible()
     await petugas_archives(petugas, ticket)
@@ -174,3 +181,24 @@ async def test_admin_adds_a_regional_day_off(people: dict[str, Person]) -> None:
     await admin.page.get_by_role("button", name="Tambahkan").click()
     await expect(admin.flash()).to_contain_text("Hari libur ditambahkan")
     await expect(admin.page.get_by_text("Keputusan Gubernur cuti daerah").first).to_be_visible()
+
+
+async def test_a_plt_kadis_disposes_and_both_names_are_shown(
+    system: System, browser: Browser, people: dict[str, Person]
+) -> None:
+    pemohon = people["pemohon"]
+    ticket = await pemohon_submits(pemohon, application="SIMPEG")
+    plt = await signs_in(
+        await person(browser, system.urls["portal"]), KABID, acting_as="Plt. Kepala Dinas"
+    )
+    await expect(plt.page.get_by_text("Dewi Lestari · Plt. Kepala Dinas")).to_be_visible()
+    await kadis_disposes(plt, ticket)
+
+    timeline = pemohon.page.get_by_role("region", name="Riwayat langkah")
+
+    async def both_names() -> bool:
+        return await timeline.get_by_text("atas nama Ahmad Fauzi").count() > 0
+
+    await pemohon.until("the Plt's disposition", both_names, path=f"/permohonan/{ticket}")
+    await expect(timeline.get_by_text("Dewi Lestari")).to_be_visible()
+    await pemohon.look_at("18-disposisi-plt-kadis")

@@ -126,11 +126,14 @@ async def person(browser: Browser, base: str) -> Person:
     return Person(page=page, context=context, base=base)
 
 
-async def signs_in(someone: Person, nip: str) -> Person:
-    """Sign in (development sign-in: the demo person by NIP) and take their role."""
+async def signs_in(someone: Person, nip: str, *, acting_as: str | None = None) -> Person:
+    """Sign in (development sign-in: the demo person by NIP) and take their role, or the
+    choice whose label starts with `acting_as` (a Plt/Plh delegation)."""
     await someone.open("/masuk")
     await someone.page.get_by_label("Masuk sebagai").select_option(nip)
     await someone.page.get_by_role("button", name="Masuk").click()
+    if acting_as is not None:
+        await someone.page.get_by_label(re.compile(re.escape(acting_as))).check()
     await someone.page.get_by_role("button", name="Lanjutkan").click()
     await expect(someone.page.get_by_role("heading", level=1)).to_be_visible()
     return someone
@@ -331,3 +334,18 @@ async def petugas_archives(petugas: Person, ticket: str) -> str:
     await expect(petugas.flash()).to_contain_text("Laporan diarsipkan di buku agenda")
     text: str = await petugas.flash().inner_text()
     return text
+
+
+async def petugas_pauses(petugas: Person, ticket: str, *, reason: str, note: str) -> None:
+    """The officer stops the clock while waiting on someone else, saying why."""
+    await petugas_opens_work(petugas, ticket)
+    await petugas.page.get_by_label("Alasan jeda").select_option(label=reason)
+    await petugas.page.get_by_label("Keterangan").fill(note)
+    await petugas.page.get_by_role("button", name="Jeda jam").click()
+    await expect(petugas.flash()).to_contain_text("Jam SLA dijeda")
+
+
+async def petugas_resumes(petugas: Person, ticket: str) -> None:
+    """The officer starts the clock again."""
+    await petugas.page.get_by_role("button", name="Lanjutkan jam").click()
+    await expect(petugas.flash()).to_contain_text("Jam SLA berjalan kembali")

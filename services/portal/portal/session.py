@@ -58,6 +58,8 @@ class Session(BaseModel):
     access_expires_at: datetime | None = None
     directory_token: str | None = None
     stand_in_label: str | None = None
+    stand_in: str | None = None
+    """plt or plh while acting under a delegation (the API wants it named with each act)."""
     flash: str | None = None
 
     @property

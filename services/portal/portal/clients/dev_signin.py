@@ -31,6 +31,16 @@ PEOPLE: tuple[DemoUser, ...] = (
 """The demo people, plus an applicant of a second agency."""
 
 
+KADIS = next(p for p in DEMO_USERS if p.role == "kadis")
+PLT_LABEL = "Plt. Kepala Dinas (SK 800/123/BKPSDM/2026)"
+STAND_INS = {
+    next(p for p in DEMO_USERS if p.role == "kabid").nip: Choice(
+        role="kadis", delegation_id="pengembangan-plt-kadis", label=PLT_LABEL
+    )
+}
+"""A delegation to try: the Kabid is Plt. Kepala Dinas while the Kadis is away."""
+
+
 def people() -> tuple[DemoUser, ...]:
     """Whom one may sign in as."""
     return PEOPLE
@@ -44,13 +54,24 @@ def person_of(nip: str) -> DemoUser | None:
 def sign_in(user: DemoUser) -> tuple[Person, list[Choice]]:
     """The person and their one role."""
     choice = Choice(role=user.role, agency=user.agency, label=ROLE_LABELS[user.role])
-    return Person(nip=user.nip, name=user.name, agency=user.agency), [choice]
+    extra = [STAND_INS[user.nip]] if user.nip in STAND_INS else []
+    return Person(nip=user.nip, name=user.name, agency=user.agency), [choice, *extra]
 
 
-def token(auth: AuthSettings, user: DemoUser, *, hours: float) -> tuple[str, datetime]:
-    """An access token for the demo person, and when it expires."""
+def token(
+    auth: AuthSettings, user: DemoUser, choice: Choice, *, hours: float
+) -> tuple[str, datetime]:
+    """An access token for the demo person in one of their choices, and when it expires."""
     whole = max(1, int(hours))
+    stand_in = choice.delegation_id is not None
     minted = mint_token(
-        auth, role=user.role, name=user.name, nip=user.nip, agency=user.agency, hours=whole
+        auth,
+        role=choice.role,
+        name=user.name,
+        nip=user.nip,
+        agency=user.agency,
+        hours=whole,
+        acting_for_nip=KADIS.nip if stand_in else None,
+        acting_for_name=KADIS.name if stand_in else None,
     )
     return minted, datetime.now(UTC) + timedelta(hours=whole)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import jwt
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
@@ -107,9 +108,10 @@ async def choose(request: Request, form: Form) -> Response:
         if user is None or not portal.settings.development:
             return web.redirect("/masuk")
         token, expires = dev_signin.token(
-            portal.settings, user, hours=portal.settings.portal_session_hours
+            portal.settings, user, choice, hours=portal.settings.portal_session_hours
         )
     stand_in = choice.label if choice.delegation_id else None
+    kind = _stand_in_kind(token) if choice.delegation_id else None
     web.save(
         request,
         session.model_copy(
@@ -118,10 +120,18 @@ async def choose(request: Request, form: Form) -> Response:
                 "access_token": token,
                 "access_expires_at": expires,
                 "stand_in_label": stand_in,
+                "stand_in": kind,
             }
         ),
     )
     return web.redirect("/")
+
+
+def _stand_in_kind(token: str) -> str:
+    """plt or plh, as the person's own token says (the services verify it; this only reads)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    kind = claims.get("stand_in")
+    return kind if kind in ("plt", "plh") else "plt"
 
 
 @router.post("/keluar")

@@ -92,6 +92,9 @@ async def dispose(request: Request, ticket_id: str, form: Form) -> Response:
         "instruction": str(form.get("instruction") or "").strip(),
         "documents": [str(d) for d in form.getlist("documents")],
     }
+    stand_in = web.session_of(request).stand_in
+    if stand_in:
+        body["stand_in"] = stand_in
     officer = str(form.get("officer") or "")
     if officer:
         nip, _, name = officer.partition("|")
