@@ -43,6 +43,7 @@ async def system(
             "PENGHUBUNG_RELAY_POLL_SECONDS": "0.2",
             "PENGHUBUNG_RETRY_BACKOFF_SECONDS": "0.2",
         },
+        with_portal=True,
     )
     async with System(config) as running:
         yield running
