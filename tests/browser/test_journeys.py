@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 from playwright.async_api import Browser, expect
 
@@ -86,8 +88,7 @@ async def test_integrated_request_goes_from_the_form_to_the_agenda_book(
     await petugas.open("/pekerjaan")
     await petugas.look_at("09-daftar-pekerjaan")
 
-    await pemohon.open(f"/permohonan/{ticket}")
-    await expect(pemohon.page.get_by_text("Diarsipkan").first).to_be_visible()
+    await pemohon.until("the archive", _shows(pemohon, "Diarsipkan"), path=f"/permohonan/{ticket}")
     timeline = pemohon.page.get_by_role("region", name="Riwayat langkah")
     await expect(timeline.get_by_text("Ahmad Fauzi")).to_be_visible()
     await expect(timeline.get_by_text("Rina Wulandari").first).to_be_visible()
@@ -110,9 +111,16 @@ async def test_integrated_request_goes_from_the_form_to_the_agenda_book(
     assert csv.headers["content-type"].startswith("text/csv")
 
 
-def _has_link(someone: Person, ticket: str):  # type: ignore[no-untyped-def]
+def _has_link(someone: Person, ticket: str) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
         return await someone.page.get_by_role("link", name=ticket).count() > 0
+
+    return check
+
+
+def _shows(someone: Person, text: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return await someone.page.get_by_text(text).count() > 0
 
     return check
 
@@ -125,8 +133,11 @@ async def test_returned_request_is_resubmitted_with_the_reasons_shown(
     reason = "Surat permohonan belum ditandatangani pejabat eselon III"
     await kadis_returns(kadis, ticket, reason=reason)
 
-    await pemohon.open("/")
-    await expect(pemohon.page.get_by_role("link", name=ticket)).to_be_visible()
+    await pemohon.until("the return on the dashboard", _has_link(pemohon, ticket), path="/")
+    await expect(
+        pemohon.page.get_by_role("heading", name="Dikembalikan, perlu dilengkapi")
+    ).to_be_visible()
+    await pemohon.look_at("01b-beranda-permohonan-dikembalikan")
     await pemohon_resubmits(pemohon, ticket, answer="Surat sudah ditandatangani Kepala Dinas")
     await expect(pemohon.page.get_by_text(reason).first).to_be_visible()
     await pemohon.look_at("14-permohonan-diajukan-ulang")
@@ -148,8 +159,7 @@ async def test_not_feasible_request_is_closed_and_archived(people: dict[str, Per
     await petugas_analyses(petugas, ticket, feasible=False)
     await expect(petugas.page.get_by_text("Tidak layak").first).to_be_visible()
     await petugas_archives(petugas, ticket)
-    await pemohon.open(f"/permohonan/{ticket}")
-    await expect(pemohon.page.get_by_text("Diarsipkan").first).to_be_visible()
+    await pemohon.until("the archive", _shows(pemohon, "Diarsipkan"), path=f"/permohonan/{ticket}")
 
 
 async def test_desk_registers_a_letter_with_its_real_receipt_time(

@@ -19,10 +19,12 @@ async def home(request: Request) -> Response:
     api = await web.services_for(request)
     role = session.role
     waiting: list[dict[str, object]] = []
+    ongoing: list[dict[str, object]] = []
     total = 0
     if role == "pemohon":
         page = await api.get("reporting", "/requests", limit=50)
         waiting = [i for i in page["items"] if i["status"] == "returned"]
+        ongoing = [i for i in page["items"] if i["status"] not in ("returned", "archived")]
         total = page["total"]
     elif role in ("kadis", "kabid", "prakom"):
         page = await api.get("disposition", "/inbox", limit=10)
@@ -31,4 +33,6 @@ async def home(request: Request) -> Response:
         page = await api.get("integration", "/work-items", limit=100)
         waiting = [i for i in page["items"] if i["status"] != "closed"]
         total = page["total"]
-    return web.render(request, "home/dashboard.html", {"waiting": waiting, "total": total})
+    return web.render(
+        request, "home/dashboard.html", {"waiting": waiting, "ongoing": ongoing, "total": total}
+    )
