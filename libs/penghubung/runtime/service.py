@@ -128,7 +128,14 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
 
 def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> FastAPI:
     """The service's FastAPI application."""
-    app = FastAPI(title=parts.title, description=parts.description, version="0.1.0", docs_url=None)
+    # ReDoc would load its script from a CDN: only Swagger UI, served by the service itself.
+    app = FastAPI(
+        title=parts.title,
+        description=parts.description,
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
     local_docs(app)
     app.state.token_verifier = TokenVerifier(ctx.settings)
     app.state.ctx = ctx

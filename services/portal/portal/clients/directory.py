@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -56,6 +57,22 @@ class Directory:
     async def sign_in(self, nip: str, password: str) -> SignedIn:
         """Password sign-in; `ApiRefusal` 401 credentials_invalid, 429 sign_in_throttled."""
         response = await self._call("POST", "/sessions", json={"nip": nip, "password": password})
+        return SignedIn.model_validate(response.json())
+
+    async def sso_enabled(self) -> bool:
+        """Whether the province's identity provider (OIDC) signs people in."""
+        try:
+            return bool((await self._call("GET", "/oidc")).json().get("enabled"))
+        except (ApiRefusal, ServiceUnreachable):
+            return False
+
+    def sso_url(self, return_to: str) -> str:
+        """Where the browser goes to sign in at the identity provider."""
+        return f"{self._url}/oidc/login?{urlencode({'return_to': return_to})}"
+
+    async def redeem(self, grant: str) -> SignedIn:
+        """The session for the one-time code the identity provider's sign-in came back with."""
+        response = await self._call("POST", "/sessions/grants", json={"grant": grant})
         return SignedIn.model_validate(response.json())
 
     async def choices(self, session_token: str) -> list[Choice]:

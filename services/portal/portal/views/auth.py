@@ -12,8 +12,9 @@ from starlette.datastructures import FormData
 
 from portal import web, words
 from portal.clients import dev_signin
+from portal.clients.directory import SignedIn
 from portal.clients.services import ApiRefusal
-from portal.session import Session
+from portal.session import Choice, Session
 
 router = APIRouter()
 Form = Annotated[FormData, Depends(web.checked_form)]
@@ -21,8 +22,42 @@ Form = Annotated[FormData, Depends(web.checked_form)]
 
 @router.get("/masuk")
 async def sign_in_page(request: Request) -> Response:
-    """The sign-in page: NIP and password (or, in development, a demo person)."""
-    return web.render(request, "auth/signin.html", {"people": web.dev_people()})
+    """The sign-in page: NIP and password, SSO when the province runs it (or, in development
+    without a directory, a demo person)."""
+    directory = web.portal_of(request).directory
+    sso = None
+    if directory is not None and await directory.sso_enabled():
+        sso = directory.sso_url(str(request.url_for("sso_return")))
+    return web.render(request, "auth/signin.html", {"people": web.dev_people(), "sso": sso})
+
+
+@router.get("/masuk/sso", name="sso_return")
+async def sso_return(request: Request, grant: str = "") -> Response:
+    """Back from the identity provider with a one-time code: the directory turns it into a
+    session (GET with a side effect only because the provider redirects here)."""
+    directory = web.portal_of(request).directory
+    if directory is None or not grant:
+        return web.redirect("/masuk")
+    try:
+        signed = await directory.redeem(grant)
+        choices = await directory.choices(signed.session_token)
+    except ApiRefusal as refused:
+        error = words.problem_text(refused.code, refused.message)
+        return web.render(request, "auth/signin.html", {"error": error}, status=refused.status)
+    _start(request, signed, choices)
+    return web.redirect("/peran")
+
+
+def _start(request: Request, signed: SignedIn, choices: list[Choice]) -> None:
+    """A new session (and CSRF secret) for the person the directory signed in."""
+    hours = web.portal_of(request).settings.portal_session_hours
+    session = Session(
+        expires_at=min(signed.expires_at, datetime.now(UTC) + timedelta(hours=hours)),
+        person=signed.person,
+        choices=choices,
+        directory_token=signed.session_token,
+    )
+    web.save(request, session)
 
 
 @router.post("/masuk")
@@ -46,16 +81,7 @@ async def sign_in(request: Request, form: Form) -> Response:
         return web.render(
             request, "auth/signin.html", {"error": error, "nip": nip}, status=refused.status
         )
-    session = Session(
-        expires_at=min(
-            signed.expires_at,
-            datetime.now(UTC) + timedelta(hours=portal.settings.portal_session_hours),
-        ),
-        person=signed.person,
-        choices=choices,
-        directory_token=signed.session_token,
-    )
-    web.save(request, session)  # a new session (and CSRF secret) at every sign-in
+    _start(request, signed, choices)
     return web.redirect("/peran")
 
 
@@ -127,11 +153,16 @@ async def choose(request: Request, form: Form) -> Response:
     return web.redirect("/")
 
 
-def _stand_in_kind(token: str) -> str:
-    """plt or plh, as the person's own token says (the services verify it; this only reads)."""
-    claims = jwt.decode(token, options={"verify_signature": False})
-    kind = claims.get("stand_in")
-    return kind if kind in ("plt", "plh") else "plt"
+def _stand_in_kind(token: str) -> str | None:
+    """plt or plh, as the person's own token says (the services verify it; this only reads).
+
+    The development tokens carry no such claim: their one delegation is a Plt."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    kind = claims.get("stand_in", "plt")
+    return kind if kind in ("plt", "plh") else None
 
 
 @router.post("/keluar")
