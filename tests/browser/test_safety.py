@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import Browser, Route, expect
 
 from penghubung.testing.portal import (
+    KADIS,
     PEMOHON,
     PEMOHON_OTHER_AGENCY,
     Person,
@@ -136,3 +137,26 @@ async def test_every_service_docs_page_works_without_internet(
         await expect(title).to_be_visible()
     assert outside == []
     await context.close()
+
+
+async def test_a_disposition_without_its_papers_says_which_are_missing(
+    system: System, browser: Browser, pemohon: Person
+) -> None:
+    ticket = await pemohon_submits(pemohon, application="SIMDA")
+    kadis = await signs_in(await person(browser, system.urls["portal"]), KADIS)
+    link = kadis.page.get_by_role("link", name=re.compile(ticket))
+
+    async def listed() -> bool:
+        return await link.count() > 0
+
+    await kadis.until(f"{ticket} in the inbox", listed, path="/kotak-masuk")
+    await link.first.click()
+    await kadis.page.get_by_label("Isi disposisi").fill("Mohon ditindaklanjuti")
+    await kadis.page.get_by_role("button", name="Kirim disposisi").click()
+
+    papers = kadis.page.get_by_role("group", name="Kelengkapan yang ada", exact=True)
+    await expect(papers).to_have_accessible_description(
+        "kelengkapan belum lengkap, belum ada: Surat permohonan"
+    )
+    await expect(kadis.page.get_by_label("Isi disposisi")).to_have_value("Mohon ditindaklanjuti")
+    await kadis.look_at("04b-disposisi-tanpa-kelengkapan")

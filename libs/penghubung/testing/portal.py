@@ -199,6 +199,9 @@ async def disposes(someone: Person, ticket: str, *, officer: str | None = None) 
     if officer is not None:
         await page.get_by_label("Petugas yang ditugaskan").select_option(label=officer)
     await page.get_by_label("Isi disposisi").fill("Mohon ditindaklanjuti sesuai SOP")
+    papers = page.get_by_role("group", name="Kelengkapan yang ada", exact=True)
+    for box in await papers.get_by_role("checkbox").all():
+        await box.check()
     await page.get_by_role("button", name="Kirim disposisi").click()
     await expect(someone.flash()).to_contain_text(f"Disposisi permohonan {ticket} tercatat")
 

@@ -156,8 +156,13 @@ def field_label(path: str) -> str:
 
 
 def problem_text(code: str, message: str) -> str:
-    """The sentence for an API's refusal: ours for the generic codes, the API's own otherwise."""
-    return _CODE.get(code, message)
+    """The sentence for an API's refusal: ours for the generic codes, the API's own otherwise
+    (with the papers' codes it names in words: `surat_permohonan` → `Surat permohonan`)."""
+    if code in _CODE:
+        return _CODE[code]
+    for paper, words in DOCUMENT.items():
+        message = message.replace(paper, words)
+    return message
 
 
 def label(table: dict[str, str], value: object) -> str:

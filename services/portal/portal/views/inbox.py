@@ -53,7 +53,12 @@ async def officers(request: Request, api: Services) -> list[dict[str, str]]:
 
 
 async def _open(
-    request: Request, ticket_id: str, *, errors: dict[str, str] | None = None, status: int = 200
+    request: Request,
+    ticket_id: str,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     role = web.session_of(request).role or ""
     api = await web.services_for(request, *DISPOSERS)
@@ -73,6 +78,7 @@ async def _open(
         "next_role": NEXT.get(role),
         "officers": await officers(request, api) if role == "prakom" else [],
         "errors": errors or {},
+        "values": values or {},
         "mine": history["request"]["holder_role"] == role,
     }
     return web.render(request, "inbox/open.html", context, status=status)
@@ -104,9 +110,9 @@ async def dispose(request: Request, ticket_id: str, form: Form) -> Response:
     except ApiRefusal as refused:
         if refused.status not in (409, 422):
             raise
-        return await _open(
-            request, ticket_id, errors=formdata.field_errors(refused), status=refused.status
-        )
+        kept = {"instruction": body["instruction"]}
+        errors = formdata.field_errors(refused)
+        return await _open(request, ticket_id, errors=errors, values=kept, status=refused.status)
     web.flash(request, f"Disposisi permohonan {ticket_id} tercatat.")
     return web.redirect("/kotak-masuk")
 
@@ -122,6 +128,7 @@ async def return_request(request: Request, ticket_id: str, form: Form) -> Respon
         if refused.status not in (409, 422):
             raise
         errors = {k.split(".")[0]: v for k, v in formdata.field_errors(refused).items()}
-        return await _open(request, ticket_id, errors=errors, status=refused.status)
+        kept = {"reasons": str(form.get("reasons") or "")}
+        return await _open(request, ticket_id, errors=errors, values=kept, status=refused.status)
     web.flash(request, f"Permohonan {ticket_id} dikembalikan kepada pemohon.")
     return web.redirect("/kotak-masuk")
