@@ -1,4 +1,4 @@
-# One image for all four services; docker-compose.yml runs each as `python -m <service>`
+# One image for the portal and the four services; docker-compose.yml runs each as `python -m <service>`
 # and the one-shot `penghubung migrate && penghubung bootstrap` before them.
 #
 # Two stages: `build` installs the runtime dependencies (the project's own, pinned by
@@ -46,5 +46,5 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin penghubung \
 
 USER penghubung
 WORKDIR /home/penghubung
-EXPOSE 8001 8002 8003 8004
+EXPOSE 8080 8001 8002 8003 8004
 CMD ["penghubung", "--help"]

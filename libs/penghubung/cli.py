@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from penghubung.services import SERVICES, service_module
+from penghubung.services import PAGES, PROCESSES, SERVICES, service_module
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -19,6 +19,11 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.service in PAGES:  # no database, no bus: only the services' HTTP APIs
+        module = service_module(args.service, "bootstrap")
+        assert module is not None, f"{args.service} is not installed"
+        run_pages: Callable[[], int] = module.main
+        return run_pages()
     from penghubung.runtime.service import main as run_service
 
     return run_service(args.service)
@@ -190,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=_up)
 
     run = sub.add_parser("run", help="run one service process")
-    run.add_argument("service", choices=SERVICES)
+    run.add_argument("service", choices=PROCESSES)
     run.set_defaults(func=_run)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)

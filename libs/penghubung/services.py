@@ -12,7 +12,13 @@ import importlib.util
 from types import ModuleType
 
 SERVICES = ("intake", "disposition", "integration", "reporting")
-"""Every service, in the order `penghubung up` starts them."""
+"""Every service with a schema and a database role, in the order `penghubung up` starts them."""
+
+PAGES = ("portal",)
+"""Processes that only serve pages over the services' APIs: no schema, no role, no consumer."""
+
+PROCESSES = (*PAGES, *SERVICES)
+"""Every process `penghubung up` runs; the portal first, so its address is printed first."""
 
 
 def service_module(name: str, module: str) -> ModuleType | None:

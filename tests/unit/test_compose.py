@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from penghubung.cli import build_parser
-from penghubung.services import SERVICES
+from penghubung.services import PROCESSES, SERVICES
 from penghubung.settings import ServiceSettings
+from portal.settings import PortalSettings
 from reporting.settings import ReportingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def test_every_service_package_runs_in_compose() -> None:
         for service in _app_services().values()
         for module in _PYTHON_MODULE.findall(_command_text(service))
     }
-    assert modules == set(SERVICES)
+    assert modules == set(PROCESSES)
 
 
 def test_every_python_module_is_a_service_package_with_a_main() -> None:
@@ -96,7 +97,7 @@ def test_migrate_then_bootstrap_in_one_command() -> None:
     assert "&&" in script  # bootstrap only after migrations succeeded
 
 
-OWN_SETTINGS: dict[str, type[ServiceSettings]] = {"reporting": ReportingSettings}
+OWN_SETTINGS: dict[str, type[Any]] = {"reporting": ReportingSettings, "portal": PortalSettings}
 """Services whose settings class adds fields of its own (read from the same environment)."""
 
 
@@ -256,11 +257,11 @@ def test_the_runtime_requirements_leave_out_the_development_tools_and_embedded_s
     assert wanted == {name(r) for r in project["dependencies"]} - module.EMBEDDED_ONLY
 
 
-def test_http_ports_are_distinct_and_8001_to_8004() -> None:
+def test_http_ports_are_distinct_8001_to_8004_and_the_portal_8080() -> None:
     ports = sorted(
         int(_environment(service)["PENGHUBUNG_HTTP_PORT"]) for service in _app_services().values()
     )
-    assert ports == [8001, 8002, 8003, 8004]
+    assert ports == [8001, 8002, 8003, 8004, 8080]
 
 
 @pytest.mark.parametrize("service_name", SERVICES)

@@ -10,6 +10,7 @@ import signal
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,7 +18,9 @@ import nats
 import nats.aio.client
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from penghubung import logs
@@ -128,7 +131,15 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
 
 def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> FastAPI:
     """The service's FastAPI application."""
-    app = FastAPI(title=parts.title, description=parts.description, version="0.1.0")
+    # ReDoc would load its script from a CDN: only Swagger UI, served by the service itself.
+    app = FastAPI(
+        title=parts.title,
+        description=parts.description,
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
+    local_docs(app)
     app.state.token_verifier = TokenVerifier(ctx.settings)
     app.state.ctx = ctx
     errors.install(app)
@@ -163,6 +174,25 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
         return document
 
     return app
+
+
+SWAGGER_UI = Path(__file__).parent.parent / "web" / "static" / "swagger-ui"
+"""swagger-ui-dist, vendored: /docs works without internet."""
+
+
+def local_docs(app: FastAPI) -> None:
+    """`/docs` with Swagger UI's script and style served by the service itself."""
+    app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
 
 
 def load_build(name: str) -> Build:
