@@ -15,6 +15,7 @@ from penghubung.forms import Text
 from penghubung.instants import Instant
 from penghubung.sop import Step
 from reporting.documents.words import numeric_date, wib
+from reporting.domain import labels
 from reporting.projections.progress import Status
 
 
@@ -194,11 +195,23 @@ class AgendaEntry(_View):
     """One entry of the agenda book."""
 
     number: int = Field(description="Sequential number within the year")
-    code: str = Field(description="The number as written in the book")
+    code: str = Field(description="The number as written in the book (nomor agenda)")
+    archived_at: Instant = Field(description="When it was archived (tanggal)")
+    subject: str = Field(description="What the entry is about (perihal)")
+    agency: str = Field(description="The requesting agency (Perangkat Daerah)")
+    application_name: str = Field(description="The application connected (aplikasi)")
+    berita_acara_number: str | None = Field(description="Its Berita Acara number, if any")
+    archived_by: str = Field(description="Who archived it (diarsipkan oleh)")
     ticket_id: str = Field(description="The request whose report it is")
-    report_ref: str = Field(description="Reference of the archived document")
-    archived_at: Instant = Field(description="When it was archived")
-    archived_by: str = Field(description="Who archived it")
+    report_ref: str = Field(
+        description="The log's reference of the archived report (`reporting-<ticket>@<version>`)"
+    )
+
+    @classmethod
+    def of(cls, row: asyncpg.Record) -> Self:
+        """An agenda-book row joined with its request."""
+        subject = labels.agenda_subject(row["ticket_id"], row["application_name"], row["agency"])
+        return cls.model_validate({**dict(row), "subject": subject})
 
 
 class AgendaBookView(_View):
