@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Self
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from penghubung.events import Role
 from penghubung.events.catalog import Outcome, ReportSection
@@ -44,7 +44,10 @@ class RequestView(_View):
     application_name: str = Field(description="The application to connect")
     channel: str = Field(description="How the request reached the desk")
     priority: str = Field(description="P1 (kritis) to P4 (rendah)")
-    status: Status = Field(description="submitted, returned, in_disposition, assigned, …")
+    status: Status = Field(
+        description="The one vocabulary of request states (README): submitted, returned, "
+        "in_disposition, assigned, analysed, integrated, closed, archived"
+    )
     current_step: Step | None = Field(description="The SOP step waiting; null once archived")
     holder_role: Role | None = Field(description="The role that must act now")
     holder_officer: OfficerView | None = Field(description="The officer that must act, if named")
@@ -63,6 +66,12 @@ class RequestView(_View):
     )
     last_position: int = Field(description="Log position of the last event that changed it")
     updated_at: Instant = Field(description="When that event was recorded")
+
+    @computed_field(description="The status in Bahasa Indonesia, for people")  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        """The status as people read it."""
+        return self.status.label
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> Self:
