@@ -231,3 +231,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422)
 }
 """OpenAPI `responses=` for routes: every error status documented with its body."""
+
+
+def refusals(*kinds: type[Refused]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` naming an operation's own refusals: each status with the stable
+    codes it answers and their messages, so a client knows them without reading the code."""
+    by_status: dict[int, list[type[Refused]]] = {}
+    for kind in kinds:
+        by_status.setdefault(HTTP_STATUS[kind.kind], []).append(kind)
+    return {
+        status: {
+            "model": ErrorBody,
+            "description": "; ".join(f"`{k.code}`: {k.message}" for k in found),
+        }
+        for status, found in sorted(by_status.items())
+    }
