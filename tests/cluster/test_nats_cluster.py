@@ -24,6 +24,7 @@ from penghubung.soak import Sop
 from penghubung.testing.cluster import NatsCluster
 from penghubung.testing.system import System, SystemConfig
 from penghubung.testing.tally import settled_tally
+from reporting.projections.apply import APPLIERS
 
 pytestmark = pytest.mark.faults
 
@@ -102,7 +103,9 @@ async def test_a_node_killed_mid_way_loses_nothing_and_delivers_nothing_twice(
             killed = time.monotonic()
             tickets = await asyncio.gather(*journeys)
             done = time.monotonic()
-        tally = await settled_tally(config.database_url, system.nats, within=120)
+        tally = await settled_tally(
+            config.database_url, system.nats, within=120, timeline_types=APPLIERS.handled
+        )
         settled = time.monotonic()
 
         nc = await nats.connect([node.url for node in cluster.nodes if node.alive()])

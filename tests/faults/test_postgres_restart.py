@@ -161,7 +161,8 @@ async def _each_once_or_not_at_all(
             " count(DISTINCT r.ticket_id) AS rows, count(DISTINCT k.key) AS keys"
             " FROM eventstore.events e"
             " LEFT JOIN intake.requests r ON r.ticket_id = e.correlation_id"
-            " LEFT JOIN intake.idempotency_keys k ON k.ticket_id = e.correlation_id"
+            " LEFT JOIN messaging.idempotency_keys k"
+            " ON k.service = 'intake' AND k.key = e.causation_id"
             " WHERE e.type = 'RequestSubmitted' AND e.causation_id = ANY($1::text[])"
             " GROUP BY 1",
             [key for _, key in flight],
