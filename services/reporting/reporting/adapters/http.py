@@ -17,9 +17,10 @@ from penghubung.forms import IsoDate, PlainText, TicketId
 from penghubung.runtime.service import ServiceContext
 from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
 from penghubung.web.sheets import (
+    RepresentationNotOffered,
     Separator,
     SeparatorQuery,
     TableFormat,
@@ -47,7 +48,13 @@ from reporting.adapters.views import (
 from reporting.app import handlers
 from reporting.app.as_of import ReadModel, ReadModels
 from reporting.domain.commands import ArchiveReport
-from reporting.domain.errors import DateRangeReversed, ReportNotFound, RequestNotFound
+from reporting.domain.errors import (
+    AlreadyArchived,
+    DateRangeReversed,
+    ReportMissing,
+    ReportNotFound,
+    RequestNotFound,
+)
 from reporting.domain.numbers import office_year
 from reporting.projections.progress import Status
 from reporting.projections.projector import PROJECTION
@@ -69,7 +76,12 @@ def routes(ctx: ServiceContext, reads: ReadModels) -> APIRouter:
 
 
 def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None:
-    @api.get("/requests", tags=["requests"], summary="List requests (filtered, paginated)")
+    @api.get(
+        "/requests",
+        tags=["requests"],
+        summary="List requests (filtered, paginated)",
+        responses=refusals(DateRangeReversed),
+    )
     async def list_requests(
         principal: Reader,
         response: Response,
@@ -100,7 +112,12 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         items = [RequestView.of(r) for r in rows]
         return RequestPage(total=total, limit=limit, offset=offset, items=items)
 
-    @api.get("/requests/{ticket_id}", tags=["requests"], summary="One request's status")
+    @api.get(
+        "/requests/{ticket_id}",
+        tags=["requests"],
+        summary="One request's status",
+        responses=refusals(RequestNotFound),
+    )
     async def get_request(
         principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
     ) -> RequestView:
@@ -108,7 +125,12 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         async with reads.open(await resolve(reads, as_of, response)) as read:
             return RequestView.of(await _visible(read, principal, ticket_id))
 
-    @api.get("/requests/{ticket_id}/timeline", tags=["requests"], summary="One request's timeline")
+    @api.get(
+        "/requests/{ticket_id}/timeline",
+        tags=["requests"],
+        summary="One request's timeline",
+        responses=refusals(RequestNotFound),
+    )
     async def get_timeline(
         principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
     ) -> TimelineView:
@@ -118,7 +140,12 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
             rows = await db.timeline(read.conn, ticket_id, schema=read.schema)
         return TimelineView(ticket_id=ticket_id, entries=[TimelineEntry.of(r) for r in rows])
 
-    @api.get("/requests/{ticket_id}/report", tags=["reports"], summary="One request's report")
+    @api.get(
+        "/requests/{ticket_id}/report",
+        tags=["reports"],
+        summary="One request's report",
+        responses=refusals(RequestNotFound, ReportNotFound, RepresentationNotOffered),
+    )
     async def get_report(
         principal: Reader,
         ticket_id: Ticket,
@@ -188,6 +215,7 @@ def _archive_routes(api: APIRouter, ctx: ServiceContext) -> None:
         status_code=201,
         response_model=ArchivedView,
         summary="Archive the report in the agenda book (SOP step 7)",
+        responses=refusals(ReportMissing, AlreadyArchived),
     )
     async def archive(
         principal: Annotated[Principal, Depends(require(Role.PETUGAS))],
