@@ -7,5 +7,5 @@ new service here and nowhere else.
 
 from __future__ import annotations
 
-SERVICES = ("intake", "disposition", "integration", "reporting")
+SERVICES = ("intake", "disposition", "integration", "reporting", "notices")
 """Every service, in the order `penghubung up` starts them."""

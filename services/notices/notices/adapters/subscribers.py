@@ -1,0 +1,40 @@
+"""What the notices service learns from the bus: the directory's facts and the SOP's steps."""
+
+from __future__ import annotations
+
+from notices.app.handlers import Notices
+from penghubung.bus.consumer import Subscription
+from penghubung.bus.topology import ConsumerSpec
+
+EVENTS = ConsumerSpec(durable="notices-events", filter=">")
+"""Every category: the directory's people and delegations, and the request's steps."""
+
+CONSUMERS: list[ConsumerSpec] = [EVENTS]
+"""The durable consumers the bootstrap step declares for notices."""
+
+DIRECTORY_TYPES = frozenset(
+    {"PersonRegistered", "RoleGranted", "RoleRevoked", "DelegationGranted", "DelegationEnded"}
+)
+"""Who holds which position, who stands in, and how to reach them."""
+
+SOP_TYPES = frozenset(
+    {
+        "RequestSubmitted",
+        "RequestResubmitted",
+        "Disposed",
+        "RequestReturned",
+        "FeasibilityDone",
+        "Integrated",
+        "RequestClosed",
+        "ReportWritten",
+        "BeritaAcaraNumberReserved",
+        "ReportArchived",
+        "SlaWarningRaised",
+    }
+)
+"""The request's steps: those that tell someone, and those that move where it stands."""
+
+
+def subscriptions(notices: Notices) -> list[Subscription]:
+    """One durable, in log order, one message at a time (a role must be known before its use)."""
+    return [Subscription(EVENTS, notices.learn, DIRECTORY_TYPES | SOP_TYPES)]
