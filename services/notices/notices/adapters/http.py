@@ -71,6 +71,10 @@ class NotificationPage(BaseModel):
     offset: int = Field(description="Notices skipped")
 
 
+Person = Annotated[Principal, Depends(require(*_EVERYONE))]
+"""Anyone signed in: each reads and sets only their own."""
+
+
 def _nip(principal: Principal) -> str:
     if not principal.nip:
         raise NipRequired()
@@ -80,7 +84,6 @@ def _nip(principal: Principal) -> str:
 def router(notices: Notices) -> APIRouter:
     """The notices' routes."""
     api = APIRouter(tags=["notices"], responses=ERROR_RESPONSES)
-    Person = Annotated[Principal, Depends(require(*_EVERYONE))]
 
     @api.get("/notifications", summary="The signed-in person's notices, newest first")
     async def list_notifications(
