@@ -107,6 +107,14 @@ EXPECTED: dict[str, dict[tuple[str, str], frozenset[Role] | Public]] = {
         ("GET", "/sla/disposition-times"): WORK_READERS,
         ("GET", "/sla/availability"): WORK_READERS,
     },
+    "notices": {
+        ("GET", "/health/live"): PUBLIC,
+        ("GET", "/health/ready"): PUBLIC,
+        ("GET", "/asyncapi.json"): PUBLIC,
+        ("GET", "/notifications"): EVERYONE,
+        ("GET", "/preferences"): EVERYONE,
+        ("PUT", "/preferences"): EVERYONE - {AUDITOR},
+    },
 }
 """Per service, per endpoint: the roles it admits (the others get 403), or PUBLIC."""
 
@@ -123,6 +131,7 @@ PROTECTED_READ = {
     "disposition": "/requests/SC05-2026-99999/dispositions",
     "integration": "/work-items",
     "reporting": "/requests",
+    "notices": "/notifications",
 }
 """A read every role but the refused ones may make, per service, for the token tests."""
 
