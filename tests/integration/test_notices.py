@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import email
 import ipaddress
 import json
 import mailbox
+import os
 import socket
 import ssl
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -38,11 +41,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from notices.adapters import subscribers
 from notices.adapters.channels import Channel, Outgoing
 from notices.app.handlers import Notices
 from notices.bootstrap import assemble
 from notices.settings import NoticesSettings
 from penghubung.bus.consumer import Outcome, Subscription
+from penghubung.bus.topology import bootstrap
 from penghubung.db import create_pool
 from penghubung.events import Actor, Envelope, Event, Metadata, NewEvent, Role
 from penghubung.events.catalog import (
@@ -266,6 +271,12 @@ class Bed:
 
     async def append(self, stream: str, event: Event, *, at: datetime) -> Outcome:
         """Append a fact as its service would, and hand it to the notices consumer."""
+        position = await self.record(stream, event, at=at)
+        self.ctx.clock = lambda: at
+        return await deliver(self.ctx, self.settings, self.subscription, position)
+
+    async def record(self, stream: str, event: Event, *, at: datetime) -> int:
+        """Append a fact as its service would (the bus brings it, if anything runs the relay)."""
         meta = Metadata(
             event_id=uuid.uuid4(),
             occurred_at=at,
@@ -276,8 +287,7 @@ class Bed:
         result = await store.append(
             stream, expected_version=ANY_VERSION, events=[NewEvent(event=event, meta=meta)]
         )
-        self.ctx.clock = lambda: at
-        return await deliver(self.ctx, self.settings, self.subscription, result.positions[-1])
+        return result.positions[-1]
 
     async def send(self, at: datetime) -> int:
         """One round of the sender at that moment."""
@@ -324,6 +334,8 @@ async def make_bed(
         async def make(**overrides: Any) -> Bed:
             url = await new_database()
             values: dict[str, Any] = {
+                "stream_name": f"NOTICES_{run_id}",
+                "subject_prefix": f"notices{run_id}.events",
                 "smtp_host": "127.0.0.1",
                 "whatsapp_webhook_url": gateway.url,
                 **overrides,
@@ -332,8 +344,6 @@ async def make_bed(
                 database_url=url,
                 nats_url=nats_url,
                 relay_enabled=False,
-                stream_name=f"NOTICES_{run_id}",
-                subject_prefix=f"notices{run_id}.events",
                 data_dir=tmp_path / "data",
                 portal_url="https://penghubung.babelprov.go.id",
                 smtp_port=port,
@@ -812,3 +822,115 @@ async def test_the_kadis_digest_comes_once_at_opening_and_the_ba_reminder_after_
         json={"email": True, "whatsapp": False, "digests": False},
     )
     assert await bed.notices.raise_periodic(wib(12, 11, 8)) == 0
+
+
+# --- a consumer killed in the middle of a batch ---------------------------------------------
+
+
+def process_env(settings: NoticesSettings, port: int) -> dict[str, str]:
+    """The environment of a `python -m notices` process on the test's database and bus."""
+    assert settings.smtp_password is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PENGHUBUNG_")}
+    env |= {
+        "PENGHUBUNG_DATABASE_URL": settings.database_url,
+        "PENGHUBUNG_NATS_URL": settings.nats_url,
+        "PENGHUBUNG_STREAM_NAME": settings.stream_name,
+        "PENGHUBUNG_SUBJECT_PREFIX": settings.subject_prefix,
+        "PENGHUBUNG_HTTP_PORT": str(port),
+        "PENGHUBUNG_DATA_DIR": str(settings.data_dir),
+        "PENGHUBUNG_SMTP_HOST": str(settings.smtp_host),
+        "PENGHUBUNG_SMTP_PORT": str(settings.smtp_port),
+        "PENGHUBUNG_SMTP_USERNAME": str(settings.smtp_username),
+        "PENGHUBUNG_SMTP_PASSWORD": settings.smtp_password.get_secret_value(),
+        "PENGHUBUNG_SMTP_CA_FILE": str(settings.smtp_ca_file),
+        "PENGHUBUNG_NOTICES_SENDER_ENABLED": "false",
+        "PENGHUBUNG_LOG_LEVEL": "WARNING",
+    }
+    return env
+
+
+async def start(settings: NoticesSettings) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "notices",
+        env=process_env(settings, free_port()),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def until(done: Callable[[], Awaitable[bool]], *, seconds: float) -> None:
+    async with asyncio.timeout(seconds):
+        while not await done():  # noqa: ASYNC110 (the database is polled, nothing to wait on)
+            await asyncio.sleep(0.01)
+
+
+async def test_a_consumer_killed_mid_batch_loses_no_notice_and_makes_none_twice(
+    make_bed: Make, smtp: tuple[SmtpInbox, int, Path], run_id: str
+) -> None:
+    inbox, _, _ = smtp
+    bed = await make_bed(stream_name=f"NOTICESKILL_{run_id}", subject_prefix=f"nk{run_id}.events")
+    # declared by the bootstrap step, with a short ack wait: what the killed process held
+    # comes back within seconds
+    spec = dataclasses.replace(subscribers.EVENTS, ack_wait_seconds=2)
+    await bootstrap(bed.settings, [spec])
+    now = datetime.now(WIB)
+    await bed.record(f"directory-person-{KADIS[0]}", person(KADIS), at=now)
+    await bed.record(
+        f"directory-person-{KADIS[0]}", RoleGranted(nip=KADIS[0], role=Role.KADIS), at=now
+    )
+    tickets = [new_ticket() for _ in range(80)]
+    await asyncio.gather(*(bed.record(f"intake-{t}", submission(t, now), at=now) for t in tickets))
+
+    async def queued() -> int:
+        rows = await bed.rows("SELECT count(*) AS n FROM notices.outbox")
+        n: int = rows[0]["n"]
+        return n
+
+    first = await start(bed.settings)
+    try:
+        await until(lambda: _at_least(queued, 10), seconds=60)
+    finally:
+        first.kill()  # SIGKILL: no shutdown, messages in flight unacknowledged
+        await first.wait()
+    at_kill = await queued()
+    assert 10 <= at_kill < len(tickets), "the kill came in the middle of the batch"
+    second = await start(bed.settings)
+    try:
+        await until(lambda: _exactly(queued, len(tickets)), seconds=90)
+        handled = await bed.rows(
+            "SELECT count(*) AS n FROM messaging.inbox WHERE consumer = 'notices-events'"
+        )
+        await asyncio.sleep(2.5)  # one more ack wait: anything redelivered late finds the inbox
+        assert await queued() == len(tickets)
+    finally:
+        second.terminate()
+        await second.wait()
+    assert handled[0]["n"] == len(tickets) + 2  # every event once: 80 submissions, 2 directory
+    per_ticket = await bed.rows(
+        "SELECT ticket_id, count(*) AS n FROM notices.outbox GROUP BY ticket_id"
+    )
+    assert {r["ticket_id"] for r in per_ticket} == set(tickets)
+    assert {r["n"] for r in per_ticket} == {1}
+    before = len(inbox.raw)
+    assert await bed.send(bed.notices.calendar.next_opening(now)) == len(tickets)
+    subjects = [s for _, s in inbox.received()[before:]]
+    assert sorted(subjects) == sorted(
+        f"[{t}] Permohonan menunggu tindakan Anda: Disposisi Kadis kepada Kabid" for t in tickets
+    )
+
+
+async def _at_least(count: Callable[[], Awaitable[int]], n: int) -> bool:
+    return await count() >= n
+
+
+async def _exactly(count: Callable[[], Awaitable[int]], n: int) -> bool:
+    return await count() == n
+
+
+def person(who: tuple[str, str, str, str | None]) -> PersonRegistered:
+    nip, name, mail, mobile = who
+    return PersonRegistered(
+        nip=nip, name=name, position="Pejabat", agency="diskominfo", email=mail, mobile=mobile
+    )
