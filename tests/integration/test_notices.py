@@ -59,7 +59,7 @@ from penghubung.events.catalog import (
 )
 from penghubung.events.directory import DelegationGranted, PersonRegistered, RoleGranted
 from penghubung.events.notices import NoticeChannel, NotificationSent
-from penghubung.events.sla import SlaWarningRaised
+from penghubung.events.sla import CalendarDayOffAdded, SlaWarningRaised
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import (
@@ -934,3 +934,31 @@ def person(who: tuple[str, str, str, str | None]) -> PersonRegistered:
     return PersonRegistered(
         nip=nip, name=name, position="Pejabat", agency="diskominfo", email=mail, mobile=mobile
     )
+
+
+async def test_a_day_the_admin_closes_the_office_holds_notices_too(
+    make_bed: Make, smtp: tuple[SmtpInbox, int, Path]
+) -> None:
+    inbox, _, _ = smtp
+    bed = await make_bed()
+    await staff(bed)
+    t = new_ticket()
+    christmas = wib(12, 25, 10)
+    assert (
+        await bed.append(f"intake-{t}", submission(t, christmas), at=christmas) is Outcome.HANDLED
+    )
+    opening = bed.notices.calendar.next_opening(christmas)
+    closed = CalendarDayOffAdded(version=2, day=opening.date(), name="Hari Jadi Provinsi")
+    assert await bed.append("reporting-calendar", closed, at=wib(12, 24, 9)) is Outcome.HANDLED
+    assert (await bed.notices.refresh_calendar()).version == 2
+    later = bed.notices.calendar.next_opening(christmas)
+    assert later.date() > opening.date()
+    assert await bed.send(opening) == 0  # the regional day off: still closed
+    before = len(inbox.raw)
+    assert await bed.send(later) == 1
+    assert inbox.received()[before:] == [
+        (KADIS[2], f"[{t}] Permohonan menunggu tindakan Anda: Disposisi Kadis kepada Kabid")
+    ]
+    # the change is folded once: a second delivery of it is a duplicate
+    (row,) = await bed.rows("SELECT version FROM notices.calendar")
+    assert row["version"] == 2

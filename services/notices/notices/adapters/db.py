@@ -15,6 +15,8 @@ from penghubung.events.base import Role
 from penghubung.events.directory import DelegationGranted, PersonRegistered
 from penghubung.events.notices import NoticeChannel, NoticeKind
 from penghubung.sop import Step
+from penghubung.workcal import CalendarSpec
+from penghubung.workcal_changes import BASE
 
 # --- the directory, as learned from its events ------------------------------------------------
 
@@ -102,6 +104,31 @@ async def directory(conn: asyncpg.Connection) -> Directory:
             Delegation(Role(r["position"]), r["delegate_nip"], r["starts_on"], r["last"])
             for r in delegations
         ),
+    )
+
+
+# --- the calendar ---------------------------------------------------------------------------
+
+
+async def calendar_spec(conn: asyncpg.Connection) -> CalendarSpec:
+    """The calendar in force (the base calendar until an administrator changed it)."""
+    spec = await conn.fetchval("SELECT spec FROM notices.calendar")
+    return BASE if spec is None else CalendarSpec.model_validate(spec)
+
+
+async def calendar_version(conn: asyncpg.Connection) -> int:
+    """The version of the calendar in force."""
+    version: int | None = await conn.fetchval("SELECT version FROM notices.calendar")
+    return version or BASE.version
+
+
+async def save_calendar(conn: asyncpg.Connection, spec: CalendarSpec) -> None:
+    """Keep the calendar after a change."""
+    await conn.execute(
+        "INSERT INTO notices.calendar (id, version, spec) VALUES (true, $1, $2)"
+        " ON CONFLICT (id) DO UPDATE SET version = excluded.version, spec = excluded.spec",
+        spec.version,
+        spec.model_dump(mode="json"),
     )
 
 

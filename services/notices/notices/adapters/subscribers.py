@@ -34,7 +34,10 @@ SOP_TYPES = frozenset(
 )
 """The request's steps: those that tell someone, and those that move where it stands."""
 
+CALENDAR_TYPES = frozenset({"CalendarDayOffAdded", "CalendarDayOffRemoved", "CalendarHoursReduced"})
+"""The administrators' changes to the working calendar: notices go in its service hours."""
+
 
 def subscriptions(notices: Notices) -> list[Subscription]:
     """One durable, in log order, one message at a time (a role must be known before its use)."""
-    return [Subscription(EVENTS, notices.learn, DIRECTORY_TYPES | SOP_TYPES)]
+    return [Subscription(EVENTS, notices.learn, DIRECTORY_TYPES | SOP_TYPES | CALENDAR_TYPES)]

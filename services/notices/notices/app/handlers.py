@@ -53,6 +53,7 @@ from penghubung.events.notices import (
 from penghubung.events.sla import SlaWarningRaised
 from penghubung.eventstore import EventStore
 from penghubung.workcal import WorkingCalendar
+from penghubung.workcal_changes import CALENDAR_CHANGES, evolve
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +98,15 @@ class Notices:
     # --- from the bus ---------------------------------------------------------------------
 
     async def learn(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
-        """Take in one event: the directory's, or a request's and the notices it raises."""
+        """Take in one event: the directory's, the calendar's, or a request's and its notices."""
         event = envelope.event
         if envelope.category == "directory":
             await _learn_directory(conn, event)
             return
+        if isinstance(event, CALENDAR_CHANGES):
+            await _learn_calendar(conn, event)
+            return
+        self.calendar = await self._calendar(conn)
         ticket_id = _ticket_of(event)
         before = await db.request(conn, ticket_id)
         after = rules.evolve(before, event, at=envelope.occurred_at)
@@ -163,9 +168,22 @@ class Notices:
 
     # --- the periodic notices -------------------------------------------------------------
 
+    async def _calendar(self, conn: asyncpg.Connection) -> WorkingCalendar:
+        """The calendar in force: the one at hand unless an administrator changed it since."""
+        if await db.calendar_version(conn) != self.calendar.version:
+            return WorkingCalendar(await db.calendar_spec(conn))
+        return self.calendar
+
+    async def refresh_calendar(self) -> WorkingCalendar:
+        """Take up the administrators' latest calendar change, if any."""
+        async with self.pool.acquire() as conn:
+            self.calendar = await self._calendar(conn)
+        return self.calendar
+
     async def raise_periodic(self, now: datetime | None = None) -> int:
         """In service hours: the day's digest (once) and the overdue BA reminders."""
         now = now or self.clock()
+        await self.refresh_calendar()
         if not self.calendar.is_open(now):
             return 0
         return await self._raise_digest(now) + await self._raise_berita_acara_reminders(now)
@@ -214,6 +232,7 @@ class Notices:
 
     async def send_due(self, now: datetime | None = None) -> int:
         """Deliver the due notices, in service hours only; returns the attempts made."""
+        await self.refresh_calendar()
         attempts = 0
         while attempts < SENDS_PER_ROUND:
             at = now or self.clock()
@@ -311,6 +330,14 @@ class Notices:
         async with self.pool.acquire() as conn:
             await db.save_preferences(conn, nip, chosen, at=self.clock())
         return chosen
+
+
+async def _learn_calendar(conn: asyncpg.Connection, event: Event) -> None:
+    """Fold an administrator's calendar change into the calendar in force (once per version)."""
+    spec = await db.calendar_spec(conn)
+    if getattr(event, "version", 0) <= spec.version:
+        return  # already folded (the inbox says so too; a replayed log must not refold)
+    await db.save_calendar(conn, evolve(spec, event))
 
 
 def _ticket_of(event: Event) -> str:
