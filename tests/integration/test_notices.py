@@ -15,6 +15,7 @@ import datetime as dt
 import email
 import ipaddress
 import json
+import logging
 import mailbox
 import os
 import socket
@@ -181,6 +182,7 @@ class SmtpInbox:
 
 @pytest.fixture(scope="module")
 def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SmtpInbox, int, Path]]:
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's own deprecation notes
     cert, key = self_signed(tmp_path_factory.mktemp("smtp"))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from notices.settings import NoticesSettings
 from penghubung.cli import build_parser
 from penghubung.services import SERVICES
 from penghubung.settings import ServiceSettings
@@ -95,7 +96,10 @@ def test_migrate_then_bootstrap_in_one_command() -> None:
     assert "&&" in script  # bootstrap only after migrations succeeded
 
 
-OWN_SETTINGS: dict[str, type[ServiceSettings]] = {"reporting": ReportingSettings}
+OWN_SETTINGS: dict[str, type[ServiceSettings]] = {
+    "reporting": ReportingSettings,
+    "notices": NoticesSettings,
+}
 """Services whose settings class adds fields of its own (read from the same environment)."""
 
 
@@ -128,11 +132,11 @@ def test_published_port_is_the_http_port(service_name: str) -> None:
     assert published == [(http_port, http_port)]
 
 
-def test_http_ports_are_distinct_and_8001_to_8004() -> None:
+def test_http_ports_are_distinct_and_8001_to_8005() -> None:
     ports = sorted(
         int(_environment(service)["PENGHUBUNG_HTTP_PORT"]) for service in _app_services().values()
     )
-    assert ports == [8001, 8002, 8003, 8004]
+    assert ports == [8001, 8002, 8003, 8004, 8005]
 
 
 @pytest.mark.parametrize("service_name", SERVICES)

@@ -6,8 +6,9 @@ from notices.app.handlers import Notices
 from penghubung.bus.consumer import Subscription
 from penghubung.bus.topology import ConsumerSpec
 
-EVENTS = ConsumerSpec(durable="notices-events", filter=">")
-"""Every category: the directory's people and delegations, and the request's steps."""
+EVENTS = ConsumerSpec(durable="notices-events", filter=">", max_ack_pending=1)
+"""Every category, strictly in log order (one message out at a time): a role is known before it
+is told anything, a request before its dispositions, even when a message is redelivered."""
 
 CONSUMERS: list[ConsumerSpec] = [EVENTS]
 """The durable consumers the bootstrap step declares for notices."""

@@ -22,6 +22,7 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestSubmitted,
 )
+from penghubung.events.notices import NotificationFailed, NotificationSent
 from penghubung.forms import Officer
 from penghubung.sop import Step
 from reporting.domain.agency import agency_key
@@ -193,6 +194,15 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
+async def apply_notification(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """Who was told what about a request, on its timeline (a digest concerns no one request)."""
+    event = _event(envelope, NotificationSent | NotificationFailed)  # type: ignore[arg-type]
+    if event.ticket_id is not None:
+        await _add_to_timeline(conn, envelope, event.ticket_id, schema=schema)
+
+
 APPLIERS: dict[str, Applier] = {
     "RequestSubmitted": apply_request_submitted,
     "RequestResubmitted": apply_request_resubmitted,
@@ -207,6 +217,8 @@ APPLIERS: dict[str, Applier] = {
     "ClockPaused": apply_timeline_only,
     "ClockResumed": apply_timeline_only,
     "SlaWarningRaised": apply_timeline_only,
+    "NotificationSent": apply_notification,
+    "NotificationFailed": apply_notification,
 }
 """The applier of each event type; a type without one only moves the checkpoint."""
 

@@ -15,6 +15,7 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
+from penghubung.events.notices import NotificationFailed, NotificationSent
 from penghubung.events.sla import ClockPaused, ClockResumed, SlaWarningRaised
 from reporting.domain import labels
 from reporting.domain.numbers import WIB
@@ -54,7 +55,16 @@ def summarize(event: Event) -> str:
             return f"Laporan diarsipkan di buku agenda nomor {event.agenda_code}"
         case ClockPaused() | ClockResumed() | SlaWarningRaised():
             return _clock(event)
+        case NotificationSent():
+            return f"Pemberitahuan dikirim kepada {_told(event)}: {event.subject}"
+        case NotificationFailed():
+            return f"Pemberitahuan gagal dikirim kepada {_told(event)}: {event.reason}"
     return f"Peristiwa {event.type} dicatat"
+
+
+def _told(event: NotificationSent | NotificationFailed) -> str:
+    channel = {"email": "surel", "whatsapp": "WhatsApp", "mailbox": "kotak pesan portal"}
+    return f"{event.recipient_name} melalui {channel[event.channel.value]} ({event.address})"
 
 
 def _submitted(event: RequestSubmitted) -> str:
