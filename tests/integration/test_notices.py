@@ -59,7 +59,7 @@ from penghubung.events.catalog import (
     RequestSubmitted,
 )
 from penghubung.events.directory import DelegationGranted, PersonRegistered, RoleGranted
-from penghubung.events.notices import NoticeChannel, NotificationSent
+from penghubung.events.notices import NoticeChannel, NotificationFailed, NotificationSent
 from penghubung.events.sla import CalendarDayOffAdded, SlaWarningRaised
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
@@ -336,29 +336,26 @@ async def make_bed(
         async def make(**overrides: Any) -> Bed:
             url = await new_database()
             values: dict[str, Any] = {
+                "database_url": url,
+                "nats_url": nats_url,
+                "relay_enabled": False,
                 "stream_name": f"NOTICES_{run_id}",
                 "subject_prefix": f"notices{run_id}.events",
+                "data_dir": tmp_path / "data",
+                "portal_url": "https://penghubung.babelprov.go.id",
                 "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_username": LOGIN,
+                "smtp_password": PASSWORD,
+                "smtp_ca_file": cert,
+                "smtp_sender": "Penghubung Diskominfo <penghubung@diskominfo.babelprov.go.id>",
                 "whatsapp_webhook_url": gateway.url,
-                **overrides,
+                "whatsapp_token": TOKEN,
+                "notices_sender_enabled": False,
+                "notices_max_attempts": 3,
+                "notices_retry_seconds": 60,
             }
-            settings = NoticesSettings(
-                database_url=url,
-                nats_url=nats_url,
-                relay_enabled=False,
-                data_dir=tmp_path / "data",
-                portal_url="https://penghubung.babelprov.go.id",
-                smtp_port=port,
-                smtp_username=LOGIN,
-                smtp_password=PASSWORD,
-                smtp_ca_file=cert,
-                smtp_sender="Penghubung Diskominfo <penghubung@diskominfo.babelprov.go.id>",
-                whatsapp_token=TOKEN,
-                notices_sender_enabled=False,
-                notices_max_attempts=3,
-                notices_retry_seconds=60,
-                **values,
-            )
+            settings = NoticesSettings(**(values | overrides))
             made: dict[str, Any] = {}
 
             def build(ctx: ServiceContext) -> ServiceParts:
@@ -964,3 +961,51 @@ async def test_a_day_the_admin_closes_the_office_holds_notices_too(
     # the change is folded once: a second delivery of it is a duplicate
     (row,) = await bed.rows("SELECT version FROM notices.calendar")
     assert row["version"] == 2
+
+
+# --- what an operator may get wrong ---------------------------------------------------------
+
+
+async def test_a_wrong_smtp_password_ends_in_notification_failed_with_the_servers_answer(
+    make_bed: Make, smtp: tuple[SmtpInbox, int, Path]
+) -> None:
+    inbox, _, _ = smtp
+    received = len(inbox.raw)
+    bed = await make_bed(smtp_password="salah", notices_max_attempts=1, smtp_timeout_seconds=3)
+    await staff(bed)
+    t = new_ticket()
+    assert await bed.append(f"intake-{t}", submission(t, MONDAY), at=MONDAY) is Outcome.HANDLED
+    assert await bed.send(wib(12, 7, 9, 1)) == 1
+    (failed,) = await bed.logged("NotificationFailed")
+    assert isinstance(failed.event, NotificationFailed)
+    assert failed.event.recipient_nip == KADIS[0]
+    # the test server, refusing the login, stops answering (aiosmtpd): a timeout, then failed
+    assert failed.event.reason.startswith("SMTP: SMTP")
+    (row,) = await bed.rows("SELECT status, attempts FROM notices.outbox")
+    assert (row["status"], row["attempts"]) == ("failed", 1)
+    assert len(inbox.raw) == received
+
+
+async def test_a_broken_admin_template_holds_the_event_until_it_is_fixed(
+    make_bed: Make, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templat"
+    templates.mkdir()
+    broken = templates / "inbox_item.txt.j2"
+    broken.write_text('{% set subject = "Baru: " ~ tiket %}{{ ticket }}')  # `tiket`: no such value
+    bed = await make_bed(notices_template_dir=templates)
+    await staff(bed)
+    t = new_ticket()
+    # the event is retried (and dead-lettered after max_attempts), nothing is half-written
+    assert await bed.append(f"intake-{t}", submission(t, MONDAY), at=MONDAY) is Outcome.RETRY
+    assert await bed.rows("SELECT * FROM notices.outbox") == []
+    assert await bed.rows("SELECT * FROM notices.requests") == []
+    broken.write_text('{% set subject = "Baru: " ~ ticket %}Permohonan {{ ticket }} menunggu.')
+    position = (
+        await bed.rows(
+            "SELECT global_position FROM eventstore.events WHERE stream_id = $1", f"intake-{t}"
+        )
+    )[0]["global_position"]
+    assert await deliver(bed.ctx, bed.settings, bed.subscription, position) is Outcome.HANDLED
+    (row,) = await bed.rows("SELECT subject, body FROM notices.outbox")
+    assert (row["subject"], row["body"]) == (f"Baru: {t}", f"Permohonan {t} menunggu.\n")
