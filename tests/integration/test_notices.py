@@ -1009,3 +1009,18 @@ async def test_a_broken_admin_template_holds_the_event_until_it_is_fixed(
     assert await deliver(bed.ctx, bed.settings, bed.subscription, position) is Outcome.HANDLED
     (row,) = await bed.rows("SELECT subject, body FROM notices.outbox")
     assert (row["subject"], row["body"]) == (f"Baru: {t}", f"Permohonan {t} menunggu.\n")
+
+
+async def test_old_news_read_from_the_start_of_the_bus_is_learned_but_told_to_no_one(
+    make_bed: Make,
+) -> None:
+    bed = await make_bed()
+    await staff(bed)
+    t = new_ticket()
+    position = await bed.record(f"intake-{t}", submission(t, MONDAY), at=MONDAY)
+    later = max(MONDAY, datetime.now(WIB)) + dt.timedelta(days=30)  # recorded now, read later
+    bed.ctx.clock = lambda: later
+    assert await deliver(bed.ctx, bed.settings, bed.subscription, position) is Outcome.HANDLED
+    assert await bed.rows("SELECT * FROM notices.outbox") == []
+    (row,) = await bed.rows("SELECT step FROM notices.requests WHERE ticket_id = $1", t)
+    assert row["step"] == "dispose_kabid"

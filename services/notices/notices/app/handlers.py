@@ -116,7 +116,9 @@ class Notices:
             await db.save_breach(
                 conn, Breach(ticket_id, event.step, event.reached_at, event.due_at)
             )
-        if not is_stale(envelope.occurred_at, self.clock(), max_age=self.timing.max_age):
+        # A letter received last week and registered today is news today: the later of the two.
+        known = max(envelope.occurred_at, envelope.recorded_at)
+        if not is_stale(known, self.clock(), max_age=self.timing.max_age):
             day = envelope.occurred_at.astimezone(self.calendar.zone).date()
             found = rules.notices_for(
                 event, before=before, after=after, directory=await db.directory(conn), day=day
