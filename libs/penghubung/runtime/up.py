@@ -82,6 +82,7 @@ def _run(
         run_step(console, step, env=env, log_dir=folder / "logs")
         check_stop(signals)
     host = env.setdefault("PENGHUBUNG_HTTP_HOST", "127.0.0.1")
+    env.setdefault("PENGHUBUNG_DATA_DIR", str(folder))  # the notices' mailbox lives there too
     ports = pick_ports(len(SERVICES), base_port=base_port, host=host)
     env.update(audit_environment(folder, env))
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
