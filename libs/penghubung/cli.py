@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from penghubung.services import SERVICES
+from penghubung.services import PAGES, PROCESSES, SERVICES, service_module
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -21,6 +19,11 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.service in PAGES:  # no database, no bus: only the services' HTTP APIs
+        module = service_module(args.service, "bootstrap")
+        assert module is not None, f"{args.service} is not installed"
+        run_pages: Callable[[], int] = module.main
+        return run_pages()
     from penghubung.runtime.service import main as run_service
 
     return run_service(args.service)
@@ -174,14 +177,11 @@ def _add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _add_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each service that has a `<name>.cli` module adds its own sub-commands (`add_commands`)."""
     for name in SERVICES:
-        if (
-            importlib.util.find_spec(name) is None
-            or importlib.util.find_spec(f"{name}.cli") is None
-        ):
-            continue
-        add: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
-        add = importlib.import_module(f"{name}.cli").add_commands
-        add(sub)
+        module = service_module(name, "cli")
+        if module is not None:
+            add: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+            add = module.add_commands
+            add(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=_up)
 
     run = sub.add_parser("run", help="run one service process")
-    run.add_argument("service", choices=SERVICES)
+    run.add_argument("service", choices=PROCESSES)
     run.set_defaults(func=_run)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
@@ -226,11 +226,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+OPERATOR_COMMANDS = frozenset({"audit", "dead-letters", "token", "replay"})
+"""Commands an operator runs beside a running system: they find it by themselves."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `penghubung` command."""
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
-    return func(args)
+    if args.command not in OPERATOR_COMMANDS:
+        return func(args)
+    from penghubung.operate import find_running_system, guarded
+
+    find_running_system()
+    return guarded(args.command, lambda: func(args))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from penghubung.instants import WIB
 from penghubung.settings import RuntimeSettings
 
 PDF = b"%PDF-1.7\n% surat permohonan integrasi\n" + b"0" * 512
@@ -154,6 +156,14 @@ class Desk:
         if response.status_code != expect:
             raise StepFailed(f"{method} {service}{path}: {response.status_code} {response.text}")
         return response.json() if response.content else None
+
+    async def download(self, service: str, role: str, path: str) -> httpx.Response:
+        """A file (a PDF): the whole answer; `StepFailed` unless 200."""
+        async with self._client(service, role) as http:
+            response = await http.get(path)
+        if response.status_code != 200:
+            raise StepFailed(f"GET {service}{path}: {response.status_code} {response.text}")
+        return response
 
     async def until(self, what: str, check: Callable[[], Awaitable[Any]]) -> Any:
         """Poll until `check` gives something truthy (events travel over the bus)."""
@@ -354,6 +364,13 @@ def desk_from_data_dir(folder: Path) -> Desk:
     )
 
 
+def wib_time(value: object) -> str:
+    """An API instant as people read it: `07-12-2026 14.05 WIB`."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return datetime.fromisoformat(value).astimezone(WIB).strftime("%d-%m-%Y %H.%M WIB")
+
+
 def show(console: Console, title: str, entries: list[dict[str, Any]]) -> None:
     """A timeline as a table."""
     table = Table(title=title)
@@ -364,7 +381,7 @@ def show(console: Console, title: str, entries: list[dict[str, Any]]) -> None:
         who = actor.get("name", "") if isinstance(actor, dict) else str(actor)
         table.add_row(
             str(e.get("position", "")),
-            str(e.get("occurred_at", ""))[:19],
+            wib_time(e.get("occurred_at")),
             str(e.get("type", "")),
             who or str(e.get("actor_name", "")),
             str(e.get("summary", "")),
@@ -373,7 +390,7 @@ def show(console: Console, title: str, entries: list[dict[str, Any]]) -> None:
 
 
 async def _demo(desk: Desk, console: Console) -> None:
-    agency = "Dinas Kesehatan"
+    agency = DEMO_AGENCY
     for title, journey in (
         ("Permohonan terintegrasi", desk.integrated_journey),
         ("Permohonan tidak layak", desk.not_feasible_journey),
@@ -382,17 +399,83 @@ async def _demo(desk: Desk, console: Console) -> None:
         console.print(f"[bold]{title}[/] …")
         done = await journey(agency)
         show(console, f"{title} {done.ticket}", done.entries)
+        if journey == desk.integrated_journey:
+            await _berita_acara(desk, console, done.ticket)
 
 
-def main() -> int:
-    """Entry point of `python -m penghubung.demo`."""
+async def _berita_acara(desk: Desk, console: Console, ticket: str) -> None:
+    """The archived request's Berita Acara as PDF, and where its QR code leads."""
+    path = f"/requests/{ticket}/documents/berita-acara.pdf"
+    got = await desk.download("reporting", "petugas", path)
+    code = got.headers["penghubung-document-code"]
+    console.print(
+        f"Berita Acara: {desk.urls['reporting']}{path} ({len(got.content):,} bita,"
+        f" SHA-256 {got.headers['penghubung-document-sha256']})\n"
+        f"  verifikasi (tanpa token): {desk.urls['reporting']}/verify/{code}",
+        highlight=False,
+    )
+
+
+DEMO_AGENCY = "Dinas Kesehatan"
+DEMO_APPLICANT = "Siti Rahmawati"
+DEMO_APPLICATIONS = frozenset({"SIMPUS", "SIPD-Lama", "E-Arsip"})
+"""What the demo's own requests look like: anything else is someone's real work."""
+
+REAL_NUMBERS_FLAG = "--yes-use-real-numbers"
+
+
+async def foreign_requests(desk: Desk) -> list[dict[str, Any]]:
+    """The requests of the running system that the demo did not make (read as the auditor)."""
+    from penghubung.agency import agency_key
+
+    foreign: list[dict[str, Any]] = []
+    offset, total = 0, 1
+    while offset < total:
+        page = await desk.call(
+            "reporting", "auditor", "GET", "/requests", params={"limit": 200, "offset": offset}
+        )
+        total = int(page["total"])
+        items: list[dict[str, Any]] = page["items"]
+        if not items:
+            break
+        offset += len(items)
+        foreign += [
+            item
+            for item in items
+            if agency_key(item["agency"]) != agency_key(DEMO_AGENCY)
+            or item["applicant_name"] != DEMO_APPLICANT
+            or item["application_name"] not in DEMO_APPLICATIONS
+        ]
+    return foreign
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m penghubung.demo [--yes-use-real-numbers]`."""
+    args = sys.argv[1:] if argv is None else argv
     console = Console()
+    unknown = [a for a in args if a != REAL_NUMBERS_FLAG]
+    if unknown:
+        console.print(f"[bold red]✗[/] unknown argument {unknown[0]} (only {REAL_NUMBERS_FLAG})")
+        return 2
     desk = desk_from_data_dir(RuntimeSettings().data_dir.resolve())
     try:
+        foreign = asyncio.run(foreign_requests(desk))
+        if foreign and REAL_NUMBERS_FLAG not in args:
+            console.print(
+                f"[bold red]✗[/] this system holds {len(foreign)} request(s) the demo did not"
+                f" make (e.g. {foreign[0]['ticket_id']}, {foreign[0]['agency']}): the demo would"
+                " take real ticket, agenda and Berita Acara numbers from them. Run it on a system"
+                f" of its own, or say so: make demo ARGS={REAL_NUMBERS_FLAG}",
+                highlight=False,
+            )
+            return 2
         asyncio.run(_demo(desk, console))
     except StepFailed as failed:
         console.print(f"[bold red]✗[/] {failed}", highlight=False)
         return 1
+    except httpx.HTTPError as exc:
+        console.print(f"[bold red]✗[/] the running system does not answer: {exc}", highlight=False)
+        return 2
     return 0
 
 

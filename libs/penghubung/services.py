@@ -7,5 +7,31 @@ new service here and nowhere else.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+from types import ModuleType
+
 SERVICES = ("intake", "disposition", "integration", "reporting", "notices")
-"""Every service, in the order `penghubung up` starts them."""
+"""Every service with a schema and a database role, in the order `penghubung up` starts them."""
+
+PAGES = ("portal",)
+"""Processes that only serve pages over the services' APIs: no schema, no role, no consumer."""
+
+PROCESSES = (*PAGES, *SERVICES)
+"""Every process `penghubung up` runs; the portal first, so its address is printed first."""
+
+
+def service_module(name: str, module: str) -> ModuleType | None:
+    """A service's module by name (`<name>.<module>`), or None when the service has none.
+
+    The one seam by which the shared library reaches what a service declares — its composition
+    root, its consumers, its commands — without importing any service itself (the layers in
+    `.importlinter` forbid that)."""
+    if importlib.util.find_spec(name) is None:
+        return None  # the service is not installed here
+    try:
+        return importlib.import_module(f"{name}.{module}")
+    except ModuleNotFoundError as missing:
+        if missing.name is not None and f"{name}.{module}".startswith(missing.name):
+            return None  # the service has no such module (an import inside it is another story)
+        raise

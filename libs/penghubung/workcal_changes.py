@@ -12,14 +12,42 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from penghubung.events import Event
-from penghubung.events.sla import CalendarDayOffAdded, CalendarDayOffRemoved, CalendarHoursReduced
-from penghubung.workcal import CalendarSpec, DayOff, ReducedHours, ServiceHours, WorkingCalendar
+from penghubung.events.sla import (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    CalendarWorkingDayDecreed,
+    CalendarWorkingDayWithdrawn,
+)
+from penghubung.workcal import (
+    CalendarSpec,
+    DayOff,
+    DecreedWorkingDay,
+    ReducedHours,
+    ServiceHours,
+    WorkingCalendar,
+)
 
 BASE = CalendarSpec(version=1)
 """Version 1: the base calendar, before any administrator's change."""
 
-CALENDAR_CHANGES = (CalendarDayOffAdded, CalendarDayOffRemoved, CalendarHoursReduced)
-"""The events of the `reporting-calendar` stream."""
+CalendarChange = (
+    CalendarDayOffAdded
+    | CalendarDayOffRemoved
+    | CalendarHoursReduced
+    | CalendarWorkingDayDecreed
+    | CalendarWorkingDayWithdrawn
+)
+"""An event of the `reporting-calendar` stream."""
+
+CALENDAR_CHANGES = (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    CalendarWorkingDayDecreed,
+    CalendarWorkingDayWithdrawn,
+)
+"""The events of the `reporting-calendar` stream (as `penghubung.events.sla.CALENDAR_CHANGES`)."""
 
 
 class CalendarOutOfSequence(RuntimeError):
@@ -31,7 +59,7 @@ class CalendarOutOfSequence(RuntimeError):
 
 def evolve(spec: CalendarSpec, event: Event) -> CalendarSpec:
     """The calendar after one change; other events leave it as it is."""
-    if not isinstance(event, CalendarDayOffAdded | CalendarDayOffRemoved | CalendarHoursReduced):
+    if not isinstance(event, CalendarChange):
         return spec
     if event.version != spec.version + 1:
         raise CalendarOutOfSequence(f"version {event.version} after version {spec.version}")
@@ -42,6 +70,10 @@ def evolve(spec: CalendarSpec, event: Event) -> CalendarSpec:
             return _without_day_off(spec, event)
         case CalendarHoursReduced():
             return _with_reduced_hours(spec, event)
+        case CalendarWorkingDayDecreed():
+            return _with_working_day(spec, event)
+        case CalendarWorkingDayWithdrawn():
+            return _without_working_day(spec, event)
 
 
 def fold(events: Iterable[Event], spec: CalendarSpec = BASE) -> CalendarSpec:
@@ -52,10 +84,18 @@ def fold(events: Iterable[Event], spec: CalendarSpec = BASE) -> CalendarSpec:
 
 
 def _with_day_off(spec: CalendarSpec, event: CalendarDayOffAdded) -> CalendarSpec:
+    # The day off replaces whatever opened the day: a holiday worked, a decreed working day.
     removed = tuple(d for d in spec.removed_days_off if d != event.day)
-    added = (*spec.added_days_off, DayOff(day=event.day, name=event.name))
+    decreed = tuple(d for d in spec.decreed_working_days if d.day != event.day)
+    kept = tuple(off for off in spec.added_days_off if off.day != event.day)
+    added = (*kept, DayOff(day=event.day, name=event.name))
     return spec.model_copy(
-        update={"version": event.version, "added_days_off": added, "removed_days_off": removed}
+        update={
+            "version": event.version,
+            "added_days_off": added,
+            "removed_days_off": removed,
+            "decreed_working_days": decreed,
+        }
     )
 
 
@@ -81,3 +121,14 @@ def _with_reduced_hours(spec: CalendarSpec, event: CalendarHoursReduced) -> Cale
     return spec.model_copy(
         update={"version": event.version, "reduced_hours": (*spec.reduced_hours, period)}
     )
+
+
+def _with_working_day(spec: CalendarSpec, event: CalendarWorkingDayDecreed) -> CalendarSpec:
+    # The decree opens the day over whatever closes it, which stays for when it is withdrawn.
+    decreed = (*spec.decreed_working_days, DecreedWorkingDay(day=event.day, name=event.name))
+    return spec.model_copy(update={"version": event.version, "decreed_working_days": decreed})
+
+
+def _without_working_day(spec: CalendarSpec, event: CalendarWorkingDayWithdrawn) -> CalendarSpec:
+    decreed = tuple(d for d in spec.decreed_working_days if d.day != event.day)
+    return spec.model_copy(update={"version": event.version, "decreed_working_days": decreed})

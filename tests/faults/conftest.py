@@ -28,6 +28,7 @@ from penghubung.testing.faults import (
 )
 from penghubung.testing.servers import spawn_private_nats
 from penghubung.testing.system import System, SystemConfig
+from reporting.projections.apply import APPLIERS
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +74,13 @@ async def bench(
     async with System(config) as system:
         tokens = {**system.tokens, f"pemohon:{AGENCY}": system.applicant_token(AGENCY)}
         async with Sop(system.urls, tokens, timeout=90.0) as sop:
-            yield Bench(system=system, postgres=postgres, nats=nats, sop=sop)
+            yield Bench(
+                system=system,
+                postgres=postgres,
+                nats=nats,
+                sop=sop,
+                timeline_types=APPLIERS.handled,
+            )
 
 
 @pytest.fixture(autouse=True)

@@ -43,8 +43,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from notices.adapters import subscribers
-from notices.adapters.channels import Channel, Outgoing
 from notices.app.handlers import Notices
+from notices.app.ports import Channel, Outgoing
 from notices.bootstrap import assemble
 from notices.settings import NoticesSettings
 from penghubung.bus.consumer import Outcome, Subscription

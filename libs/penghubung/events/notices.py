@@ -88,3 +88,7 @@ class NotificationFailed(_Notification):
     type: Literal["NotificationFailed"] = Field(default="NotificationFailed", description=_TYPE)
     schema_version: Literal[1] = Field(default=1, description=_VERSION)
     reason: LongText = Field(description="What the channel answered at the last attempt")
+
+
+NOTICE_EVENTS: tuple[type[Event], ...] = (NotificationSent, NotificationFailed)
+"""Who was told what: the notices service's events."""

@@ -163,6 +163,29 @@ def pick_ports(count: int, *, base_port: int | None, host: str) -> list[int]:
     return ports
 
 
+DEFAULT_PORTS = {
+    "portal": 8080,
+    "intake": 8001,
+    "disposition": 8002,
+    "integration": 8003,
+    "reporting": 8004,
+    "directory": 8005,
+    "notices": 8006,
+}
+"""Where `penghubung up` puts each process, so that bookmarks survive a restart."""
+
+
+def stable_ports(names: Sequence[str], *, host: str, portal: str | None = None) -> list[int]:
+    """Each process's default port (the portal's from PENGHUBUNG_PORTAL_PORT), or the next free."""
+    ports: list[int] = []
+    for name in names:
+        port = int(portal) if name == "portal" and portal else DEFAULT_PORTS.get(name, 8010)
+        while port in ports or not port_is_free(port, host):
+            port += 1
+        ports.append(port)
+    return ports
+
+
 def start_service(
     name: str, *, port: int, host: str, env: dict[str, str], log_dir: Path
 ) -> ServiceProcess:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from penghubung.operate import write_system_env
 from penghubung.runtime.nats import EmbeddedNats
 from penghubung.runtime.postgres import EmbeddedPostgres
 from penghubung.runtime.processes import EmbeddedServerError
@@ -30,13 +31,14 @@ from penghubung.runtime.supervisor import (
     check_stop,
     pick_ports,
     run_step,
+    stable_ports,
     start_service,
     stop_services,
     supervise,
     wait_ready,
 )
 from penghubung.runtime.welcome import mint_tokens, print_tokens, summary, write_service_urls
-from penghubung.services import SERVICES
+from penghubung.services import PROCESSES
 from penghubung.settings import RuntimeSettings
 
 DATABASE_NAME = "penghubung"
@@ -83,25 +85,39 @@ def _run(
         check_stop(signals)
     host = env.setdefault("PENGHUBUNG_HTTP_HOST", "127.0.0.1")
     env.setdefault("PENGHUBUNG_DATA_DIR", str(folder))  # the notices' mailbox lives there too
-    ports = pick_ports(len(SERVICES), base_port=base_port, host=host)
+    if base_port is None:
+        ports = stable_ports(PROCESSES, host=host, portal=env.get("PENGHUBUNG_PORTAL_PORT"))
+    else:
+        ports = pick_ports(len(PROCESSES), base_port=base_port, host=host)
     env.update(audit_environment(folder, env))
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    urls = {name: f"http://{local}:{port}" for name, port in zip(SERVICES, ports, strict=True)}
-    for name, port in zip(SERVICES, ports, strict=True):
+    urls = {name: f"http://{local}:{port}" for name, port in zip(PROCESSES, ports, strict=True)}
+    apis = {name: url for name, url in urls.items() if name != "portal"}
+    for name, port in zip(PROCESSES, ports, strict=True):
         # One process signs the chain head for the auditors: reporting.
         own = {**env, "PENGHUBUNG_AUDIT_SIGNER_ENABLED": str(name == "reporting").lower()}
-        if name == "reporting":  # it samples every service's readiness (availability)
-            own["PENGHUBUNG_SERVICE_URLS"] = json.dumps(urls)
+        if name in ("reporting", "portal"):  # reporting samples their readiness; portal calls them
+            own["PENGHUBUNG_SERVICE_URLS"] = json.dumps(apis)
+        if name == "reporting":  # the papers' QR codes lead to its verify page, unless set
+            own.setdefault("PENGHUBUNG_PUBLIC_URL", urls["reporting"])
+        if name == "portal":  # until the directory signs people in: the demo people
+            own.setdefault("PENGHUBUNG_ENV", "development")
         services.append(start_service(name, port=port, host=host, env=own, log_dir=folder / "logs"))
-    console.print(f"starting {', '.join(SERVICES)} …")
+    console.print(f"starting {', '.join(PROCESSES)} …")
     dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)
     if dead is not None:
         raise UpError(dead.describe_exit())
     check_stop(signals)
+    portal = next((s.url for s in services if s.name == "portal"), None)
+    if portal:  # what people open first; they sign in as the people listed below
+        console.print(f"[bold]Portal:[/] {portal}  (open it in a browser)", highlight=False)
     console.print(summary(services, env=env, folder=folder, postgres=postgres, nats=nats))
     write_service_urls(folder, services)
+    write_system_env(folder, env)  # operator commands (audit, dead-letters, token) find it there
+    if postgres is not None:  # whole, on one line, to copy (rich would fold it in the table)
+        print(f"PENGHUBUNG_DATABASE_URL={env['PENGHUBUNG_DATABASE_URL']}", flush=True)
     print_tokens(console, mint_tokens(env), folder=folder)
-    console.print("[bold green]Penghubung is running.[/] Press Ctrl-C to stop.")
+    console.print(f"[bold green]Penghubung is running:[/] {portal or ''}  Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)
 
 

@@ -98,7 +98,8 @@ def summary(
     table.add_column("URL (services: API docs)", overflow="fold")
     table.add_column("log", overflow="fold")
     for service in services:
-        table.add_row(service.name, f"{service.url}/docs", service.log_path.name)
+        where = service.url if service.name == "portal" else f"{service.url}/docs"
+        table.add_row(service.name, where, service.log_path.name)
     table.add_section()
     for what, url, server in (
         ("PostgreSQL", env["PENGHUBUNG_DATABASE_URL"], postgres),
@@ -111,7 +112,8 @@ def summary(
 def print_tokens(
     console: Console, tokens: list[tuple[DemoUser, str, bool]], *, folder: Path
 ) -> None:
-    console.print("[bold]Tokens[/] (Authorization: Bearer …), valid 12 hours:")
+    console.print("[bold]People[/] to sign in as at the portal, and their API tokens")
+    console.print("(Authorization: Bearer …), valid 12 hours:")
     lines: list[str] = []
     for user, token, ok in tokens:
         who = f"{user.role}: {user.name}, NIP {user.nip}" + (

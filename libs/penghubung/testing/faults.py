@@ -34,6 +34,8 @@ class Bench:
     postgres: EmbeddedPostgres
     nats: EmbeddedNats
     sop: Sop
+    timeline_types: frozenset[str]
+    """The event types the reporting projection puts on a timeline (given by the tests)."""
     foreign_messages: int = 0
     """Messages a test put on the stream by hand: they are on the bus but not in the log."""
     dead_letters: int = 0
@@ -59,6 +61,7 @@ class Bench:
             self.database_url,
             self.system.nats,
             within=within,
+            timeline_types=self.timeline_types,
             foreign_messages=self.foreign_messages,
             dead_letters=self.dead_letters,
         )

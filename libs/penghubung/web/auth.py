@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from penghubung.agency import AgencyMissing, agency_key
 from penghubung.events.base import Actor, Role
+from penghubung.refusals import Forbidden, Unauthenticated
 from penghubung.settings import AuthSettings
-from penghubung.web.errors import Forbidden, Unauthenticated
 
 
 class Principal(BaseModel):
@@ -42,6 +44,15 @@ class Principal(BaseModel):
             on_behalf_of_name=self.acting_for_name,
         )
 
+    def agency_scope(self) -> str | None:
+        """The agency key an applicant is limited to; None for Diskominfo staff and auditors
+        (they see every agency). An applicant's token without an agency is refused."""
+        if self.role is not Role.PEMOHON:
+            return None
+        if not self.agency:
+            raise AgencyMissing()
+        return agency_key(self.agency)
+
 
 class TokenVerifier:
     """Checks signature, expiry, audience and issuer of a bearer token."""
@@ -66,6 +77,8 @@ class TokenVerifier:
                 issuer=self._settings.jwt_issuer,
                 options={"require": ["exp", "sub", "role"]},
             )
+            if claims["exp"] > time.time() + self._settings.jwt_max_lifetime_seconds:
+                raise jwt.InvalidTokenError("exp lies beyond the longest lifetime accepted")
             return Principal(
                 nip=claims.get("nip"),
                 name=claims.get("name") or claims["sub"],
@@ -75,9 +88,9 @@ class TokenVerifier:
                 acting_for_name=claims.get("acting_for_name"),
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("token_expired", "token sudah kedaluwarsa") from None
+            raise Unauthenticated("token sudah kedaluwarsa", code="token_expired") from None
         except (jwt.PyJWTError, ValidationError, KeyError):
-            raise Unauthenticated("token_invalid", "token tidak valid") from None
+            raise Unauthenticated("token tidak valid", code="token_invalid") from None
 
 
 def mint_token(
@@ -123,7 +136,7 @@ def current_principal(
 ) -> Principal:
     """The verified caller of this request (401 without a valid bearer token)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("token_missing", "token bearer wajib disertakan")
+        raise Unauthenticated("token bearer wajib disertakan", code="token_missing")
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(credentials.credentials)
 
@@ -137,8 +150,8 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     ) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(
-                "role_not_allowed",
                 f"peran {principal.role.value} tidak berwenang untuk tindakan ini",
+                code="role_not_allowed",
             )
         return principal
 
@@ -153,5 +166,10 @@ def token_command(*, role: str, nip: str | None, name: str, agency: str | None, 
         roles = ", ".join(r.value for r in Role if r is not Role.SYSTEM)
         print(f"peran tidak dikenal: {role} (pilihan: {roles})")
         return 2
-    print(mint_token(AuthSettings(), role=parsed, name=name, nip=nip, agency=agency, hours=hours))
+    settings = AuthSettings()
+    if not 0 < hours * 3600 <= settings.jwt_max_lifetime_seconds:
+        longest = settings.jwt_max_lifetime_seconds // 3600
+        print(f"--hours harus antara 1 dan {longest} (PENGHUBUNG_JWT_MAX_LIFETIME_SECONDS)")
+        return 2
+    print(mint_token(settings, role=parsed, name=name, nip=nip, agency=agency, hours=hours))
     return 0

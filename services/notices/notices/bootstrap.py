@@ -7,12 +7,13 @@ from datetime import timedelta
 import httpx
 
 from notices.adapters import http, subscribers
-from notices.adapters.channels import Channel, Mailbox, Smtp, WhatsAppGateway
-from notices.adapters.periodic import Periodic
+from notices.adapters.channels import Mailbox, Smtp, WhatsAppGateway
 from notices.adapters.templates import Templates
 from notices.app.handlers import Notices, Timing
+from notices.app.ports import Channel
 from notices.settings import NoticesSettings
 from penghubung.events.notices import NoticeChannel
+from penghubung.periodic import Periodic
 from penghubung.runtime.service import ServiceContext, ServiceParts
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 

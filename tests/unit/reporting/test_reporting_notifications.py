@@ -29,7 +29,7 @@ FIELDS = {
 
 
 def test_notices_are_on_the_timeline() -> None:
-    assert {"NotificationSent", "NotificationFailed"} <= set(APPLIERS)
+    assert {"NotificationSent", "NotificationFailed"} <= APPLIERS.handled
 
 
 def test_a_notice_reads_as_who_was_told_what_and_how() -> None:

@@ -1,44 +1,17 @@
-"""Why disposition refuses a command: a stable code for programs, Bahasa Indonesia for people."""
+"""Why disposition refuses a command: each case a kind of `penghubung.refusals`, named once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from penghubung.events.base import Role
+from penghubung.refusals import Conflict, Forbidden, Invalid, NotFound
 from penghubung.sop import DocumentKind
-
-
-class DispositionError(Exception):
-    """A command the rules refuse; `code` is for programs, `message` for people."""
-
-    code = "disposition_refused"
-    field: str | None = None
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFoundError(DispositionError):
-    """The request is not known to disposition (never submitted, or not yet arrived)."""
-
-
-class ForbiddenError(DispositionError):
-    """The caller's role never does this."""
-
-
-class ConflictError(DispositionError):
-    """The command comes at the wrong moment of the chain, or lost a race."""
-
-
-class InvalidCommand(DispositionError):
-    """A value of the command is wrong by the rules (not by its shape)."""
-
 
 # --- not found ------------------------------------------------------------------------------
 
 
-class RequestNotFound(NotFoundError):
+class RequestNotFound(NotFound):
     """No request with this ticket has reached disposition."""
 
     code = "request_not_found"
@@ -50,7 +23,7 @@ class RequestNotFound(NotFoundError):
 # --- forbidden ------------------------------------------------------------------------------
 
 
-class RoleCannotAct(ForbiddenError):
+class RoleCannotAct(Forbidden):
     """Only kadis, kabid and prakom dispose or return a request."""
 
     code = "role_not_allowed"
@@ -62,7 +35,7 @@ class RoleCannotAct(ForbiddenError):
 # --- conflicts ------------------------------------------------------------------------------
 
 
-class OutOfOrder(ConflictError):
+class OutOfOrder(Conflict):
     """It is not the caller's turn, or the disposition skips a level of the chain."""
 
     code = "out_of_order"
@@ -86,7 +59,7 @@ class SkipsALevel(OutOfOrder):
         )
 
 
-class AwaitingResubmission(ConflictError):
+class AwaitingResubmission(Conflict):
     """The request was returned to the applicant; it waits for the resubmission."""
 
     code = "request_returned"
@@ -97,7 +70,7 @@ class AwaitingResubmission(ConflictError):
         )
 
 
-class DispositionComplete(ConflictError):
+class DispositionComplete(Conflict):
     """The prakom has ordered a petugas: the chain is done, the work is integration's."""
 
     code = "disposition_complete"
@@ -109,17 +82,6 @@ class DispositionComplete(ConflictError):
         )
 
 
-class IdempotencyKeyReused(ConflictError):
-    """An Idempotency-Key already recorded another kind of action on this request."""
-
-    code = "idempotency_key_reused"
-
-    def __init__(self, ticket_id: str) -> None:
-        super().__init__(
-            f"Idempotency-Key ini sudah dipakai untuk tindakan lain pada permohonan {ticket_id}"
-        )
-
-
 # --- invalid --------------------------------------------------------------------------------
 
 
@@ -127,7 +89,7 @@ def _names(documents: Iterable[DocumentKind]) -> str:
     return ", ".join(sorted(d.value for d in documents))
 
 
-class DocumentsMissing(InvalidCommand):
+class DocumentsMissing(Invalid):
     """A step lacks papers the SOP's kelengkapan column asks for."""
 
     code = "documents_missing"
@@ -138,7 +100,7 @@ class DocumentsMissing(InvalidCommand):
         super().__init__(f"kelengkapan belum lengkap, belum ada: {_names(self.missing)}")
 
 
-class DocumentsNotYetMade(InvalidCommand):
+class DocumentsNotYetMade(Invalid):
     """A step states papers that cannot exist yet (a later level's disposition)."""
 
     code = "documents_not_yet_made"
@@ -149,7 +111,7 @@ class DocumentsNotYetMade(InvalidCommand):
         super().__init__(f"dokumen ini belum ada pada tahap ini: {_names(self.extra)}")
 
 
-class OfficerRequired(InvalidCommand):
+class OfficerRequired(Invalid):
     """The prakom's order names the petugas who will do the work."""
 
     code = "officer_required"
@@ -159,7 +121,7 @@ class OfficerRequired(InvalidCommand):
         super().__init__("petugas service desk yang diperintah wajib disebut (nip dan nama)")
 
 
-class OfficerNotExpected(InvalidCommand):
+class OfficerNotExpected(Invalid):
     """Only the prakom's order names an officer; kadis and kabid dispose to a role."""
 
     code = "officer_not_expected"
@@ -169,7 +131,7 @@ class OfficerNotExpected(InvalidCommand):
         super().__init__("petugas hanya disebut pada perintah prakom kepada petugas service desk")
 
 
-class StandInKindMissing(InvalidCommand):
+class StandInKindMissing(Invalid):
     """Someone acts for the role holder, but not as what: Plt or Plh."""
 
     code = "stand_in_kind_required"
@@ -179,7 +141,7 @@ class StandInKindMissing(InvalidCommand):
         super().__init__("sebutkan kedudukan pelaksana: plt atau plh")
 
 
-class StandInUnnamed(InvalidCommand):
+class StandInUnnamed(Invalid):
     """A Plt/Plh is stated, but not whom they act for."""
 
     code = "stand_in_unnamed"
@@ -189,7 +151,7 @@ class StandInUnnamed(InvalidCommand):
         super().__init__("sebutkan pejabat yang diwakili pelaksana (nip dan nama)")
 
 
-class StandInConflict(InvalidCommand):
+class StandInConflict(Invalid):
     """The body names another role holder than the caller's token does."""
 
     code = "stand_in_conflict"
@@ -199,7 +161,7 @@ class StandInConflict(InvalidCommand):
         super().__init__("pejabat yang diwakili berbeda dengan yang tercantum pada token")
 
 
-class StandInForSelf(InvalidCommand):
+class StandInForSelf(Invalid):
     """A stand-in acts for someone else, never for themself."""
 
     code = "stand_in_self"

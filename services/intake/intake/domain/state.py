@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from enum import StrEnum
+from datetime import datetime
 from uuid import UUID
 
+from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
 from penghubung.forms import Attachment, Officer, ServiceRequestForm
-from penghubung.sop import Channel, Priority, Step
+from penghubung.instants import WIB
+from penghubung.sop import Channel, Priority, RequestStatus, Step
 
-WIB = timezone(timedelta(hours=7), "WIB")
-"""Asia/Jakarta: UTC+7 all year (no daylight saving since 1964), so a fixed offset is exact."""
-
-
-class Status(StrEnum):
-    """Where a request stands as far as intake is concerned."""
-
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    RESUBMITTED = "resubmitted"
+Status = RequestStatus
+"""Intake's part of the one vocabulary: submitted (also after a resubmission) or returned."""
 
 
 @dataclass(frozen=True)
@@ -76,11 +69,6 @@ class RequestState:
         return self.form.applicant.agency if self.form is not None else None
 
 
-def agency_key(name: str) -> str:
-    """An agency name compared without regard to case or spacing."""
-    return " ".join(name.split()).casefold()
-
-
 def owner_of(actor: Actor) -> str | None:
     """Whose uploads an actor may reference: their agency's (applicant) or the desk's (petugas)."""
     if actor.role is Role.PEMOHON and actor.agency:
@@ -113,7 +101,7 @@ def evolve(state: RequestState, event: Event, *, at: datetime) -> RequestState:
         case RequestResubmitted() if state.status is not None:
             return replace(
                 state,
-                status=Status.RESUBMITTED,
+                status=Status.SUBMITTED,
                 form=event.form,
                 channel=event.channel,
                 priority=event.priority,

@@ -10,46 +10,16 @@ from __future__ import annotations
 import asyncio
 import mailbox
 import ssl
-from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
-from typing import Protocol
-from uuid import UUID
 
 import aiosmtplib
 import httpx
 from jinja2 import Environment, StrictUndefined, TemplateError
 
+from notices.app.ports import DeliveryFailed, Outgoing
 from notices.settings import NoticesSettings
-from penghubung.events.notices import NoticeChannel
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One notice as the sender hands it to a channel."""
-
-    notice_id: UUID
-    channel: NoticeChannel
-    address: str
-    recipient_name: str
-    recipient_nip: str
-    ticket_id: str | None
-    subject: str
-    body: str
-    sent_at: datetime
-    """When this attempt is made (the message's Date)."""
-
-
-class DeliveryFailed(Exception):
-    """The channel did not take the notice; the reason is what it said."""
-
-
-class Channel(Protocol):
-    """Hands one notice over, or raises DeliveryFailed."""
-
-    async def send(self, notice: Outgoing) -> None: ...
 
 
 class Smtp:

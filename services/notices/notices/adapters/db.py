@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from notices.adapters.channels import Outgoing
+from notices.app.ports import Outgoing
 from notices.domain.model import Breach, Delegation, Directory, Person, Preferences, RequestFacts
 from penghubung.events.base import Role
 from penghubung.events.directory import DelegationGranted, PersonRegistered

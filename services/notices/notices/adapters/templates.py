@@ -9,7 +9,6 @@ override is found at its first notice, not sent half-empty.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
+from notices.app.ports import Rendered
 from notices.domain.model import Notice, RequestFacts
 
 BUILT_IN = Path(__file__).resolve().parent.parent / "templates"
@@ -50,14 +50,6 @@ def working_time(seconds: int) -> str:
     if minutes or not hours:
         parts.append(f"{minutes} menit")
     return " ".join(parts) + " kerja"
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A notice's subject line and text."""
-
-    subject: str
-    body: str
 
 
 class Templates:

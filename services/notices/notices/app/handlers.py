@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from notices.adapters import db
-from notices.adapters.channels import Channel, DeliveryFailed
-from notices.adapters.templates import Templates
+from notices.app.ports import Channel, DeliveryFailed, Renderer
 from notices.domain import rules
 from notices.domain.delivery import (
     Configured,
@@ -83,7 +82,7 @@ class Notices:
     clock: Clock
     new_id: IdFactory
     calendar: WorkingCalendar
-    templates: Templates
+    templates: Renderer
     channels: Mapping[NoticeChannel, Channel]
     timing: Timing
 

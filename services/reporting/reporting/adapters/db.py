@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 import asyncpg
 
-from reporting.domain.agency import agency_key
+from penghubung.agency import agency_key
 from reporting.domain.numbers import WIB, Series, YearlyNumber
 from reporting.projections.tables import LIVE
 
@@ -111,16 +111,6 @@ async def get_report(
         f"SELECT * FROM {schema}.reports WHERE ticket_id = $1", ticket_id
     )
     return row
-
-
-async def agenda_book(
-    conn: asyncpg.Connection, year: int, *, schema: str = LIVE
-) -> list[asyncpg.Record]:
-    """One year's agenda book, by number."""
-    rows: list[asyncpg.Record] = await conn.fetch(
-        f"SELECT * FROM {schema}.agenda_book WHERE year = $1 ORDER BY number", year
-    )
-    return rows
 
 
 async def projection_status(

@@ -14,13 +14,13 @@ from typing import Protocol
 
 import asyncpg
 
-from penghubung.events import Envelope
-from penghubung.events.catalog import RequestSubmitted
-from penghubung.events.sla import SlaRecalculated, SlaWarningRaised
+from penghubung.events import Envelope, audit, catalog, directory, notices, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.projections.tables import LIVE
 from reporting.sla.domain import calendar
-from reporting.sla.domain.clocks import FACT, fact_of, intake_day
+from reporting.sla.domain.clocks import FACT, FACTS, fact_of, intake_day
 
 
 class SlaApplier(Protocol):
@@ -39,7 +39,7 @@ async def apply_sla_fact(
     if fact is None:
         return
     ticket: str = getattr(envelope.event, "ticket_id", envelope.correlation_id)
-    if isinstance(envelope.event, RequestSubmitted):
+    if isinstance(envelope.event, catalog.RequestSubmitted):
         await _open_request(conn, envelope, envelope.event, schema=schema)
     await conn.execute(
         f"INSERT INTO {schema}.sla_facts (global_position, ticket_id, kind, fact)"
@@ -60,7 +60,7 @@ async def apply_sla_fact(
 
 
 async def _open_request(
-    conn: asyncpg.Connection, envelope: Envelope, event: RequestSubmitted, *, schema: str
+    conn: asyncpg.Connection, envelope: Envelope, event: catalog.RequestSubmitted, *, schema: str
 ) -> None:
     """The request's row: its intake day and its rank that day, on the calendar then in force."""
     version, spec = await latest_calendar(conn, schema=schema)
@@ -106,7 +106,7 @@ async def apply_sla_recalculated(
 ) -> None:
     """An administrator's recalculation: finished clocks in its scope judged on its version."""
     event = envelope.event
-    assert isinstance(event, SlaRecalculated)
+    assert isinstance(event, sla.SlaRecalculated)
     await conn.execute(
         f"INSERT INTO {schema}.sla_recalculations (global_position, calendar_version, scope,"
         " month, ticket_id, reason, recalculated_at, recalculated_by)"
@@ -127,7 +127,7 @@ async def apply_sla_warning_raised(
 ) -> None:
     """A warning raised; a second one for the same threshold (never appended) changes nothing."""
     event = envelope.event
-    assert isinstance(event, SlaWarningRaised)
+    assert isinstance(event, sla.SlaWarningRaised)
     await conn.execute(
         f"INSERT INTO {schema}.sla_warnings (ticket_id, step, threshold_percent, reached_at,"
         " due_at, raised_at, calendar_version, global_position)"
@@ -143,31 +143,27 @@ async def apply_sla_warning_raised(
     )
 
 
-SLA_APPLIERS: dict[str, SlaApplier] = {
-    **dict.fromkeys(
-        (
-            "RequestSubmitted",
-            "RequestResubmitted",
-            "RequestReturned",
-            "Disposed",
-            "FeasibilityDone",
-            "Integrated",
-            "RequestClosed",
-            "ReportWritten",
-            "ReportArchived",
-            "ClockPaused",
-            "ClockResumed",
-        ),
-        apply_sla_fact,
-    ),
-    **dict.fromkeys(
-        ("CalendarDayOffAdded", "CalendarDayOffRemoved", "CalendarHoursReduced"),
-        apply_calendar_change,
-    ),
-    "SlaRecalculated": apply_sla_recalculated,
-    "SlaWarningRaised": apply_sla_warning_raised,
-}
-"""The SLA applier of each event type."""
+SLA_APPLIERS = Routes[SlaApplier](
+    "reporting SLA",
+    {
+        **dict.fromkeys(FACTS.classes, apply_sla_fact),
+        **dict.fromkeys(sla.CALENDAR_CHANGES, apply_calendar_change),
+        sla.SlaRecalculated: apply_sla_recalculated,
+        sla.SlaWarningRaised: apply_sla_warning_raised,
+    },
+    # the number rides with the report; the auditor's events are about the log itself,
+    # and the papers (an issue, a returned signed copy) start or stop no clock
+    ignored={
+        catalog.BeritaAcaraNumberReserved,
+        *audit.AUDIT_EVENTS,
+        DocumentIssued,
+        BeritaAcaraSigned,
+        # who is who, and who was told: no clock, no status, no SLA fact
+        *directory.DIRECTORY_EVENTS,
+        *notices.NOTICE_EVENTS,
+    },
+)
+"""The SLA applier of each event class (a clock fact for each class the clocks use)."""
 
 
 async def apply_sla(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> bool:

@@ -1,24 +1,23 @@
 """What every SLA view shares: who may read, the month and format asked for, CSV answers.
 
-Every view answers JSON, or CSV with `?format=csv` or `Accept: text/csv`. A CSV is streamed row
-by row, without a cap.
+Every view answers JSON, CSV with `?format=csv` or `Accept: text/csv` (`&separator=;` for an
+Indonesian spreadsheet), or .xlsx with `?format=xlsx`. A CSV is streamed row by row, without a
+cap (`penghubung.web.sheets`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator, Iterable
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.events import Role
 from penghubung.forms import TicketId
 from penghubung.web.auth import Principal, require
+from penghubung.web.sheets import XLSX, Separator, csv_response, xlsx_response
 from reporting.adapters.http_as_of import as_of_headers
 from reporting.app.as_of import Moment
 from reporting.sla.domain.clocks import Person
@@ -37,9 +36,6 @@ MonthQuery = Annotated[
         description="The month, YYYY-MM (WIB); default: this month",
     ),
 ]
-IdempotencyKey = Annotated[
-    str | None, Header(max_length=200, description="Kept as the event's causation id")
-]
 
 
 class Format(StrEnum):
@@ -47,10 +43,12 @@ class Format(StrEnum):
 
     JSON = "json"
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 FormatQuery = Annotated[
-    Format | None, Query(alias="format", description="csv, or json (default; or Accept header)")
+    Format | None,
+    Query(alias="format", description="csv, xlsx or json (default; or the Accept header)"),
 ]
 
 
@@ -58,9 +56,11 @@ FormatQuery = Annotated[
 
 
 def wants_csv(request: Request, fmt: Format | None) -> bool:
+    """A table (CSV or .xlsx) rather than JSON."""
     if fmt is not None:
-        return fmt is Format.CSV
-    return "text/csv" in request.headers.get("accept", "")
+        return fmt is not Format.JSON
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept or XLSX in accept
 
 
 async def each_row(rows: Iterable[tuple[object, ...]]) -> AsyncIterator[tuple[object, ...]]:
@@ -69,41 +69,20 @@ async def each_row(rows: Iterable[tuple[object, ...]]) -> AsyncIterator[tuple[ob
         yield row
 
 
-def csv_answer(
+async def csv_answer(
     name: str,
     header: tuple[str, ...],
     rows: AsyncIterator[tuple[object, ...]],
     *,
     moment: Moment | None = None,
-) -> StreamingResponse:
-    """A CSV answer streamed row by row (UTF-8, header first)."""
-
-    async def lines() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        async for row in rows:
-            writer.writerow(row)
-            if buffer.tell() > 16_384:
-                yield drain(buffer)
-        yield drain(buffer)
-
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"',
-            **as_of_headers(moment),
-        },
-    )
-
-
-def drain(buffer: io.StringIO) -> str:
-    """What the buffer holds, leaving it empty."""
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+    asked: tuple[Request, Format | None, Separator],
+) -> Response:
+    """The view as a table: .xlsx when asked for, else CSV streamed row by row (UTF-8)."""
+    request, fmt, separator = asked
+    headers = as_of_headers(moment)
+    if fmt is Format.XLSX or (fmt is None and XLSX in request.headers.get("accept", "")):
+        return xlsx_response(name, header, [r async for r in rows], headers=headers)
+    return csv_response(name, header, rows, separator=separator, headers=headers)
 
 
 # --- bodies ---------------------------------------------------------------------------------

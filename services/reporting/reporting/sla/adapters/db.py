@@ -231,6 +231,14 @@ async def availability(
     return services, overall
 
 
+async def first_sample_at(conn: asyncpg.Connection) -> datetime | None:
+    """When availability was first sampled (before it, nothing is known, nothing is expected)."""
+    began: datetime | None = await conn.fetchval(
+        "SELECT min(round_at) FROM reporting.availability_samples"
+    )
+    return began
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """The first day of `month` (YYYY-MM) and of the month after it."""
     year, number = (int(part) for part in month.split("-"))

@@ -26,5 +26,5 @@ def routes(
     http_calendar.changes(api, sla)
     http_clocks.routes(api, sla, reads)
     http_monthly.routes(api, ctx, sla, reads)
-    http_availability.routes(api, ctx, settings)
+    http_availability.routes(api, ctx, sla, settings)
     return api

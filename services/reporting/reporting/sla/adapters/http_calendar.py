@@ -6,23 +6,25 @@ Every read takes `as_of` (a log position or a time): the answer as things stood 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Body, Path, Query, Response
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 
 from penghubung.events import Envelope
 from penghubung.events.sla import Month, RecalculationScope
-from penghubung.forms import FormValueError, IsoDate, Text, TicketId
+from penghubung.forms import FormValueError, IsoDate, TicketId
+from penghubung.instants import Instant
+from penghubung.text import PersonLine
 from penghubung.web.auth import Principal
-from penghubung.web.errors import Conflict, NotFound
+from penghubung.web.idempotency import CommandOnce, Idempotent
 from penghubung.workcal import CalendarSpec, LocalTime, WorkingCalendar
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
 from reporting.sla.adapters.answers import (
     Admin,
-    IdempotencyKey,
     Reader,
     StrictBody,
     Who,
@@ -32,29 +34,45 @@ from reporting.sla.domain import calendar
 from reporting.sla.domain.calendar import (
     AddDayOff,
     CalendarCommand,
-    CalendarError,
+    CalendarVersionNotFound,
     Recalculate,
     ReduceHours,
     RemoveDayOff,
 )
 
+CALENDAR_YEARS = (2000, 2100)
+"""The years the calendar may be changed in (the days-off listing answers the same years)."""
+
+
+def _within_calendar_years(value: date) -> date:
+    first, last = CALENDAR_YEARS
+    if not first <= value.year <= last:
+        raise FormValueError(
+            "calendar_year", f"tanggal kalender harus antara tahun {first} dan {last}"
+        )
+    return value
+
+
+CalendarDate = Annotated[IsoDate, AfterValidator(_within_calendar_years)]
+"""A date of the working calendar, `YYYY-MM-DD`, in the years 2000–2100."""
+
 
 class DayOffBody(StrictBody):
     """A day off to add: the date and the holiday or decree."""
 
-    day: IsoDate = Field(description="The date on which the office is closed (YYYY-MM-DD)")
-    name: Text = Field(description="The regional holiday or the decree, as people read it")
+    day: CalendarDate = Field(description="The date on which the office is closed (YYYY-MM-DD)")
+    name: PersonLine = Field(description="The regional holiday or the decree, as people read it")
 
 
 class ReducedHoursBody(StrictBody):
     """Shorter service hours for a range of dates."""
 
-    first_day: IsoDate = Field(description="First date with these hours")
-    last_day: IsoDate = Field(description="Last date with these hours, inclusive")
+    first_day: CalendarDate = Field(description="First date with these hours")
+    last_day: CalendarDate = Field(description="Last date with these hours, inclusive")
     opening: LocalTime = Field(default=time(8), description="Opening time (WIB), default 08:00")
     closing: LocalTime = Field(description="Closing time (WIB), Monday to Thursday")
     friday_closing: LocalTime | None = Field(default=None, description="Closing time on Fridays")
-    name: Text = Field(description="Why, as people read it (e.g. Ramadan 1448 H)")
+    name: PersonLine = Field(description="Why, as people read it (e.g. Ramadan 1448 H)")
 
     @field_validator("last_day")
     @classmethod
@@ -91,7 +109,7 @@ class RecalculationBody(StrictBody):
     ticket_id: TicketId | None = Field(
         default=None, validate_default=True, description="For scope ticket"
     )
-    reason: Text = Field(description="Why the clocks are judged again")
+    reason: PersonLine = Field(description="Why the clocks are judged again")
 
     @field_validator("month", "ticket_id")
     @classmethod
@@ -108,7 +126,7 @@ class CalendarChangeView(BaseModel):
     version: int = Field(description="The calendar version this change created")
     type: str = Field(description="CalendarDayOffAdded, CalendarDayOffRemoved, …")
     change: dict[str, Any] = Field(description="The event's payload")
-    changed_at: datetime | None = Field(default=None, description="When it was made")
+    changed_at: Instant | None = Field(default=None, description="When it was made")
     changed_by: Who | None = Field(default=None, description="The administrator")
 
     @classmethod
@@ -173,7 +191,7 @@ def reads(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         as_of: AsOfQuery = None,
     ) -> CalendarSpec:
         """The calendar as it was at one version (404 for a version made after `as_of`)."""
-        return await _spec(sla, version, until=await until(as_of, response))
+        return await calendar_spec(sla, version, until=await until(as_of, response))
 
     @api.get("/calendar/days-off", tags=["calendar"], summary="The weekdays off of a year")
     async def get_days_off(
@@ -184,18 +202,19 @@ def reads(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         as_of: AsOfQuery = None,
     ) -> DaysOffView:
         """Holidays, cuti bersama and decrees on weekdays; holidays declared working days."""
-        spec = await _spec(sla, version, until=await until(as_of, response))
+        spec = await calendar_spec(sla, version, until=await until(as_of, response))
         return _days_off(spec, year)
 
 
-async def _spec(sla: Sla, version: int | None, *, until: int | None = None) -> CalendarSpec:
+async def calendar_spec(sla: Sla, version: int | None, *, until: int | None = None) -> CalendarSpec:
+    """The calendar as a given version (or the one in force), as of a log position."""
     spec = calendar.BASE
     for change in await sla.calendar_changes(until=until):
         if version is not None and spec.version >= version:
             break
         spec = calendar.evolve(spec, change.event)
     if version is not None and spec.version != version:
-        raise NotFound("calendar_version_not_found", f"versi kalender {version} tidak ada")
+        raise CalendarVersionNotFound(version)
     return spec
 
 
@@ -214,51 +233,74 @@ def _days_off(spec: CalendarSpec, year: int) -> DaysOffView:
     return DaysOffView(year=year, version=spec.version, days_off=days, reopened=reopened)
 
 
+async def change_calendar(
+    sla: Sla, command: CalendarCommand, principal: Principal, once: CommandOnce
+) -> dict[str, Any]:
+    """Make the next calendar version, once per Idempotency-Key; the change as answered."""
+    actor = principal.actor()
+
+    async def run(conn: asyncpg.Connection) -> CalendarChangeView:
+        event = await sla.change_calendar(conn, command, actor=actor, causation_id=once.key)
+        changes = await sla.calendar_changes(conn=conn)
+        return CalendarChangeView.of(next(e for e in changes if e.event == event))
+
+    kind = type(command).__name__
+    return await once.run(sla.pool, "reporting", actor, command, run, kind=kind)
+
+
 def changes(api: APIRouter, sla: Sla) -> None:
     async def change(
-        command: CalendarCommand, principal: Principal, key: str | None
-    ) -> CalendarChangeView:
-        try:
-            event = await sla.change_calendar(command, actor=principal.actor(), causation_id=key)
-        except CalendarError as refused:
-            raise Conflict(refused.code, refused.message, field=refused.field) from refused
-        changes = await sla.calendar_changes()
-        return CalendarChangeView.of(next(e for e in changes if e.event == event))
+        command: CalendarCommand, principal: Principal, once: CommandOnce
+    ) -> dict[str, Any]:
+        return await change_calendar(sla, command, principal, once)
 
     @api.post(
         "/calendar/days-off",
         tags=["calendar"],
         status_code=201,
+        response_model=CalendarChangeView,
         summary="Add a day off (regional holiday, decree)",
     )
     async def add_day_off(
-        principal: Admin, body: DayOffBody, idempotency_key: IdempotencyKey = None
-    ) -> CalendarChangeView:
+        principal: Admin,
+        body: DayOffBody,
+        once: Idempotent,
+    ) -> dict[str, Any]:
         """Close the office on a weekday: the next calendar version (CalendarDayOffAdded)."""
-        return await change(AddDayOff(day=body.day, name=body.name), principal, idempotency_key)
+        command = AddDayOff(day=body.day, name=body.name)
+        return await change(command, principal, once)
 
-    @api.delete("/calendar/days-off/{day}", tags=["calendar"], summary="Remove a day off")
+    @api.delete(
+        "/calendar/days-off/{day}",
+        tags=["calendar"],
+        response_model=CalendarChangeView,
+        summary="Remove a day off",
+    )
     async def remove_day_off(
         principal: Admin,
-        day: Annotated[IsoDate, Path(description="The date, YYYY-MM-DD")],
-        reason: Annotated[Text, Query(description="The decree that reopens the office")],
-        idempotency_key: IdempotencyKey = None,
-    ) -> CalendarChangeView:
+        day: Annotated[CalendarDate, Path(description="The date, YYYY-MM-DD")],
+        reason: Annotated[PersonLine, Query(description="The decree that reopens the office")],
+        once: Idempotent,
+    ) -> dict[str, Any]:
         """Make a day off a working day: an added day withdrawn, or a holiday worked."""
-        return await change(RemoveDayOff(day=day, name=reason), principal, idempotency_key)
+        command = RemoveDayOff(day=day, name=reason)
+        return await change(command, principal, once)
 
     @api.post(
         "/calendar/reduced-hours",
         tags=["calendar"],
         status_code=201,
+        response_model=CalendarChangeView,
         summary="Set reduced hours for a range of dates (e.g. Ramadan)",
     )
     async def reduce_hours(
-        principal: Admin, body: ReducedHoursBody, idempotency_key: IdempotencyKey = None
-    ) -> CalendarChangeView:
+        principal: Admin,
+        body: ReducedHoursBody,
+        once: Idempotent,
+    ) -> dict[str, Any]:
         """Shorter service hours from first_day to last_day (CalendarHoursReduced)."""
         command = ReduceHours.model_validate(body.model_dump())
-        return await change(command, principal, idempotency_key)
+        return await change(command, principal, once)
 
     @api.post(
         "/sla/recalculations",
@@ -269,11 +311,14 @@ def changes(api: APIRouter, sla: Sla) -> None:
     async def recalculate(
         principal: Admin,
         body: Annotated[RecalculationBody, Body()],
-        idempotency_key: IdempotencyKey = None,
-    ) -> dict[str, object]:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         """Appends SlaRecalculated; the views then judge the clocks in scope on its version."""
         command = Recalculate.model_validate(body.model_dump())
-        event = await sla.recalculate(
-            command, actor=principal.actor(), causation_id=idempotency_key
-        )
-        return event.payload()
+        actor = principal.actor()
+
+        async def run(conn: asyncpg.Connection) -> dict[str, Any]:
+            event = await sla.recalculate(conn, command, actor=actor, causation_id=once.key)
+            return event.payload()
+
+        return await once.run(sla.pool, "reporting", actor, command, run)

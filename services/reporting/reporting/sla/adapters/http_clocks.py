@@ -5,20 +5,19 @@ Takes `as_of`: running clocks are then measured at that moment (`app/as_of.py`).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from penghubung.events import Role
+from penghubung.instants import Instant
 from penghubung.sop import Difficulty, Step
-from penghubung.web.auth import Principal
-from penghubung.web.errors import Forbidden, NotFound
+from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
 from reporting.domain import labels
-from reporting.domain.agency import agency_key
+from reporting.domain.errors import RequestNotFound
 from reporting.sla.adapters.answers import (
     FormatQuery,
     Reader,
@@ -46,8 +45,8 @@ class PauseView(BaseModel):
 
     reason: str = Field(description="agency_documents, uat, ip_allocation, vendor, returned_…")
     reason_label: str = Field(description="The reason in Bahasa Indonesia")
-    start: datetime
-    end: datetime | None = Field(description="None while the clock stands still")
+    start: Instant
+    end: Instant | None = Field(description="None while the clock stands still")
     working_seconds: int = Field(description="Working time the pause held")
     note: str | None = None
 
@@ -62,9 +61,9 @@ class ClockView(BaseModel):
     standard: StandardView
     difficulty: Difficulty | None = Field(description="For feasibility and implementation")
     standard_assumed: bool = Field(description="Difficulty unknown yet: sedang assumed")
-    start: datetime = Field(description="When the clock started (after an overload: next day)")
-    due: datetime = Field(description="When the standard runs out (moved out by pauses)")
-    end: datetime | None = Field(description="When the step was done; None while it is not")
+    start: Instant = Field(description="When the clock started (after an overload: next day)")
+    due: Instant = Field(description="When the standard runs out (moved out by pauses)")
+    end: Instant | None = Field(description="When the step was done; None while it is not")
     used_seconds: int = Field(description="Working time used, pauses excluded")
     paused_seconds: int = Field(description="Working time paused")
     budget_seconds: int = Field(description="Working time the standard allows")
@@ -120,7 +119,7 @@ class HolderView(BaseModel):
 
     role: Role | None = Field(description="The role that must act; None once archived")
     officer: Who | None = Field(description="The named officer, once a petugas is ordered")
-    since: datetime
+    since: Instant
 
 
 class RequestSlaView(BaseModel):
@@ -132,7 +131,7 @@ class RequestSlaView(BaseModel):
     current_step: Step | None
     holder: HolderView
     calendar_version: int = Field(description="The current calendar version (running clocks)")
-    measured_at: datetime = Field(description="The moment the clocks were measured")
+    measured_at: Instant = Field(description="The moment the clocks were measured")
     intake_day: date | None = Field(description="The day the request's clocks start")
     overloaded: bool = Field(description="Beyond that day's capacity: started the next day")
     clocks: list[ClockView] = Field(description="Every started clock, in SOP order")
@@ -200,17 +199,24 @@ def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         request: Request,
         response: Response,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> RequestSlaView | StreamingResponse:
+    ) -> RequestSlaView | Response:
         """The request's clocks measured now (or as of a moment), and who holds it since when."""
-        own = _own_agency(principal)
+        own = principal.agency_scope()
         moment = await resolve(reads, as_of, response)
         reading = await sla.request(ticket_id, at=moment)
-        if reading is None or (own is not None and reading.request.agency_key != agency_key(own)):
-            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+        if reading is None or (own is not None and reading.request.agency_key != own):
+            raise RequestNotFound(ticket_id)
         if wants_csv(request, fmt):
             rows = [clock_row(ticket_id, c) for c in reading.clocks]
-            return csv_answer(f"sla-{ticket_id}", CLOCK_COLUMNS, each_row(rows), moment=moment)
+            return await csv_answer(
+                f"sla-{ticket_id}",
+                CLOCK_COLUMNS,
+                each_row(rows),
+                moment=moment,
+                asked=(request, fmt, separator),
+            )
         found = reading.request
         officer = None
         if found.holder_officer_name is not None:
@@ -231,12 +237,3 @@ def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
             overloaded=found.intake.overloaded,
             clocks=[ClockView.of(c) for c in reading.clocks],
         )
-
-
-def _own_agency(principal: Principal) -> str | None:
-    """The agency an applicant is limited to; None for staff and auditors (they see all)."""
-    if principal.role is not Role.PEMOHON:
-        return None
-    if not principal.agency:
-        raise Forbidden("agency_missing", "token pemohon tidak memuat perangkat daerah (agency)")
-    return principal.agency

@@ -10,12 +10,12 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from penghubung.events import Role
 from penghubung.runtime.service import ServiceContext
 from penghubung.sop import Step
+from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import Moment, ReadModels
 from reporting.sla.adapters.answers import (
@@ -141,16 +141,7 @@ class EchelonView(BaseModel):
     @classmethod
     def of(cls, time: EchelonTime) -> EchelonView:
         """Computed times."""
-        return cls(
-            step=time.step,
-            role=time.role,
-            echelon=time.echelon,
-            count=time.count,
-            breached=time.breached,
-            mean_seconds=time.mean_seconds,
-            median_seconds=time.median_seconds,
-            max_seconds=time.max_seconds,
-        )
+        return cls.model_validate(time, from_attributes=True)
 
 
 class DispositionTimesView(BaseModel):
@@ -207,8 +198,9 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         month: MonthQuery = None,
         by: Annotated[GroupBy, Query(description="step, agency or officer")] = GroupBy.STEP,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> ComplianceView | StreamingResponse:
+    ) -> ComplianceView | Response:
         """Of the clocks settled in the month (met: at their end; breached: at the due time),
         the share met."""
         moment, default = await when(as_of, response)
@@ -222,7 +214,9 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
                     yield compliance_row(month, by.value, line)
 
             name = f"sla-compliance-{month}-{by.value}"
-            return csv_answer(name, COMPLIANCE_COLUMNS, rows(), moment=moment)
+            return await csv_answer(
+                name, COMPLIANCE_COLUMNS, rows(), moment=moment, asked=(request, fmt, separator)
+            )
         lines = compliance(await _all(sla.month(month, at=moment)), month=month, by=by)
         return ComplianceView(
             month=month,
@@ -243,8 +237,9 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         response: Response,
         month: MonthQuery = None,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> BreachesView | StreamingResponse:
+    ) -> BreachesView | Response:
         """Every clock breached in the month (its due time fell in it), request by request."""
         moment, default = await when(as_of, response)
         month = month or default
@@ -255,7 +250,13 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
                     for breach in breaches([measured], month=month):
                         yield breach_row(breach)
 
-            return csv_answer(f"sla-breaches-{month}", BREACH_COLUMNS, rows(), moment=moment)
+            return await csv_answer(
+                f"sla-breaches-{month}",
+                BREACH_COLUMNS,
+                rows(),
+                moment=moment,
+                asked=(request, fmt, separator),
+            )
         found = breaches(await _all(sla.month(month, at=moment)), month=month)
         return BreachesView(month=month, breaches=[BreachView.of(b) for b in found])
 
@@ -271,8 +272,9 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         response: Response,
         month: MonthQuery = None,
         fmt: FormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> DispositionTimesView | StreamingResponse:
+    ) -> DispositionTimesView | Response:
         """How long the kadis, the kabid and the prakom held the requests they disposed of in
         the month (working time, pauses excluded)."""
         moment, default = await when(as_of, response)
@@ -282,7 +284,13 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         if wants_csv(request, fmt):
             rows = [echelon_row(month, v) for v in views]
             name = f"sla-disposition-times-{month}"
-            return csv_answer(name, ECHELON_COLUMNS, each_row(rows), moment=moment)
+            return await csv_answer(
+                name,
+                ECHELON_COLUMNS,
+                each_row(rows),
+                moment=moment,
+                asked=(request, fmt, separator),
+            )
         return DispositionTimesView(month=month, echelons=views)
 
 

@@ -74,36 +74,44 @@ class Sla:
     # --- commands ------------------------------------------------------------------------------
 
     async def change_calendar(
-        self, command: CalendarCommand, *, actor: Actor, causation_id: str | None
+        self,
+        conn: asyncpg.Connection,
+        command: CalendarCommand,
+        *,
+        actor: Actor,
+        causation_id: str | None,
     ) -> CalendarChange:
-        """Add or remove a day off, or reduce hours: the next calendar version."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            stream = await self.store.read_stream(CALENDAR_STREAM, conn=conn)
-            event = calendar.decide(command, calendar.fold(e.event for e in stream.events))
-            new = self._new(event, actor=actor, correlation="calendar", causation=causation_id)
-            await self.store.append(
-                stream.id, expected_version=stream.version, events=[new], conn=conn
-            )
+        """Add or remove a day off, or reduce hours: the next calendar version (in the caller's
+        transaction)."""
+        stream = await self.store.read_stream(CALENDAR_STREAM, conn=conn)
+        event = calendar.decide(command, calendar.fold(e.event for e in stream.events))
+        new = self._new(event, actor=actor, correlation="calendar", causation=causation_id)
+        await self.store.append(stream.id, expected_version=stream.version, events=[new], conn=conn)
         return event
 
     async def recalculate(
-        self, command: Recalculate, *, actor: Actor, causation_id: str | None
+        self,
+        conn: asyncpg.Connection,
+        command: Recalculate,
+        *,
+        actor: Actor,
+        causation_id: str | None,
     ) -> SlaRecalculated:
-        """Have finished clocks in scope judged again under the current calendar version."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            changes = await self.store.read_stream(CALENDAR_STREAM, conn=conn)
-            event = calendar.recalculate(command, calendar.fold(e.event for e in changes.events))
-            stream = await self.store.read_stream(RECALCULATION_STREAM, conn=conn)
-            correlation = event.ticket_id or "sla-recalculation"
-            new = self._new(event, actor=actor, correlation=correlation, causation=causation_id)
-            await self.store.append(
-                stream.id, expected_version=stream.version, events=[new], conn=conn
-            )
+        """Have finished clocks in scope judged again under the current calendar version (in
+        the caller's transaction)."""
+        changes = await self.store.read_stream(CALENDAR_STREAM, conn=conn)
+        event = calendar.recalculate(command, calendar.fold(e.event for e in changes.events))
+        stream = await self.store.read_stream(RECALCULATION_STREAM, conn=conn)
+        correlation = event.ticket_id or "sla-recalculation"
+        new = self._new(event, actor=actor, correlation=correlation, causation=causation_id)
+        await self.store.append(stream.id, expected_version=stream.version, events=[new], conn=conn)
         return event
 
-    async def calendar_changes(self, *, until: int | None = None) -> list[Envelope]:
+    async def calendar_changes(
+        self, *, until: int | None = None, conn: asyncpg.Connection | None = None
+    ) -> list[Envelope]:
         """Every change of the calendar (up to a log position), from the log, in version order."""
-        changes = (await self.store.read_stream(CALENDAR_STREAM)).events
+        changes = (await self.store.read_stream(CALENDAR_STREAM, conn=conn)).events
         return [e for e in changes if until is None or e.global_position <= until]
 
     # --- readings ------------------------------------------------------------------------------

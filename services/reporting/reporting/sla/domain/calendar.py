@@ -17,11 +17,15 @@ from penghubung.events.sla import (
     CalendarDayOffAdded,
     CalendarDayOffRemoved,
     CalendarHoursReduced,
+    CalendarWorkingDayDecreed,
+    CalendarWorkingDayWithdrawn,
     Month,
     RecalculationScope,
     SlaRecalculated,
 )
 from penghubung.forms import FormValueError, Text, TicketId
+from penghubung.refusals import Conflict, NotFound
+from penghubung.text import PersonLine
 from penghubung.workcal import (
     WORKING_WEEKDAYS,
     CalendarSpec,
@@ -29,13 +33,10 @@ from penghubung.workcal import (
     WorkingCalendar,
 )
 from penghubung.workcal_changes import BASE as BASE
+from penghubung.workcal_changes import CalendarChange as CalendarChange
 from penghubung.workcal_changes import CalendarOutOfSequence as CalendarOutOfSequence
 from penghubung.workcal_changes import evolve as evolve
 from penghubung.workcal_changes import fold as fold
-
-CalendarChange = CalendarDayOffAdded | CalendarDayOffRemoved | CalendarHoursReduced
-"""An event of the `reporting-calendar` stream."""
-
 
 # --- commands ---------------------------------------------------------------------------------
 
@@ -48,14 +49,14 @@ class AddDayOff(_Command):
     """Close the office on a day: a regional holiday or an ad-hoc decree."""
 
     day: date = Field(description="The date on which the office is closed")
-    name: Text = Field(description="The holiday or the decree, as people read it")
+    name: PersonLine = Field(description="The holiday or the decree, as people read it")
 
 
 class RemoveDayOff(_Command):
     """Open the office on a day off: withdraw an added day, or work on a holiday."""
 
     day: date = Field(description="The date that becomes a working day")
-    name: Text = Field(description="The decree that reopens the office, as people read it")
+    name: PersonLine = Field(description="The decree that reopens the office, as people read it")
 
 
 class ReduceHours(_Command):
@@ -68,7 +69,7 @@ class ReduceHours(_Command):
     friday_closing: LocalTime | None = Field(
         default=None, description="Closing time on Fridays; none means `closing`"
     )
-    name: Text = Field(description="Why the hours change, as people read it")
+    name: PersonLine = Field(description="Why the hours change, as people read it")
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
@@ -81,13 +82,27 @@ class ReduceHours(_Command):
         return self
 
 
+class DecreeWorkingDay(_Command):
+    """Open the office on a day off by decree: a Saturday or Sunday, or a holiday, worked."""
+
+    day: date = Field(description="The date that becomes a working day")
+    name: Text = Field(description="The decree, as people read it")
+
+
+class WithdrawWorkingDay(_Command):
+    """Withdraw a decreed working day: the day is off again, as it was before the decree."""
+
+    day: date = Field(description="The decreed working day")
+    name: Text = Field(description="Why the decree is withdrawn, as people read it")
+
+
 class Recalculate(_Command):
     """Judge finished clocks again under the calendar version now current."""
 
     scope: RecalculationScope = Field(description="all, month or ticket")
     month: Month | None = Field(default=None, description="For scope month: YYYY-MM")
     ticket_id: TicketId | None = Field(default=None, description="For scope ticket: the request")
-    reason: Text = Field(description="Why, as people read it")
+    reason: PersonLine = Field(description="Why, as people read it")
 
     @model_validator(mode="after")
     def _scope_named(self) -> Self:
@@ -98,21 +113,25 @@ class Recalculate(_Command):
         return self
 
 
-CalendarCommand = AddDayOff | RemoveDayOff | ReduceHours
+CalendarCommand = AddDayOff | RemoveDayOff | ReduceHours | DecreeWorkingDay | WithdrawWorkingDay
 
 
 # --- errors -----------------------------------------------------------------------------------
 
 
-class CalendarError(Exception):
+class CalendarError(Conflict):
     """A change the calendar refuses: a stable code and a Bahasa Indonesia message."""
 
     code = "calendar_refused"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+class CalendarVersionNotFound(NotFound):
+    """No such version of the calendar (or not yet, as of the moment asked)."""
+
+    code = "calendar_version_not_found"
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"versi kalender {version} tidak ada")
 
 
 class AlreadyDayOff(CalendarError):
@@ -145,6 +164,26 @@ class WeekendIsAlwaysOff(CalendarError):
         )
 
 
+class AlreadyWorkingDay(CalendarError):
+    """The office is open on that day already; there is nothing to decree."""
+
+    code = "already_working_day"
+
+    def __init__(self, day: date) -> None:
+        super().__init__(f"{day.isoformat()} sudah hari kerja", field="day")
+
+
+class NotADecreedWorkingDay(CalendarError):
+    """No decree makes that day a working day; there is nothing to withdraw."""
+
+    code = "not_a_decreed_working_day"
+
+    def __init__(self, day: date) -> None:
+        super().__init__(
+            f"{day.isoformat()} bukan hari kerja yang ditetapkan dengan keputusan", field="day"
+        )
+
+
 # --- the rules --------------------------------------------------------------------------------
 
 
@@ -165,6 +204,14 @@ def decide(command: CalendarCommand, spec: CalendarSpec) -> CalendarChange:
             return CalendarDayOffRemoved(version=version, day=command.day, name=command.name)
         case ReduceHours():
             return CalendarHoursReduced(version=version, **command.model_dump())
+        case DecreeWorkingDay():
+            if WorkingCalendar(spec).is_working_day(command.day):
+                raise AlreadyWorkingDay(command.day)
+            return CalendarWorkingDayDecreed(version=version, day=command.day, name=command.name)
+        case WithdrawWorkingDay():
+            if WorkingCalendar(spec).working_day_decree(command.day) is None:
+                raise NotADecreedWorkingDay(command.day)
+            return CalendarWorkingDayWithdrawn(version=version, day=command.day, name=command.name)
 
 
 def recalculate(command: Recalculate, spec: CalendarSpec) -> SlaRecalculated:

@@ -35,28 +35,18 @@ the step again), `met` (done within the budget), `breached` (done late, or past 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from penghubung.events import Actor, Envelope, Role
-from penghubung.events.catalog import (
-    Disposed,
-    FeasibilityDone,
-    Integrated,
-    ReportArchived,
-    ReportWritten,
-    RequestClosed,
-    RequestResubmitted,
-    RequestReturned,
-    RequestSubmitted,
-)
-from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason, RecalculationScope
+from penghubung.events import Actor, Envelope, Role, audit, catalog, directory, notices, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
 from penghubung.forms import Officer
 from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, WorkingCalendar
@@ -130,6 +120,11 @@ class Person(BaseModel):
     def of_officer(cls, officer: Officer, role: Role = Role.PETUGAS) -> Person:
         """An officer named on a form or a disposition."""
         return cls(nip=officer.nip, name=officer.name, role=role)
+
+    @property
+    def is_office(self) -> bool:
+        """Whether no person but the office itself (its system) answers for the step."""
+        return self.role is Role.SYSTEM
 
     def answerable(self) -> Person:
         """The role holder a stand-in acted for, or the person themself."""
@@ -207,7 +202,7 @@ class PausedFact(_Fact):
 
     kind: Literal["paused"] = "paused"
     step: Step
-    reason: PauseReason
+    reason: sla.PauseReason
     note: str | None = None
     by: Person
 
@@ -247,57 +242,110 @@ def registered_at(channel: Channel, *, received_at: datetime, recorded_at: datet
 
 def fact_of(envelope: Envelope) -> Fact | None:
     """The clock-relevant fact of an event; None for an event the clocks do not use."""
-    event, position, at = envelope.event, envelope.global_position, envelope.occurred_at
+    build = FACTS.get(envelope.type)
+    return build(envelope) if build is not None else None
+
+
+def _fact_submitted(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, catalog.RequestSubmitted | catalog.RequestResubmitted)
+    registered = registered_at(
+        event.channel, received_at=event.received_at, recorded_at=envelope.recorded_at
+    )
+    return SubmittedFact(
+        position=envelope.global_position,
+        at=registered,
+        received_at=event.received_at,
+        channel=event.channel,
+        resubmission=event.resubmission,
+        registered_by=Person.of_officer(event.registered_by) if event.registered_by else None,
+    )
+
+
+def _fact_returned(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, catalog.RequestReturned)
+    return ReturnedFact(**_when_and_who(envelope), step=event.step)
+
+
+def _fact_disposed(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, catalog.Disposed)
+    officer = Person.of_officer(event.to_officer) if event.to_officer else None
+    return DisposedFact(**_when_and_who(envelope), step=event.step, to_officer=officer)
+
+
+def _fact_analysed(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, catalog.FeasibilityDone)
+    return AnalysedFact(
+        **_when_and_who(envelope), difficulty=event.difficulty, feasible=event.feasible
+    )
+
+
+def _fact_finished(envelope: Envelope) -> Fact:
+    integrated = isinstance(envelope.event, catalog.Integrated)
+    return FinishedFact(**_when_and_who(envelope), integrated=integrated)
+
+
+def _fact_report_written(envelope: Envelope) -> Fact:
+    return ReportWrittenFact(position=envelope.global_position, at=envelope.occurred_at)
+
+
+def _fact_archived(envelope: Envelope) -> Fact:
+    return ArchivedFact(**_when_and_who(envelope))
+
+
+def _fact_paused(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, sla.ClockPaused)
+    return PausedFact(
+        **_when_and_who(envelope), step=event.step, reason=event.reason, note=event.note
+    )
+
+
+def _fact_resumed(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, sla.ClockResumed)
+    return ResumedFact(**_when_and_who(envelope), step=event.step)
+
+
+def _when_and_who(envelope: Envelope) -> dict[str, Any]:
     by = Person.of_actor(envelope.actor)
-    match event:
-        case RequestSubmitted() | RequestResubmitted():
-            registered = registered_at(
-                event.channel, received_at=event.received_at, recorded_at=envelope.recorded_at
-            )
-            return SubmittedFact(
-                position=position,
-                at=registered,
-                received_at=event.received_at,
-                channel=event.channel,
-                resubmission=event.resubmission,
-                registered_by=Person.of_officer(event.registered_by)
-                if event.registered_by
-                else None,
-            )
-        case RequestReturned():
-            return ReturnedFact(position=position, at=at, step=event.step, by=by)
-        case Disposed():
-            officer = Person.of_officer(event.to_officer) if event.to_officer else None
-            return DisposedFact(
-                position=position, at=at, step=event.step, by=by, to_officer=officer
-            )
-        case FeasibilityDone():
-            return AnalysedFact(
-                position=position,
-                at=at,
-                difficulty=event.difficulty,
-                feasible=event.feasible,
-                by=by,
-            )
-        case Integrated() | RequestClosed():
-            integrated = isinstance(event, Integrated)
-            return FinishedFact(position=position, at=at, integrated=integrated, by=by)
-        case ReportWritten():
-            return ReportWrittenFact(position=position, at=at)
-        case ReportArchived():
-            return ArchivedFact(position=position, at=at, by=by)
-        case ClockPaused():
-            return PausedFact(
-                position=position,
-                at=at,
-                step=event.step,
-                reason=event.reason,
-                note=event.note,
-                by=by,
-            )
-        case ClockResumed():
-            return ResumedFact(position=position, at=at, step=event.step, by=by)
-    return None
+    return {"position": envelope.global_position, "at": envelope.occurred_at, "by": by}
+
+
+FACTS = Routes[Callable[[Envelope], Fact]](
+    "SLA clock facts",
+    {
+        catalog.RequestSubmitted: _fact_submitted,
+        catalog.RequestResubmitted: _fact_submitted,
+        catalog.RequestReturned: _fact_returned,
+        catalog.Disposed: _fact_disposed,
+        catalog.FeasibilityDone: _fact_analysed,
+        catalog.Integrated: _fact_finished,
+        catalog.RequestClosed: _fact_finished,
+        catalog.ReportWritten: _fact_report_written,
+        catalog.ReportArchived: _fact_archived,
+        sla.ClockPaused: _fact_paused,
+        sla.ClockResumed: _fact_resumed,
+    },
+    ignored={
+        # no clock starts, stops or pauses on these: the number rides with the report, the
+        # calendar and recalculations are read on their own, a warning is the clocks' output
+        catalog.BeritaAcaraNumberReserved,
+        *sla.CALENDAR_CHANGES,
+        sla.SlaRecalculated,
+        sla.SlaWarningRaised,
+        *audit.AUDIT_EVENTS,
+        DocumentIssued,
+        BeritaAcaraSigned,
+        # who is who, and who was told: no clock, no status, no SLA fact
+        *directory.DIRECTORY_EVENTS,
+        *notices.NOTICE_EVENTS,
+    },
+)
+"""The fact each event class gives the clocks."""
 
 
 # --- tracks: when each step was waiting (calendar-free) ----------------------------------------
@@ -409,6 +457,8 @@ class _Builder:
         return found
 
     def _officer(self, step: Step) -> Person | None:
+        if step in _OFFICE_STEPS and step not in self.officers:
+            return OFFICE  # written or registered by the system the moment its cause arrived
         if STEP_ROLES[step] is Role.PETUGAS and step is not Step.SUBMIT:
             return self.petugas
         return self.officers.get(step)
@@ -495,6 +545,14 @@ def _disposed(b: _Builder, fact: DisposedFact) -> None:
     if fact.step is Step.DISPOSE_PETUGAS:
         b.petugas = fact.to_officer
     b.open(_NEXT[fact.step], fact.at)
+
+
+OFFICE = Person(name="Diskominfo (dikerjakan sistem)", role=Role.SYSTEM)
+"""Who answers for a step no person performs: the office, through its system."""
+
+_OFFICE_STEPS = frozenset({Step.SUBMIT, Step.REPORT})
+"""Steps the system performs itself unless a person is named: a portal submission is
+registered at once, and reporting writes the report when the work is finished."""
 
 
 # --- measuring a track on a calendar ------------------------------------------------------------
@@ -632,11 +690,20 @@ def reached_at(
 
 
 def measure(
-    track: Track, calendar: WorkingCalendar, *, now: datetime, overloaded: bool = False
+    track: Track,
+    calendar: WorkingCalendar,
+    *,
+    now: datetime,
+    overloaded: bool = False,
+    standard: Standard | None = None,
 ) -> Clock:
-    """The clock of one step on one calendar version, as it stands at `now`."""
+    """The clock of one step on one calendar version, as it stands at `now`: on the step's own
+    standard, or on `standard` when one is given (the calculator asks for any)."""
     now = now.replace(microsecond=0)
-    standard, assumed = standard_of(track.step, track.difficulty)
+    if standard is None:
+        standard, assumed = standard_of(track.step, track.difficulty)
+    else:
+        assumed = False
     spans = _spans(track, calendar, now)
     budget = standard.budget_seconds(calendar, spans[0][0])
     used = sum(calendar.working_seconds_between(a, b) for a, b in spans)
@@ -748,18 +815,18 @@ class Recalculation:
 
     position: int
     calendar_version: int
-    scope: RecalculationScope
+    scope: sla.RecalculationScope
     month: str | None = None
     ticket_id: str | None = None
 
     def covers(self, ticket_id: str, ended: datetime) -> bool:
         """Whether a clock of `ticket_id` that ended at `ended` is in the scope."""
         match self.scope:
-            case RecalculationScope.ALL:
+            case sla.RecalculationScope.ALL:
                 return True
-            case RecalculationScope.TICKET:
+            case sla.RecalculationScope.TICKET:
                 return self.ticket_id == ticket_id
-            case RecalculationScope.MONTH:
+            case sla.RecalculationScope.MONTH:
                 return self.month == month_of(ended)
 
 

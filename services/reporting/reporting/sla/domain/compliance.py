@@ -90,7 +90,9 @@ def group_of(request: RequestClocks, clock: Clock, by: GroupBy) -> tuple[str, st
         case GroupBy.OFFICER:
             if clock.officer is None:
                 role = labels.ROLES[clock.role]
-                return f"role:{clock.role.value}", f"{role} (tanpa nama)"
+                return f"role:{clock.role.value}", f"{role} (belum ditetapkan)"
+            if clock.officer.is_office:
+                return "office", clock.officer.name
             return clock.officer.nip or clock.officer.name, clock.officer.name
 
 

@@ -1,7 +1,7 @@
 """Recompute the hash chain from the stored rows and name the first position that breaks it.
 
-A summary over `penghubung.audit`'s walk, kept for callers that want the verdict only; the
-auditor's report (checkpoints, bundles, what each problem is) is `penghubung.audit.verify`.
+A summary over the auditor's walk (`chain.py`), kept for callers that want the verdict only;
+the auditor's report (checkpoints, bundles, what each problem is) is `verify.py`.
 """
 
 from __future__ import annotations
