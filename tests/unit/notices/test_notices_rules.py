@@ -22,6 +22,7 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
+from penghubung.events.documents import BeritaAcaraSigned
 from penghubung.events.notices import NoticeChannel, NoticeKind
 from penghubung.events.sla import SlaWarningRaised
 from penghubung.forms import (
@@ -185,6 +186,31 @@ def test_a_ba_is_overdue_after_n_working_days_and_reminded_once() -> None:
     assert rules.berita_acara_overdue(reserved, now=wib(2026, 12, 14, 16), **kwargs)  # type: ignore[arg-type]
     reminded = RequestFacts(**{**reserved.__dict__, "reminded_at": wib(2026, 12, 14, 16)})
     assert not rules.berita_acara_overdue(reminded, now=wib(2026, 12, 15, 9), **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_signed_ba_back_on_the_desk_is_never_overdue() -> None:
+    facts = facts_after(submitted())
+    reserved = RequestFacts(**{**facts.__dict__, "berita_acara_at": wib(2026, 12, 7, 10)})
+    signed = BeritaAcaraSigned(
+        ticket_id=TICKET,
+        berita_acara_number="007/BA-LIA/SC-05/DISKOMINFO/2026",
+        returned_at=wib(2026, 12, 9, 10),
+        scan={
+            "kind": "lainnya",
+            "filename": "ba-ttd.pdf",
+            "content_type": "application/pdf",
+            "size_bytes": 1234,
+            "sha256": "b" * 64,
+            "storage_key": f"berita-acara/{TICKET}/ba-ttd.pdf",
+        },
+    )
+    back = rules.evolve(reserved, signed, at=wib(2026, 12, 9, 11))
+    assert back is not None
+    assert back.berita_acara_returned_at == wib(2026, 12, 9, 10)
+    assert back.step == reserved.step  # the request stays where it stands
+    kwargs = {"calendar": CALENDAR, "days": 5}
+    assert rules.berita_acara_overdue(reserved, now=wib(2026, 12, 14, 16), **kwargs)  # type: ignore[arg-type]
+    assert not rules.berita_acara_overdue(back, now=wib(2026, 12, 14, 16), **kwargs)  # type: ignore[arg-type]
 
 
 # --- channels and times ---------------------------------------------------------------------

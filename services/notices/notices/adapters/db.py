@@ -164,7 +164,8 @@ async def save_preferences(
 
 _REQUEST_COLUMNS = (
     "ticket_id, agency, application_name, applicant, step, since, petugas_nip, petugas_name,"
-    " integrated_at, berita_acara, berita_acara_at, reminded_at, archived_at"
+    " integrated_at, berita_acara, berita_acara_at, reminded_at, archived_at,"
+    " berita_acara_returned_at"
 )
 
 
@@ -187,10 +188,11 @@ async def open_requests(conn: asyncpg.Connection) -> list[RequestFacts]:
 
 
 async def unreturned_berita_acara(conn: asyncpg.Connection) -> list[RequestFacts]:
-    """Requests whose BA is reserved, not yet reminded, not archived; locked, skipping others'."""
+    """Requests whose BA is reserved, not reminded, not back, not archived; locked (skip others)."""
     rows = await conn.fetch(
         f"SELECT {_REQUEST_COLUMNS} FROM notices.requests WHERE berita_acara_at IS NOT NULL"
-        " AND reminded_at IS NULL AND archived_at IS NULL ORDER BY ticket_id"
+        " AND reminded_at IS NULL AND archived_at IS NULL AND berita_acara_returned_at IS NULL"
+        " ORDER BY ticket_id"
         " FOR UPDATE SKIP LOCKED"
     )
     return [_facts(r) for r in rows]
@@ -201,13 +203,14 @@ async def save_request(conn: asyncpg.Connection, facts: RequestFacts) -> None:
     a = facts.applicant
     await conn.execute(
         f"INSERT INTO notices.requests ({_REQUEST_COLUMNS})"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         " ON CONFLICT (ticket_id) DO UPDATE SET agency = excluded.agency,"
         " application_name = excluded.application_name, applicant = excluded.applicant,"
         " step = excluded.step, since = excluded.since, petugas_nip = excluded.petugas_nip,"
         " petugas_name = excluded.petugas_name, integrated_at = excluded.integrated_at,"
         " berita_acara = excluded.berita_acara, berita_acara_at = excluded.berita_acara_at,"
-        " reminded_at = excluded.reminded_at, archived_at = excluded.archived_at",
+        " reminded_at = excluded.reminded_at, archived_at = excluded.archived_at,"
+        " berita_acara_returned_at = excluded.berita_acara_returned_at",
         facts.ticket_id,
         facts.agency,
         facts.application_name,
@@ -221,6 +224,7 @@ async def save_request(conn: asyncpg.Connection, facts: RequestFacts) -> None:
         facts.berita_acara_at,
         facts.reminded_at,
         facts.archived_at,
+        facts.berita_acara_returned_at,
     )
 
 
@@ -242,6 +246,7 @@ def _facts(row: asyncpg.Record) -> RequestFacts:
         berita_acara_at=row["berita_acara_at"],
         reminded_at=row["reminded_at"],
         archived_at=row["archived_at"],
+        berita_acara_returned_at=row["berita_acara_returned_at"],
     )
 
 

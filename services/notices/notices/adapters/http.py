@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from notices.app.handlers import Notices
 from notices.domain.model import Preferences
 from penghubung.events.base import Role
 from penghubung.events.notices import NoticeChannel, NoticeKind
+from penghubung.instants import Instant
 from penghubung.refusals import Invalid
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
@@ -54,11 +54,11 @@ class NotificationView(BaseModel):
     address: str = Field(description="Where it goes: address, number, or the NIP's mailbox")
     subject: str = Field(description="Subject line")
     body: str = Field(description="The text, as sent")
-    raised_at: datetime = Field(description="When the fact behind it happened")
-    due_at: datetime = Field(description="The first opening of the office at or after it")
+    raised_at: Instant = Field(description="When the fact behind it happened")
+    due_at: Instant = Field(description="The first opening of the office at or after it")
     status: str = Field(description="pending, sent or failed")
     attempts: int = Field(description="Delivery attempts so far")
-    finished_at: datetime | None = Field(description="When it was sent, or given up")
+    finished_at: Instant | None = Field(description="When it was sent, or given up")
     last_error: str | None = Field(description="What the channel said at the last failure")
 
 

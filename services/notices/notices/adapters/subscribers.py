@@ -5,6 +5,8 @@ from __future__ import annotations
 from notices.app.handlers import Notices
 from penghubung.bus.consumer import Subscription
 from penghubung.bus.topology import ConsumerSpec
+from penghubung.events.registry import event_type_name
+from penghubung.workcal_changes import CALENDAR_CHANGES
 
 EVENTS = ConsumerSpec(durable="notices-events", filter=">", max_ack_pending=1)
 """Every category, strictly in log order (one message out at a time): a role is known before it
@@ -30,12 +32,13 @@ SOP_TYPES = frozenset(
         "ReportWritten",
         "BeritaAcaraNumberReserved",
         "ReportArchived",
+        "BeritaAcaraSigned",
         "SlaWarningRaised",
     }
 )
 """The request's steps: those that tell someone, and those that move where it stands."""
 
-CALENDAR_TYPES = frozenset({"CalendarDayOffAdded", "CalendarDayOffRemoved", "CalendarHoursReduced"})
+CALENDAR_TYPES = frozenset(event_type_name(change) for change in CALENDAR_CHANGES)
 """The administrators' changes to the working calendar: notices go in its service hours."""
 
 

@@ -104,6 +104,7 @@ class RequestFacts:
     berita_acara_at: datetime | None = None
     reminded_at: datetime | None = None
     archived_at: datetime | None = None
+    berita_acara_returned_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
+from penghubung.events.documents import BeritaAcaraSigned
 from penghubung.events.notices import NoticeKind
 from penghubung.events.sla import SlaWarningRaised
 from penghubung.forms import ServiceRequestForm
@@ -94,6 +95,8 @@ def _evolve_known(facts: RequestFacts, event: Event, *, at: datetime) -> Request
         return change(facts, berita_acara=event.number, berita_acara_at=at)
     if isinstance(event, ReportArchived):
         return change(facts, step=None, since=at, archived_at=at)
+    if isinstance(event, BeritaAcaraSigned):  # the request stays where it stands
+        return change(facts, berita_acara_returned_at=event.returned_at)
     return facts
 
 
@@ -241,9 +244,12 @@ def berita_acara_overdue(
 ) -> bool:
     """Whether a reserved BA is still not back after `days` working days (and nobody was told).
 
-    The BA counts as back once the request's report is archived: the log has no signed-BA fact.
+    The BA counts as back once its signed copy is recorded (BeritaAcaraSigned), or once the
+    request's report is archived.
     """
-    if facts.berita_acara_at is None or facts.archived_at or facts.reminded_at:
+    if facts.berita_acara_at is None or facts.reminded_at:
+        return False
+    if facts.berita_acara_returned_at or facts.archived_at:
         return False
     return calendar.add_working_days(facts.berita_acara_at, days) <= now
 
