@@ -263,3 +263,31 @@ def test_each_document_passes_the_linters_rules(system: Any, service: str) -> No
         for variant in node.get("oneOf", []):
             target = schemas[variant["$ref"].rsplit("/", 1)[-1]]
             assert name in target.get("required", []), (service, variant["$ref"], name)
+
+
+def test_rules_a_schema_can_say_are_in_the_schema(system: Any) -> None:
+    """The request letter, the NIP's form and each refusal of a submission, in the document."""
+    document = httpx.get(f"{system.urls['intake']}/openapi.json", timeout=30).json()
+    schemas = document["components"]["schemas"]
+    body = schemas["SubmissionBody"]
+    assert "attachment_ids" in body["required"]
+    assert body["properties"]["attachment_ids"]["minItems"] == 1
+    nips = [node for node in _with_key(schemas, "pattern") if node["pattern"] == "^[0-9]{18}$"]
+    assert nips, "the NIP's 18 digits are a pattern in the schema"
+    responses = document["paths"]["/requests"]["post"]["responses"]
+    assert "`agency_mismatch`" in responses["403"]["description"]
+    assert "`request_letter_missing`" in responses["422"]["description"]
+    assert "`already_submitted`" in responses["409"]["description"]
+
+
+def _with_key(node: Any, key: str) -> list[dict[str, Any]]:
+    found = []
+    if isinstance(node, dict):
+        if key in node and isinstance(node[key], str):
+            found.append(node)
+        for value in node.values():
+            found += _with_key(value, key)
+    elif isinstance(node, list):
+        for value in node:
+            found += _with_key(value, key)
+    return found
