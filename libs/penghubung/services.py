@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 from types import ModuleType
 
-SERVICES = ("intake", "disposition", "integration", "reporting")
+SERVICES = ("intake", "disposition", "integration", "reporting", "notices")
 """Every service with a schema and a database role, in the order `penghubung up` starts them."""
 
 PAGES = ("portal",)

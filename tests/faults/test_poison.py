@@ -84,7 +84,9 @@ async def test_poison_and_unknown_are_dead_lettered_and_a_fixed_failure_redrives
         broken = await sop.submit(AGENCY, application=application)
         relayed_end = await _publish_poison_and_unknown(bench)
         bench.foreign_messages += 2
-        bench.dead_letters += 3  # the poison twice, the unknown once: none can be healed
+        # the poison three times (disposition, reporting, notices), the unknown once (reporting;
+        # notices skips a type it does not take): none can be healed
+        bench.dead_letters += 4
         following = await sop.submit(AGENCY)
         await sop.wait_holder(following, "kadis")  # the consumer went on
 
@@ -93,19 +95,22 @@ async def test_poison_and_unknown_are_dead_lettered_and_a_fixed_failure_redrives
                 counts = (
                     len(await _letters(conn, "disposition-intake")),
                     len(await _letters(conn, "reporting-projection")),
+                    len(await _letters(conn, "notices-events")),
                 )
-            return counts == (2, 2)
+            return counts == (2, 2, 1)
 
         await bench.until(all_dead, what="the dead letters")
         async with bench.db() as conn:
             disposition = await _letters(conn, "disposition-intake")
             projection = await _letters(conn, "reporting-projection")
+            notices = await _letters(conn, "notices-events")
             head: int = await conn.fetchval("SELECT position FROM eventstore.head")
         codes = {r["error_code"]: r for r in disposition}
         assert set(codes) == {"invalid_payload", "too_many_attempts"}, disposition
         assert rule in codes["too_many_attempts"]["reason"]
         assert codes["too_many_attempts"]["event_type"] == "RequestSubmitted"
         assert {r["error_code"] for r in projection} == {"invalid_payload", "unknown_event_type"}
+        assert [r["error_code"] for r in notices] == ["invalid_payload"]
         assert all(r["reason"] for r in (*disposition, *projection))
         # The relay's end-of-stream check steps over the two (it read 0 before, and rewound).
         assert 0 < relayed_end <= head

@@ -118,6 +118,14 @@ EXPECTED: dict[str, dict[tuple[str, str], frozenset[Role] | Public]] = {
         ("GET", "/requests/{ticket_id}/berita-acara"): EVERYONE,
         ("GET", "/berita-acara/outstanding"): WORK_READERS,
     },
+    "notices": {
+        ("GET", "/health/live"): PUBLIC,
+        ("GET", "/health/ready"): PUBLIC,
+        ("GET", "/asyncapi.json"): PUBLIC,
+        ("GET", "/notifications"): EVERYONE,
+        ("GET", "/preferences"): EVERYONE,
+        ("PUT", "/preferences"): EVERYONE - {AUDITOR},
+    },
 }
 """Per service, per endpoint: the roles it admits (the others get 403), or PUBLIC."""
 
@@ -143,6 +151,7 @@ PROTECTED_READ = {
     "disposition": "/requests/SC05-2026-99999/dispositions",
     "integration": "/work-items",
     "reporting": "/requests",
+    "notices": "/notifications",
 }
 """A read every role but the refused ones may make, per service, for the token tests."""
 

@@ -131,6 +131,7 @@ async def test_the_auditor_reads_every_schema_and_writes_none(database: str) -> 
             "disposition.requests",
             "integration.work_items",
             "reporting.requests",
+            "notices.outbox",
         ):
             assert await conn.fetchval(f"SELECT count(*) FROM {table}") >= 0, table
         assert await refused(conn, INSERT, uuid.uuid4(), "intake-SC05-2026-00001") == "42501"
@@ -145,6 +146,7 @@ async def test_a_service_touches_no_other_services_schema(database: str, service
         "disposition": "disposition.requests",
         "integration": "integration.work_items",
         "reporting": "reporting.requests",
+        "notices": "notices.outbox",
     }
     async with as_role(database, role_of(service)) as conn:
         assert await conn.fetchval(f"SELECT count(*) FROM {tables[service]}") >= 0

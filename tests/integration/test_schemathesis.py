@@ -149,7 +149,9 @@ def _describe(
     )
 
 
-@pytest.mark.parametrize("service", ["intake", "disposition", "integration", "reporting"])
+@pytest.mark.parametrize(
+    "service", ["intake", "disposition", "integration", "reporting", "notices"]
+)
 async def test_no_server_error_and_no_answer_that_breaks_the_schema(
     apis: dict[str, ServiceApi], service: str
 ) -> None:

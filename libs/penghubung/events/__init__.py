@@ -14,7 +14,9 @@ __all__ = [
     "UnknownEventType",
     "audit",
     "catalog",
+    "directory",
     "documents",
+    "notices",
     "registry",
     "sla",
     "stream_category",
@@ -22,5 +24,7 @@ __all__ = [
 
 from penghubung.events import audit as audit  # imported last: registers the auditor's events
 from penghubung.events import catalog as catalog  # imported last: registers every event
+from penghubung.events import directory as directory  # imported last: registers who is who
 from penghubung.events import documents as documents  # imported last: registers the papers' events
+from penghubung.events import notices as notices  # imported last: registers who was told
 from penghubung.events import sla as sla  # imported last: registers the SLA clocks' events

@@ -170,6 +170,7 @@ DEFAULT_PORTS = {
     "integration": 8003,
     "reporting": 8004,
     "directory": 8005,
+    "notices": 8006,
 }
 """Where `penghubung up` puts each process, so that bookmarks survive a restart."""
 

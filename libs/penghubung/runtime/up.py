@@ -84,6 +84,7 @@ def _run(
         run_step(console, step, env=env, log_dir=folder / "logs")
         check_stop(signals)
     host = env.setdefault("PENGHUBUNG_HTTP_HOST", "127.0.0.1")
+    env.setdefault("PENGHUBUNG_DATA_DIR", str(folder))  # the notices' mailbox lives there too
     if base_port is None:
         ports = stable_ports(PROCESSES, host=host, portal=env.get("PENGHUBUNG_PORTAL_PORT"))
     else:

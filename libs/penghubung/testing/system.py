@@ -110,6 +110,7 @@ class System:
             "PENGHUBUNG_JWT_SECRET": self.config.jwt_secret,
             "PENGHUBUNG_HTTP_HOST": HOST,
             "PENGHUBUNG_LOG_JSON": "true",
+            "PENGHUBUNG_NOTICES_MAILBOX": str(self.config.log_dir / "notices.mbox"),
             **self.config.settings,
         }
 

@@ -30,6 +30,29 @@ HANDLED: Mapping[str, frozenset[str] | None] = {
     "integration-dispositions": frozenset({"Disposed"}),
     "reporting-projection": None,
     "reporting-reactions": frozenset({"Integrated", "RequestClosed"}),
+    "notices-events": frozenset(
+        {
+            "PersonRegistered",
+            "RoleGranted",
+            "RoleRevoked",
+            "DelegationGranted",
+            "DelegationEnded",
+            "RequestSubmitted",
+            "RequestResubmitted",
+            "Disposed",
+            "RequestReturned",
+            "FeasibilityDone",
+            "Integrated",
+            "RequestClosed",
+            "ReportWritten",
+            "BeritaAcaraNumberReserved",
+            "ReportArchived",
+            "SlaWarningRaised",
+            "CalendarDayOffAdded",
+            "CalendarDayOffRemoved",
+            "CalendarHoursReduced",
+        }
+    ),
 }
 """The event types each durable's handler takes (None: every type), as its subscription says.
 

@@ -6,9 +6,9 @@ import asyncpg
 
 from penghubung.db import connect
 from penghubung.dbroles import service_role
+from penghubung.periodic import Periodic
 from penghubung.runtime.service import ServiceContext, ServiceParts
 from reporting.adapters import http, http_audit, http_documents, subscribers
-from reporting.adapters.periodic import Periodic
 from reporting.app.as_of import ReadModels, Snapshots
 from reporting.settings import ReportingSettings
 from reporting.sla.adapters import http as http_sla

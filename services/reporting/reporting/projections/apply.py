@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 import asyncpg
 
 from penghubung.agency import agency_key
-from penghubung.events import Envelope, Event, audit, catalog, sla
+from penghubung.events import Envelope, Event, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.forms import Officer
@@ -189,6 +189,15 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
+async def apply_notification(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """Who was told what about a request, on its timeline (a digest concerns no one request)."""
+    event = _event(envelope, notices.NotificationSent | notices.NotificationFailed)  # type: ignore[arg-type]
+    if event.ticket_id is not None:
+        await _add_to_timeline(conn, envelope, event.ticket_id, schema=schema)
+
+
 async def apply_issued_document(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
@@ -224,6 +233,8 @@ APPLIERS = Routes[Applier](
         sla.SlaWarningRaised: apply_timeline_only,
         DocumentIssued: apply_issued_document,
         BeritaAcaraSigned: apply_signed_berita_acara,
+        notices.NotificationSent: apply_notification,
+        notices.NotificationFailed: apply_notification,
     },
     ignored={
         # no request's row or timeline changes: the calendar and recalculations are the SLA's
@@ -231,6 +242,8 @@ APPLIERS = Routes[Applier](
         *sla.CALENDAR_CHANGES,
         sla.SlaRecalculated,
         *audit.AUDIT_EVENTS,
+        # who is who: the directory's own business, on no request's timeline
+        *directory.DIRECTORY_EVENTS,
     },
 )
 """The applier of each event class: every one adds the event to its request's timeline."""

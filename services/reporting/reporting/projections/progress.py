@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from penghubung.events import Event, Role, audit, catalog, sla
+from penghubung.events import Event, Role, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.forms import Officer
@@ -140,6 +140,9 @@ MOVES = Routes[Move](
         # papers: an issue and a returned signed copy move no request on
         DocumentIssued,
         BeritaAcaraSigned,
+        # who is who, and who was told: no clock, no status, no SLA fact
+        *directory.DIRECTORY_EVENTS,
+        *notices.NOTICE_EVENTS,
     },
 )
 """The move of each event class that changes where a request stands."""

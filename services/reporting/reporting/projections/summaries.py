@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from penghubung.events import Event, audit, catalog, sla
+from penghubung.events import Event, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from reporting.domain import labels
@@ -103,6 +103,19 @@ def _signed(event: BeritaAcaraSigned) -> str:
     return f"Berita Acara {event.berita_acara_number} ditandatangani dan dikembalikan"
 
 
+def _sent(event: notices.NotificationSent) -> str:
+    return f"Pemberitahuan dikirim kepada {_told(event)}: {event.subject}"
+
+
+def _failed(event: notices.NotificationFailed) -> str:
+    return f"Pemberitahuan gagal dikirim kepada {_told(event)}: {event.reason}"
+
+
+def _told(event: notices.NotificationSent | notices.NotificationFailed) -> str:
+    channel = {"email": "surel", "whatsapp": "WhatsApp", "mailbox": "kotak pesan portal"}
+    return f"{event.recipient_name} melalui {channel[event.channel.value]} ({event.address})"
+
+
 def _line(build: Callable[[E], str]) -> Callable[[Event], str]:
     """A sentence builder of one event class, as the table holds it."""
     return cast(Callable[[Event], str], build)
@@ -126,12 +139,15 @@ SUMMARIES = Routes[Callable[[Event], str]](
         sla.SlaWarningRaised: _line(_clock),
         DocumentIssued: _line(_issued),
         BeritaAcaraSigned: _line(_signed),
+        notices.NotificationSent: _line(_sent),
+        notices.NotificationFailed: _line(_failed),
     },
     ignored={
         # on no request's timeline (see `apply.APPLIERS`)
         *sla.CALENDAR_CHANGES,
         sla.SlaRecalculated,
         *audit.AUDIT_EVENTS,
+        *directory.DIRECTORY_EVENTS,
     },
 )
 """The sentence of each event class on a request's timeline."""

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import asyncpg
 
-from penghubung.events import Envelope, audit, catalog, sla
+from penghubung.events import Envelope, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.workcal import CalendarSpec, WorkingCalendar
@@ -158,6 +158,9 @@ SLA_APPLIERS = Routes[SlaApplier](
         *audit.AUDIT_EVENTS,
         DocumentIssued,
         BeritaAcaraSigned,
+        # who is who, and who was told: no clock, no status, no SLA fact
+        *directory.DIRECTORY_EVENTS,
+        *notices.NOTICE_EVENTS,
     },
 )
 """The SLA applier of each event class (a clock fact for each class the clocks use)."""

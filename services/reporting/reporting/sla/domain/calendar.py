@@ -8,13 +8,11 @@ that meets a version out of sequence refuses to guess.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, time
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from penghubung.events import Event
 from penghubung.events.sla import (
     CalendarDayOffAdded,
     CalendarDayOffRemoved,
@@ -31,26 +29,14 @@ from penghubung.text import PersonLine
 from penghubung.workcal import (
     WORKING_WEEKDAYS,
     CalendarSpec,
-    DayOff,
-    DecreedWorkingDay,
     LocalTime,
-    ReducedHours,
-    ServiceHours,
     WorkingCalendar,
 )
-
-BASE = CalendarSpec(version=1)
-"""Version 1: the base calendar, before any administrator's change."""
-
-CalendarChange = (
-    CalendarDayOffAdded
-    | CalendarDayOffRemoved
-    | CalendarHoursReduced
-    | CalendarWorkingDayDecreed
-    | CalendarWorkingDayWithdrawn
-)
-"""An event of the `reporting-calendar` stream."""
-
+from penghubung.workcal_changes import BASE as BASE
+from penghubung.workcal_changes import CalendarChange as CalendarChange
+from penghubung.workcal_changes import CalendarOutOfSequence as CalendarOutOfSequence
+from penghubung.workcal_changes import evolve as evolve
+from penghubung.workcal_changes import fold as fold
 
 # --- commands ---------------------------------------------------------------------------------
 
@@ -196,90 +182,6 @@ class NotADecreedWorkingDay(CalendarError):
         super().__init__(
             f"{day.isoformat()} bukan hari kerja yang ditetapkan dengan keputusan", field="day"
         )
-
-
-class CalendarOutOfSequence(RuntimeError):
-    """A change names a version that does not follow the calendar it is applied to (a fault)."""
-
-
-# --- the fold ---------------------------------------------------------------------------------
-
-
-def evolve(spec: CalendarSpec, event: Event) -> CalendarSpec:
-    """The calendar after one change; other events leave it as it is."""
-    if not isinstance(event, CalendarChange):
-        return spec
-    if event.version != spec.version + 1:
-        raise CalendarOutOfSequence(f"version {event.version} after version {spec.version}")
-    match event:
-        case CalendarDayOffAdded():
-            return _with_day_off(spec, event)
-        case CalendarDayOffRemoved():
-            return _without_day_off(spec, event)
-        case CalendarHoursReduced():
-            return _with_reduced_hours(spec, event)
-        case CalendarWorkingDayDecreed():
-            return _with_working_day(spec, event)
-        case CalendarWorkingDayWithdrawn():
-            return _without_working_day(spec, event)
-
-
-def fold(events: Iterable[Event], spec: CalendarSpec = BASE) -> CalendarSpec:
-    """The calendar after every change, in order."""
-    for event in events:
-        spec = evolve(spec, event)
-    return spec
-
-
-def _with_day_off(spec: CalendarSpec, event: CalendarDayOffAdded) -> CalendarSpec:
-    # The day off replaces whatever opened the day: a holiday worked, a decreed working day.
-    removed = tuple(d for d in spec.removed_days_off if d != event.day)
-    decreed = tuple(d for d in spec.decreed_working_days if d.day != event.day)
-    kept = tuple(off for off in spec.added_days_off if off.day != event.day)
-    added = (*kept, DayOff(day=event.day, name=event.name))
-    return spec.model_copy(
-        update={
-            "version": event.version,
-            "added_days_off": added,
-            "removed_days_off": removed,
-            "decreed_working_days": decreed,
-        }
-    )
-
-
-def _without_day_off(spec: CalendarSpec, event: CalendarDayOffRemoved) -> CalendarSpec:
-    added = tuple(off for off in spec.added_days_off if off.day != event.day)
-    opened = spec.model_copy(update={"version": event.version, "added_days_off": added})
-    if WorkingCalendar(opened).day_off_name(event.day) is None:
-        return opened  # the day was closed only by an administrator's addition
-    # A holiday of the package: declared a working day after all.
-    removed = (*opened.removed_days_off, event.day)
-    return opened.model_copy(update={"removed_days_off": removed})
-
-
-def _with_reduced_hours(spec: CalendarSpec, event: CalendarHoursReduced) -> CalendarSpec:
-    period = ReducedHours(
-        first_day=event.first_day,
-        last_day=event.last_day,
-        hours=ServiceHours(
-            opening=event.opening, closing=event.closing, friday_closing=event.friday_closing
-        ),
-        name=event.name,
-    )
-    return spec.model_copy(
-        update={"version": event.version, "reduced_hours": (*spec.reduced_hours, period)}
-    )
-
-
-def _with_working_day(spec: CalendarSpec, event: CalendarWorkingDayDecreed) -> CalendarSpec:
-    # The decree opens the day over whatever closes it, which stays for when it is withdrawn.
-    decreed = (*spec.decreed_working_days, DecreedWorkingDay(day=event.day, name=event.name))
-    return spec.model_copy(update={"version": event.version, "decreed_working_days": decreed})
-
-
-def _without_working_day(spec: CalendarSpec, event: CalendarWorkingDayWithdrawn) -> CalendarSpec:
-    decreed = tuple(d for d in spec.decreed_working_days if d.day != event.day)
-    return spec.model_copy(update={"version": event.version, "decreed_working_days": decreed})
 
 
 # --- the rules --------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from penghubung.events import Actor, Envelope, Role, audit, catalog, sla
+from penghubung.events import Actor, Envelope, Role, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.forms import Officer
@@ -340,6 +340,9 @@ FACTS = Routes[Callable[[Envelope], Fact]](
         *audit.AUDIT_EVENTS,
         DocumentIssued,
         BeritaAcaraSigned,
+        # who is who, and who was told: no clock, no status, no SLA fact
+        *directory.DIRECTORY_EVENTS,
+        *notices.NOTICE_EVENTS,
     },
 )
 """The fact each event class gives the clocks."""

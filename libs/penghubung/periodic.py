@@ -1,4 +1,5 @@
-"""A background task that runs one round every interval until it is stopped (warnings, sampling)."""
+"""A background task that runs one round every interval until it is stopped (warnings, sampling,
+the notices' sender and digest): one for every service that needs one."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Outside the domain: the database, HTTP, the bus, channels, templates, tasks."""

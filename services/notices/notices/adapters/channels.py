@@ -1,0 +1,146 @@
+"""The channels a notice leaves by: SMTP (STARTTLS, login), a WhatsApp HTTP gateway, a mailbox.
+
+Each `send` either hands the notice over or raises `DeliveryFailed` with what the other side
+said; every outbound call has a timeout. The e-mail's Message-ID is the notice's id, so a mail
+client that sees the same notice twice (after a crash between sending and recording) can tell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mailbox
+import ssl
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
+
+import aiosmtplib
+import httpx
+from jinja2 import Environment, StrictUndefined, TemplateError
+
+from notices.app.ports import DeliveryFailed, Outgoing
+from notices.settings import NoticesSettings
+
+
+class Smtp:
+    """E-mail over SMTP: STARTTLS and login when configured, one connection per notice."""
+
+    def __init__(self, settings: NoticesSettings) -> None:
+        assert settings.smtp_host is not None
+        self._settings = settings
+        self._tls: ssl.SSLContext | None = None
+        if settings.smtp_starttls:
+            cafile = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
+            self._tls = ssl.create_default_context(cafile=cafile)
+
+    def message(self, notice: Outgoing) -> EmailMessage:
+        """The e-mail of a notice."""
+        sender = self._settings.smtp_sender
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = formataddr((notice.recipient_name, notice.address))
+        message["Subject"] = notice.subject
+        message["Date"] = format_datetime(notice.sent_at)
+        domain = parseaddr(sender)[1].rpartition("@")[2] or "penghubung"
+        message["Message-ID"] = f"<{notice.notice_id}@{domain}>"
+        message["X-Penghubung-Notice"] = str(notice.notice_id)
+        if notice.ticket_id:
+            message["X-Penghubung-Ticket"] = notice.ticket_id
+        message.set_content(notice.body)
+        return message
+
+    async def send(self, notice: Outgoing) -> None:
+        """Send one e-mail."""
+        s = self._settings
+        try:
+            await aiosmtplib.send(
+                self.message(notice),
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                start_tls=s.smtp_starttls,
+                use_tls=False,
+                tls_context=self._tls,
+                timeout=s.smtp_timeout_seconds,
+            )
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            raise DeliveryFailed(f"SMTP: {type(error).__name__}: {error}") from error
+
+
+class WhatsAppGateway:
+    """WhatsApp through an HTTP gateway: a POST of the configured body, with a bearer token."""
+
+    def __init__(self, settings: NoticesSettings, client: httpx.AsyncClient) -> None:
+        assert settings.whatsapp_webhook_url is not None
+        self._url = settings.whatsapp_webhook_url
+        self._token = settings.whatsapp_token
+        self._body = Environment(undefined=StrictUndefined, autoescape=False).from_string(
+            settings.whatsapp_body_template
+        )
+        self._client = client
+        self._timeout = settings.whatsapp_timeout_seconds
+
+    def body(self, notice: Outgoing) -> bytes:
+        """The request body the gateway is sent for one notice."""
+        message = f"*{notice.subject}*\n\n{notice.body}"
+        try:
+            text = self._body.render(to=notice.address, message=message, notice=notice)
+        except TemplateError as error:
+            raise DeliveryFailed(f"templat badan WhatsApp tidak valid: {error}") from error
+        return text.encode()
+
+    async def send(self, notice: Outgoing) -> None:
+        """Post one message to the gateway; anything but a 2xx is a failure."""
+        headers = {"Content-Type": "application/json", "Idempotency-Key": str(notice.notice_id)}
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
+        try:
+            response = await self._client.post(
+                self._url, content=self.body(notice), headers=headers, timeout=self._timeout
+            )
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(f"gateway WhatsApp: {type(error).__name__}: {error}") from error
+        if not response.is_success:
+            raise DeliveryFailed(
+                f"gateway WhatsApp menjawab {response.status_code}: {response.text[:500]}"
+            )
+
+
+class Mailbox:
+    """The local mailbox (an mbox file under the data folder), for a machine with no channel."""
+
+    def __init__(self, path: Path, *, sender: str) -> None:
+        self._path = path
+        self._sender = sender
+
+    def message(self, notice: Outgoing) -> EmailMessage:
+        """The notice as a message in the mailbox, addressed to the person's NIP."""
+        message = EmailMessage()
+        message["From"] = self._sender
+        message["To"] = formataddr((notice.recipient_name, f"{notice.recipient_nip}@mailbox"))
+        message["Subject"] = notice.subject
+        message["Date"] = format_datetime(notice.sent_at)
+        message["Message-ID"] = f"<{notice.notice_id}@mailbox>"
+        message["X-Penghubung-Notice"] = str(notice.notice_id)
+        message["X-Penghubung-NIP"] = notice.recipient_nip
+        message.set_content(notice.body)
+        return message
+
+    async def send(self, notice: Outgoing) -> None:
+        """Append the notice to the mailbox file."""
+        try:
+            await asyncio.to_thread(self._append, self.message(notice))
+        except OSError as error:
+            raise DeliveryFailed(f"kotak surat lokal: {error}") from error
+
+    def _append(self, message: EmailMessage) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        box = mailbox.mbox(self._path)
+        box.lock()
+        try:
+            box.add(message)
+            box.flush()
+        finally:
+            box.unlock()
+            box.close()

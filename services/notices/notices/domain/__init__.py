@@ -1,0 +1,1 @@
+"""Pure rules: who is told what, on which channel, when."""
