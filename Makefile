@@ -55,7 +55,7 @@ test-integration: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy -p penghubung -p intake -p disposition -p integration -p reporting
+	$(BIN)/mypy -p penghubung -p intake -p disposition -p integration -p reporting -p directory
 
 demo: venv
 	$(BIN)/python -m penghubung.demo

@@ -23,7 +23,7 @@ from penghubung.settings import NatsSettings
 
 log = logging.getLogger(__name__)
 
-SERVICE_PACKAGES = ("intake", "disposition", "integration", "reporting")
+SERVICE_PACKAGES = ("directory", "intake", "disposition", "integration", "reporting")
 
 
 def subject(settings: NatsSettings, category: str, event_type: str) -> str:

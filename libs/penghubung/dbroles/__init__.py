@@ -11,7 +11,7 @@ runs the migrations) is a member of every role.
 
 from __future__ import annotations
 
-SERVICES = ("intake", "disposition", "integration", "reporting")
+SERVICES = ("directory", "intake", "disposition", "integration", "reporting")
 """The services that have a role of their own."""
 
 AUDITOR_ROLE = "penghubung_auditor"

@@ -14,6 +14,7 @@ __all__ = [
     "UnknownEventType",
     "audit",
     "catalog",
+    "directory",
     "registry",
     "sla",
     "stream_category",
@@ -21,4 +22,5 @@ __all__ = [
 
 from penghubung.events import audit as audit  # imported last: registers the auditor's events
 from penghubung.events import catalog as catalog  # imported last: registers every event
+from penghubung.events import directory as directory  # imported last: registers who is who
 from penghubung.events import sla as sla  # imported last: registers the SLA clocks' events

@@ -19,6 +19,7 @@ COMPONENTS = (
     "disposition",
     "integration",
     "reporting",
+    "directory",
     "penghubung.dbroles",
 )
 """Packages whose `schema/` folder holds `NNNN_name.sql` files, applied in this order.
