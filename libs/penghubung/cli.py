@@ -9,7 +9,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-SERVICES = ("intake", "disposition", "integration", "reporting")
+SERVICES = ("directory", "intake", "disposition", "integration", "reporting")
+"""Every service, in the order `penghubung up` starts them (the directory first: the others
+verify tokens through its JWKS)."""
 
 
 def _up(args: argparse.Namespace) -> int:

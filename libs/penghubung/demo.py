@@ -329,28 +329,24 @@ class Desk:
         return Journey(ticket, await self.timeline(ticket, until_type="ReportArchived"))
 
 
-def _read_env(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                values[key.strip()] = value.strip()
-    return values
-
-
 def desk_from_data_dir(folder: Path) -> Desk:
-    """The desk `make up` described in its data folder (services.env and tokens.env)."""
-    urls = _read_env(folder / "services.env")
-    tokens = _read_env(folder / "tokens.env")
-    if not urls or not tokens:
-        raise SystemExit(
-            f"no running system described in {folder}: start it with `make up` in another "
-            "terminal first"
-        )
+    """The desk of the `make up` running on `folder`, acting as each demo user with a 15-minute
+    EdDSA token signed by its directory (as `penghubung token` gives)."""
+    from penghubung.runtime.running import NoRunningSystem, access_token, find_running_system
+    from penghubung.runtime.up import DEMO_USERS
+
+    try:
+        system = find_running_system(folder)
+    except NoRunningSystem as absent:
+        raise SystemExit(f"{absent}: start it with `make up` in another terminal first") from None
     return Desk(
-        urls={k.removeprefix("URL_").lower(): v for k, v in urls.items()},
-        tokens={k.removeprefix("TOKEN_").lower(): v for k, v in tokens.items()},
+        urls=system.urls,
+        tokens={
+            user.role: access_token(
+                system, role=user.role, name=user.name, nip=user.nip, agency=user.agency
+            )
+            for user in DEMO_USERS
+        },
     )
 
 

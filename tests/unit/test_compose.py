@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from directory.settings import DirectorySettings
 from penghubung.cli import SERVICES, build_parser
 from penghubung.settings import ServiceSettings
 from reporting.settings import ReportingSettings
@@ -94,7 +95,10 @@ def test_migrate_then_bootstrap_in_one_command() -> None:
     assert "&&" in script  # bootstrap only after migrations succeeded
 
 
-OWN_SETTINGS: dict[str, type[ServiceSettings]] = {"reporting": ReportingSettings}
+OWN_SETTINGS: dict[str, type[ServiceSettings]] = {
+    "reporting": ReportingSettings,
+    "directory": DirectorySettings,
+}
 """Services whose settings class adds fields of its own (read from the same environment)."""
 
 
@@ -127,11 +131,11 @@ def test_published_port_is_the_http_port(service_name: str) -> None:
     assert published == [(http_port, http_port)]
 
 
-def test_http_ports_are_distinct_and_8001_to_8004() -> None:
+def test_http_ports_are_distinct_and_8001_to_8005() -> None:
     ports = sorted(
         int(_environment(service)["PENGHUBUNG_HTTP_PORT"]) for service in _app_services().values()
     )
-    assert ports == [8001, 8002, 8003, 8004]
+    assert ports == [8001, 8002, 8003, 8004, 8005]
 
 
 @pytest.mark.parametrize("service_name", SERVICES)

@@ -39,6 +39,7 @@ from penghubung.runtime.embedded import (
     port_is_free,
     tail,
 )
+from penghubung.runtime.running import write_system_env
 from penghubung.settings import RuntimeSettings
 
 DATABASE_NAME = "penghubung"
@@ -46,6 +47,8 @@ READY_TIMEOUT_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 25.0  # above the services' graceful_timeout (15 s by default)
 STEP_TIMEOUT_SECONDS = 300.0
 _POLL_SECONDS = 0.25
+ADMIN_NIP = "198001012005011001"
+"""The first admin `penghubung up` has the directory register (PENGHUBUNG_DIRECTORY_ADMIN_NIP)."""
 
 
 class UpError(Exception):
@@ -54,7 +57,7 @@ class UpError(Exception):
 
 @dataclass(frozen=True)
 class DemoUser:
-    """Someone to try the system as: `penghubung up` prints a token for each."""
+    """Someone `make demo` and the tests act as (with a token `penghubung token` would give)."""
 
     role: str
     name: str
@@ -186,20 +189,30 @@ def _run(
     env.update(audit_environment(folder, env))
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     urls = {name: f"http://{local}:{port}" for name, port in zip(SERVICES, ports, strict=True)}
+    # The directory first: the others verify tokens through its JWKS from their first request.
+    env.update(directory_environment(folder, env, directory_url=urls["directory"]))
     for name, port in zip(SERVICES, ports, strict=True):
         # One process signs the chain head for the auditors: reporting.
         own = {**env, "PENGHUBUNG_AUDIT_SIGNER_ENABLED": str(name == "reporting").lower()}
         if name == "reporting":  # it samples every service's readiness (availability)
             own["PENGHUBUNG_SERVICE_URLS"] = json.dumps(urls)
+        if name != "directory":  # the admin's initial password is the directory's alone
+            own.pop("PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD", None)
         services.append(start_service(name, port=port, host=host, env=own, log_dir=folder / "logs"))
-    console.print(f"starting {', '.join(SERVICES)} …")
+        if name == "directory":
+            console.print("starting directory …")
+            dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)
+            if dead is not None:
+                raise UpError(dead.describe_exit())
+    console.print(f"starting {', '.join(SERVICES[1:])} …")
     dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)
     if dead is not None:
         raise UpError(dead.describe_exit())
     _check(signals)
     console.print(_summary(services, env=env, folder=folder, postgres=postgres, nats=nats))
     write_service_urls(folder, services)
-    _print_tokens(console, mint_tokens(env), folder=folder)
+    write_system_env(folder, database_url=env["PENGHUBUNG_DATABASE_URL"])
+    _print_sign_in(console, env, directory_url=urls["directory"])
     console.print("[bold green]Penghubung is running.[/] Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)
 
@@ -229,7 +242,6 @@ def _servers(
         nats = EmbeddedNats(folder).start()
         stack.callback(_stopping, console, "NATS", nats.stop)
         env["PENGHUBUNG_NATS_URL"] = nats.url
-    env["PENGHUBUNG_JWT_SECRET"] = env.get("PENGHUBUNG_JWT_SECRET") or _jwt_secret(folder)
     return env, postgres, nats
 
 
@@ -248,17 +260,32 @@ def _stopping(console: Console, what: str, stop: Callable[[], None]) -> None:
     stop()
 
 
-def _jwt_secret(folder: Path) -> str:
-    """The secret of this data folder, kept so that printed tokens outlive a restart."""
-    path = folder / "jwt-secret"
+def directory_environment(
+    folder: Path, env: dict[str, str], *, directory_url: str
+) -> dict[str, str]:
+    """Where the directory answers and its JWKS, for every service; the first admin's initial
+    password (made on the first start, kept in the data folder, mode 0600) for the directory."""
+    return {
+        "PENGHUBUNG_DIRECTORY_URL": directory_url,
+        "PENGHUBUNG_JWKS_URL": env.get("PENGHUBUNG_JWKS_URL")
+        or f"{directory_url}/.well-known/jwks.json",
+        "PENGHUBUNG_DIRECTORY_ADMIN_NIP": env.get("PENGHUBUNG_DIRECTORY_ADMIN_NIP") or ADMIN_NIP,
+        "PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD": env.get("PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD")
+        or _admin_password(folder),
+    }
+
+
+def _admin_password(folder: Path) -> str:
+    """The first admin's initial password for this data folder (to be changed at sign-in)."""
+    path = folder / "directory-admin-password"
     with contextlib.suppress(OSError):
         saved = path.read_text().strip()
-        if len(saved) >= 32:
+        if saved:
             return saved
-    secret = secrets.token_urlsafe(48)
+    password = f"Awal-{secrets.randbelow(10**6):06d}-{secrets.token_urlsafe(6)}"
     path.touch(mode=0o600)
-    path.write_text(secret + "\n")
-    return secret
+    path.write_text(password + "\n")
+    return password
 
 
 def redact(url: str) -> str:
@@ -420,39 +447,6 @@ def stop_services(
 # --------------------------------------------------------------------------- what to show
 
 
-def mint_tokens(env: dict[str, str]) -> list[tuple[DemoUser, str, bool]]:
-    """A token per demo user from `penghubung token`: (user, token or error, whether it worked)."""
-    running: list[tuple[DemoUser, subprocess.Popen[str]]] = []
-    for user in DEMO_USERS:
-        args = ["token", "--role", user.role, "--name", user.name, "--nip", user.nip]
-        if user.agency:
-            args += ["--agency", user.agency]
-        process = subprocess.Popen(
-            _cli_command(*args),
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        running.append((user, process))
-    results: list[tuple[DemoUser, str, bool]] = []
-    for user, process in running:
-        try:
-            out, err = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, err = process.communicate()
-            err = "timed out"
-        lines = [line for line in out.splitlines() if line.strip()]
-        if process.returncode == 0 and lines:
-            results.append((user, lines[-1].strip(), True))
-        else:
-            reason = (err.strip() or out.strip() or f"exit {process.returncode}").splitlines()
-            results.append((user, reason[-1], False))
-    return results
-
-
 def audit_environment(folder: Path, env: dict[str, str]) -> dict[str, str]:
     """The audit key pair under the data folder (made on the first start) and where to find it,
     unless the operator already points PENGHUBUNG_AUDIT_* elsewhere."""
@@ -501,24 +495,20 @@ def _summary(
     return table
 
 
-def _print_tokens(
-    console: Console, tokens: list[tuple[DemoUser, str, bool]], *, folder: Path
-) -> None:
-    console.print("[bold]Tokens[/] (Authorization: Bearer …), valid 12 hours:")
-    lines: list[str] = []
-    for user, token, ok in tokens:
-        who = f"{user.role}: {user.name}, NIP {user.nip}" + (
-            f", {user.agency}" if user.agency else ""
-        )
-        if ok:
-            console.print(f"  [cyan]{who}[/]", highlight=False)
-            lines.append(f"TOKEN_{user.role.upper()}={token}")
-            # Plain print: rich would wrap the token and break copy-and-paste.
-            print(f"  TOKEN_{user.role.upper()}={token}", flush=True)
-        else:
-            console.print(f"  [red]{who}: no token — {token}[/]", highlight=False)
-    if lines:
-        path = folder / "tokens.env"
-        path.touch(mode=0o600)
-        path.write_text("\n".join(lines) + "\n")
-        console.print(f"  (also in {path})")
+def _print_sign_in(console: Console, env: dict[str, str], *, directory_url: str) -> None:
+    """Who signs in first: the seeded admin, with the initial password to change at once."""
+    nip = env["PENGHUBUNG_DIRECTORY_ADMIN_NIP"]
+    password = env["PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD"]
+    console.print("[bold]Masuk pertama kali[/] (admin; kata sandi awal wajib diganti saat masuk):")
+    # Plain print: rich would wrap and style what is meant to be copied.
+    print(f"  NIP {nip}  kata sandi awal: {password}", flush=True)
+    print(
+        f"  curl -X POST {directory_url}/sessions -H 'Content-Type: application/json'"
+        f""" -d '{{"nip": "{nip}", "password": "…"}}'""",
+        flush=True,
+    )
+    console.print(
+        "  token untuk skrip dan uji: [cyan]penghubung token --role petugas[/] "
+        "(menemukan sistem ini sendiri; EdDSA, 15 menit)",
+        highlight=False,
+    )

@@ -220,12 +220,51 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
 
 
 def token_command(*, role: str, nip: str | None, name: str, agency: str | None, hours: int) -> int:
-    """`penghubung token`: print a bearer token signed with PENGHUBUNG_JWT_SECRET."""
+    """`penghubung token`: a bearer token for scripts and tests.
+
+    From the `make up` running on this machine (found by itself): an EdDSA token of 15 minutes
+    signed with the directory's key. Otherwise, only with an explicit PENGHUBUNG_JWT_SECRET: an
+    HS256 token of `hours`. It says on stderr which it was.
+    """
+    import sys
+
+    from penghubung.runtime.running import NoRunningSystem, access_token, find_running_system
+
     try:
         parsed = Role(role)
     except ValueError:
         roles = ", ".join(r.value for r in Role if r is not Role.SYSTEM)
-        print(f"peran tidak dikenal: {role} (pilihan: {roles})")
+        print(f"peran tidak dikenal: {role} (pilihan: {roles})", file=sys.stderr)
         return 2
-    print(mint_token(AuthSettings(), role=parsed, name=name, nip=nip, agency=agency, hours=hours))
+    if nip is None:  # a person to be: the demo user of the role (the one `make demo` acts as)
+        from penghubung.runtime.up import DEMO_USERS
+
+        demo = (
+            next(u for u in DEMO_USERS if u.role == parsed.value)
+            if parsed is not Role.SYSTEM
+            else None
+        )
+        if demo is not None:
+            nip, name, agency = demo.nip, demo.name, agency or demo.agency
+    try:
+        system = find_running_system()
+    except NoRunningSystem as absent:
+        settings = AuthSettings()
+        if settings.jwt_secret is None:
+            print(
+                f"{absent}; jalankan `make up` dulu, atau setel PENGHUBUNG_JWT_SECRET untuk"
+                " token HS256",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{absent}: token HS256 dengan PENGHUBUNG_JWT_SECRET, {hours} jam", file=sys.stderr)
+        print(mint_token(settings, role=parsed, name=name, nip=nip, agency=agency, hours=hours))
+        return 0
+    token = access_token(system, role=parsed.value, name=name, nip=nip, agency=agency)
+    print(
+        f"token dari `make up` yang berjalan (data {system.folder}, direktori"
+        f" {system.urls['directory']}): EdDSA, berlaku 15 menit",
+        file=sys.stderr,
+    )
+    print(token)
     return 0

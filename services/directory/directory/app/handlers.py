@@ -20,7 +20,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from directory.adapters import db
-from directory.app.tokens import new_signing_key, public_key, sign
+from penghubung.web.keys import new_signing_key, public_key, sign
 from directory.app.views import (
     AccessToken,
     AgencyList,

@@ -1,4 +1,4 @@
-"""Access tokens: Ed25519 keys, their JWKs (RFC 7638 thumbprints as `kid`), EdDSA signatures."""
+"""Access tokens' keys: Ed25519 pairs, their JWKs (RFC 7638 thumbprints as `kid`), EdDSA signing."""
 
 from __future__ import annotations
 
