@@ -359,20 +359,36 @@ async def test_a_stand_in_named_by_the_token_is_recorded_with_whom_they_stood_fo
     assert stored.actor.on_behalf_of_name == KADIS.name
 
 
-async def test_a_stand_in_stated_in_the_body_is_recorded_on_the_actor(bed: Bed) -> None:
+async def test_a_stand_in_the_token_does_not_carry_is_refused(bed: Bed) -> None:
     ticket = await bed.submit()
     await bed.to(ticket, Role.KABID)
-    response = await bed.dispose(
-        ticket,
-        Role.KABID,
-        headers=bed.auth(Role.KABID, PLH),
+    for claimed in (
+        {"stand_in": "plt", "on_behalf_of": KABID.model_dump()},
+        {"stand_in": "plt"},
+        {"on_behalf_of": KABID.model_dump()},
+    ):
+        response = await bed.dispose(
+            ticket, Role.KABID, headers=bed.auth(Role.KABID, PLH), **claimed
+        )
+        problem = error(response, 403)
+        assert (problem["code"], problem["field"]) == ("stand_in_not_in_token", "on_behalf_of")
+    assert [e.type for e in (await bed.stream(ticket)).events] == ["Disposed"]
+
+
+async def test_a_delegation_token_is_recorded_with_both_names_and_its_kind(bed: Bed) -> None:
+    ticket = await bed.submit()
+    headers = bed.auth(
+        Role.KADIS,
+        PLH,
+        acting_for_nip=KADIS.nip,
+        acting_for_name=KADIS.name,
+        delegation=str(uuid.uuid4()),
         stand_in="plt",
-        on_behalf_of=KABID.model_dump(),
     )
-    actor = error(response, 201)["actor"]
-    assert (actor["nip"], actor["on_behalf_of_nip"]) == (PLH.nip, KABID.nip)
-    stored = (await bed.stream(ticket)).events[-1]
-    assert stored.actor.on_behalf_of_name == KABID.name
+    body = error(await bed.dispose(ticket, Role.KADIS, headers=headers), 201)
+    assert body["stand_in"] == "plt"
+    assert (body["actor"]["nip"], body["actor"]["on_behalf_of_nip"]) == (PLH.nip, KADIS.nip)
+    assert body["actor"]["on_behalf_of_name"] == KADIS.name
 
 
 async def test_a_repeated_idempotency_key_gives_the_first_answer(bed: Bed) -> None:
@@ -625,14 +641,6 @@ async def test_concurrent_dispositions_on_one_version_lose_by_optimistic_concurr
             "to_officer",
             "officer_not_expected",
             "petugas",
-        ),
-        (Role.KADIS, {"stand_in": "plt"}, "on_behalf_of", "stand_in_unnamed", "diwakili"),
-        (
-            Role.KADIS,
-            {"on_behalf_of": PLH.model_dump()},
-            "stand_in",
-            "stand_in_kind_required",
-            "plt atau plh",
         ),
     ],
 )

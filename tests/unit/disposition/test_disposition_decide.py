@@ -291,16 +291,28 @@ def test_a_stand_in_named_by_the_token_disposes_for_the_holder() -> None:
     assert acting_actor(command) == PLH_KADIS
 
 
-def test_a_stand_in_stated_in_the_body_is_recorded_on_the_actor() -> None:
+def test_a_stand_in_the_token_does_not_carry_is_refused() -> None:
     plt = Actor(nip="198004042006041004", name="Plt Kabid", role=Role.KABID)
     holder = Officer(nip=KABID.nip or "", name=KABID.name)
-    command = dispose(plt, stand_in=StandIn.PLT, on_behalf_of=holder)
-    [event] = decide(command, given(*AT_KABID))
+    for command in (
+        dispose(plt, stand_in=StandIn.PLT, on_behalf_of=holder),
+        dispose(plt, on_behalf_of=holder),
+        dispose(plt, stand_in=StandIn.PLT),
+    ):
+        with pytest.raises(errors.StandInNotInToken) as caught:
+            decide(command, given(*AT_KABID))
+        assert caught.value.code == "stand_in_not_in_token"
+
+
+def test_a_directory_delegation_token_says_plt_or_plh_itself() -> None:
+    command = dispose(PLH_KADIS, token_stand_in=StandIn.PLT, delegation_id="d-1")
+    [event] = decide(command, given())
     assert isinstance(event, Disposed)
     assert event.stand_in is StandIn.PLT
-    assert acting_actor(command) == plt.model_copy(
-        update={"on_behalf_of_nip": KABID.nip, "on_behalf_of_name": KABID.name}
-    )
+    assert acting_actor(command) == PLH_KADIS
+    with pytest.raises(errors.StandInConflict) as caught:
+        decide(dispose(PLH_KADIS, token_stand_in=StandIn.PLT, stand_in=StandIn.PLH), given())
+    assert caught.value.field == "stand_in"
 
 
 def test_token_and_body_may_both_name_the_same_holder() -> None:
@@ -314,23 +326,9 @@ def test_the_holder_acting_is_recorded_as_themself() -> None:
     assert acting_actor(dispose(KADIS)) == KADIS
 
 
-def test_a_stand_in_says_whom_they_act_for() -> None:
-    with pytest.raises(errors.StandInUnnamed) as caught:
-        decide(dispose(KADIS, stand_in=StandIn.PLT), given())
-    assert caught.value.field == "on_behalf_of"
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        dispose(PLH_KADIS),
-        dispose(KADIS, on_behalf_of=Officer(nip="196001012000031001", name="Kadis Lama")),
-    ],
-    ids=["token", "body"],
-)
-def test_a_stand_in_says_whether_plt_or_plh(command: Dispose) -> None:
+def test_a_stand_in_says_whether_plt_or_plh() -> None:
     with pytest.raises(errors.StandInKindMissing) as caught:
-        decide(command, given())
+        decide(dispose(PLH_KADIS), given())
     assert caught.value.field == "stand_in"
 
 
@@ -343,8 +341,8 @@ def test_body_and_token_must_name_the_same_holder() -> None:
 
 
 def test_no_one_stands_in_for_themself() -> None:
-    itself = Officer(nip=KADIS.nip or "", name=KADIS.name)
-    command = dispose(KADIS, stand_in=StandIn.PLT, on_behalf_of=itself)
+    itself = KADIS.model_copy(update={"on_behalf_of_nip": KADIS.nip, "on_behalf_of_name": "X"})
+    command = dispose(itself, stand_in=StandIn.PLT)
     with pytest.raises(errors.StandInForSelf):
         decide(command, given())
 

@@ -241,6 +241,8 @@ def router(handlers: Handlers) -> APIRouter:
             to_officer=body.to_officer,
             stand_in=body.stand_in,
             on_behalf_of=body.on_behalf_of,
+            token_stand_in=principal.stand_in,
+            delegation_id=principal.delegation_id,
         )
         try:
             return DispositionOut.of(await handlers.dispose(cmd, idempotency_key=key))

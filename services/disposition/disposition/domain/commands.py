@@ -40,7 +40,13 @@ class Dispose(_Command):
         default=None, description="Plt or Plh when a stand-in disposes for the role holder"
     )
     on_behalf_of: Officer | None = Field(
-        default=None, description="The role holder a stand-in acts for, if the token does not say"
+        default=None, description="The role holder a stand-in acts for, as the body states it"
+    )
+    token_stand_in: StandIn | None = Field(
+        default=None, description="Plt or Plh as the token says (a directory delegation)"
+    )
+    delegation_id: str | None = Field(
+        default=None, description="The directory's delegation the token was issued for"
     )
 
 

@@ -59,6 +59,29 @@ class RoleCannotAct(ForbiddenError):
         super().__init__(f"peran {role.value} tidak berwenang {action} permohonan")
 
 
+class StandInNotInToken(ForbiddenError):
+    """A body claims a Plt/Plh the caller's token does not carry."""
+
+    code = "stand_in_not_in_token"
+    field = "on_behalf_of"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Plt/Plh hanya diakui dari token penugasan yang diterbitkan direktori; minta token"
+            " untuk penugasan tersebut"
+        )
+
+
+class DelegationEnded(ForbiddenError):
+    """The token names a delegation the directory has since ended."""
+
+    code = "delegation_inactive"
+    field = "delegation"
+
+    def __init__(self) -> None:
+        super().__init__("penugasan Plt/Plh pada token ini sudah diakhiri")
+
+
 # --- conflicts ------------------------------------------------------------------------------
 
 
@@ -190,13 +213,16 @@ class StandInUnnamed(InvalidCommand):
 
 
 class StandInConflict(InvalidCommand):
-    """The body names another role holder than the caller's token does."""
+    """The body names another role holder, or another kind, than the caller's token does."""
 
     code = "stand_in_conflict"
     field = "on_behalf_of"
 
-    def __init__(self) -> None:
-        super().__init__("pejabat yang diwakili berbeda dengan yang tercantum pada token")
+    def __init__(self, field: str = "on_behalf_of") -> None:
+        super().__init__(
+            "Plt/Plh atau pejabat yang diwakili berbeda dengan yang tercantum pada token"
+        )
+        self.field = field
 
 
 class StandInForSelf(InvalidCommand):
