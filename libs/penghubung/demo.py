@@ -339,15 +339,39 @@ def desk_from_data_dir(folder: Path) -> Desk:
         system = find_running_system(folder)
     except NoRunningSystem as absent:
         raise SystemExit(f"{absent}: start it with `make up` in another terminal first") from None
-    return Desk(
-        urls=system.urls,
-        tokens={
-            user.role: access_token(
-                system, role=user.role, name=user.name, nip=user.nip, agency=user.agency
+    tokens = {
+        user.role: access_token(
+            system, role=user.role, name=user.name, nip=user.nip, agency=user.agency
+        )
+        for user in DEMO_USERS
+    }
+    register_demo_people(system.urls["directory"], admin_token=tokens["admin"])
+    return Desk(urls=system.urls, tokens=tokens)
+
+
+def register_demo_people(directory_url: str, *, admin_token: str) -> None:
+    """The demo people in the directory, each with their role (known ones stay as they are):
+    disposition orders work only to a petugas the directory knows."""
+    from penghubung.runtime.up import DEMO_USERS
+
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=directory_url, headers=headers, timeout=30) as http:
+        agencies = {a["name"]: a["code"] for a in http.get("/agencies").json()["items"]}
+        for user in DEMO_USERS:
+            agency = agencies.get(user.agency or "Dinas Komunikasi dan Informatika", "diskominfo")
+            response = http.post(
+                "/people",
+                json={
+                    "nip": user.nip,
+                    "name": user.name,
+                    "position": f"Demo {user.role}",
+                    "agency": agency,
+                    "roles": [user.role],
+                    "initial_password": f"Demo-{uuid.uuid4().hex}",
+                },
             )
-            for user in DEMO_USERS
-        },
-    )
+            if response.status_code not in (201, 409):
+                raise SystemExit(f"cannot register {user.name} in the directory: {response.text}")
 
 
 def show(console: Console, title: str, entries: list[dict[str, Any]]) -> None:

@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -118,6 +120,20 @@ async def test_make_up_starts_the_directory_and_the_admin_signs_in(
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert work.status_code == 200, work.text
+            # `make demo` on the same system: the demo people join the directory, and every
+            # step down to the petugas and beyond works on the directory's tokens.
+            demo = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "penghubung.demo"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+            # A Plt Kadis for this week signs in and acts as kadis, for the holder.
+            await plt_kadis_for_this_week(http, directory, urls["URL_DISPOSITION"], admin)
     finally:
         up.send_signal(signal.SIGINT)
         await asyncio.to_thread(up.wait, 60)
@@ -133,6 +149,58 @@ async def test_make_up_starts_the_directory_and_the_admin_signs_in(
     )
     assert after.returncode == 1
     assert "tidak ada `make up` yang berjalan" in after.stderr
+
+
+async def plt_kadis_for_this_week(
+    http: httpx.AsyncClient, directory: str, disposition: str, admin: dict[str, str]
+) -> None:
+    kadis = "197003152000031002"  # the demo kadis, registered by `make demo`
+    plt = {
+        "nip": "198607072010011009",
+        "name": "Plt Uji",
+        "position": "Sekretaris",
+        "agency": "diskominfo",
+        "roles": ["kabid"],
+        "initial_password": "Awal-Plt-2026",
+    }
+    assert (await http.post(f"{directory}/people", json=plt, headers=admin)).status_code == 201
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    granted = await http.post(
+        f"{directory}/delegations",
+        json={
+            "position": "kadis",
+            "holder_nip": kadis,
+            "delegate_nip": plt["nip"],
+            "kind": "plt",
+            "starts_on": str(today),
+            "ends_on": str(today + timedelta(days=6)),
+            "decree_number": "800/123/BKPSDM/2026",
+        },
+        headers=admin,
+    )
+    assert granted.status_code == 201, granted.text
+    signed_in = await http.post(
+        f"{directory}/sessions", json={"nip": plt["nip"], "password": "Awal-Plt-2026"}
+    )
+    session = {"Authorization": f"Bearer {signed_in.json()['session_token']}"}
+    await http.post(
+        f"{directory}/sessions/current/password",
+        json={"current_password": "Awal-Plt-2026", "new_password": "Plt-Baru-2026"},
+        headers=session,
+    )
+    choices = (await http.get(f"{directory}/sessions/current", headers=session)).json()["choices"]
+    assert choices[-1]["label"] == "Plt. Kepala Dinas (SK 800/123/BKPSDM/2026)"
+    issued = await http.post(
+        f"{directory}/tokens",
+        json={"role": "kadis", "delegation_id": granted.json()["delegation_id"]},
+        headers=session,
+    )
+    assert issued.status_code == 201, issued.text
+    inbox = await http.get(
+        f"{disposition}/inbox",
+        headers={"Authorization": f"Bearer {issued.json()['access_token']}"},
+    )
+    assert inbox.status_code == 200, inbox.text
 
 
 async def test_a_service_alone_without_keys_refuses_to_start_unless_in_development(

@@ -22,6 +22,7 @@ from disposition.adapters.subscribers import (
 )
 from disposition.app.handlers import Handlers
 from disposition.bootstrap import build
+from disposition.settings import DispositionSettings
 from penghubung.bus import wire
 from penghubung.bus.consumer import Delivery, Outcome, Rejected, handle_message
 from penghubung.events.base import Actor, Envelope, Event, Metadata, NewEvent, Role
@@ -31,6 +32,7 @@ from penghubung.events.catalog import (
     RequestReturned,
     RequestSubmitted,
 )
+from penghubung.events.directory import PersonRegistered, RoleGranted, RoleRevoked
 from penghubung.eventstore import EventStore, Stream
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import Channel, Officer, Priority
@@ -88,6 +90,38 @@ class Bed:
     @property
     def handlers(self) -> Handlers:
         return Handlers(store=self.ctx.store, clock=self.ctx.clock, new_id=self.ctx.new_id)
+
+    async def directory(self, nip: str, *events: Event) -> None:
+        """Directory facts on the person's stream, handed to disposition's directory subscriber."""
+        stream_id = f"directory-person-{nip}"
+        meta = Metadata(
+            event_id=uuid.uuid4(),
+            occurred_at=datetime.now(UTC),
+            actor=Actor(name="Admin", role=Role.ADMIN),
+            correlation_id=stream_id,
+        )
+        for event in events:
+            new = NewEvent(event=event, meta=meta.model_copy(update={"event_id": uuid.uuid4()}))
+            await self.upstream.append(stream_id, expected_version=ANY_VERSION, events=[new])
+            await self.learn((await self.store.read_stream(stream_id)).events[-1])
+
+    async def learn(self, envelope: Envelope) -> None:
+        """One directory fact as the bus hands it to the subscriber."""
+        directory = next(
+            s for s in subscriptions(self.handlers) if s.spec.durable.endswith("directory")
+        )
+        async with self.ctx.pool.acquire() as conn, conn.transaction():
+            await directory.handler(conn, envelope)
+
+    async def register_petugas(self, officer: Officer) -> None:
+        """The directory registers `officer` as a petugas."""
+        await self.directory(
+            officer.nip,
+            PersonRegistered(
+                nip=officer.nip, name=officer.name, position="Petugas", agency="diskominfo"
+            ),
+            RoleGranted(nip=officer.nip, role=Role.PETUGAS),
+        )
 
     def auth(self, role: Role, who: Officer | None = None, **claims: Any) -> dict[str, str]:
         who = who or HOLDERS.get(role)
@@ -192,12 +226,13 @@ def make_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: 
 
     @contextlib.asynccontextmanager
     async def make(store: Callable[[asyncpg.Pool], EventStore] | None = None) -> AsyncIterator[Bed]:
-        settings = ServiceSettings(
+        settings = DispositionSettings(
             database_url=await new_database(),
             nats_url=nats_url,
             relay_enabled=False,
             stream_name=f"DISPOSITION_{run_id}",
             subject_prefix=f"test{run_id}.disposition",
+            officers_from_directory=True,
         )
 
         def parts(ctx: ServiceContext) -> ServiceParts:
@@ -208,7 +243,9 @@ def make_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: 
         async with serving("disposition", settings, without_consumers(parts)) as (c, ctx, others):
             if store is not None:
                 ctx = replace(ctx, store=store(ctx.pool))
-            yield Bed(client=c, ctx=ctx, settings=settings, upstream=others)
+            made = Bed(client=c, ctx=ctx, settings=settings, upstream=others)
+            await made.register_petugas(PETUGAS)  # the directory said so, over the bus
+            yield made
 
     return make
 
@@ -229,9 +266,11 @@ def error(response: httpx.Response, status: int) -> dict[str, Any]:
 # --- intake's facts open the kadis inbox ----------------------------------------------------
 
 
-def test_the_service_declares_its_intake_consumer() -> None:
-    [spec] = CONSUMERS
-    assert (spec.durable, spec.filter) == ("disposition-intake", "intake.>")
+def test_the_service_declares_its_intake_and_directory_consumers() -> None:
+    assert [(spec.durable, spec.filter) for spec in CONSUMERS] == [
+        ("disposition-intake", "intake.>"),
+        ("disposition-directory", "directory.>"),
+    ]
 
 
 async def test_a_submitted_request_waits_in_the_kadis_inbox(bed: Bed) -> None:
@@ -267,7 +306,7 @@ async def test_each_intake_event_is_applied_once_through_the_consumer(bed: Bed) 
         for r in batch
     ]
     data, headers = wire.encode(rows[0])
-    [subscription] = subscriptions(bed.handlers)
+    subscription = subscriptions(bed.handlers)[0]  # the intake one
     delivery = Delivery(data=data, subject="intake.RequestSubmitted", headers=headers)
     async with bed.ctx.pool.acquire() as conn:
         first = await handle_message(conn, subscription, delivery, max_attempts=3)
@@ -685,3 +724,46 @@ async def test_a_return_without_reasons_is_422(bed: Bed, reasons: list[str] | No
     )
     assert error(response, 422)["field"].startswith("reasons")
     assert await bed.events(ticket) == []
+
+
+# --- what the directory says, over the bus -------------------------------------------------
+
+
+async def test_work_is_ordered_only_to_an_active_petugas_of_the_directory(bed: Bed) -> None:
+    ticket = await bed.submit()
+    await bed.to(ticket, Role.PRAKOM)
+    newcomer = Officer(
+        nip=f"19900101201501{uuid.uuid4().int % 2 + 1}{uuid.uuid4().int % 899 + 100}",
+        name="Petugas Baru",
+    )
+    refused = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=newcomer.model_dump()), 422)
+    assert (refused["code"], refused["field"]) == ("officer_not_petugas", "to_officer.nip")
+    assert newcomer.nip in refused["message"]
+    # Registered, but not (yet) a petugas: still refused.
+    await bed.directory(
+        newcomer.nip,
+        PersonRegistered(
+            nip=newcomer.nip, name=newcomer.name, position="Staf", agency="diskominfo"
+        ),
+    )
+    again = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=newcomer.model_dump()), 422)
+    assert again["code"] == "officer_not_petugas"
+    granted = RoleGranted(nip=newcomer.nip, role=Role.PETUGAS)
+    await bed.directory(newcomer.nip, granted)
+    ordered = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=newcomer.model_dump()), 201)
+    assert ordered["to_officer"] == newcomer.model_dump()
+
+
+async def test_a_revoked_petugas_gets_no_more_work_whatever_order_the_facts_arrive_in(
+    bed: Bed,
+) -> None:
+    officer = Officer(nip="199003032015031007", name="Petugas Pindah")
+    await bed.register_petugas(officer)
+    await bed.directory(officer.nip, RoleRevoked(nip=officer.nip, role=Role.PETUGAS))
+    stream = await bed.store.read_stream(f"directory-person-{officer.nip}")
+    granted = next(e for e in stream.events if e.type == "RoleGranted")
+    await bed.learn(granted)  # the older fact again, late: it changes nothing
+    ticket = await bed.submit()
+    await bed.to(ticket, Role.PRAKOM)
+    refused = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=officer.model_dump()), 422)
+    assert refused["code"] == "officer_not_petugas"

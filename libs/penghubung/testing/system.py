@@ -100,6 +100,9 @@ class System:
             "PENGHUBUNG_STREAM_NAME": self.config.stream_name,
             "PENGHUBUNG_SUBJECT_PREFIX": self.config.subject_prefix,
             "PENGHUBUNG_JWT_SECRET": self.config.jwt_secret,
+            # The directory runs, but nobody registers the run's officers in it: the faults and
+            # the soak order work to them unchecked (HS256 tokens on the run's explicit secret).
+            "PENGHUBUNG_OFFICERS_FROM_DIRECTORY": "false",
             "PENGHUBUNG_HTTP_HOST": HOST,
             "PENGHUBUNG_LOG_JSON": "true",
             **self.config.settings,

@@ -1,4 +1,5 @@
-"""What disposition hears from intake: a submitted or resubmitted request enters the kadis inbox."""
+"""What disposition hears: from intake, requests entering the kadis inbox; from the directory,
+who is a petugas and which delegations ended."""
 
 from __future__ import annotations
 
@@ -18,10 +19,16 @@ log = logging.getLogger(__name__)
 INTAKE = ConsumerSpec(durable="disposition-intake", filter="intake.>")
 """Every intake event; the subscription wants only the two below."""
 
-CONSUMERS: list[ConsumerSpec] = [INTAKE]
+DIRECTORY = ConsumerSpec(durable="disposition-directory", filter="directory.>")
+"""Who is who: the petugas work may be ordered to, and the delegations that ended."""
+
+CONSUMERS: list[ConsumerSpec] = [INTAKE, DIRECTORY]
 """The durable consumers the bootstrap step declares for disposition."""
 
 INTAKE_TYPES = frozenset({"RequestSubmitted", "RequestResubmitted"})
+DIRECTORY_TYPES = frozenset(
+    {"PersonRegistered", "RoleGranted", "RoleRevoked", "DelegationGranted", "DelegationEnded"}
+)
 
 
 def _start_at_kadis(event: RequestSubmitted | RequestResubmitted) -> StartAtKadis:
@@ -64,4 +71,13 @@ def subscriptions(handlers: Handlers) -> list[Subscription]:
         else:
             await when_request_submitted_open_kadis_inbox(conn, envelope, handlers=handlers)
 
-    return [Subscription(INTAKE, on_intake, INTAKE_TYPES)]
+    async def when_directory_changed_learn_it(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        """A person, a petugas role or a delegation changed in the directory: keep what matters."""
+        if envelope.category != "directory":
+            raise Rejected(f"not a directory event: {envelope.type}", code="wrong_event")
+        await handlers.learn(conn, envelope)
+
+    return [
+        Subscription(INTAKE, on_intake, INTAKE_TYPES),
+        Subscription(DIRECTORY, when_directory_changed_learn_it, DIRECTORY_TYPES),
+    ]

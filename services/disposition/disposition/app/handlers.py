@@ -17,6 +17,13 @@ from disposition.domain.decide import acting_actor, decide
 from disposition.domain.state import evolve_all, fold, stream_id
 from penghubung.clock import Clock, IdFactory
 from penghubung.events.base import Envelope, Event, Metadata, NewEvent, Role
+from penghubung.events.directory import (
+    DelegationEnded,
+    DelegationGranted,
+    PersonRegistered,
+    RoleGranted,
+    RoleRevoked,
+)
 from penghubung.eventstore import EventStore, Stream
 
 
@@ -42,6 +49,8 @@ class Handlers:
     store: EventStore
     clock: Clock
     new_id: IdFactory
+    officers_from_directory: bool = False
+    """Order work only to an active petugas, as the directory said over the bus."""
 
     async def dispose(self, cmd: Dispose, *, idempotency_key: str | None = None) -> Recorded:
         """Hand the request one level down the chain."""
@@ -82,6 +91,8 @@ class Handlers:
             state = fold(round_, [e.event for e in stream.events])
             events = decide(cmd, state)
             assert state is not None  # decide refuses an unknown request
+            if isinstance(cmd, Dispose):
+                await self._check_with_directory(conn, cmd)
             now = self.clock()
             await db.save_state(conn, evolve_all(state, events), since=now)
             new = self._new_events(events, cmd, now=now, key=key)
@@ -89,6 +100,35 @@ class Handlers:
                 stream.id, expected_version=stream.version, events=new, conn=conn
             )
         return Recorded(new[-1].event, new[-1].meta, result.stream_version)
+
+    async def _check_with_directory(self, conn: asyncpg.Connection, cmd: Dispose) -> None:
+        """What the directory told disposition: the officer is a petugas, the delegation runs."""
+        officer = cmd.to_officer
+        checked = self.officers_from_directory and officer is not None
+        if checked and officer is not None and not await db.is_petugas(conn, officer.nip):
+            raise errors.OfficerNotPetugas(officer.nip)
+        if cmd.delegation_id is not None and await db.delegation_ended(conn, cmd.delegation_id):
+            raise errors.DelegationEnded()
+
+    async def learn(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+        """Keep what disposition needs of a directory fact in its own rows."""
+        event = envelope.event
+        match event:
+            case PersonRegistered():
+                await db.learn_person(conn, event.nip, event.name)
+            case RoleGranted() | RoleRevoked() if event.role is Role.PETUGAS:
+                petugas = isinstance(event, RoleGranted)
+                await db.learn_petugas(
+                    conn, event.nip, petugas=petugas, version=envelope.stream_version
+                )
+            case DelegationGranted():
+                await db.learn_delegation(
+                    conn, event.delegation_id, delegate_nip=event.delegate_nip, ended_on=None
+                )
+            case DelegationEnded():
+                await db.learn_delegation(
+                    conn, event.delegation_id, delegate_nip=None, ended_on=event.ended_on
+                )
 
     def _new_events(
         self, events: Sequence[Event], cmd: Command, *, now: datetime, key: str | None

@@ -192,6 +192,16 @@ class OfficerNotExpected(InvalidCommand):
         super().__init__("petugas hanya disebut pada perintah prakom kepada petugas service desk")
 
 
+class OfficerNotPetugas(InvalidCommand):
+    """The NIP ordered is not an active petugas of the directory."""
+
+    code = "officer_not_petugas"
+    field = "to_officer.nip"
+
+    def __init__(self, nip: str) -> None:
+        super().__init__(f"NIP {nip} bukan petugas service desk yang aktif di direktori")
+
+
 class StandInKindMissing(InvalidCommand):
     """Someone acts for the role holder, but not as what: Plt or Plh."""
 
