@@ -27,7 +27,10 @@ from penghubung.bus import wire
 from penghubung.bus.consumer import Delivery, Outcome, Rejected, handle_message
 from penghubung.events.base import Actor, Envelope, Event, Metadata, NewEvent, Role
 from penghubung.events.catalog import (
+    ClosureReason,
     Disposed,
+    Integrated,
+    RequestClosed,
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
@@ -35,7 +38,15 @@ from penghubung.events.catalog import (
 from penghubung.events.directory import PersonRegistered, RoleGranted, RoleRevoked
 from penghubung.eventstore import EventStore, Stream
 from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import Channel, Officer, Priority
+from penghubung.forms import (
+    AuthenticationType,
+    Channel,
+    IntegrationDetails,
+    Mechanism,
+    MechanismChoice,
+    Officer,
+    Priority,
+)
 from penghubung.runtime.service import ServiceContext, ServiceParts
 from penghubung.settings import ServiceSettings
 from penghubung.testing.beds import serving, without_consumers
@@ -266,10 +277,11 @@ def error(response: httpx.Response, status: int) -> dict[str, Any]:
 # --- intake's facts open the kadis inbox ----------------------------------------------------
 
 
-def test_the_service_declares_its_intake_and_directory_consumers() -> None:
+def test_the_service_declares_its_intake_directory_and_integration_consumers() -> None:
     assert [(spec.durable, spec.filter) for spec in CONSUMERS] == [
         ("disposition-intake", "intake.>"),
         ("disposition-directory", "directory.>"),
+        ("disposition-integration", "integration.>"),
     ]
 
 
@@ -767,3 +779,47 @@ async def test_a_revoked_petugas_gets_no_more_work_whatever_order_the_facts_arri
     await bed.to(ticket, Role.PRAKOM)
     refused = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=officer.model_dump()), 422)
     assert refused["code"] == "officer_not_petugas"
+
+
+async def test_a_petugas_inbox_drops_what_integration_finished(bed: Bed) -> None:
+    integrated, closed, still_open = [await bed.submit() for _ in range(3)]
+    for ticket in (integrated, closed, still_open):
+        await bed.to(ticket, Role.PETUGAS)
+    assert {integrated, closed, still_open} <= set(await bed.tickets_in(Role.PETUGAS, PETUGAS))
+    finished: list[Event] = [
+        Integrated(
+            ticket_id=integrated,
+            details=IntegrationDetails(
+                mechanism=MechanismChoice(kind=Mechanism.GSB),
+                gsb_service_name="simpus-pasien",
+                operations=("cariPasien",),
+                authentication=AuthenticationType.MTLS,
+            ),
+            notes="Layanan aktif di GSB",
+        ),
+        RequestClosed(
+            ticket_id=closed,
+            reason=ClosureReason.NOT_FEASIBLE,
+            recommendation="Perbarui server aplikasi terlebih dulu",
+        ),
+    ]
+    integration = subscriptions(bed.handlers)[2]
+    assert integration.spec.durable == "disposition-integration"
+    for event in finished:
+        ticket = event.ticket_id  # type: ignore[attr-defined]
+        meta = Metadata(
+            event_id=uuid.uuid4(),
+            occurred_at=datetime.now(UTC),
+            actor=Actor(nip=PETUGAS.nip, name=PETUGAS.name, role=Role.PETUGAS),
+            correlation_id=ticket,
+        )
+        stream_id = f"integration-{ticket}"
+        new = NewEvent(event=event, meta=meta)
+        await bed.upstream.append(stream_id, expected_version=ANY_VERSION, events=[new])
+        envelope = (await bed.store.read_stream(stream_id)).events[-1]
+        async with bed.ctx.pool.acquire() as conn, conn.transaction():
+            await integration.handler(conn, envelope)
+    left = set(await bed.tickets_in(Role.PETUGAS, PETUGAS))
+    assert still_open in left
+    assert integrated not in left
+    assert closed not in left

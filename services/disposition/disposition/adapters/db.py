@@ -110,7 +110,8 @@ async def inbox(
 ) -> tuple[list[RequestRecord], int]:
     """A role's inbox (a petugas's: the requests ordered to their NIP), one page, and the total."""
     if role is Role.PETUGAS:
-        where, key = "status = 'assigned' AND officer_nip = $1", nip
+        where = "status = 'assigned' AND officer_nip = $1 AND finished_at IS NULL"
+        key = nip
     else:
         where, key = "status = 'disposing' AND holder_role = $1", role.value
     rows = await conn.fetch(
@@ -185,3 +186,13 @@ async def delegation_ended(conn: asyncpg.Connection, delegation_id: str) -> bool
         key,
     )
     return ended
+
+
+async def mark_finished(conn: asyncpg.Connection, ticket_id: str, *, at: datetime) -> None:
+    """Integration finished the request's work: it leaves the petugas's inbox."""
+    await conn.execute(
+        "UPDATE disposition.requests SET finished_at = $2 WHERE ticket_id = $1"
+        " AND finished_at IS NULL",
+        ticket_id,
+        at,
+    )

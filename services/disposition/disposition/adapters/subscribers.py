@@ -12,7 +12,12 @@ from disposition.domain.commands import StartAtKadis
 from penghubung.bus.consumer import Rejected, Subscription
 from penghubung.bus.topology import ConsumerSpec
 from penghubung.events.base import Envelope
-from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
+from penghubung.events.catalog import (
+    Integrated,
+    RequestClosed,
+    RequestResubmitted,
+    RequestSubmitted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +27,14 @@ INTAKE = ConsumerSpec(durable="disposition-intake", filter="intake.>")
 DIRECTORY = ConsumerSpec(durable="disposition-directory", filter="directory.>")
 """Who is who: the petugas work may be ordered to, and the delegations that ended."""
 
-CONSUMERS: list[ConsumerSpec] = [INTAKE, DIRECTORY]
+INTEGRATION = ConsumerSpec(durable="disposition-integration", filter="integration.>")
+"""Integration's events; of them, the two that end its work on a request."""
+
+CONSUMERS: list[ConsumerSpec] = [INTAKE, DIRECTORY, INTEGRATION]
 """The durable consumers the bootstrap step declares for disposition."""
 
 INTAKE_TYPES = frozenset({"RequestSubmitted", "RequestResubmitted"})
+FINISHED_TYPES = frozenset({"Integrated", "RequestClosed"})
 DIRECTORY_TYPES = frozenset(
     {"PersonRegistered", "RoleGranted", "RoleRevoked", "DelegationGranted", "DelegationEnded"}
 )
@@ -77,7 +86,17 @@ def subscriptions(handlers: Handlers) -> list[Subscription]:
             raise Rejected(f"not a directory event: {envelope.type}", code="wrong_event")
         await handlers.learn(conn, envelope)
 
+    async def when_work_finished_leave_the_petugas_inbox(
+        conn: asyncpg.Connection, envelope: Envelope
+    ) -> None:
+        """Integration finished the work: the request no longer waits in the petugas's inbox."""
+        event = envelope.event
+        if envelope.category != "integration" or not isinstance(event, Integrated | RequestClosed):
+            raise Rejected(f"not an integration end of work: {envelope.type}", code="wrong_event")
+        await handlers.finish(conn, event.ticket_id, at=envelope.occurred_at)
+
     return [
         Subscription(INTAKE, on_intake, INTAKE_TYPES),
         Subscription(DIRECTORY, when_directory_changed_learn_it, DIRECTORY_TYPES),
+        Subscription(INTEGRATION, when_work_finished_leave_the_petugas_inbox, FINISHED_TYPES),
     ]

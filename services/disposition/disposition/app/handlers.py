@@ -110,6 +110,10 @@ class Handlers:
         if cmd.delegation_id is not None and await db.delegation_ended(conn, cmd.delegation_id):
             raise errors.DelegationEnded()
 
+    async def finish(self, conn: asyncpg.Connection, ticket_id: str, *, at: datetime) -> None:
+        """Integration finished the work on a request: it leaves its petugas's inbox."""
+        await db.mark_finished(conn, ticket_id, at=at)
+
     async def learn(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
         """Keep what disposition needs of a directory fact in its own rows."""
         event = envelope.event

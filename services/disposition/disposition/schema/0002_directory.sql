@@ -14,3 +14,7 @@ CREATE TABLE disposition.delegations (
     delegate_nip  text,
     ended_on      date
 );
+
+-- When integration finished the work (Integrated, or RequestClosed as not feasible): the request
+-- leaves its petugas's inbox.
+ALTER TABLE disposition.requests ADD COLUMN finished_at timestamptz;
