@@ -99,6 +99,7 @@ EXPECTED: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/requests/{ticket_id}/dispositions"): DISPOSERS,
         ("GET", "/requests/{ticket_id}/dispositions"): EVERYONE,
         ("POST", "/requests/{ticket_id}/returns"): DISPOSERS,
+        ("POST", "/requests/{ticket_id}/reassignments"): frozenset({KABID, PRAKOM}),
     },
     "integration": {
         ("GET", "/health/live"): PUBLIC,

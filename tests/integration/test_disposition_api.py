@@ -823,3 +823,71 @@ async def test_a_petugas_inbox_drops_what_integration_finished(bed: Bed) -> None
     assert still_open in left
     assert integrated not in left
     assert closed not in left
+
+
+# --- reassignment ---------------------------------------------------------------------------
+
+
+async def test_prakom_moves_the_work_to_another_petugas_with_a_reason(bed: Bed) -> None:
+    await bed.register_petugas(OTHER_PETUGAS)
+    ticket = await bed.submit()
+    await bed.to(ticket, Role.PETUGAS)
+    response = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": OTHER_PETUGAS.model_dump(), "reason": "Petugas semula cuti"},
+        headers=bed.auth(Role.PRAKOM),
+    )
+    moved = error(response, 201)
+    assert (moved["from_officer"], moved["to_officer"]) == (
+        PETUGAS.model_dump(),
+        OTHER_PETUGAS.model_dump(),
+    )
+    assert moved["actor"]["nip"] == PRAKOM.nip
+    assert ticket not in await bed.tickets_in(Role.PETUGAS, PETUGAS)
+    assert ticket in await bed.tickets_in(Role.PETUGAS, OTHER_PETUGAS)
+    history = (
+        await bed.client.get(f"/requests/{ticket}/dispositions", headers=bed.auth(Role.KADIS))
+    ).json()
+    assert [h["fact"]["type"] for h in history["history"]][-1] == "WorkReassigned"
+    # Back to the first, by kabid this time; never to the one who has it, nor to a non-petugas.
+    same = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": OTHER_PETUGAS.model_dump(), "reason": "Lagi"},
+        headers=bed.auth(Role.KABID),
+    )
+    assert (same.status_code, same.json()["code"], same.json()["field"]) == (
+        422,
+        "same_officer",
+        "to_officer.nip",
+    )
+    stranger = Officer(nip="199202022016041008", name="Bukan Petugas")
+    refused = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": stranger.model_dump(), "reason": "Lagi"},
+        headers=bed.auth(Role.KABID),
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "officer_not_petugas")
+    back = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": PETUGAS.model_dump(), "reason": "Petugas semula kembali"},
+        headers=bed.auth(Role.KABID),
+    )
+    assert back.status_code == 201, back.text
+    assert ticket in await bed.tickets_in(Role.PETUGAS, PETUGAS)
+
+
+async def test_work_not_yet_ordered_cannot_be_reassigned(bed: Bed) -> None:
+    ticket = await bed.submit()
+    await bed.to(ticket, Role.PRAKOM)
+    response = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": PETUGAS.model_dump(), "reason": "Terlalu dini"},
+        headers=bed.auth(Role.PRAKOM),
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "not_assigned")
+    kadis = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": PETUGAS.model_dump(), "reason": "x"},
+        headers=bed.auth(Role.KADIS),
+    )
+    assert (kadis.status_code, kadis.json()["code"]) == (403, "role_not_allowed")

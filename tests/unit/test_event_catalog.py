@@ -23,6 +23,7 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
+    WorkReassigned,
     disposition_step,
 )
 from penghubung.forms import Step
@@ -96,6 +97,12 @@ def samples() -> dict[str, Event]:
             documents=["surat_permohonan", "disposisi_kadis", "disposisi_kabid"],
             stand_in="plh",
         ),
+        WorkReassigned(
+            ticket_id=TICKET,
+            from_officer=OFFICER,
+            to_officer={"nip": "199106062016041006", "name": "Petugas Lain"},
+            reason="Petugas semula cuti panjang",
+        ),
         FeasibilityDone(
             ticket_id=TICKET,
             difficulty="sedang",
@@ -162,6 +169,7 @@ EXPECTED_CATEGORIES = {
     "RequestResubmitted": "intake",
     "RequestReturned": "disposition",
     "Disposed": "disposition",
+    "WorkReassigned": "disposition",
     "FeasibilityDone": "integration",
     "Integrated": "integration",
     "RequestClosed": "integration",

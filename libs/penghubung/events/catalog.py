@@ -43,6 +43,7 @@ __all__ = [
     "RequestResubmitted",
     "RequestReturned",
     "RequestSubmitted",
+    "WorkReassigned",
     "disposition_step",
 ]
 
@@ -170,6 +171,22 @@ class Disposed(Event):
         step = disposition_step(self.from_role, self.to_role)
         assert step is not None  # checked on validation
         return step
+
+
+@registry.register
+class WorkReassigned(Event):
+    """A prakom or kabid moved the request's work from one petugas to another, with a reason.
+
+    The step's SLA clock goes on: the time is the office's, not the officer's."""
+
+    category: ClassVar[str] = "disposition"
+
+    type: Literal["WorkReassigned"] = Field(default="WorkReassigned", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    from_officer: Officer = Field(description="The petugas who loses the work item")
+    to_officer: Officer = Field(description="The petugas who gets it")
+    reason: LongText = Field(description="Why the work moves")
 
 
 # --- integration ----------------------------------------------------------------------------

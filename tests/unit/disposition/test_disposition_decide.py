@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from disposition.domain import errors
-from disposition.domain.commands import Dispose, ReturnRequest
+from disposition.domain.commands import Dispose, Reassign, ReturnRequest
 from disposition.domain.decide import acting_actor, decide
-from disposition.domain.state import Request, Round, Status, fold, next_role
+from disposition.domain.state import Request, Round, Status, evolve_all, fold, next_role
 from penghubung.events.base import Actor, Event, Role
-from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
 from penghubung.forms import DocumentKind, Officer, StandIn, Step
 
 TICKET = "SC05-2026-00042"
@@ -412,3 +412,47 @@ def test_the_next_role_below_each_disposer() -> None:
     ]
     assert next_role(Role.PETUGAS) is None
     assert next_role(Role.PEMOHON) is None
+
+
+# --- reassignment ---------------------------------------------------------------------------
+
+
+def reassign(actor: Actor = PRAKOM, **changes: object) -> Reassign:
+    fields: dict[str, object] = {
+        "ticket_id": TICKET,
+        "actor": actor,
+        "to_officer": Officer(nip="199106062016041006", name="Petugas Lain"),
+        "reason": "Petugas semula cuti panjang",
+    }
+    fields.update(changes)
+    return Reassign.model_validate(fields)
+
+
+def test_prakom_or_kabid_moves_the_work_to_another_petugas() -> None:
+    for by in (PRAKOM, KABID):
+        [event] = decide(reassign(by), given(*AT_PETUGAS))
+        assert event == WorkReassigned(
+            ticket_id=TICKET,
+            from_officer=OFFICER,
+            to_officer=Officer(nip="199106062016041006", name="Petugas Lain"),
+            reason="Petugas semula cuti panjang",
+        )
+    moved = evolve_all(given(*AT_PETUGAS) or Request(ticket_id=TICKET), [event])
+    assert moved.officer == event.to_officer
+    assert moved.status is Status.ASSIGNED
+
+
+def test_work_not_yet_ordered_cannot_move() -> None:
+    with pytest.raises(errors.NotAssigned):
+        decide(reassign(), given(*AT_PRAKOM))
+
+
+def test_only_prakom_or_kabid_reassigns() -> None:
+    with pytest.raises(errors.RoleCannotAct):
+        decide(reassign(KADIS), given(*AT_PETUGAS))
+
+
+def test_work_does_not_move_to_the_petugas_who_has_it() -> None:
+    with pytest.raises(errors.SameOfficer) as caught:
+        decide(reassign(to_officer=OFFICER), given(*AT_PETUGAS))
+    assert caught.value.field == "to_officer.nip"

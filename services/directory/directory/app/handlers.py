@@ -20,7 +20,6 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from directory.adapters import db
-from penghubung.web.keys import new_signing_key, public_key, sign
 from directory.app.views import (
     AccessToken,
     AgencyList,
@@ -61,6 +60,7 @@ from penghubung.events.base import Actor, Event, Metadata, NewEvent, Role
 from penghubung.events.directory import agency_stream, delegation_stream, person_stream
 from penghubung.eventstore import EventStore
 from penghubung.refusals import Invalid
+from penghubung.web.keys import new_signing_key, public_key, sign
 
 log = logging.getLogger(__name__)
 

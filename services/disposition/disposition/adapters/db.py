@@ -196,3 +196,11 @@ async def mark_finished(conn: asyncpg.Connection, ticket_id: str, *, at: datetim
         ticket_id,
         at,
     )
+
+
+async def is_finished(conn: asyncpg.Connection, ticket_id: str) -> bool:
+    """Whether integration finished the request's work."""
+    finished: bool = await conn.fetchval(
+        "SELECT finished_at IS NOT NULL FROM disposition.requests WHERE ticket_id = $1", ticket_id
+    )
+    return bool(finished)

@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from disposition.adapters.db import RequestRecord
 from disposition.app.handlers import Handlers, Recorded
 from disposition.domain import errors
-from disposition.domain.commands import Dispose, ReturnRequest
+from disposition.domain.commands import Dispose, Reassign, ReturnRequest
 from disposition.domain.state import CHAIN, DISPOSERS
 from penghubung.events.base import Actor, Role
-from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
 from penghubung.forms import (
     DocumentKind,
     FormValueError,
@@ -171,6 +171,42 @@ class ReturnOut(BaseModel):
         )
 
 
+class ReassignmentIn(BaseModel):
+    """Another petugas for the work, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_officer: Officer = Field(description="The petugas who gets the work (NIP and name)")
+    reason: LongText = Field(description="Why the work moves")
+
+
+class ReassignmentOut(BaseModel):
+    """A reassignment as recorded."""
+
+    ticket_id: str = Field(description="The request's ticket id")
+    event_id: UUID = Field(description="Id of the WorkReassigned event")
+    occurred_at: datetime = Field(description="When the work moved")
+    from_officer: Officer = Field(description="The petugas who lost it")
+    to_officer: Officer = Field(description="The petugas who got it")
+    reason: str = Field(description="Why")
+    actor: Actor = Field(description="Who moved it, and for whom")
+
+    @classmethod
+    def of(cls, recorded: Recorded) -> ReassignmentOut:
+        """The response for a recorded WorkReassigned event."""
+        event = recorded.event
+        assert isinstance(event, WorkReassigned)
+        return cls(
+            ticket_id=event.ticket_id,
+            event_id=recorded.meta.event_id,
+            occurred_at=recorded.meta.occurred_at,
+            from_officer=event.from_officer,
+            to_officer=event.to_officer,
+            reason=event.reason,
+            actor=recorded.meta.actor,
+        )
+
+
 class InboxPage(BaseModel):
     """One page of an inbox, by priority (P1 first) then age (oldest first)."""
 
@@ -188,8 +224,8 @@ class HistoryEntry(BaseModel):
     stream_version: int = Field(description="Its version in the disposition stream")
     occurred_at: datetime = Field(description="When it was made")
     actor: Actor = Field(description="Who acted, and for whom")
-    fact: Annotated[Disposed | RequestReturned, Field(discriminator="type")] = Field(
-        description="The Disposed or RequestReturned event"
+    fact: Annotated[Disposed | RequestReturned | WorkReassigned, Field(discriminator="type")] = (
+        Field(description="The Disposed, RequestReturned or WorkReassigned event")
     )
 
 
@@ -265,6 +301,28 @@ def router(handlers: Handlers) -> APIRouter:
         except errors.DispositionError as exc:
             raise _problem(exc) from exc
 
+    @api.post(
+        "/requests/{ticket_id}/reassignments",
+        status_code=201,
+        summary="Move the work to another petugas, with a reason (prakom, kabid)",
+    )
+    async def reassign(
+        ticket_id: str,
+        body: ReassignmentIn,
+        principal: Annotated[Principal, Depends(require(Role.KABID, Role.PRAKOM))],
+        key: IdempotencyKey = None,
+    ) -> ReassignmentOut:
+        cmd = Reassign(
+            ticket_id=_ticket(ticket_id),
+            actor=principal.actor(),
+            to_officer=body.to_officer,
+            reason=body.reason,
+        )
+        try:
+            return ReassignmentOut.of(await handlers.reassign(cmd, idempotency_key=key))
+        except errors.DispositionError as exc:
+            raise _problem(exc) from exc
+
     @api.get(
         "/requests/{ticket_id}/dispositions",
         summary="Where the request stands in the chain, and its dispositions and returns",
@@ -288,7 +346,7 @@ def router(handlers: Handlers) -> APIRouter:
                 fact=e.event,
             )
             for e in stream.events
-            if isinstance(e.event, Disposed | RequestReturned)
+            if isinstance(e.event, Disposed | RequestReturned | WorkReassigned)
         ]
         return History(request=record, history=entries)
 

@@ -12,7 +12,7 @@ import asyncpg
 from disposition.adapters import db
 from disposition.adapters.db import RequestRecord
 from disposition.domain import errors
-from disposition.domain.commands import Command, Dispose, ReturnRequest, StartAtKadis
+from disposition.domain.commands import Command, Dispose, Reassign, ReturnRequest, StartAtKadis
 from disposition.domain.decide import acting_actor, decide
 from disposition.domain.state import evolve_all, fold, stream_id
 from penghubung.clock import Clock, IdFactory
@@ -62,6 +62,10 @@ class Handlers:
         """Send the request back to the applicant with the reasons."""
         return await self._execute(cmd, idempotency_key)
 
+    async def reassign(self, cmd: Reassign, *, idempotency_key: str | None = None) -> Recorded:
+        """Move the request's work to another petugas, with a reason."""
+        return await self._execute(cmd, idempotency_key)
+
     async def start_at_kadis(self, conn: asyncpg.Connection, cmd: StartAtKadis) -> bool:
         """Put a (re)submitted request in the kadis inbox; False for an older or known one."""
         stream = await self.store.read_stream(stream_id(cmd.ticket_id), conn=conn)
@@ -91,8 +95,10 @@ class Handlers:
             state = fold(round_, [e.event for e in stream.events])
             events = decide(cmd, state)
             assert state is not None  # decide refuses an unknown request
-            if isinstance(cmd, Dispose):
+            if isinstance(cmd, Dispose | Reassign):
                 await self._check_with_directory(conn, cmd)
+            if isinstance(cmd, Reassign) and await db.is_finished(conn, cmd.ticket_id):
+                raise errors.NotAssigned(cmd.ticket_id)
             now = self.clock()
             await db.save_state(conn, evolve_all(state, events), since=now)
             new = self._new_events(events, cmd, now=now, key=key)
@@ -101,13 +107,16 @@ class Handlers:
             )
         return Recorded(new[-1].event, new[-1].meta, result.stream_version)
 
-    async def _check_with_directory(self, conn: asyncpg.Connection, cmd: Dispose) -> None:
+    async def _check_with_directory(
+        self, conn: asyncpg.Connection, cmd: Dispose | Reassign
+    ) -> None:
         """What the directory told disposition: the officer is a petugas, the delegation runs."""
         officer = cmd.to_officer
         checked = self.officers_from_directory and officer is not None
         if checked and officer is not None and not await db.is_petugas(conn, officer.nip):
             raise errors.OfficerNotPetugas(officer.nip)
-        if cmd.delegation_id is not None and await db.delegation_ended(conn, cmd.delegation_id):
+        delegation = cmd.delegation_id if isinstance(cmd, Dispose) else None
+        if delegation is not None and await db.delegation_ended(conn, delegation):
             raise errors.DelegationEnded()
 
     async def finish(self, conn: asyncpg.Connection, ticket_id: str, *, at: datetime) -> None:
@@ -160,7 +169,11 @@ def _event_id(ticket_id: str, key: str | None, index: int = 0) -> uuid.UUID | No
     return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:penghubung:disposition:{ticket_id}:{key}:{index}")
 
 
-_EVENT_OF: dict[type[Command], str] = {Dispose: "Disposed", ReturnRequest: "RequestReturned"}
+_EVENT_OF: dict[type[Command], str] = {
+    Dispose: "Disposed",
+    ReturnRequest: "RequestReturned",
+    Reassign: "WorkReassigned",
+}
 
 
 def _replayed(cmd: Command, stream: Stream, event_id: uuid.UUID | None) -> Recorded | None:

@@ -50,6 +50,14 @@ class Dispose(_Command):
     )
 
 
+class Reassign(_Command):
+    """Move the request's work from its petugas to another, with a reason (prakom or kabid)."""
+
+    actor: Actor = Field(description="Who reassigns (prakom or kabid, or their stand-in)")
+    to_officer: Officer = Field(description="The petugas who gets the work")
+    reason: LongText = Field(description="Why the work moves")
+
+
 class ReturnRequest(_Command):
     """Send the request back to the applicant as incomplete, with the reasons."""
 
@@ -67,5 +75,5 @@ class StartAtKadis(_Command):
     resubmission: int = Field(ge=0, description="0 for the first submission, then 1, 2, …")
 
 
-Command = Dispose | ReturnRequest
+Command = Dispose | ReturnRequest | Reassign
 """The commands `decide` rules on."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from disposition.domain import errors
-from disposition.domain.commands import Command, Dispose, ReturnRequest
+from disposition.domain.commands import Command, Dispose, Reassign, ReturnRequest
 from disposition.domain.state import DISPOSERS, Request, Status, next_role
 from penghubung.events.base import Actor, Event, Role
-from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
 from penghubung.forms import DocumentKind, StandIn, required_documents
 
 
@@ -17,6 +17,30 @@ def decide(command: Command, state: Request | None) -> list[Event]:
             return [_dispose(command, _holding(command.ticket_id, command.actor, state, "dispose"))]
         case ReturnRequest():
             return [_return(command, _holding(command.ticket_id, command.actor, state, "return"))]
+        case Reassign():
+            return [_reassign(command, state)]
+
+
+REASSIGNERS: frozenset[Role] = frozenset({Role.KABID, Role.PRAKOM})
+"""Who may move work from one petugas to another."""
+
+
+def _reassign(command: Reassign, state: Request | None) -> WorkReassigned:
+    """The work moves to another petugas: only once ordered, by prakom or kabid."""
+    if state is None:
+        raise errors.RequestNotFound(command.ticket_id)
+    if command.actor.role not in REASSIGNERS:
+        raise errors.RoleCannotAct(command.actor.role, "mengalihkan pekerjaan")
+    if state.status is not Status.ASSIGNED or state.officer is None:
+        raise errors.NotAssigned(command.ticket_id)
+    if command.to_officer.nip == state.officer.nip:
+        raise errors.SameOfficer()
+    return WorkReassigned(
+        ticket_id=command.ticket_id,
+        from_officer=state.officer,
+        to_officer=command.to_officer,
+        reason=command.reason,
+    )
 
 
 def acting_actor(command: Dispose) -> Actor:

@@ -192,6 +192,25 @@ class OfficerNotExpected(InvalidCommand):
         super().__init__("petugas hanya disebut pada perintah prakom kepada petugas service desk")
 
 
+class NotAssigned(ConflictError):
+    """Only work ordered to a petugas, and not finished, can move to another."""
+
+    code = "not_assigned"
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(f"permohonan {ticket_id} belum atau tidak lagi ditangani petugas")
+
+
+class SameOfficer(InvalidCommand):
+    """The work already is with this petugas."""
+
+    code = "same_officer"
+    field = "to_officer.nip"
+
+    def __init__(self) -> None:
+        super().__init__("pekerjaan ini sudah berada pada petugas tersebut")
+
+
 class OfficerNotPetugas(InvalidCommand):
     """The NIP ordered is not an active petugas of the directory."""
 

@@ -9,7 +9,7 @@ from integration.domain.commands import AssignOfficer
 from penghubung.bus.consumer import Rejected, Subscription
 from penghubung.bus.topology import ConsumerSpec
 from penghubung.events.base import Envelope, Role
-from penghubung.events.catalog import Disposed
+from penghubung.events.catalog import Disposed, WorkReassigned
 
 DISPOSITIONS = ConsumerSpec(durable="integration-dispositions", filter="disposition.>")
 """Every disposition event; only `Disposed` reaches the handler, and it acts on petugas orders."""
@@ -23,16 +23,20 @@ async def when_disposed_to_petugas_open_work_item(
 ) -> None:
     """A disposition prakom→petugas opens the officer's work item, or moves it to a new one."""
     event = envelope.event
-    if not isinstance(event, Disposed) or event.to_role is not Role.PETUGAS:
+    if isinstance(event, WorkReassigned):  # the work moves; the step's clock goes on
+        officer, instruction = event.to_officer, event.reason
+    elif isinstance(event, Disposed) and event.to_role is Role.PETUGAS:
+        if event.to_officer is None:  # the event's own validation forbids it; for the reader
+            raise Rejected("disposisi kepada petugas tanpa nama petugas", code="officer_missing")
+        officer, instruction = event.to_officer, event.instruction
+    else:
         return  # kadis→kabid and kabid→prakom are not this service's business
-    if event.to_officer is None:  # the event's own validation forbids it; kept for the reader
-        raise Rejected("disposisi kepada petugas tanpa nama petugas", code="officer_missing")
     await assign_officer(
         conn,
         AssignOfficer(
             ticket_id=event.ticket_id,
-            officer=event.to_officer,
-            instruction=event.instruction,
+            officer=officer,
+            instruction=instruction,
             assigned_at=envelope.occurred_at,
             assigned_by=envelope.actor,
             disposition_event_id=envelope.event_id,
@@ -47,6 +51,6 @@ def subscriptions() -> list[Subscription]:
         Subscription(
             spec=DISPOSITIONS,
             handler=when_disposed_to_petugas_open_work_item,
-            types=frozenset({"Disposed"}),
+            types=frozenset({"Disposed", "WorkReassigned"}),
         )
     ]

@@ -206,6 +206,7 @@ APPLIERS: dict[str, Applier] = {
     "ClockPaused": apply_timeline_only,
     "ClockResumed": apply_timeline_only,
     "SlaWarningRaised": apply_timeline_only,
+    "WorkReassigned": apply_timeline_only,
 }
 """The applier of each event type; a type without one only moves the checkpoint."""
 

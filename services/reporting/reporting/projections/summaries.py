@@ -14,6 +14,7 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
+    WorkReassigned,
 )
 from penghubung.events.sla import ClockPaused, ClockResumed, SlaWarningRaised
 from reporting.domain import labels
@@ -37,6 +38,11 @@ def summarize(event: Event) -> str:
             )
         case Disposed():
             return _disposed(event)
+        case WorkReassigned():
+            return (
+                f"Pekerjaan dialihkan dari {event.from_officer.name} (NIP {event.from_officer.nip})"
+                f" kepada {event.to_officer.name} (NIP {event.to_officer.nip}): {event.reason}"
+            )
         case FeasibilityDone():
             verdict = "layak" if event.feasible else "tidak layak"
             return (
