@@ -109,6 +109,8 @@ EXPECTED: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/work-items/{ticket_id}"): WORK_READERS,
         ("POST", "/requests/{ticket_id}/feasibility"): ONLY_PETUGAS,
         ("POST", "/requests/{ticket_id}/implementation"): ONLY_PETUGAS,
+        ("POST", "/requests/{ticket_id}/feasibility/corrections"): ONLY_PETUGAS,
+        ("POST", "/requests/{ticket_id}/implementation/corrections"): ONLY_PETUGAS,
         ("GET", "/requests/{ticket_id}/clock"): WORK_READERS,
         ("POST", "/requests/{ticket_id}/clock/pause"): ONLY_PETUGAS,
         ("POST", "/requests/{ticket_id}/clock/resume"): ONLY_PETUGAS,

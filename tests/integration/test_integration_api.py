@@ -691,3 +691,90 @@ def _merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     for key, value in change.items():
         merged[key] = _merge(base[key], value) if isinstance(value, dict) else value
     return merged
+
+
+# --- corrections ------------------------------------------------------------------------------
+
+
+def correction(body: dict[str, Any], *fields: str, reason: str) -> dict[str, Any]:
+    return {**{f: body[f] for f in fields}, "reason": reason}
+
+
+async def test_a_recorded_analysis_and_implementation_are_corrected_with_a_reason(
+    bed: Bed,
+) -> None:
+    ticket, officer = await bed.assigned()
+    headers = bed.officer(officer)
+    early = await bed.client.post(
+        f"/requests/{ticket}/feasibility/corrections",
+        json=correction(
+            feasibility(),
+            "vulnerability",
+            "stress_test",
+            "notes",
+            "recommendations",
+            reason="Terlalu dini",
+        ),
+        headers=headers,
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "feasibility_missing")
+    await bed.client.post(f"/requests/{ticket}/feasibility", json=feasibility(), headers=headers)
+    fixed = feasibility()
+    fixed["vulnerability"]["application_ip"] = "10.10.1.21"
+    corrected = await bed.client.post(
+        f"/requests/{ticket}/feasibility/corrections",
+        json=correction(
+            fixed,
+            "vulnerability",
+            "stress_test",
+            "notes",
+            "recommendations",
+            reason="Alamat IP aplikasi salah ketik",
+        ),
+        headers=headers,
+    )
+    assert corrected.status_code == 201, corrected.text
+    item = corrected.json()
+    assert item["analysis"]["vulnerability"]["application_ip"] == "10.10.1.21"
+    assert (item["difficulty"], item["feasible"], item["status"]) == ("sedang", True, "analysed")
+    no_implementation = await bed.client.post(
+        f"/requests/{ticket}/implementation/corrections",
+        json=correction(implementation(), "details", "notes", reason="Belum ada"),
+        headers=headers,
+    )
+    assert (no_implementation.status_code, no_implementation.json()["code"]) == (
+        409,
+        "integration_missing",
+    )
+    await bed.client.post(
+        f"/requests/{ticket}/implementation", json=implementation(), headers=headers
+    )
+    changed = implementation()
+    changed["notes"] = "Layanan simpeg.pegawai aktif; dua operasi"
+    fixed_impl = await bed.client.post(
+        f"/requests/{ticket}/implementation/corrections",
+        json=correction(changed, "details", "notes", reason="Catatan kurang lengkap"),
+        headers=headers,
+    )
+    assert fixed_impl.status_code == 201, fixed_impl.text
+    assert fixed_impl.json()["implementation"]["notes"] == changed["notes"]
+    # The originals stay in the log, the corrections after them, each with its reason.
+    events = await bed.stream(ticket)
+    assert [e.type for e in events] == [
+        "FeasibilityDone",
+        "FeasibilityCorrected",
+        "Integrated",
+        "ImplementationCorrected",
+    ]
+    original = events[0].event
+    assert isinstance(original, FeasibilityDone)
+    assert original.vulnerability.application_ip == "10.10.1.20"
+    assert (await work_item(bed, ticket))["analysis"]["vulnerability"]["application_ip"] == (
+        "10.10.1.21"
+    )
+    other = await bed.client.post(
+        f"/requests/{ticket}/implementation/corrections",
+        json=correction(changed, "details", "notes", reason="Bukan saya"),
+        headers=bed.officer(new_officer()),
+    )
+    assert (other.status_code, other.json()["code"]) == (409, "not_assigned_to_you")

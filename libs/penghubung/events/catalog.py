@@ -33,7 +33,9 @@ __all__ = [
     "BeritaAcaraNumberReserved",
     "ClosureReason",
     "Disposed",
+    "FeasibilityCorrected",
     "FeasibilityDone",
+    "ImplementationCorrected",
     "Integrated",
     "Outcome",
     "ReportArchived",
@@ -212,6 +214,50 @@ class FeasibilityDone(Event):
         default=(), description="Advice and recommendations to the agency (saran dan rekomendasi)"
     )
 
+    def corrected(self, correction: FeasibilityCorrected) -> FeasibilityDone:
+        """The analysis corrected: forms, notes and advice replaced; verdict and difficulty kept."""
+        fixed = correction.model_dump(
+            include={"vulnerability", "stress_test", "notes", "recommendations"}
+        )
+        return FeasibilityDone.model_validate({**self.model_dump(), **fixed})
+
+
+@registry.register
+class FeasibilityCorrected(Event):
+    """The petugas corrected a recorded feasibility analysis, with a reason; the original stays
+    in the log. The verdict and the difficulty (which steered the flow and the clocks) stand."""
+
+    category: ClassVar[str] = "integration"
+
+    type: Literal["FeasibilityCorrected"] = Field(default="FeasibilityCorrected", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    vulnerability: VulnerabilityAssessmentForm = Field(
+        description="The corrected vulnerability-assessment form"
+    )
+    stress_test: StressTestForm = Field(description="The corrected stress-test form")
+    notes: LongText = Field(description="The corrected notes of the analysis")
+    recommendations: tuple[LongText, ...] = Field(
+        default=(), description="The corrected advice and recommendations"
+    )
+    reason: LongText = Field(description="Why the analysis was corrected")
+
+
+@registry.register
+class ImplementationCorrected(Event):
+    """The petugas corrected a recorded implementation, with a reason; the original stays."""
+
+    category: ClassVar[str] = "integration"
+
+    type: Literal["ImplementationCorrected"] = Field(
+        default="ImplementationCorrected", description=_TYPE
+    )
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    details: IntegrationDetails = Field(description="The corrected mechanism and endpoints")
+    notes: LongText = Field(description="The corrected notes of the implementation")
+    reason: LongText = Field(description="Why the implementation was corrected")
+
 
 @registry.register
 class Integrated(Event):
@@ -224,6 +270,11 @@ class Integrated(Event):
     ticket_id: TicketId = Field(description=_TICKET)
     details: IntegrationDetails = Field(description="What was built and where it is reached")
     notes: LongText = Field(description="The officer's notes of the implementation (Catatan)")
+
+    def corrected(self, correction: ImplementationCorrected) -> Integrated:
+        """The implementation as corrected: mechanism, endpoints and notes replaced."""
+        fixed = correction.model_dump(include={"details", "notes"})
+        return Integrated.model_validate({**self.model_dump(), **fixed})
 
 
 class ClosureReason(StrEnum):

@@ -12,7 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from integration.adapters import db
 from integration.adapters.db import WorkItemRecord
 from integration.app.handlers import Handlers
-from integration.domain.commands import AnalyseFeasibility, ImplementIntegration
+from integration.domain.commands import (
+    AnalyseFeasibility,
+    CorrectFeasibility,
+    CorrectImplementation,
+    ImplementIntegration,
+)
 from integration.domain.errors import (
     ConflictError,
     IntegrationError,
@@ -82,6 +87,30 @@ class ImplementationBody(BaseModel):
 
     details: IntegrationDetails = Field(description="Mechanism, GSB service or API base URL, …")
     notes: LongText = Field(description="The officer's notes of the implementation (Catatan)")
+
+
+class FeasibilityCorrectionBody(BaseModel):
+    """The analysis as it should have been recorded (the verdict and difficulty stand), and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vulnerability: VulnerabilityAssessmentForm = Field(description="The corrected assessment")
+    stress_test: StressTestForm = Field(description="The corrected stress test")
+    notes: LongText = Field(description="The corrected notes")
+    recommendations: tuple[LongText, ...] = Field(
+        default=(), max_length=20, description="The corrected advice"
+    )
+    reason: LongText = Field(description="Why it is corrected")
+
+
+class ImplementationCorrectionBody(BaseModel):
+    """The implementation as it should have been recorded, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    details: IntegrationDetails = Field(description="The corrected mechanism and endpoints")
+    notes: LongText = Field(description="The corrected notes")
+    reason: LongText = Field(description="Why it is corrected")
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -266,6 +295,48 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         )
         try:
             record = await handlers.implement_integration(cmd, causation_id=idempotency_key)
+        except IntegrationError as exc:
+            raise as_problem(exc) from None
+        return detail(record)
+
+    @api.post(
+        "/requests/{ticket_id}/feasibility/corrections",
+        status_code=status.HTTP_201_CREATED,
+        summary="Correct the recorded feasibility analysis, with a reason (the original stays)",
+    )
+    async def correct_feasibility(
+        ticket_id: Ticket,
+        body: FeasibilityCorrectionBody,
+        principal: Petugas,
+        idempotency_key: IdempotencyKey = None,
+    ) -> WorkItemDetail:
+        visible_to(principal)
+        cmd = CorrectFeasibility.model_validate(
+            {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
+        )
+        try:
+            record = await handlers.correct_feasibility(cmd, causation_id=idempotency_key)
+        except IntegrationError as exc:
+            raise as_problem(exc) from None
+        return detail(record)
+
+    @api.post(
+        "/requests/{ticket_id}/implementation/corrections",
+        status_code=status.HTTP_201_CREATED,
+        summary="Correct the recorded implementation, with a reason (the original stays)",
+    )
+    async def correct_implementation(
+        ticket_id: Ticket,
+        body: ImplementationCorrectionBody,
+        principal: Petugas,
+        idempotency_key: IdempotencyKey = None,
+    ) -> WorkItemDetail:
+        visible_to(principal)
+        cmd = CorrectImplementation.model_validate(
+            {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
+        )
+        try:
+            record = await handlers.correct_implementation(cmd, causation_id=idempotency_key)
         except IntegrationError as exc:
             raise as_problem(exc) from None
         return detail(record)

@@ -15,6 +15,8 @@ from integration.domain.commands import (
     AnalyseFeasibility,
     AssignOfficer,
     Command,
+    CorrectFeasibility,
+    CorrectImplementation,
     ImplementIntegration,
 )
 from integration.domain.decide import decide
@@ -52,6 +54,18 @@ class Handlers:
         self, cmd: ImplementIntegration, *, causation_id: str | None = None
     ) -> WorkItemRecord:
         """Record that the integration works."""
+        return await self._execute(cmd, causation_id)
+
+    async def correct_feasibility(
+        self, cmd: CorrectFeasibility, *, causation_id: str | None = None
+    ) -> WorkItemRecord:
+        """Correct the recorded analysis; the original stays in the log."""
+        return await self._execute(cmd, causation_id)
+
+    async def correct_implementation(
+        self, cmd: CorrectImplementation, *, causation_id: str | None = None
+    ) -> WorkItemRecord:
+        """Correct the recorded implementation; the original stays in the log."""
         return await self._execute(cmd, causation_id)
 
     async def _execute(self, cmd: Command, causation_id: str | None) -> WorkItemRecord:

@@ -55,6 +55,13 @@ class FeasibilityMissing(ConflictError):
     message = "implementasi hanya dapat dicatat setelah analisis kelayakan"
 
 
+class IntegrationMissing(ConflictError):
+    """A correction of an implementation that was never recorded."""
+
+    code = "integration_missing"
+    message = "belum ada implementasi yang dicatat untuk dikoreksi"
+
+
 class NotFeasible(ConflictError):
     """The analysis found the request not feasible; it is closed and cannot be implemented."""
 

@@ -207,6 +207,8 @@ APPLIERS: dict[str, Applier] = {
     "ClockResumed": apply_timeline_only,
     "SlaWarningRaised": apply_timeline_only,
     "WorkReassigned": apply_timeline_only,
+    "FeasibilityCorrected": apply_timeline_only,
+    "ImplementationCorrected": apply_timeline_only,
 }
 """The applier of each event type; a type without one only moves the checkpoint."""
 

@@ -6,7 +6,9 @@ from penghubung.events import Event
 from penghubung.events.catalog import (
     BeritaAcaraNumberReserved,
     Disposed,
+    FeasibilityCorrected,
     FeasibilityDone,
+    ImplementationCorrected,
     Integrated,
     ReportArchived,
     ReportWritten,
@@ -38,6 +40,10 @@ def summarize(event: Event) -> str:
             )
         case Disposed():
             return _disposed(event)
+        case FeasibilityCorrected():
+            return f"Analisis kelayakan dikoreksi: {event.reason}"
+        case ImplementationCorrected():
+            return f"Implementasi integrasi dikoreksi: {event.reason}"
         case WorkReassigned():
             return (
                 f"Pekerjaan dialihkan dari {event.from_officer.name} (NIP {event.from_officer.nip})"
