@@ -51,6 +51,31 @@ class DirectorySettings(ServiceSettings):
         default=20, ge=1, description="Failed sign-ins from one client address within the window"
     )
 
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer URL (e.g. a Keycloak realm); unset: no SSO"
+    )
+    oidc_client_id: str | None = Field(default=None, description="The directory's OIDC client id")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Its client secret (confidential client)"
+    )
+    oidc_redirect_uri: str | None = Field(
+        default=None,
+        description="This directory's callback as the provider knows it (…/oidc/callback)",
+    )
+    oidc_claim: str = Field(
+        default="nip", description="The ID-token claim holding the person's NIP"
+    )
+    oidc_scope: str = Field(default="openid profile", description="Scopes asked for")
+    oidc_return_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins `return_to` may point at (the portal\'s), e.g. ["https://portal.example"]',
+    )
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether single sign-on is configured."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_redirect_uri)
+
     @classmethod
     def of(cls, settings: ServiceSettings) -> DirectorySettings:
         """These settings from the process's; the directory's own fields from the environment."""

@@ -1,5 +1,6 @@
 -- The directory works as penghubung_directory: its own schema, appending only `directory-…`
--- streams. The auditor reads its public rows, never the secrets (hashes, sessions, keys).
+-- streams. The auditor reads its public rows, never the secrets (hashes, sessions, keys, the
+-- single sign-ons under way).
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'penghubung_directory') THEN

@@ -226,17 +226,27 @@ async def insert_session(
     at: datetime,
     expires_at: datetime,
     address: str,
+    via_sso: bool = False,
 ) -> None:
     """Keep a new session (its token's hash only)."""
     await conn.execute(
-        "INSERT INTO directory.sessions (token_hash, nip, created_at, expires_at, address)"
-        " VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO directory.sessions (token_hash, nip, created_at, expires_at, address, via_sso)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
         token_hash,
         nip,
         at,
         expires_at,
         address,
+        via_sso,
     )
+
+
+async def session_via_sso(conn: asyncpg.Connection, token_hash: str) -> bool:
+    """Whether the session was opened by single sign-on."""
+    found: bool | None = await conn.fetchval(
+        "SELECT via_sso FROM directory.sessions WHERE token_hash = $1", token_hash
+    )
+    return bool(found)
 
 
 async def session_nip(conn: asyncpg.Connection, token_hash: str, *, now: datetime) -> str | None:
@@ -375,3 +385,49 @@ async def lock_person(conn: asyncpg.Connection, nip: str) -> None:
 def as_uuid(value: str | UUID) -> UUID:
     """A delegation id from the path."""
     return value if isinstance(value, UUID) else UUID(value)
+
+
+# --- single sign-on --------------------------------------------------------------------------
+
+
+async def insert_oidc_state(
+    conn: asyncpg.Connection,
+    state: str,
+    *,
+    code_verifier: str,
+    nonce: str,
+    return_to: str,
+    expires_at: datetime,
+) -> None:
+    """Keep what the callback of a sign-on needs."""
+    await conn.execute(
+        "INSERT INTO directory.oidc_states (state, code_verifier, nonce, return_to, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        state,
+        code_verifier,
+        nonce,
+        return_to,
+        expires_at,
+    )
+
+
+async def take_oidc_state(
+    conn: asyncpg.Connection, state: str, *, now: datetime
+) -> tuple[str, str, str] | None:
+    """(code_verifier, nonce, return_to) of a live sign-on, removed: it is used once."""
+    row = await conn.fetchrow(
+        "DELETE FROM directory.oidc_states WHERE state = $1 RETURNING code_verifier, nonce,"
+        " return_to, expires_at",
+        state,
+    )
+    if row is None or row["expires_at"] <= now:
+        return None
+    return row["code_verifier"], row["nonce"], row["return_to"]
+
+
+async def is_active(conn: asyncpg.Connection, nip: str) -> bool:
+    """Whether a person is registered and active."""
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM directory.people WHERE nip = $1 AND active)", nip
+    )
+    return found

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from directory.app import handlers
+from directory.app import handlers, oidc
 from directory.app.handlers import Directory
 from directory.app.views import (
     AccessToken,
@@ -81,6 +82,14 @@ class SignInBody(BaseModel):
         Field(description="The person's NIP")
     )
     password: Secret = Field(description="The password")
+
+
+class GrantBody(BaseModel):
+    """The one-time code `/oidc/callback` sent the browser back with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grant: Secret
 
 
 class PasswordChangeBody(BaseModel):
@@ -215,9 +224,27 @@ def _sessions(directory: Directory) -> APIRouter:
         response.headers["Cache-Control"] = "public, max-age=60"
         return await handlers.jwks(directory=directory)
 
+    provider = oidc.Provider(directory)
+
     @api.get("/oidc", summary="Whether single sign-on (OpenID Connect) is offered")
-    async def oidc() -> dict[str, bool]:
-        return {"enabled": False}
+    async def oidc_enabled() -> dict[str, bool]:
+        return {"enabled": directory.settings.oidc_enabled}
+
+    @api.get("/oidc/login", status_code=302, summary="Sign in at the identity provider (SSO)")
+    async def oidc_login(return_to: Annotated[str, Query(max_length=2000)]) -> RedirectResponse:
+        return RedirectResponse(await oidc.login_url(return_to, provider=provider), 302)
+
+    @api.get("/oidc/callback", status_code=302, summary="Back from the identity provider")
+    async def oidc_callback(
+        code: Annotated[str, Query(max_length=2000)],
+        state: Annotated[str, Query(max_length=200)],
+    ) -> RedirectResponse:
+        return RedirectResponse(await oidc.callback(code, state, provider=provider), 302)
+
+    @api.post("/sessions/grants", status_code=201, summary="A session for a one-time SSO grant")
+    async def redeem(body: GrantBody, request: Request) -> SessionCreated:
+        address = request.client.host if request.client else "unknown"
+        return await oidc.redeem_grant(body.grant, address=address, directory=directory)
 
     return api
 

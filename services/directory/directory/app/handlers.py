@@ -8,7 +8,7 @@ import logging
 import secrets
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -348,13 +348,25 @@ async def sign_in(nip: str, password: str, *, address: str, directory: Directory
 
 
 async def _open_session(
-    conn: asyncpg.Connection, directory: Directory, nip: str, *, must_change: bool, address: str
+    conn: asyncpg.Connection,
+    directory: Directory,
+    nip: str,
+    *,
+    must_change: bool,
+    address: str,
+    via_sso: bool = False,
 ) -> SessionCreated:
     now = directory.clock()
     secret = SESSION_PREFIX + secrets.token_urlsafe(32)
     expires = now + timedelta(hours=directory.settings.session_hours)
     await db.insert_session(
-        conn, token_hash(secret), nip=nip, at=now, expires_at=expires, address=address
+        conn,
+        token_hash(secret),
+        nip=nip,
+        at=now,
+        expires_at=expires,
+        address=address,
+        via_sso=via_sso,
     )
     person = await db.person(conn, nip)
     assert person is not None
@@ -405,6 +417,8 @@ async def current_session(session_token: str, *, directory: Directory) -> Curren
     nip = await session_person(session_token, directory=directory)
     async with directory.pool.acquire() as conn:
         state, _ = await _person(conn, directory, nip)
+        if await db.session_via_sso(conn, token_hash(session_token)):
+            state = replace(state, must_change_password=False)  # the provider vouched for them
         person = await db.person(conn, nip)
         mine = await _delegations_of(conn, directory, nip)
     assert person is not None
@@ -496,6 +510,8 @@ async def issue_token(
     nip = await session_person(session_token, directory=directory)
     async with directory.pool.acquire() as conn:
         state, _ = await _person(conn, directory, nip)
+        if await db.session_via_sso(conn, token_hash(session_token)):
+            state = replace(state, must_change_password=False)  # the provider vouched for them
         person = await db.person(conn, nip)
         delegation = None
         if delegation_id is not None:

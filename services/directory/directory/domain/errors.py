@@ -153,3 +153,46 @@ class DelegateIsHolder(Invalid):
     code = "delegate_is_holder"
     message = "pelaksana Plt/Plh tidak boleh pejabat definitifnya sendiri"
     field = "delegate_nip"
+
+
+class SsoDisabled(NotFound):
+    """Single sign-on is not configured here."""
+
+    code = "oidc_disabled"
+    message = "masuk tunggal (SSO) tidak diaktifkan"
+
+
+class ReturnToRefused(Invalid):
+    """`return_to` points outside the allowed origins."""
+
+    code = "return_to_not_allowed"
+    message = "alamat kembali tidak diizinkan"
+    field = "return_to"
+
+
+class SsoStateInvalid(Unauthenticated):
+    """The callback's state is unknown, used or expired."""
+
+    code = "oidc_state_invalid"
+    message = "proses masuk tunggal tidak dikenal atau kedaluwarsa; ulangi dari awal"
+
+
+class SsoFailed(Unauthenticated):
+    """The provider refused, or its ID token did not verify."""
+
+    code = "oidc_failed"
+    message = "penyedia identitas tidak mengonfirmasi identitas Anda"
+
+
+class SsoPersonUnknown(Forbidden):
+    """The provider's person has no active entry in the directory."""
+
+    code = "oidc_person_unknown"
+    message = "identitas dari penyedia tidak terdaftar di direktori"
+
+
+class GrantInvalid(Unauthenticated):
+    """A one-time sign-in code that is unknown, used or expired."""
+
+    code = "grant_invalid"
+    message = "kode masuk tidak valid atau sudah dipakai"

@@ -61,7 +61,8 @@ CREATE TABLE directory.sessions (
     created_at timestamptz NOT NULL,
     expires_at timestamptz NOT NULL,
     ended_at   timestamptz,
-    address    text
+    address    text,
+    via_sso    boolean NOT NULL DEFAULT false -- signed in by the OIDC provider, not a password
 );
 CREATE INDEX sessions_nip ON directory.sessions (nip);
 
@@ -94,4 +95,13 @@ CREATE TABLE directory.grants (
     nip        text NOT NULL REFERENCES directory.people (nip),
     expires_at timestamptz NOT NULL,
     used_at    timestamptz
+);
+
+-- A single sign-on under way: what the callback needs (PKCE verifier, nonce, where to go back).
+CREATE TABLE directory.oidc_states (
+    state         text PRIMARY KEY,
+    code_verifier text NOT NULL,
+    nonce         text NOT NULL,
+    return_to     text NOT NULL,
+    expires_at    timestamptz NOT NULL
 );
