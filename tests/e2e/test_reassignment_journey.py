@@ -68,3 +68,5 @@ async def test_the_work_moves_to_another_petugas_and_the_clock_goes_on(system: A
     [reassigned] = [e for e in journey if e["type"] == "WorkReassigned"]
     assert OFFICER["name"] in reassigned["summary"]
     assert SECOND["name"] in reassigned["summary"]
+    shown = await desk.call("reporting", "auditor", "GET", f"/requests/{ticket}")
+    assert SECOND["nip"] in str(shown)  # the request's view names the new officer

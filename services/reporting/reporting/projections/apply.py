@@ -206,7 +206,7 @@ APPLIERS: dict[str, Applier] = {
     "ClockPaused": apply_timeline_only,
     "ClockResumed": apply_timeline_only,
     "SlaWarningRaised": apply_timeline_only,
-    "WorkReassigned": apply_timeline_only,
+    "WorkReassigned": apply_step_taken,
     "FeasibilityCorrected": apply_timeline_only,
     "ImplementationCorrected": apply_timeline_only,
 }

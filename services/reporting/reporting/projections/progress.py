@@ -17,6 +17,7 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
+    WorkReassigned,
 )
 from penghubung.forms import Officer, Step
 
@@ -90,6 +91,8 @@ def advance(progress: Progress | None, event: Event, *, at: datetime) -> Progres
             return replace(progress, status=Status.RETURNED, step=Step.SUBMIT, since=at)
         case Disposed():
             return _disposed(progress, event, at=at)
+        case WorkReassigned():  # another officer takes the work where it stands
+            return replace(progress, since=at, officer=event.to_officer)
         case FeasibilityDone(feasible=feasible):
             step = Step.IMPLEMENTATION if feasible else Step.REPORT
             return replace(progress, status=Status.ANALYSED, step=step, since=at)
