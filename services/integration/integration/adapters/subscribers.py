@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncpg
 
-from integration.app.handlers import assign_officer
+from integration.app.handlers import assign_officer, mark_archived
 from integration.domain.commands import AssignOfficer
 from penghubung.bus.consumer import Rejected, Subscription
 from penghubung.bus.topology import ConsumerSpec
 from penghubung.events.base import Envelope, Role
-from penghubung.events.catalog import Disposed, WorkReassigned
+from penghubung.events.catalog import Disposed, ReportArchived, WorkReassigned
 
 DISPOSITIONS = ConsumerSpec(durable="integration-dispositions", filter="disposition.>")
 """Every disposition event; only `Disposed` reaches the handler, and it acts on petugas orders."""
 
-CONSUMERS: list[ConsumerSpec] = [DISPOSITIONS]
+REPORTS = ConsumerSpec(durable="integration-reports", filter="reporting.>")
+"""Reporting's events; of them ReportArchived, after which corrections are refused."""
+
+CONSUMERS: list[ConsumerSpec] = [DISPOSITIONS, REPORTS]
 """The durable consumers the bootstrap step declares for this service."""
 
 
@@ -45,6 +48,16 @@ async def when_disposed_to_petugas_open_work_item(
     )
 
 
+async def when_report_archived_close_corrections(
+    conn: asyncpg.Connection, envelope: Envelope
+) -> None:
+    """The report is in the agenda book: the analysis and the implementation stand as they are."""
+    event = envelope.event
+    if not isinstance(event, ReportArchived):
+        raise Rejected(f"not a ReportArchived: {envelope.type}", code="wrong_event")
+    await mark_archived(conn, event.ticket_id, at=envelope.occurred_at)
+
+
 def subscriptions() -> list[Subscription]:
     """The subscriptions this service runs."""
     return [
@@ -52,5 +65,10 @@ def subscriptions() -> list[Subscription]:
             spec=DISPOSITIONS,
             handler=when_disposed_to_petugas_open_work_item,
             types=frozenset({"Disposed", "WorkReassigned"}),
-        )
+        ),
+        Subscription(
+            spec=REPORTS,
+            handler=when_report_archived_close_corrections,
+            types=frozenset({"ReportArchived"}),
+        ),
     ]

@@ -20,12 +20,18 @@ from integration.domain.commands import (
     ImplementIntegration,
 )
 from integration.domain.decide import decide
+from integration.domain.errors import RequestArchived
 from integration.domain.state import WorkItem, fold, stream_id
 from penghubung.clock import Clock, IdFactory
 from penghubung.events.base import Event, Metadata, NewEvent
 from penghubung.eventstore import EventStore, Stream
 
 log = logging.getLogger(__name__)
+
+
+async def mark_archived(conn: asyncpg.Connection, ticket_id: str, *, at: datetime) -> None:
+    """Reporting archived the report: no more corrections of its facts."""
+    await db.mark_archived(conn, ticket_id, at=at)
 
 
 async def assign_officer(conn: asyncpg.Connection, cmd: AssignOfficer) -> bool:
@@ -75,6 +81,9 @@ class Handlers:
             state = _load(row, stream)
             events = decide(cmd, state)
             assert state is not None  # decide refuses a missing work item
+            correction = isinstance(cmd, CorrectFeasibility | CorrectImplementation)
+            if correction and await db.is_archived(conn, cmd.ticket_id):
+                raise RequestArchived(cmd.ticket_id)
             now = self.clock()
             record = await db.save_progress(conn, fold(state, events), at=now)
             new = self._new_events(events, cmd, now=now, causation_id=causation_id)

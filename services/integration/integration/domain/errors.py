@@ -62,6 +62,15 @@ class IntegrationMissing(ConflictError):
     message = "belum ada implementasi yang dicatat untuk dikoreksi"
 
 
+class RequestArchived(ConflictError):
+    """The report is archived: the facts behind it stand."""
+
+    code = "request_archived"
+    message = (
+        "laporan permohonan ini sudah diarsipkan; analisis dan implementasi tidak dapat dikoreksi"
+    )
+
+
 class NotFeasible(ConflictError):
     """The analysis found the request not feasible; it is closed and cannot be implemented."""
 
