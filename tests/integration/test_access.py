@@ -68,6 +68,7 @@ EXPECTED: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/tokens"): SESSION,
         ("GET", "/.well-known/jwks.json"): PUBLIC,
         ("GET", "/oidc"): PUBLIC,
+        ("POST", "/signing-keys"): ONLY_ADMIN,
         ("GET", "/oidc/login"): PUBLIC,
         ("GET", "/oidc/callback"): PUBLIC,
         ("POST", "/sessions/grants"): PUBLIC,

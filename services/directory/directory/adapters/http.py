@@ -224,6 +224,11 @@ def _sessions(directory: Directory) -> APIRouter:
         response.headers["Cache-Control"] = "public, max-age=60"
         return await handlers.jwks(directory=directory)
 
+    @api.post("/signing-keys", status_code=201, summary="Rotate the token signing key (admin)")
+    async def rotate(_: Annotated[Principal, Depends(require(Role.ADMIN))]) -> dict[str, str]:
+        kid = await handlers.rotate_signing_key(directory=directory)
+        return {"kid": kid}
+
     provider = oidc.Provider(directory)
 
     @api.get("/oidc", summary="Whether single sign-on (OpenID Connect) is offered")
