@@ -14,14 +14,16 @@ PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13 python3.14; 
 	&& { echo $$p; break; }; done)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv up test test-integration lint demo soak bench lock clean
+.PHONY: help venv chromium up test test-integration lint demo soak bench lock clean
 
 help:
 	@echo "make up                run the whole system (embedded PostgreSQL and NATS under ./var"
 	@echo "                       unless PENGHUBUNG_DATABASE_URL / PENGHUBUNG_NATS_URL are set)"
-	@echo "make test              the whole test suite"
+	@echo "make test              the whole test suite (browser tests too: needs Chromium, see"
+	@echo "                       make chromium; PENGHUBUNG_CHROMIUM=/path names another binary)"
 	@echo "make test-integration  only the tests that need real servers"
-	@echo "make lint              ruff check, ruff format --check, mypy --strict"
+	@echo "make lint              ruff check, ruff format --check, mypy --strict, the layers"
+	@echo "                       (lint-imports: the contracts in .importlinter), the AsyncAPI parser"
 	@echo "make demo              push requests through every step of a running system"
 	@echo "make bench             the benchmarks, each figure beside its baseline (ARGS=--quick:"
 	@echo "                       under 2 minutes); not part of make test"
@@ -46,8 +48,23 @@ $(STAMP): requirements.lock pyproject.toml | $(BIN)/python
 up: venv
 	$(BIN)/penghubung up
 
-test: venv
+test: venv chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium (Playwright's own download does not work here):
+# PENGHUBUNG_CHROMIUM names another binary. Missing: installed as root with apt-get, else one
+# clear line and a failure -- never a silent skip.
+chromium:
+	@if [ -n "$$PENGHUBUNG_CHROMIUM" ]; then \
+		test -x "$$PENGHUBUNG_CHROMIUM" || { echo "make: PENGHUBUNG_CHROMIUM=$$PENGHUBUNG_CHROMIUM is not an executable file" >&2; exit 1; }; \
+	elif command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Chromium for the browser tests: apt-get install -y chromium"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "make: apt-get could not install chromium; install it or set PENGHUBUNG_CHROMIUM=/path/to/chromium" >&2; exit 1; }; \
+	else \
+		echo "make: the browser tests need Chromium: run 'sudo apt-get install -y chromium' or set PENGHUBUNG_CHROMIUM=/path/to/chromium" >&2; exit 1; \
+	fi
 
 test-integration: venv
 	$(BIN)/python -m pytest tests/integration tests/e2e $(PYTEST_ARGS)
@@ -55,10 +72,13 @@ test-integration: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy -p penghubung -p intake -p disposition -p integration -p reporting -p directory
+	$(BIN)/mypy -p penghubung -p intake -p disposition -p integration -p reporting -p portal -p directory
+	$(BIN)/lint-imports
+	@command -v npm >/dev/null 2>&1 || { echo "make lint: Node.js (npm) is needed for the AsyncAPI check: apt-get install -y nodejs npm" >&2; exit 1; }
+	cd tools/asyncapi && npm ci --silent --no-audit --no-fund && node validate.mjs ../../docs/asyncapi.json
 
 demo: venv
-	$(BIN)/python -m penghubung.demo
+	$(BIN)/python -m penghubung.demo $(ARGS)
 
 soak: venv
 	$(BIN)/python -m penghubung.soak $(SOAK_ARGS)

@@ -9,9 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-SERVICES = ("directory", "intake", "disposition", "integration", "reporting")
-"""Every service, in the order `penghubung up` starts them (the directory first: the others
-verify tokens through its JWKS)."""
+from penghubung.services import PAGES, PROCESSES, SERVICES, service_module
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -21,6 +19,11 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.service in PAGES:  # no database, no bus: only the services' HTTP APIs
+        module = service_module(args.service, "bootstrap")
+        assert module is not None, f"{args.service} is not installed"
+        run_pages: Callable[[], int] = module.main
+        return run_pages()
     from penghubung.runtime.service import main as run_service
 
     return run_service(args.service)
@@ -53,59 +56,11 @@ def _contract(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from penghubung.web.auth import token_command
+    from penghubung.runtime.running import token_command
 
     return token_command(
         role=args.role, nip=args.nip, name=args.name, agency=args.agency, hours=args.hours
     )
-
-
-# --- penghubung replay -----------------------------------------------------------------------
-
-
-def _replay(args: argparse.Namespace) -> int:
-    from reporting.app.replay import replay_command
-
-    return replay_command(
-        until=args.until, swap=args.swap, keep=args.keep, show=args.show, as_json=args.json
-    )
-
-
-def _position(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a log position (1 or more)")
-    return value
-
-
-def _add_replay_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    replay = sub.add_parser(
-        "replay",
-        help="rebuild a projection from position 1 into fresh tables and compare it (or swap it)",
-        description="Rebuild every reporting projection from position 1 into a fresh schema,"
-        " compare it table by table with the live tables (digests, then the differing rows),"
-        " and drop it, keep it, or swap it in. Exit codes: 0 equal (or swapped, or a partial"
-        " replay kept), 1 different, 2 usage error or no database.",
-    )
-    replay.set_defaults(func=_replay)
-    replay.add_argument("projection", choices=("reporting",), help="the projection to rebuild")
-    replay.add_argument(
-        "--until",
-        type=_position,
-        default=None,
-        metavar="POSITION",
-        help="a partial replay up to this position: kept for inspection, not compared",
-    )
-    replay.add_argument(
-        "--swap",
-        action="store_true",
-        help="swap the rebuilt tables in (atomically; the old ones stay in a backup schema)",
-    )
-    replay.add_argument("--keep", action="store_true", help="keep the rebuilt schema")
-    replay.add_argument(
-        "--show", type=int, default=10, metavar="N", help="differing rows shown per table"
-    )
-    replay.add_argument("--json", action="store_true", help="JSON output for programs")
 
 
 # --- penghubung audit ------------------------------------------------------------------------
@@ -219,6 +174,16 @@ def _add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
 
 
+def _add_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Each service that has a `<name>.cli` module adds its own sub-commands (`add_commands`)."""
+    for name in SERVICES:
+        module = service_module(name, "cli")
+        if module is not None:
+            add: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+            add = module.add_commands
+            add(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(prog="penghubung", description=__doc__)
@@ -230,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=_up)
 
     run = sub.add_parser("run", help="run one service process")
-    run.add_argument("service", choices=SERVICES)
+    run.add_argument("service", choices=PROCESSES)
     run.set_defaults(func=_run)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
@@ -257,15 +222,24 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(func=_token)
 
     _add_audit_parser(sub)
-    _add_replay_parser(sub)
+    _add_service_commands(sub)
     return parser
+
+
+OPERATOR_COMMANDS = frozenset({"audit", "dead-letters", "token", "replay"})
+"""Commands an operator runs beside a running system: they find it by themselves."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `penghubung` command."""
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
-    return func(args)
+    if args.command not in OPERATOR_COMMANDS:
+        return func(args)
+    from penghubung.operate import find_running_system, guarded
+
+    find_running_system()
+    return guarded(args.command, lambda: func(args))
 
 
 if __name__ == "__main__":

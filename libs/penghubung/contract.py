@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.config import JsonDict
 
+from penghubung.bus import wire
 from penghubung.bus.topology import subject
 from penghubung.events.base import Actor, Event
 from penghubung.events.registry import EventRegistry, current_version, registry
@@ -24,6 +26,11 @@ from penghubung.settings import NatsSettings
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 ASYNCAPI_FILE = DOCS / "asyncapi.json"
 SNAPSHOT_FILE = DOCS / "event-schemas.json"
+SCHEMAS_ID = "urn:penghubung:event-schemas"
+"""The `$id` of docs/event-schemas.json; each message schema inside is `<this>:<Type>`."""
+
+_UUID: JsonDict = {"format": "uuid"}
+_INSTANT: JsonDict = {"format": "date-time"}
 
 
 class WireEnvelope(BaseModel):
@@ -31,18 +38,26 @@ class WireEnvelope(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: str = Field(description="UUID of the event; also the Nats-Msg-Id header")
+    event_id: str = Field(
+        description="UUID of the event; also the Nats-Msg-Id header", json_schema_extra=_UUID
+    )
     stream_id: str = Field(description="`<category>-<ticket>` stream the event belongs to")
     stream_version: int = Field(description="Position of the event in its stream, from 1")
     global_position: int = Field(description="Gapless position in the whole log, from 1")
     type: str = Field(description="Event type; also the last subject token")
     schema_version: int = Field(description="Version of the payload's schema")
-    occurred_at: str = Field(description="When it happened in the real world (UTC, ISO 8601)")
-    recorded_at: str = Field(description="When the log recorded it (UTC, ISO 8601)")
+    occurred_at: str = Field(
+        description="When it happened in the real world (UTC, ISO 8601)", json_schema_extra=_INSTANT
+    )
+    recorded_at: str = Field(
+        description="When the log recorded it (UTC, ISO 8601)", json_schema_extra=_INSTANT
+    )
     actor: Actor = Field(description="Who acted, in which role, and for whom")
     correlation_id: str = Field(description="The ticket id (SC05-YYYY-NNNNN)")
     causation_id: str | None = Field(description="The event or command that caused it")
-    hash: str = Field(description="SHA-256 hash-chain value of this event, hex")
+    hash: str = Field(
+        description="SHA-256 hash-chain value of this event, hex", pattern="^[0-9a-f]{64}$"
+    )
 
 
 def message_model(cls: type[Event]) -> type[BaseModel]:
@@ -58,12 +73,47 @@ def message_model(cls: type[Event]) -> type[BaseModel]:
         __doc__=cls.__doc__,
         **fields,
     )
+    name, version = cls.__name__, current_version(cls)
+    fixed: dict[str, Any] = {  # the type and its version are fixed values for each message
+        "type": (Literal[name], Field(description="Event type; also the last subject token")),
+        "schema_version": (
+            Literal[version],
+            Field(description="Version of the payload's schema (older ones are upcast on read)"),
+        ),
+    }
     return create_model(
-        f"{cls.__name__}Message",
+        f"{name}Message",
         __base__=WireEnvelope,
         __doc__=cls.__doc__,
-        payload=(payload, Field(description=f"The fields of {cls.__name__}")),
+        payload=(payload, Field(description=f"The fields of {name}")),
+        **fixed,
     )
+
+
+def message_headers(name: str) -> dict[str, Any]:
+    """The JSON schema of the NATS headers every message of this type carries."""
+    return {
+        "type": "object",
+        "description": "Headers the relay sets on every message (NATS header names).",
+        "properties": {
+            wire.MSG_ID: {
+                "type": "string",
+                "format": "uuid",
+                "description": "The event_id; JetStream de-duplicates on it",
+            },
+            wire.POSITION: {
+                "type": "string",
+                "pattern": "^[1-9][0-9]*$",
+                "description": "The global_position, as decimal digits",
+            },
+            wire.TYPE: {"type": "string", "const": name, "description": "The event type"},
+            wire.CORRELATION: {
+                "type": "string",
+                "description": "The correlation_id (the ticket, SC05-YYYY-NNNNN)",
+            },
+        },
+        "required": [wire.MSG_ID, wire.POSITION, wire.TYPE, wire.CORRELATION],
+    }
 
 
 def asyncapi_document(
@@ -91,14 +141,49 @@ def asyncapi_document(
         ),
     )
     document: dict[str, Any] = json.loads(spec.to_specification().to_json())
+    for key, message in document["components"]["messages"].items():
+        name = key.split(":")[0].split(".")[-1]
+        message["headers"] = message_headers(name)
+        message["correlationId"] = {
+            "description": "The ticket the event belongs to",
+            "location": f"$message.header#/{wire.CORRELATION}",
+        }
     return document
 
 
 def event_schemas(events: EventRegistry = registry) -> dict[str, dict[str, Any]]:
-    """Every event's JSON schema with its schema version, by type."""
+    """Every event's payload schema with its schema version, by type (the snapshot the
+    breaking-change check compares)."""
     return {
         name: {"schema_version": current_version(cls), "schema": cls.model_json_schema()}
         for name, cls in sorted(events.types().items())
+    }
+
+
+def schemas_document(events: EventRegistry = registry) -> dict[str, Any]:
+    """docs/event-schemas.json: for each event type the payload schema, the whole message
+    body's schema (envelope + payload) and the headers' schema, each a JSON Schema resource."""
+    entries: dict[str, Any] = {}
+    for name, entry in event_schemas(events).items():
+        message = message_model(events.cls(name)).model_json_schema()
+        entries[name] = {
+            "schema_version": entry["schema_version"],
+            "schema": {"$id": f"{SCHEMAS_ID}:{name}:payload", **entry["schema"]},
+            "message": {"$id": f"{SCHEMAS_ID}:{name}:message", **message},
+            "headers": {"$id": f"{SCHEMAS_ID}:{name}:headers", **message_headers(name)},
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMAS_ID,
+        "title": "Penghubung event schemas",
+        "description": (
+            "One entry per event type under `events`. `schema` covers only the `payload` member "
+            "of a message (the event's own fields); `message` covers a whole message body as it "
+            "travels on the bus (the envelope with that payload); `headers` covers the NATS "
+            "headers of that message. Each is a JSON Schema (2020-12) resource with its own "
+            "`$id`; refer to one as `<$id>` or by JSON pointer into this document."
+        ),
+        "events": entries,
     }
 
 
@@ -159,7 +244,7 @@ def write_contract() -> None:
     """Regenerate docs/asyncapi.json and docs/event-schemas.json from the models."""
     DOCS.mkdir(exist_ok=True)
     ASYNCAPI_FILE.write_text(json.dumps(asyncapi_document(), indent=2, sort_keys=True) + "\n")
-    SNAPSHOT_FILE.write_text(json.dumps(event_schemas(), indent=2, sort_keys=True) + "\n")
+    SNAPSHOT_FILE.write_text(json.dumps(schemas_document(), indent=2, sort_keys=True) + "\n")
 
 
 def contract_command() -> int:

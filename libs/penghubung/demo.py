@@ -155,6 +155,14 @@ class Desk:
             raise StepFailed(f"{method} {service}{path}: {response.status_code} {response.text}")
         return response.json() if response.content else None
 
+    async def download(self, service: str, role: str, path: str) -> httpx.Response:
+        """A file (a PDF): the whole answer; `StepFailed` unless 200."""
+        async with self._client(service, role) as http:
+            response = await http.get(path)
+        if response.status_code != 200:
+            raise StepFailed(f"GET {service}{path}: {response.status_code} {response.text}")
+        return response
+
     async def until(self, what: str, check: Callable[[], Awaitable[Any]]) -> Any:
         """Poll until `check` gives something truthy (events travel over the bus)."""
         deadline = time.monotonic() + self.timeout
@@ -333,7 +341,7 @@ def desk_from_data_dir(folder: Path) -> Desk:
     """The desk of the `make up` running on `folder`, acting as each demo user with a 15-minute
     EdDSA token signed by its directory (as `penghubung token` gives)."""
     from penghubung.runtime.running import NoRunningSystem, access_token, find_running_system
-    from penghubung.runtime.up import DEMO_USERS
+    from penghubung.runtime.welcome import DEMO_USERS
 
     try:
         system = find_running_system(folder)
@@ -352,7 +360,7 @@ def desk_from_data_dir(folder: Path) -> Desk:
 def register_demo_people(directory_url: str, *, admin_token: str) -> None:
     """The demo people in the directory, each with their role (known ones stay as they are):
     disposition orders work only to a petugas the directory knows."""
-    from penghubung.runtime.up import DEMO_USERS
+    from penghubung.runtime.welcome import DEMO_USERS
 
     headers = {"Authorization": f"Bearer {admin_token}"}
     with httpx.Client(base_url=directory_url, headers=headers, timeout=30) as http:
@@ -393,7 +401,7 @@ def show(console: Console, title: str, entries: list[dict[str, Any]]) -> None:
 
 
 async def _demo(desk: Desk, console: Console) -> None:
-    agency = "Dinas Kesehatan"
+    agency = DEMO_AGENCY
     for title, journey in (
         ("Permohonan terintegrasi", desk.integrated_journey),
         ("Permohonan tidak layak", desk.not_feasible_journey),
@@ -402,17 +410,83 @@ async def _demo(desk: Desk, console: Console) -> None:
         console.print(f"[bold]{title}[/] …")
         done = await journey(agency)
         show(console, f"{title} {done.ticket}", done.entries)
+        if journey == desk.integrated_journey:
+            await _berita_acara(desk, console, done.ticket)
 
 
-def main() -> int:
-    """Entry point of `python -m penghubung.demo`."""
+async def _berita_acara(desk: Desk, console: Console, ticket: str) -> None:
+    """The archived request's Berita Acara as PDF, and where its QR code leads."""
+    path = f"/requests/{ticket}/documents/berita-acara.pdf"
+    got = await desk.download("reporting", "petugas", path)
+    code = got.headers["penghubung-document-code"]
+    console.print(
+        f"Berita Acara: {desk.urls['reporting']}{path} ({len(got.content):,} bita,"
+        f" SHA-256 {got.headers['penghubung-document-sha256']})\n"
+        f"  verifikasi (tanpa token): {desk.urls['reporting']}/verify/{code}",
+        highlight=False,
+    )
+
+
+DEMO_AGENCY = "Dinas Kesehatan"
+DEMO_APPLICANT = "Siti Rahmawati"
+DEMO_APPLICATIONS = frozenset({"SIMPUS", "SIPD-Lama", "E-Arsip"})
+"""What the demo's own requests look like: anything else is someone's real work."""
+
+REAL_NUMBERS_FLAG = "--yes-use-real-numbers"
+
+
+async def foreign_requests(desk: Desk) -> list[dict[str, Any]]:
+    """The requests of the running system that the demo did not make (read as the auditor)."""
+    from penghubung.agency import agency_key
+
+    foreign: list[dict[str, Any]] = []
+    offset, total = 0, 1
+    while offset < total:
+        page = await desk.call(
+            "reporting", "auditor", "GET", "/requests", params={"limit": 200, "offset": offset}
+        )
+        total = int(page["total"])
+        items: list[dict[str, Any]] = page["items"]
+        if not items:
+            break
+        offset += len(items)
+        foreign += [
+            item
+            for item in items
+            if agency_key(item["agency"]) != agency_key(DEMO_AGENCY)
+            or item["applicant_name"] != DEMO_APPLICANT
+            or item["application_name"] not in DEMO_APPLICATIONS
+        ]
+    return foreign
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m penghubung.demo [--yes-use-real-numbers]`."""
+    args = sys.argv[1:] if argv is None else argv
     console = Console()
+    unknown = [a for a in args if a != REAL_NUMBERS_FLAG]
+    if unknown:
+        console.print(f"[bold red]✗[/] unknown argument {unknown[0]} (only {REAL_NUMBERS_FLAG})")
+        return 2
     desk = desk_from_data_dir(RuntimeSettings().data_dir.resolve())
     try:
+        foreign = asyncio.run(foreign_requests(desk))
+        if foreign and REAL_NUMBERS_FLAG not in args:
+            console.print(
+                f"[bold red]✗[/] this system holds {len(foreign)} request(s) the demo did not"
+                f" make (e.g. {foreign[0]['ticket_id']}, {foreign[0]['agency']}): the demo would"
+                " take real ticket, agenda and Berita Acara numbers from them. Run it on a system"
+                f" of its own, or say so: make demo ARGS={REAL_NUMBERS_FLAG}",
+                highlight=False,
+            )
+            return 2
         asyncio.run(_demo(desk, console))
     except StepFailed as failed:
         console.print(f"[bold red]✗[/] {failed}", highlight=False)
         return 1
+    except httpx.HTTPError as exc:
+        console.print(f"[bold red]✗[/] the running system does not answer: {exc}", highlight=False)
+        return 2
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,7 +30,16 @@ class DatabaseSettings(_Base):
 class NatsSettings(_Base):
     """Where the bus is, and the names of the stream and subjects."""
 
-    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server URL(s)")
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="NATS server URL, or the URLs of a cluster's nodes separated by commas",
+    )
+    stream_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Copies JetStream keeps of the stream (3 on a three-node cluster)",
+    )
     stream_name: str = Field(default="PENGHUBUNG", description="JetStream stream of all events")
     subject_prefix: str = Field(
         default="penghubung.events",
@@ -52,6 +61,11 @@ class NatsSettings(_Base):
         default=15.0, gt=0, description="How long stopping waits for handlers in flight"
     )
 
+    @property
+    def nats_servers(self) -> list[str]:
+        """The server URLs of `nats_url`, one per node of a cluster."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+
 
 class HttpSettings(_Base):
     """Where a service's HTTP API listens."""
@@ -62,6 +76,38 @@ class HttpSettings(_Base):
         default=2 * 1024 * 1024,
         ge=1024,
         description="Largest request body read (413 above); intake's uploads have their own cap",
+    )
+    http_max_header_bytes: int = Field(
+        default=32 * 1024,
+        ge=1024,
+        description="Largest request line and headers read (431 above, then the connection closes)",
+    )
+    http_max_headers: int = Field(
+        default=100, ge=8, description="Most header fields one request may carry (431 above)"
+    )
+    http_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time a request's line and headers may take to arrive (408 after, then closed)",
+    )
+    http_body_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Time a request's whole body may take after its headers (closed after)",
+    )
+    http_write_rate_per_minute: float | None = Field(
+        default=None,
+        gt=0,
+        description="Writes (POST, PUT, PATCH, DELETE) one person may make per minute, on average"
+        " (429 above); unset: no limit (docker-compose sets 120)",
+    )
+    http_write_burst: int = Field(
+        default=30, ge=1, description="Writes one person may make at once before 429"
+    )
+    http_max_connections: int = Field(
+        default=256,
+        ge=1,
+        description="Connections one process holds at once; one more is answered 503 and closed",
     )
 
 
@@ -86,6 +132,11 @@ class AuthSettings(_Base):
     )
     directory_url: str | None = Field(
         default=None, description="The directory's base URL, for clients (e.g. the portal)"
+    )
+    jwt_max_lifetime_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="Tokens whose `exp` lies further ahead than this are refused (token_invalid)",
     )
 
     @property
@@ -126,6 +177,10 @@ class AuditSettings(_Base):
         default=Path("var/audit/keys/audit_ed25519.pem"),
         description="PEM file of the Ed25519 key that signs checkpoints (mode 0600)",
     )
+    audit_private_key_pem: SecretStr | None = Field(
+        default=None,
+        description="The private key's PEM itself (from a secret store); replaces the file",
+    )
     audit_public_key: Path = Field(
         default=Path("var/audit/keys/audit_ed25519.pub.pem"),
         description="PEM file of the public key that verifies checkpoints",
@@ -133,6 +188,17 @@ class AuditSettings(_Base):
     audit_checkpoint_dir: Path = Field(
         default=Path("var/audit/checkpoints"),
         description="Folder outside the database where each checkpoint is also written",
+    )
+    audit_witness_dir: Path | None = Field(
+        default=None,
+        description="A second folder (another host's mount) each checkpoint is also written to",
+    )
+    audit_witness_url: str | None = Field(
+        default=None,
+        description="An HTTP endpoint each checkpoint is also POSTed to as JSON (a witness)",
+    )
+    audit_witness_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long publishing to the witness URL may take"
     )
     audit_sign_interval_seconds: float = Field(
         default=3600.0, ge=1, description="How often the periodic signer signs the chain head"

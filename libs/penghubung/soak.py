@@ -34,10 +34,12 @@ import asyncpg
 import httpx
 import nats
 
+from penghubung.audit.verdict import verify_chain
 from penghubung.db import connect
 from penghubung.demo import OFFICER, PDF, feasibility, implementation, request_form
-from penghubung.eventstore import verify_chain
-from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
+from penghubung.services import service_module
 from penghubung.settings import NatsSettings
 from penghubung.testing.system import System, SystemConfig
 from penghubung.testing.tally import Tally, settled_tally
@@ -344,6 +346,16 @@ class SoakResult:
         return not self.problems
 
 
+def timeline_types() -> frozenset[str]:
+    """The event types the reporting projection puts on a timeline, asked of the reporting
+    service the soak runs (its routing table, `reporting.projections.apply.APPLIERS`)."""
+    module = service_module("reporting", "projections.apply")
+    if module is None:
+        raise RuntimeError("the soak needs the reporting service installed")
+    handled: frozenset[str] = module.APPLIERS.handled
+    return handled
+
+
 async def drive(system: System, *, requests: int, concurrency: int, within: float) -> SoakResult:
     """Push `requests` requests through the SOP on a running system and check the counts."""
     latencies = Latencies()
@@ -365,7 +377,9 @@ async def drive(system: System, *, requests: int, concurrency: int, within: floa
 
         tickets = await run_bounded(requests, concurrency, one)
     seconds = time.monotonic() - started
-    tally = await settled_tally(system.config.database_url, system.nats, within=within)
+    tally = await settled_tally(
+        system.config.database_url, system.nats, within=within, timeline_types=timeline_types()
+    )
     settle_seconds = time.monotonic() - started - seconds
     problems = tally.problems()
     problems += await _check_tickets(system.config.database_url, tickets)

@@ -13,6 +13,9 @@ Conventions, shared by every operation:
   a closing time stays at that closing time (16:00) instead of moving to the next opening, so
   `working_seconds_between(start, add_working_seconds(start, n)) == n` always holds.
 - "N working days" ends at closing time of the N-th working day after the day the clock starts.
+- A working day is a weekday that no holiday or decree closes, or a day a decree makes a working
+  day (a Saturday worked to make up for a cuti bersama): on it the normal hours hold, unless
+  reduced hours cover it. Where reduced-hours entries overlap, the one given last wins.
 """
 
 from __future__ import annotations
@@ -82,6 +85,15 @@ class DayOff(BaseModel):
     name: str = Field(min_length=1, description="Why the office is closed, as people read it.")
 
 
+class DecreedWorkingDay(BaseModel):
+    """A day off (a weekend day, a holiday) that a decree makes a working day."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    day: date = Field(description="The date on which the office is open after all.")
+    name: str = Field(min_length=1, description="The decree, as people read it.")
+
+
 class ReducedHours(BaseModel):
     """Shorter service hours for a range of dates, such as Ramadan."""
 
@@ -128,6 +140,11 @@ class CalendarSpec(BaseModel):
     reduced_hours: tuple[ReducedHours, ...] = Field(
         default=(), description="Shorter hours for date ranges; a later entry wins on overlap."
     )
+    decreed_working_days: tuple[DecreedWorkingDay, ...] = Field(
+        default=(),
+        description="Days off (a Saturday, a holiday, an added day off) that a decree makes "
+        "working days, with normal hours unless reduced hours cover them.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -146,6 +163,9 @@ class CalendarSpec(BaseModel):
         both = set(added) & set(self.removed_days_off)
         if both:
             raise ValueError(f"days both added and removed as days off: {sorted(both)}")
+        decreed = [d.day for d in self.decreed_working_days]
+        if len(set(decreed)) != len(decreed):
+            raise ValueError("a working day is decreed twice")
         return self
 
 
@@ -164,12 +184,20 @@ class WorkingCalendar:
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _added: Mapping[date, str] = field(init=False, repr=False, compare=False)
     _removed: frozenset[date] = field(init=False, repr=False, compare=False)
+    _decreed: Mapping[date, str] = field(init=False, repr=False, compare=False)
+    _windows: dict[date, tuple[datetime, datetime] | None] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    """Each day's service hours once computed: a version never changes, and every clock asks
+    the same days again and again."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_zone", ZoneInfo(self.spec.timezone))
         added = {off.day: off.name for off in self.spec.added_days_off}
         object.__setattr__(self, "_added", MappingProxyType(added))
         object.__setattr__(self, "_removed", frozenset(self.spec.removed_days_off))
+        decreed = {d.day: d.name for d in self.spec.decreed_working_days}
+        object.__setattr__(self, "_decreed", MappingProxyType(decreed))
 
     @property
     def version(self) -> int:
@@ -185,6 +213,8 @@ class WorkingCalendar:
 
     def day_off_name(self, day: date) -> str | None:
         """Name of the holiday or decree closing the office on `day`; None for other days."""
+        if day in self._decreed:
+            return None
         if day in self._added:
             return self._added[day]
         if day in self._removed:
@@ -192,12 +222,22 @@ class WorkingCalendar:
         return _package_days_off(day.year, self.spec.holiday_categories).get(day)
 
     def is_working_day(self, day: date) -> bool:
-        """Whether the office is open on `day`: a weekday that is no holiday or decree."""
+        """Whether the office is open on `day`: a weekday that is no holiday or decree, or a day
+        a decree makes a working day."""
+        return self._window(day) is not None
+
+    def _opens_on(self, day: date) -> bool:
+        if day in self._decreed:
+            return True
         return day.weekday() in WORKING_WEEKDAYS and self.day_off_name(day) is None
+
+    def working_day_decree(self, day: date) -> str | None:
+        """The decree that makes `day` a working day; None when no decree does."""
+        return self._decreed.get(day)
 
     def hours_on(self, day: date) -> tuple[time, time] | None:
         """Opening and closing on `day`, with reduced hours applied; None on a day off."""
-        if not self.is_working_day(day):
+        if not self._opens_on(day):
             return None
         for period in reversed(self.spec.reduced_hours):
             if period.covers(day):
@@ -291,14 +331,18 @@ class WorkingCalendar:
         return at.astimezone(self._zone)
 
     def _window(self, day: date) -> tuple[datetime, datetime] | None:
+        if day in self._windows:
+            return self._windows[day]
         hours = self.hours_on(day)
-        if hours is None:
-            return None
-        opening, closing = hours
-        return (
-            datetime.combine(day, opening, tzinfo=self._zone),
-            datetime.combine(day, closing, tzinfo=self._zone),
-        )
+        window = None
+        if hours is not None:
+            opening, closing = hours
+            window = (
+                datetime.combine(day, opening, tzinfo=self._zone),
+                datetime.combine(day, closing, tzinfo=self._zone),
+            )
+        self._windows[day] = window
+        return window
 
     def _opening_of(self, day: date) -> datetime:
         window = self._window(day)

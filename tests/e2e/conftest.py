@@ -13,8 +13,7 @@ import httpx
 import pytest
 from rich.console import Console
 
-from penghubung.runtime.up import (
-    DEMO_USERS,
+from penghubung.runtime.supervisor import (
     ServiceProcess,
     StopSignals,
     pick_ports,
@@ -23,6 +22,7 @@ from penghubung.runtime.up import (
     stop_services,
     wait_ready,
 )
+from penghubung.runtime.welcome import DEMO_USERS
 from penghubung.settings import AuthSettings
 from penghubung.web.auth import mint_token
 

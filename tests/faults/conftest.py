@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
+from penghubung.runtime.processes import free_port
 from penghubung.soak import Sop
 from penghubung.testing.faults import (
     ACK_WAIT_SECONDS,
@@ -26,6 +28,7 @@ from penghubung.testing.faults import (
 )
 from penghubung.testing.servers import spawn_private_nats
 from penghubung.testing.system import System, SystemConfig
+from reporting.projections.apply import APPLIERS
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +74,13 @@ async def bench(
     async with System(config) as system:
         tokens = {**system.tokens, f"pemohon:{AGENCY}": system.applicant_token(AGENCY)}
         async with Sop(system.urls, tokens, timeout=90.0) as sop:
-            yield Bench(system=system, postgres=postgres, nats=nats, sop=sop)
+            yield Bench(
+                system=system,
+                postgres=postgres,
+                nats=nats,
+                sop=sop,
+                timeline_types=APPLIERS.handled,
+            )
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import json
@@ -26,6 +27,7 @@ from penghubung.audit import (
     SignatureStatus,
     export_bundle,
     generate_key_pair,
+    key_id,
     load_private_key,
     load_public_key,
     run_signer,
@@ -37,6 +39,8 @@ from penghubung.audit import (
 )
 from penghubung.audit.bundle import EVENTS
 from penghubung.audit.chain import Anchor
+from penghubung.audit.verdict import verify_chain
+from penghubung.audit.witness import Witnesses
 from penghubung.db import connect, create_pool
 from penghubung.events import Actor, Event, EventRegistry, Metadata, NewEvent, Role
 from penghubung.events.audit import (
@@ -48,7 +52,7 @@ from penghubung.events.audit import (
     ExportScopeKind,
 )
 from penghubung.events.canonical import canonical_bytes, chain_hash
-from penghubung.eventstore import EventStore, verify_chain
+from penghubung.eventstore import EventStore
 
 pytestmark = pytest.mark.integration
 
@@ -585,3 +589,130 @@ def _rewrite_member(path: Path, name: str, change: Callable[[bytes], bytes]) -> 
             info.size = len(body)
             tar.addfile(info, io.BytesIO(body))
     return out
+
+
+# --- the key elsewhere, checkpoints published to witnesses -----------------------------------
+
+
+@contextlib.asynccontextmanager
+async def http_witness() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+    """An HTTP witness on loopback that keeps every checkpoint POSTed to it."""
+    import socket
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    kept: list[dict[str, Any]] = []
+
+    async def receive(request: Request) -> JSONResponse:
+        kept.append(await request.json())
+        return JSONResponse({"kept": len(kept)}, status_code=201)
+
+    app = Starlette(routes=[Route("/checkpoints", receive, methods=["POST"])])
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:  # noqa: ASYNC110 - uvicorn's server offers no event to wait on
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/checkpoints", kept
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+async def test_each_checkpoint_is_published_to_a_second_folder_and_an_http_witness(
+    log: Log, tmp_path: Path
+) -> None:
+    async with http_witness() as (url, kept):
+        witnesses = Witnesses(directory=tmp_path / "elsewhere", url=url)
+        signed = await sign_head(
+            log.store,
+            private_key=log.private_key,
+            checkpoint_dir=tmp_path / "cp",
+            witnesses=witnesses,
+        )
+
+    assert signed is not None
+    assert [(w.ok, w.place.split()[0]) for w in signed.witnessed] == [
+        (True, "folder"),
+        (True, "witness"),
+    ]
+    assert kept == [signed.checkpoint.to_json()]
+    copies = list((tmp_path / "elsewhere").glob("checkpoint-*.json"))
+    assert [json.loads(c.read_text()) for c in copies] == [signed.checkpoint.to_json()]
+    # The auditor verifies the log against the witness's copies.
+    report = await log.verify(
+        public_keys=[load_public_key(log.public_key_file)], checkpoint_dir=tmp_path / "elsewhere"
+    )
+    assert report.ok
+    assert any(s.startswith("file ") for s in report.checkpoints[0].sources)
+
+
+async def test_a_witness_that_cannot_be_reached_is_reported_and_the_checkpoint_still_made(
+    log: Log, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    witnesses = Witnesses(directory=blocked, url="http://127.0.0.1:1/checkpoints")
+
+    signed = await sign_head(
+        log.store, private_key=log.private_key, checkpoint_dir=tmp_path / "cp", witnesses=witnesses
+    )
+
+    assert signed is not None
+    assert [w.ok for w in signed.witnessed] == [False, False]
+    assert all(w.detail for w in signed.witnessed)
+    assert (await log.verify(public_keys=[load_public_key(log.public_key_file)])).ok
+
+
+async def test_the_signer_takes_its_key_from_a_pem_setting_and_publishes(
+    log: Log, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from penghubung.cli import main
+
+    pem = (log.keys / "audit_ed25519.pem").read_text()
+    monkeypatch.setenv("PENGHUBUNG_DATABASE_URL", log.url)
+    monkeypatch.setenv("PENGHUBUNG_AUDIT_PRIVATE_KEY", str(tmp_path / "absent.pem"))
+    monkeypatch.setenv("PENGHUBUNG_AUDIT_PRIVATE_KEY_PEM", pem)
+    monkeypatch.setenv("PENGHUBUNG_AUDIT_CHECKPOINT_DIR", str(tmp_path / "cp"))
+    monkeypatch.setenv("PENGHUBUNG_AUDIT_WITNESS_DIR", str(tmp_path / "elsewhere"))
+
+    code = await asyncio.to_thread(main, ["audit", "sign", "--json", "--name", "Agus"])
+
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0, out
+    assert out["key_id"] == key_id(log.private_key.public_key())
+    assert [w["ok"] for w in out["witnessed"]] == [True]
+    assert len(list((tmp_path / "elsewhere").glob("checkpoint-*.json"))) == 1
+
+
+async def test_the_database_report_says_where_its_key_came_from(
+    log: Log, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from penghubung.cli import main
+
+    await sign_head(log.store, private_key=log.private_key, checkpoint_dir=tmp_path / "cp")
+    monkeypatch.setenv("PENGHUBUNG_DATABASE_URL", log.url)
+    monkeypatch.setenv("PENGHUBUNG_AUDIT_CHECKPOINT_DIR", str(tmp_path / "cp"))
+    monkeypatch.setenv("PENGHUBUNG_AUDIT_PUBLIC_KEY", str(tmp_path / "absent.pub.pem"))
+    verify = ["audit", "verify", "--json"]
+
+    assert await asyncio.to_thread(main, verify) == 0
+    none = json.loads(capsys.readouterr().out)
+    monkeypatch.setenv("PENGHUBUNG_AUDIT_PUBLIC_KEY", str(log.public_key_file))
+    assert await asyncio.to_thread(main, verify) == 0
+    configured = json.loads(capsys.readouterr().out)
+    given = ["--public-key", str(log.public_key_file)]
+    assert await asyncio.to_thread(main, [*verify, *given]) == 0
+    named = json.loads(capsys.readouterr().out)
+
+    assert (none["key_source"], none["keys"], none["signed_through"]) == ("none", [], None)
+    assert configured["key_source"] == "settings"
+    assert any("PENGHUBUNG_AUDIT_PUBLIC_KEY" in n for n in configured["notes"])
+    assert named["key_source"] == "given"

@@ -423,3 +423,28 @@ async def test_a_number_is_no_date(apis: dict[str, ServiceApi]) -> None:
     )
     assert problem(listed, 422)["field"] == "received_from"
     assert (await api.ctx.store.read_stream("reporting-calendar")).version == 0
+
+
+@pytest.mark.parametrize("service", ["intake", "reporting"])
+async def test_a_list_past_its_page_size_names_the_maximum(
+    apis: dict[str, ServiceApi], service: str
+) -> None:
+    """`limit=500` says how many a page may hold, not only that it is too large."""
+    api = apis[service]
+    response = await api.client.get(
+        "/requests", params={"limit": 500}, headers=api.auth(Role.AUDITOR)
+    )
+    (error,) = problem(response, 422)["errors"]
+    assert error["field"] == "limit"
+    assert error["message"] == f"nilai terlalu besar; paling besar {error['limit']}"
+
+
+async def test_a_choice_refused_names_the_choices(apis: dict[str, ServiceApi]) -> None:
+    api = apis["reporting"]
+    response = await api.client.get(
+        "/requests", params={"status": "selesai"}, headers=api.auth(Role.AUDITOR)
+    )
+    (error,) = problem(response, 422)["errors"]
+    assert error["field"] == "status"
+    assert "archived" in error["allowed"]
+    assert "pilihan: " in error["message"]

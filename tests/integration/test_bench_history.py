@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from penghubung.audit.verdict import verify_chain
 from penghubung.bench.history import Histories, new_events, write_log
-from penghubung.bench.replay import read_raw, rebuild
+from penghubung.bench.replay import read_raw
 from penghubung.db import connect
 from penghubung.events import registry
-from penghubung.eventstore import verify_chain
+from reporting.bench_replay import rebuild
 
 pytestmark = pytest.mark.integration
 

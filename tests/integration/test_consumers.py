@@ -34,6 +34,7 @@ from penghubung.bus.deadletters import dead_letters_command, list_dead_letters, 
 from penghubung.bus.topology import ConsumerSpec, bootstrap, subject
 from penghubung.db import create_pool
 from penghubung.events import Actor, Envelope, Event, EventRegistry, Role
+from penghubung.refusals import NotFound, Refused, Unavailable
 from penghubung.settings import NatsSettings
 
 pytestmark = pytest.mark.integration
@@ -94,6 +95,8 @@ class Handler:
         self.broken = False
         """Every call faults while set."""
         self.rejected: set[str] = set()
+        self.refused: dict[str, Refused] = {}
+        """Text → the refusal its first call raises (a domain's refusal, raised as it is)."""
 
     async def __call__(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
         text: str = envelope.event.text  # type: ignore[attr-defined]
@@ -104,6 +107,8 @@ class Handler:
         )
         if text in self.rejected:
             raise Rejected(f"{text} names no known ticket", code="ticket_unknown")
+        if text in self.refused:
+            raise self.refused.pop(text)
         if self.broken or self.calls[text] <= self.faults.get(text, 0):
             raise RuntimeError(f"{text}: the database of record is having a bad day")
 
@@ -284,6 +289,40 @@ async def test_poison_and_rejected_messages_are_dead_lettered_and_the_consumer_g
     assert bed.handler.calls["refused"] == 1  # a rejection is never retried
     assert await bed.effects("refused") == 0
     assert await bed.inbox(refused) == 0
+
+
+async def test_a_domain_refusal_is_dead_lettered_with_its_code_and_never_retried(
+    bed: Bed,
+) -> None:
+    bed.handler.refused["unknown ticket"] = NotFound("tiket tidak dikenal", code="ticket_unknown")
+    refused = await bed.publish("unknown ticket")
+    await bed.publish("next")
+
+    async with bed.serve():
+        await until(lambda: _positive(bed.effects("next")))
+        await until(lambda: _at_least(bed.dead_letters(), 1))
+
+    [dead] = await bed.dead_letters()
+    assert (dead["error_code"], dead["event_id"], dead["attempts"]) == (
+        "ticket_unknown",
+        refused,
+        1,
+    )
+    assert dead["reason"] == "tiket tidak dikenal"
+    assert bed.handler.calls["unknown ticket"] == 1
+    assert await bed.effects("unknown ticket") == 0
+
+
+async def test_an_unavailable_refusal_is_retried_like_a_fault(bed: Bed) -> None:
+    bed.handler.refused["busy"] = Unavailable()
+    event_id = await bed.publish("busy")
+
+    async with bed.serve():
+        await until(lambda: _positive(bed.effects("busy")))
+
+    assert bed.handler.calls["busy"] == 2
+    assert await bed.inbox(event_id) == 1
+    assert await bed.dead_letters() == []
 
 
 async def test_a_message_that_always_faults_is_dead_lettered_after_max_attempts(

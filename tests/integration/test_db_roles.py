@@ -20,12 +20,13 @@ import pytest
 
 from penghubung.audit import generate_key_pair, load_private_key, sign_head
 from penghubung.db import connect, create_pool
-from penghubung.dbroles import AUDITOR_ROLE, SERVICES, role_of, service_role
+from penghubung.dbroles import AUDITOR_ROLE, role_of, service_role
 from penghubung.events.base import Actor, Metadata, NewEvent, Role
 from penghubung.events.catalog import RequestReturned
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.migrations import migrate
-from penghubung.forms import Step
+from penghubung.services import SERVICES
+from penghubung.sop import Step
 from penghubung.testing.apis import ServiceApi, service_apis
 
 pytestmark = pytest.mark.integration

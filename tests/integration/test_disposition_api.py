@@ -40,15 +40,14 @@ from penghubung.eventstore import EventStore, Stream
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import (
     AuthenticationType,
-    Channel,
     IntegrationDetails,
     Mechanism,
     MechanismChoice,
     Officer,
-    Priority,
 )
 from penghubung.runtime.service import ServiceContext, ServiceParts
 from penghubung.settings import ServiceSettings
+from penghubung.sop import Channel, Priority
 from penghubung.testing.beds import serving, without_consumers
 from penghubung.testing.histories import (
     AGENCY,
@@ -294,12 +293,12 @@ async def test_a_submitted_request_waits_in_the_kadis_inbox(bed: Bed) -> None:
         "agency": AGENCY,
         "application_name": "SIMPUS",
         "priority": "P2",
-        "received_at": "2026-03-02T01:00:00Z",
+        "received_at": "2026-03-02T08:00:00+07:00",
         "resubmission": 0,
         "holder_role": "kadis",
         "officer": None,
         "status": "disposing",
-        "held_since": "2026-03-02T01:00:00Z",
+        "held_since": "2026-03-02T08:00:00+07:00",
     }
     assert page["role"] == "kadis"
     for role in (Role.KABID, Role.PRAKOM, Role.PETUGAS):
@@ -445,17 +444,43 @@ async def test_a_delegation_token_is_recorded_with_both_names_and_its_kind(bed: 
 async def test_a_repeated_idempotency_key_gives_the_first_answer(bed: Bed) -> None:
     ticket = await bed.submit()
     headers = {**bed.auth(Role.KADIS), "Idempotency-Key": f"key-{ticket}"}
-    first = error(await bed.dispose(ticket, Role.KADIS, headers=headers), 201)
-    again = error(await bed.dispose(ticket, Role.KADIS, headers=headers), 201)
-    assert again == first
+    first = await bed.dispose(ticket, Role.KADIS, headers=headers)
+    again = await bed.dispose(ticket, Role.KADIS, headers=headers)
+    assert error(again, 201) == error(first, 201)
+    assert (first.headers.get("Idempotent-Replayed"), again.headers["Idempotent-Replayed"]) == (
+        None,
+        "true",
+    )
     [stored] = (await bed.stream(ticket)).events
     assert stored.causation_id == f"key-{ticket}"
-    reused = await bed.client.post(
-        f"/requests/{ticket}/returns",
-        json={"reasons": ["x"]},
-        headers={**bed.auth(Role.KABID), "Idempotency-Key": f"key-{ticket}"},
+
+
+async def test_the_same_key_with_another_command_is_refused(bed: Bed) -> None:
+    ticket = await bed.submit()
+    headers = {**bed.auth(Role.KADIS), "Idempotency-Key": f"key-{ticket}"}
+    error(await bed.dispose(ticket, Role.KADIS, headers=headers), 201)
+    other = await bed.dispose(ticket, Role.KADIS, headers=headers, instruction="Segera.")
+    assert error(other, 409)["code"] == "idempotency_key_reused"
+    assert len((await bed.stream(ticket)).events) == 1
+
+
+async def test_a_key_belongs_to_its_caller_alone(bed: Bed) -> None:
+    ticket = await bed.submit()
+    key = f"key-{ticket}"
+    error(
+        await bed.dispose(
+            ticket, Role.KADIS, headers={**bed.auth(Role.KADIS), "Idempotency-Key": key}
+        ),
+        201,
     )
-    assert error(reused, 409)["code"] == "idempotency_key_reused"
+    # The kabid sending the kadis's key gets no answer of the kadis's: their own order is decided.
+    returned = await bed.client.post(
+        f"/requests/{ticket}/returns",
+        json={"reasons": ["Surat permohonan belum ditandatangani"]},
+        headers={**bed.auth(Role.KABID), "Idempotency-Key": key},
+    )
+    assert error(returned, 201)["actor"]["role"] == "kabid"
+    assert [e.type for e in (await bed.stream(ticket)).events] == ["Disposed", "RequestReturned"]
 
 
 # --- returns and resubmissions --------------------------------------------------------------

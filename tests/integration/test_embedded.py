@@ -13,7 +13,8 @@ import psutil
 import pytest
 from nats.js.api import StreamConfig, StreamInfo
 
-from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
 
 pytestmark = pytest.mark.integration
 

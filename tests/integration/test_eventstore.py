@@ -11,14 +11,10 @@ from typing import Any, ClassVar, Literal
 import asyncpg
 import pytest
 
+from penghubung.audit.verdict import verify_chain
 from penghubung.db import connect, create_pool
 from penghubung.events import Actor, Event, EventRegistry, Metadata, NewEvent, Role
-from penghubung.eventstore import (
-    ConcurrencyError,
-    EventStore,
-    IdempotencyConflict,
-    verify_chain,
-)
+from penghubung.eventstore import ConcurrencyError, EventStore, IdempotencyConflict
 from penghubung.eventstore.migrations import migrate, pending
 
 pytestmark = pytest.mark.integration

@@ -11,15 +11,10 @@ from typing import ClassVar, Literal
 import asyncpg
 import pytest
 
+from penghubung.audit.verdict import verify_chain
 from penghubung.db import create_pool
 from penghubung.events import Actor, Event, EventRegistry, Metadata, NewEvent, Role
-from penghubung.eventstore import (
-    AppendResult,
-    ConcurrencyError,
-    EventStore,
-    IdempotencyConflict,
-    verify_chain,
-)
+from penghubung.eventstore import AppendResult, ConcurrencyError, EventStore, IdempotencyConflict
 
 pytestmark = pytest.mark.integration
 

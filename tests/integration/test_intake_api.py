@@ -27,8 +27,10 @@ from penghubung.events.base import Actor, Envelope, Event, Metadata, NewEvent, R
 from penghubung.events.catalog import Disposed, RequestReturned
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import Officer, Step
+from penghubung.forms import Officer
+from penghubung.refusals import Refused
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.sop import Step
 from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 
@@ -240,8 +242,13 @@ async def test_an_applicant_submits_through_the_portal_and_reads_it_back(desk: D
     assert view["priority"] == "P2"
     assert view["agency"] == agency
     assert view["registered_by"] is None
-    assert view["attachments"] == [{k: v for k, v in meta.items() if k != "attachment_id"}]
+    download = f"/attachments/{meta['attachment_id']}"
+    assert view["attachments"] == [{**meta, "download": download}]
     assert (await desk.client.get(f"/requests/{ticket}", headers=headers)).json() == view
+    # The link opens the file for the kadis, with no cutting of ids out of storage keys.
+    opened = await desk.client.get(download, headers=desk.as_role(Role.KADIS))
+    assert opened.status_code == 200
+    assert opened.content == PDF
 
     [stored] = await desk.events(ticket)
     assert stored.type == "RequestSubmitted"
@@ -832,9 +839,9 @@ async def test_a_return_of_an_unknown_ticket_is_dead_lettered(desk: Desk) -> Non
     ticket = "SC05-2019-00042"
     event = RequestReturned(ticket_id=ticket, step=Step.DISPOSE_KABID, reasons=("Tidak lengkap",))
     envelope = await desk.disposition_event(ticket, event, datetime.now(UTC))
-    with pytest.raises(Rejected) as rejected:
+    with pytest.raises(Refused) as refused:
         await desk.deliver(envelope)
-    assert rejected.value.code == "request_not_found"
+    assert refused.value.code == "request_not_found"  # the consumer base dead-letters it
 
 
 async def test_an_event_other_than_a_return_is_refused(desk: Desk) -> None:

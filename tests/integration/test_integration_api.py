@@ -29,9 +29,10 @@ from penghubung.events.catalog import (
 )
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import DocumentKind, Officer
+from penghubung.forms import Officer
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.sop import DocumentKind
 from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 
@@ -375,6 +376,22 @@ async def test_a_feasible_analysis_then_the_integration(bed: Bed) -> None:
     assert isinstance(events[1].event, Integrated)
     assert events[1].causation_id is None
     assert (await work_item(bed, ticket))["status"] == "integrated"
+
+
+async def test_a_retried_command_with_its_key_gets_the_first_answer(bed: Bed) -> None:
+    ticket, officer = await bed.assigned()
+    url = f"/requests/{ticket}/feasibility"
+    headers = {**bed.officer(officer), "Idempotency-Key": f"analisis-{ticket}"}
+    first = await bed.client.post(url, json=feasibility(), headers=headers)
+
+    again = await bed.client.post(url, json=feasibility(), headers=headers)
+    other = await bed.client.post(url, json=not_feasible(), headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    refused(other, 409, "idempotency_key_reused")
+    assert [e.type for e in await bed.stream(ticket)] == ["FeasibilityDone"]
 
 
 async def test_the_analysis_is_recorded_once(bed: Bed) -> None:

@@ -31,18 +31,18 @@ import pytest
 from penghubung.bus.consumer import Outcome
 from penghubung.db import connect
 from penghubung.events import Role
-from penghubung.forms import Channel, Difficulty, Step
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.testing.beds import deliver, serving, without_consumers
 from penghubung.testing.histories import Histories, new_ticket
 from penghubung.web.auth import mint_token
 from reporting.adapters.subscribers import subscriptions
 from reporting.app.replay import EXIT_DIFFERENT, EXIT_EQUAL, Options, replay_reporting
-from reporting.app.sla import Sla
 from reporting.bootstrap import build
 from reporting.projections.projector import project
 from reporting.projections.tables import NOT_PROJECTED, PROJECTED
 from reporting.settings import ReportingSettings
+from reporting.sla.app.handlers import Sla
 
 pytestmark = pytest.mark.integration
 
@@ -185,6 +185,11 @@ async def varied_history(bed: Bed) -> Story:
         Role.ADMIN,
         json={"first_day": "2026-07-20", "last_day": "2026-07-24", "closing": "15:00", "name": "x"},
     )
+    for saturday in ("2026-07-18", "2026-07-25"):
+        decree = {"day": saturday, "name": "Sabtu masuk"}
+        await bed.ok("POST", "/calendar/working-days", Role.ADMIN, json=decree)
+    withdrawn = {"reason": "Keputusan dicabut"}
+    await bed.ok("DELETE", "/calendar/working-days/2026-07-25", Role.ADMIN, params=withdrawn)
     await bed.catch_up()
     bed.at(wib(7, 16, 9))
     sla = Sla(
@@ -245,7 +250,7 @@ async def test_a_replay_of_a_varied_history_equals_the_live_projection(
     assert rows["reports"] == 3
     assert rows["agenda_book"] == 3
     assert rows["berita_acara"] == 2
-    assert rows["calendar_versions"] == 3
+    assert rows["calendar_versions"] == 6
     assert rows["sla_recalculations"] == 1
     assert rows["sla_warnings"] >= 1
     assert rows["sla_facts"] > 20

@@ -30,14 +30,10 @@ from penghubung.events.catalog import (
     ReportWritten,
     RequestSubmitted,
 )
-from penghubung.forms import (
-    Channel,
-    DocumentKind,
-    Priority,
-    StandIn,
-)
+from penghubung.forms import StandIn
 from penghubung.runtime.service import ServiceContext, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.sop import Channel, DocumentKind, Priority
 from penghubung.testing.beds import deliver, serving, stored_row, without_consumers
 from penghubung.testing.histories import (
     AGENCY,
@@ -296,7 +292,7 @@ async def test_a_full_history_shows_in_the_status_and_the_timeline(bed: Bed) -> 
     assert status["current_step"] == "feasibility"
     assert status["holder_role"] == "petugas"
     assert status["holder_officer"] == PETUGAS.model_dump()
-    assert status["since"] == "2026-03-02T04:00:00Z"
+    assert status["since"] == "2026-03-02T11:00:00+07:00"
 
     await bed.analyse(ticket, feasible=True, at=START + 24 * HOUR)
     await bed.integrate(ticket, at=START + 72 * HOUR)
@@ -310,8 +306,8 @@ async def test_a_full_history_shows_in_the_status_and_the_timeline(bed: Bed) -> 
         "channel": "surat",
     }
     assert (status["status"], status["current_step"]) == ("integrated", "report")
-    assert status["received_at"] == "2026-03-02T01:00:00Z"
-    assert status["since"] == "2026-03-05T01:00:00Z"
+    assert status["received_at"] == "2026-03-02T08:00:00+07:00"
+    assert status["since"] == "2026-03-05T08:00:00+07:00"
     assert status["outcome"] is None
 
     timeline = await bed.get(f"/requests/{ticket}/timeline")
@@ -340,7 +336,7 @@ async def test_a_full_history_shows_in_the_status_and_the_timeline(bed: Bed) -> 
         "Disposisi Kepala Dinas Kominfo oleh Plh kepada Kabid eGov: Mohon diproses"
     )
     assert entries[4]["summary"] == "Analisis kelayakan selesai: layak, tingkat kesulitan sedang"
-    assert entries[5]["occurred_at"] == "2026-03-05T01:00:00Z"
+    assert entries[5]["occurred_at"] == "2026-03-05T08:00:00+07:00"
 
 
 async def test_a_gap_is_filled_from_the_log_never_skipped_and_recorded(
@@ -601,14 +597,14 @@ async def test_archiving_enters_the_report_in_the_agenda_book(bed: Bed) -> None:
                 "code": "001/AG-LIA/SC-05/DISKOMINFO/2035",
                 "ticket_id": ticket,
                 "report_ref": f"reporting-{ticket}@1",
-                "archived_at": "2035-04-06T03:00:00Z",
+                "archived_at": "2035-04-06T10:00:00+07:00",
                 "archived_by": PETUGAS.name,
             }
         ],
     }
     report = await bed.get(f"/requests/{ticket}/report")
     assert (report["agenda_year"], report["agenda_number"]) == (2035, 1)
-    assert report["archived_at"] == "2035-04-06T03:00:00Z"
+    assert report["archived_at"] == "2035-04-06T10:00:00+07:00"
     status = await bed.get(f"/requests/{ticket}")
     assert (status["status"], status["current_step"], status["holder_role"]) == (
         "archived",
@@ -679,6 +675,22 @@ async def test_agenda_numbers_are_gap_free_under_concurrent_archives(bed: Bed) -
     book = await bed.get("/agenda-book", year=2038)
     assert [e["number"] for e in book["entries"]] == list(range(1, 9))
     assert {e["ticket_id"] for e in book["entries"]} == set(tickets)
+
+
+async def test_an_archive_retried_with_its_key_gets_the_first_number(bed: Bed) -> None:
+    ticket = await bed.reported()
+    headers = {**bed.auth(Role.PETUGAS, name=PETUGAS.name), "Idempotency-Key": f"arsip-{ticket}"}
+    url = f"/requests/{ticket}/archive"
+
+    first = await bed.client.post(url, json={}, headers=headers)
+    again = await bed.client.post(url, json={}, headers=headers)
+    other = await bed.client.post(url, json={"report_ref": "dok-9"}, headers=headers)
+
+    assert error(again, 201) == error(first, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert error(other, 409)["code"] == "idempotency_key_reused"
+    assert [e.type for e in await bed.reporting_events(ticket)][-1] == "ReportArchived"
+    assert len(await bed.reporting_events(ticket)) == 3
 
 
 @pytest.mark.parametrize("role", [Role.PEMOHON, Role.KADIS, Role.PRAKOM, Role.AUDITOR])

@@ -33,8 +33,8 @@ from penghubung.events.catalog import (
     RequestSubmitted,
 )
 from penghubung.events.sla import ClockPaused, PauseReason
-from penghubung.forms import Channel, Difficulty, Priority, Step
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Channel, Difficulty, Priority, Step
 from penghubung.testing.beds import serving, without_consumers
 from penghubung.testing.histories import (
     AGENCY,
@@ -51,10 +51,10 @@ from penghubung.testing.histories import (
 )
 from penghubung.testing.upstream import Upstream
 from penghubung.web.auth import mint_token
-from reporting.app.sla import Sla
 from reporting.bootstrap import build
 from reporting.projections.projector import project
 from reporting.settings import ReportingSettings
+from reporting.sla.app.handlers import Sla
 
 pytestmark = pytest.mark.integration
 
@@ -503,7 +503,7 @@ async def test_a_requests_clocks_with_a_pause_in_json_and_csv(bed: Bed) -> None:
     assert body["holder"] == {
         "role": "petugas",
         "officer": PETUGAS.model_dump(),
-        "since": "2026-07-06T01:30:00Z",
+        "since": "2026-07-06T08:30:00+07:00",
     }
     assert body["measured_at"] == iso(wib(7, 9, 12))
     clocks = {c["step"]: c for c in body["clocks"]}
@@ -726,7 +726,7 @@ async def test_the_monthly_figures_in_json_and_csv(bed: Bed) -> None:
         (KABID.nip, 1, 1),
         (PRAKOM.nip, 2, 0),
         (PETUGAS.nip, 0, 2),
-        ("role:petugas", 2, 0),
+        ("office", 2, 0),  # portal submissions: registered by the system, not a person
     ]
     assert (await bed.get("/sla/compliance", month="2026-08"))["lines"] == []
     rows = await bed.csv("/sla/compliance", month="2026-09", by="step")

@@ -24,15 +24,14 @@ from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import (
     AuthenticationType,
-    DocumentKind,
     IntegrationDetails,
     Mechanism,
     MechanismChoice,
     Officer,
-    Step,
 )
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
 from penghubung.settings import ServiceSettings
+from penghubung.sop import DocumentKind, Step
 from penghubung.testing.upstream import Upstream, upstream
 from penghubung.web.auth import mint_token
 
@@ -151,7 +150,7 @@ async def test_the_petugas_pauses_and_resumes_the_feasibility_clock(bed: Bed) ->
         "paused": True,
         "reason": "uat",
         "note": "Menunggu UAT OPD",
-        "at": "2026-07-10T07:00:00Z",
+        "at": "2026-07-10T14:00:00+07:00",
     }
     clock = body(
         await bed.client.get(
@@ -160,8 +159,13 @@ async def test_the_petugas_pauses_and_resumes_the_feasibility_clock(bed: Bed) ->
         200,
     )
     assert (clock["paused"], clock["reason"], clock["step"]) == (True, "uat", "feasibility")
+    assert clock["at"] == paused["at"]  # the pause reads back with its time
 
     resumed = body(await bed.resume(ticket, officer, note="UAT selesai"), 201)
+    reread = await bed.client.get(
+        f"/requests/{ticket}/clock", headers=bed.headers(Role.PETUGAS, officer)
+    )
+    assert body(reread, 200)["at"] == resumed["at"]
     assert (resumed["paused"], resumed["step"], resumed["note"]) == (
         False,
         "feasibility",

@@ -25,22 +25,19 @@ from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import (
     Applicant,
     ApplicationInfo,
-    Channel,
     Echelon,
-    Impact,
     Mechanism,
     MechanismChoice,
-    Priority,
     ServiceRequestForm,
-    Urgency,
 )
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
+from penghubung.sop import Channel, Impact, Priority, Urgency
 from penghubung.testing.upstream import upstream
 from penghubung.web.auth import mint_token
-from reporting.app.availability import AvailabilitySampler
 from reporting.bootstrap import build
 from reporting.projections.projector import project
 from reporting.settings import ReportingSettings
+from reporting.sla.app.availability import AvailabilitySampler
 
 pytestmark = pytest.mark.integration
 
@@ -235,9 +232,7 @@ async def test_monthly_availability_per_service_and_overall_against_the_target(
             c.status = 503 if minute in (3, 5, 7) else 200
             bed.at(wib(10, 6, 10, minute))
             assert await bed.sampler(urls).sample() == 3
-        # A round in November does not count for October.
-        bed.at(wib(11, 2, 10))
-        await bed.sampler(urls).sample()
+        bed.at(wib(10, 6, 10, 10))  # the ten rounds due since sampling began were all taken
 
         response = await bed.get("/sla/availability", month="2026-10")
         assert response.status_code == 200, response.text
@@ -249,6 +244,8 @@ async def test_monthly_availability_per_service_and_overall_against_the_target(
                     "service": "disposition",
                     "samples": 10,
                     "up": 9,
+                    "expected": 10,
+                    "missing": 0,
                     "availability_percent": "90.00",
                     "meets_target": True,
                 },
@@ -256,6 +253,8 @@ async def test_monthly_availability_per_service_and_overall_against_the_target(
                     "service": "intake",
                     "samples": 10,
                     "up": 10,
+                    "expected": 10,
+                    "missing": 0,
                     "availability_percent": "100.00",
                     "meets_target": True,
                 },
@@ -263,6 +262,8 @@ async def test_monthly_availability_per_service_and_overall_against_the_target(
                     "service": "integration",
                     "samples": 10,
                     "up": 7,
+                    "expected": 10,
+                    "missing": 0,
                     "availability_percent": "70.00",
                     "meets_target": False,
                 },
@@ -271,6 +272,8 @@ async def test_monthly_availability_per_service_and_overall_against_the_target(
                 "service": "semua",
                 "samples": 10,
                 "up": 7,
+                "expected": 10,
+                "missing": 0,
                 "availability_percent": "70.00",
                 "meets_target": False,
             },
@@ -286,6 +289,59 @@ async def test_monthly_availability_per_service_and_overall_against_the_target(
         empty = (await bed.get("/sla/availability", month="2026-09")).json()
         assert empty["services"] == []
         assert empty["overall"]["availability_percent"] is None
+
+        # A round in November does not count for October; October's rounds after the last
+        # sample, never taken, are unknown and count as down.
+        bed.at(wib(11, 2, 10))
+        await bed.sampler(urls).sample()
+        later = {
+            line["service"]: line
+            for line in (await bed.get("/sla/availability", month="2026-10")).json()["services"]
+        }
+        intake = later["intake"]
+        assert (intake["samples"], intake["up"]) == (10, 10)
+        assert intake["missing"] == intake["expected"] - 10 > 1000
+        assert intake["meets_target"] is False
+
+
+async def test_rounds_missed_while_the_sampler_was_away_count_as_down(new_bed: NewBed) -> None:
+    async with new_bed() as bed, Server(200) as a:
+        # Rounds 4, 5 and 6 were never taken (the reporting process was down); intake answered
+        # every round that was: 7 of the 10 rounds due found it up.
+        for minute in (0, 1, 2, 3, 7, 8, 9):
+            bed.at(wib(10, 6, 10, minute))
+            assert await bed.sampler({"intake": a.url}).sample() == 1
+        bed.at(wib(10, 6, 10, 10))
+
+        view = (await bed.get("/sla/availability", month="2026-10")).json()
+
+        [intake] = view["services"]
+        assert intake == {
+            "service": "intake",
+            "samples": 7,
+            "up": 7,
+            "expected": 10,
+            "missing": 3,
+            "availability_percent": "70.00",
+            "meets_target": False,
+        }
+        assert view["overall"]["missing"] == 3
+
+
+async def test_a_configured_service_never_sampled_is_shown_with_every_round_missing(
+    new_bed: NewBed,
+) -> None:
+    async with new_bed(service_urls={"intake": "http://127.0.0.1:1"}) as bed, Server(200) as a:
+        bed.at(wib(10, 6, 10, 0))
+        await bed.sampler({"disposition": a.url}).sample()
+        bed.at(wib(10, 6, 10, 5))
+
+        view = (await bed.get("/sla/availability", month="2026-10")).json()
+
+        lines = {line["service"]: line for line in view["services"]}
+        assert (lines["intake"]["samples"], lines["intake"]["missing"]) == (0, 5)
+        assert lines["intake"]["availability_percent"] == "0.00"
+        assert (lines["disposition"]["samples"], lines["disposition"]["missing"]) == (1, 4)
 
 
 async def test_the_service_samples_in_the_background_until_it_stops(new_bed: NewBed) -> None:

@@ -579,3 +579,125 @@ def test_cli_verify_prints_a_readable_report(
     out = capsys.readouterr().out
     assert "TAMPERED" in out
     assert "missing" in out
+
+
+# --- every signed checkpoint found anywhere ---------------------------------------------------
+
+
+def with_checkpoint_event(rows: list[ChainRow], at: int, checkpoint: Checkpoint) -> list[ChainRow]:
+    """The chain with position `at` replaced by the ChainCheckpointSigned event the signer
+    appends, re-linked from there on."""
+    payload = {k: v for k, v in checkpoint.to_json().items() if k != "format"}
+    event = replace(
+        rows[at - 1],
+        stream_id="audit-checkpoints",
+        type="ChainCheckpointSigned",
+        correlation_id="audit-checkpoints",
+        payload=payload,
+    )
+    return rehash([*rows[: at - 1], event, *rows[at:]])
+
+
+def test_a_checkpoint_event_inside_the_events_is_checked_like_any_other(tmp_path: Path) -> None:
+    rows = chain()
+    rows = with_checkpoint_event(rows, 5, signed(4, rows))
+    path = write_bundle(tmp_path / "b.tar.gz", rows, checkpoints=())
+
+    report = verify_bundle(path, public_keys=[KEY_A.public_key()])
+
+    assert report.ok, report.findings
+    assert report.signed_through == 4
+    assert report.checkpoints[0].sources == ("bundle events.jsonl line 5 (event at position 5)",)
+
+
+def test_a_rewrite_that_drops_checkpoints_jsonl_is_caught_by_the_checkpoint_event_it_kept(
+    tmp_path: Path,
+) -> None:
+    rows = chain()
+    checkpoint = signed(4, rows)
+    rows = with_checkpoint_event(rows, 5, checkpoint)
+    honest = write_bundle(tmp_path / "honest.tar.gz", rows, checkpoints=(checkpoint,))
+    rows[1] = replace(rows[1], payload={"text": "forged", "n": 2})
+    forged = write_bundle(tmp_path / "forged.tar.gz", rehash(rows), checkpoints=())
+
+    assert verify_bundle(honest, public_keys=[KEY_A.public_key()]).ok
+    report = verify_bundle(forged, public_keys=[KEY_A.public_key()])
+
+    assert report.walk.ok  # every link recomputes; the manifest matches the files
+    assert not report.ok
+    assert report.checkpoints[0].chain is ChainStatus.DIFFERS
+    assert report.checkpoints[0].signature is SignatureStatus.VALID
+    assert (report.findings[0].problem, report.findings[0].position) == (Problem.CHECKPOINT, 4)
+    assert "events.jsonl line 5" in (report.findings[0].where or "")
+
+
+def test_a_checkpoint_signed_after_the_export_is_beyond_the_bundle_not_tampering(
+    tmp_path: Path,
+) -> None:
+    rows = chain()
+    later = sign_checkpoint(
+        KEY_A, head=Anchor(6, rows[5].hash), signed_at=T0 + timedelta(days=3)
+    )  # the hourly signer, a day after the bundle was exported (T0 + 2 days) at position 4
+    write_checkpoint_file(tmp_path / "held", later)
+    path = write_bundle(tmp_path / "b.tar.gz", rows[:4], checkpoints=(signed(4, rows),))
+
+    report = verify_bundle(path, public_keys=[KEY_A.public_key()], checkpoint_dir=tmp_path / "held")
+
+    assert report.ok, report.findings
+    statuses = {c.checkpoint.position: c.chain for c in report.checkpoints}
+    assert statuses == {4: ChainStatus.MATCHES, 6: ChainStatus.AFTER_EXPORT}
+    assert report.signed_through == 4
+    assert any("after this bundle was exported" in n for n in report.notes)
+    assert not any("removed" in f.message for f in report.findings)
+
+
+def test_only_a_checkpoint_of_the_empty_log_vouches_for_nothing(tmp_path: Path) -> None:
+    rows = chain()
+    path = write_bundle(tmp_path / "b.tar.gz", rows, checkpoints=(signed(0, rows),))
+
+    report = verify_bundle(path, public_keys=[KEY_A.public_key()])
+
+    assert report.ok, report.findings
+    assert report.signed_through is None
+    assert not any("1..0" in n for n in report.notes)
+    assert any("no valid signed checkpoint covers the chain yet" in n for n in report.notes)
+
+
+@pytest.mark.usefixtures("no_database")
+def test_the_report_names_where_its_key_came_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = chain()
+    keys = generate_key_pair(tmp_path / "keys")
+    path = write_bundle(tmp_path / "b.tar.gz", rows, key=None)
+
+    assert main(["audit", "verify", "--bundle", str(path), "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert (
+        main(["audit", "verify", "--bundle", str(path), "--public-key", str(keys.public_key)]) == 0
+    )
+    given = capsys.readouterr().out
+
+    assert (alone["key_source"], alone["keys"]) == ("none", [])
+    assert "given with --public-key" in given
+
+
+def test_the_signing_key_may_come_from_a_pem_in_a_setting(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from penghubung.audit.keys import signing_key
+    from penghubung.settings import AuditSettings
+
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    settings = AuditSettings(audit_private_key=tmp_path / "absent.pem", audit_private_key_pem=pem)
+
+    assert key_id(signing_key(settings).public_key()) == key_id(key.public_key())
+    with pytest.raises(AuditUsageError, match="PENGHUBUNG_AUDIT_PRIVATE_KEY_PEM"):
+        signing_key(AuditSettings(audit_private_key_pem="-----BEGIN nonsense"))
+    with pytest.raises(AuditUsageError, match="cannot read"):
+        signing_key(AuditSettings(audit_private_key=tmp_path / "absent.pem"))

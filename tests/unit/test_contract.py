@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema
 import pytest
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from penghubung.contract import (
     ASYNCAPI_FILE,
@@ -13,6 +16,7 @@ from penghubung.contract import (
     asyncapi_document,
     breaking_changes,
     event_schemas,
+    schemas_document,
 )
 from penghubung.events import registry
 
@@ -31,7 +35,11 @@ def test_asyncapi_document_names_every_event_subject() -> None:
 
 
 def test_no_event_changes_its_schema_without_a_new_version_and_an_upcaster() -> None:
-    snapshot: dict[str, Any] = json.loads(SNAPSHOT_FILE.read_text())
+    published: dict[str, Any] = json.loads(SNAPSHOT_FILE.read_text())
+    snapshot = {
+        name: {"schema_version": entry["schema_version"], "schema": _without_id(entry["schema"])}
+        for name, entry in published["events"].items()
+    }
     current = event_schemas()
     for name, old in snapshot.items():
         assert name in current, f"{name} was removed: readers of the log still need it"
@@ -44,6 +52,11 @@ def test_no_event_changes_its_schema_without_a_new_version_and_an_upcaster() -> 
             for version in range(old["schema_version"], new["schema_version"]):
                 assert registry.has_upcaster(name, version), f"{name}: no upcaster from v{version}"
     assert current == snapshot, STALE
+    assert published == schemas_document(), STALE
+
+
+def _without_id(schema: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in schema.items() if key != "$id"}
 
 
 def schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -87,3 +100,31 @@ def test_breaking_changes_are_recognised(
     old: dict[str, Any], new: dict[str, Any], expected: list[str]
 ) -> None:
     assert breaking_changes(old, new) == expected
+
+
+FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
+
+
+def test_a_message_with_a_wrong_type_or_a_bad_id_is_refused_by_the_documents() -> None:
+    schemas = json.loads(SNAPSHOT_FILE.read_text())
+    entry = schemas["events"]["Disposed"]
+    registry: Registry[Any] = Registry().with_resource(
+        entry["message"]["$id"],
+        Resource.from_contents(entry["message"], default_specification=DRAFT202012),
+    )
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": entry["message"]["$id"]}, registry=registry, format_checker=FORMATS
+    )
+    headers = {
+        "Nats-Msg-Id": "not-a-uuid",
+        "Penghubung-Position": "7",
+        "Penghubung-Type": "Integrated",
+        "Penghubung-Correlation-Id": "SC05-2026-00001",
+    }
+    problems = list(
+        jsonschema.Draft202012Validator(entry["headers"], format_checker=FORMATS).iter_errors(
+            headers
+        )
+    )
+    assert {tuple(p.path) for p in problems} == {("Nats-Msg-Id",), ("Penghubung-Type",)}
+    assert not validator.is_valid({"type": "Integrated"})

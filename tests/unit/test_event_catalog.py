@@ -28,7 +28,7 @@ from penghubung.events.catalog import (
     WorkReassigned,
     disposition_step,
 )
-from penghubung.forms import Step
+from penghubung.sop import Step
 
 WIB = timezone(timedelta(hours=7))
 TICKET = "SC05-2026-00001"

@@ -57,7 +57,13 @@ def test_an_invalid_field_is_named_in_errors_too() -> None:
     body = _client(exc).get("/boom").json()
     assert body["field"] == "form.applicant.nip"
     assert body["errors"] == [
-        {"field": "form.applicant.nip", "code": "nip_invalid", "message": "NIP harus 18 digit"}
+        {
+            "field": "form.applicant.nip",
+            "code": "nip_invalid",
+            "message": "NIP harus 18 digit",
+            "allowed": None,
+            "limit": None,
+        }
     ]
 
 

@@ -15,6 +15,8 @@ from penghubung.events.sla import (
     CalendarDayOffAdded,
     CalendarDayOffRemoved,
     CalendarHoursReduced,
+    CalendarWorkingDayDecreed,
+    CalendarWorkingDayWithdrawn,
     ClockPaused,
     ClockResumed,
     PauseReason,
@@ -22,7 +24,7 @@ from penghubung.events.sla import (
     SlaRecalculated,
     SlaWarningRaised,
 )
-from penghubung.forms import Step
+from penghubung.sop import Step
 
 TICKET = "SC05-2026-00001"
 AT = datetime(2026, 3, 2, 2, tzinfo=UTC)
@@ -43,6 +45,10 @@ SAMPLES: dict[str, Event] = {
             friday_closing=time(15, 30),
             name="Ramadan 1447 H",
         ),
+        CalendarWorkingDayDecreed(
+            version=5, day=date(2026, 3, 28), name="Keputusan Gubernur 7/2026: Sabtu masuk"
+        ),
+        CalendarWorkingDayWithdrawn(version=6, day=date(2026, 3, 28), name="Keputusan dicabut"),
         SlaRecalculated(
             calendar_version=4, scope=RecalculationScope.MONTH, month="2026-03", reason="Ramadan"
         ),
@@ -65,6 +71,8 @@ CATEGORIES = {
     "CalendarDayOffAdded": "reporting",
     "CalendarDayOffRemoved": "reporting",
     "CalendarHoursReduced": "reporting",
+    "CalendarWorkingDayDecreed": "reporting",
+    "CalendarWorkingDayWithdrawn": "reporting",
     "SlaRecalculated": "reporting",
     "SlaWarningRaised": "reporting",
 }

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from penghubung.workcal import (
     CalendarSpec,
     DayOff,
+    DecreedWorkingDay,
     ReducedHours,
     ServiceHours,
     WorkingCalendar,
@@ -66,6 +67,25 @@ ADJUSTED = WorkingCalendar(
                 hours=ServiceHours(opening=time(8, 30), closing=time(15)),
                 name="Jam kerja bulan Ramadan 1446 H",
             ),
+            # Overlapping Ramadan 1447 H, given later: it wins on those days.
+            ReducedHours(
+                first_day=date(2026, 3, 10),
+                last_day=date(2026, 3, 11),
+                hours=ServiceHours(opening=time(9), closing=time(12)),
+                name="Rapat koordinasi",
+            ),
+            ReducedHours(
+                first_day=date(2026, 3, 28),
+                last_day=date(2026, 3, 28),
+                hours=ServiceHours(closing=time(12)),
+                name="Sabtu setengah hari",
+            ),
+        ),
+        # A Saturday, a Sunday and a holiday decreed working days.
+        decreed_working_days=(
+            DecreedWorkingDay(day=date(2026, 3, 28), name="Sabtu masuk"),
+            DecreedWorkingDay(day=date(2025, 10, 5), name="Minggu masuk"),
+            DecreedWorkingDay(day=date(2024, 12, 25), name="Natal masuk"),
         ),
     )
 )

@@ -265,6 +265,32 @@ class BundleReader:
                 found.append((source, UnreadableCheckpoint(source, str(exc).splitlines()[0])))
         return found
 
+    def logged_checkpoints(self) -> list[Sourced]:
+        """The `ChainCheckpointSigned` events inside events.jsonl, as checkpoints.
+
+        A forger who rewrites the chain can drop checkpoints.jsonl's lines and fix the manifest;
+        the checkpoint events stay in the chain they rewrote, signed over the old hash. Read in a
+        pass of their own, before the walk, so the walk knows which positions to watch.
+        """
+        found: list[Sourced] = []
+        try:
+            for n, raw in enumerate(self._open(EVENTS), start=1):
+                # A type spelled with escapes is no longer canonical: the walk names that line.
+                if b"ChainCheckpointSigned" not in raw:
+                    continue
+                row = parse_event_line(raw, f"{EVENTS} line {n}")
+                if isinstance(row, Unreadable) or row.type != "ChainCheckpointSigned":
+                    continue
+                source = f"bundle {EVENTS} line {n} (event at position {row.global_position})"
+                try:
+                    found.append((source, Checkpoint.model_validate(row.payload)))
+                except ValidationError as exc:
+                    reason = str(exc).splitlines()[0]
+                    found.append((source, UnreadableCheckpoint(source, reason)))
+        except READ_ERRORS as exc:
+            raise BundleCorrupt(f"{EVENTS} cannot be read: {exc}") from None
+        return found
+
     def rows(self) -> Iterator[ChainRow | Unreadable]:
         """The events, line by line, in the order the file holds them."""
         self._raw = _lines(self._open(EVENTS), self._digest)

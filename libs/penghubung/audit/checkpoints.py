@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from cryptography.exceptions import InvalidSignature
@@ -42,6 +42,9 @@ from penghubung.events.audit import CHECKPOINT_STREAM, ChainCheckpointSigned, He
 from penghubung.events.base import Actor, Metadata, NewEvent
 from penghubung.events.canonical import canonical_time
 from penghubung.eventstore.store import ANY_VERSION, EventStore
+
+if TYPE_CHECKING:
+    from penghubung.audit.witness import Published, Witnesses
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +274,8 @@ class Signed:
     file: Path
     verified_from: int
     """The position the chain was verified from before signing (0: from the beginning)."""
+    witnessed: tuple[Published, ...] = ()
+    """What each witness (a second folder, an HTTP endpoint) answered."""
 
 
 async def sign_head(
@@ -282,12 +287,16 @@ async def sign_head(
     clock: Clock = utc_now,
     ids: IdFactory = new_id,
     skip_unchanged: bool = False,
+    witnesses: Witnesses | None = None,
 ) -> Signed | None:
     """Verify the chain since our last checkpoint, then sign the head and record it.
 
     Raises `ChainBroken` (and signs nothing) when the chain does not verify. With
     `skip_unchanged`, returns None when nothing but our last checkpoint was appended since.
+    Once recorded, the checkpoint is published to the `witnesses` (outside the head lock).
     """
+    from penghubung.audit.witness import publish
+
     keys = trusted_keys([private_key.public_key()])
     async with store.pool.acquire() as conn:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -317,7 +326,8 @@ async def sign_head(
                 events=[NewEvent(event=checkpoint.to_event(), meta=meta)],
                 conn=conn,
             )
-    return Signed(checkpoint, result.positions[-1], file, start.anchor.position)
+    witnessed = await publish(checkpoint, witnesses) if witnesses is not None else ()
+    return Signed(checkpoint, result.positions[-1], file, start.anchor.position, witnessed)
 
 
 @dataclass(frozen=True)
@@ -379,6 +389,7 @@ async def run_signer(
     interval_seconds: float = 3600.0,
     clock: Clock = utc_now,
     ids: IdFactory = new_id,
+    witnesses: Witnesses | None = None,
 ) -> None:
     """Sign the head at start and every interval until `stop` is set; skip when nothing is new.
 
@@ -393,6 +404,7 @@ async def run_signer(
                 clock=clock,
                 ids=ids,
                 skip_unchanged=True,
+                witnesses=witnesses,
             )
         except ChainBroken as exc:
             log.error("audit signer: not signing: %s", exc)

@@ -24,14 +24,17 @@ from rich.console import Console
 from penghubung.audit.checkpoints import Signed, sign_head
 from penghubung.audit.errors import AuditUsageError, ChainBroken
 from penghubung.audit.export import Exported, export_bundle
-from penghubung.audit.keys import generate_key_pair, load_private_key, load_public_key
+from penghubung.audit.keys import generate_key_pair, load_public_key, signing_key
 from penghubung.audit.render import render_report
 from penghubung.audit.settings import AuditSettings
 from penghubung.audit.verify import AuditReport, verify_bundle, verify_database
+from penghubung.audit.witness import Witnesses
 from penghubung.db import connect, create_pool
+from penghubung.dbroles import AUDITOR_ROLE, role_of
 from penghubung.events.audit import ExportScope, ExportScopeKind
 from penghubung.events.base import Actor, Role
 from penghubung.eventstore.store import EventStore
+from penghubung.operate import operator_role
 from penghubung.settings import DatabaseSettings
 
 EXIT_OK, EXIT_TAMPERED, EXIT_USAGE = 0, 1, 2
@@ -81,12 +84,15 @@ def sign_command(
 
     def run() -> int:
         settings = AuditSettings()
-        key = load_private_key(private_key or settings.audit_private_key)
+        key = signing_key(settings, private_key)
         folder = checkpoint_dir or settings.audit_checkpoint_dir
+        witnesses = Witnesses.from_settings(settings)
 
         async def sign() -> Signed | None:
             async with _store() as store:
-                return await sign_head(store, private_key=key, checkpoint_dir=folder, actor=actor)
+                return await sign_head(
+                    store, private_key=key, checkpoint_dir=folder, actor=actor, witnesses=witnesses
+                )
 
         try:
             signed = asyncio.run(sign())
@@ -102,8 +108,10 @@ def sign_command(
 
 def _print_signed(signed: Signed, as_json: bool) -> None:
     cp = signed.checkpoint
+    witnessed = [{"place": w.place, "ok": w.ok, "detail": w.detail} for w in signed.witnessed]
     if as_json:
         extra = {"event_position": signed.event_position, "file": str(signed.file)}
+        extra["witnessed"] = witnessed
         print(json.dumps({**cp.to_json(), **extra, "verified_from": signed.verified_from}))
         return
     console = Console()
@@ -113,6 +121,9 @@ def _print_signed(signed: Signed, as_json: bool) -> None:
     console.print(f"  signed at  {cp.signed_at.isoformat()}")
     console.print(f"  event      ChainCheckpointSigned at position {signed.event_position}")
     console.print(f"  file       {signed.file}")
+    for w in signed.witnessed:
+        mark = "[green]published[/green]" if w.ok else "[bold red]NOT published[/bold red]"
+        console.print(f"  {mark}  {w.place}: {w.detail}")
 
 
 def export_command(
@@ -199,17 +210,21 @@ def verify_command(
         keys: list[Ed25519PublicKey], folder: Path | None, start: bool
     ) -> AuditReport:
         settings = AuditSettings()
+        key_source = "given"
         if not keys and settings.audit_public_key.is_file():
             keys = [load_public_key(settings.audit_public_key)]
+            key_source = "settings"
         url = DatabaseSettings().database_url
-        conn = await connect(url)
+        role = operator_role(AUDITOR_ROLE)  # verifying reads; the auditor's role reads it all
+        conn = await connect(url, role=role)
         try:
             return await verify_database(
                 conn,
                 public_keys=keys,
                 checkpoint_dir=folder or settings.audit_checkpoint_dir,
                 from_checkpoint=start,
-                source=f"database {_safe_url(url)}",
+                source=f"database {_safe_url(url)} as {role or 'the login role'}",
+                key_source=key_source,
             )
         finally:
             await conn.close()
@@ -270,5 +285,7 @@ def _safe_url(url: str) -> str:
 
 @asynccontextmanager
 async def _store() -> AsyncIterator[EventStore]:
-    async with create_pool(DatabaseSettings().database_url, size=2) as pool:
+    # Signing and exporting append to the audit-… streams: the reporting service's role does.
+    role = operator_role(role_of("reporting"))
+    async with create_pool(DatabaseSettings().database_url, size=2, role=role) as pool:
         yield EventStore(pool)

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from penghubung.audit.errors import AuditUsageError
+from penghubung.settings import AuditSettings
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +77,29 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         log.warning("audit private key %s is readable by others (mode %o): chmod 600", path, mode)
+    return parse_private_key(data, source=str(path))
+
+
+def parse_private_key(data: bytes, *, source: str) -> Ed25519PrivateKey:
+    """A private key from PEM bytes (a key file, or a setting filled from a secret store)."""
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise AuditUsageError(f"{path} is not an unencrypted PEM private key: {exc}") from None
+        raise AuditUsageError(f"{source} is not an unencrypted PEM private key: {exc}") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise AuditUsageError(f"{path} holds a {type(key).__name__}, not an Ed25519 key")
+        raise AuditUsageError(f"{source} holds a {type(key).__name__}, not an Ed25519 key")
     return key
+
+
+def signing_key(settings: AuditSettings, path: Path | None = None) -> Ed25519PrivateKey:
+    """The key that signs checkpoints: the file given, else PENGHUBUNG_AUDIT_PRIVATE_KEY_PEM,
+    else the file PENGHUBUNG_AUDIT_PRIVATE_KEY names (kept elsewhere than the data, ideally)."""
+    if path is not None:
+        return load_private_key(path)
+    if settings.audit_private_key_pem is not None:
+        pem = settings.audit_private_key_pem.get_secret_value().encode()
+        return parse_private_key(pem, source="PENGHUBUNG_AUDIT_PRIVATE_KEY_PEM")
+    return load_private_key(settings.audit_private_key)
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:

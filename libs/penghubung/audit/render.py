@@ -65,8 +65,16 @@ def _summary(report: AuditReport) -> Group:
         lines.append(Text.assemble(("signed   ", "bold"), f"through position {signed}"))
     if report.keys:
         keys = ", ".join(k[:16] + "…" for k in report.keys)
-        lines.append(Text.assemble(("key      ", "bold"), f"{keys} ({report.key_source})"))
+        source = _KEY_SOURCES.get(report.key_source, report.key_source)
+        lines.append(Text.assemble(("key      ", "bold"), f"{keys} ({source})"))
     return Group(*lines)
+
+
+_KEY_SOURCES = {
+    "given": "given with --public-key",
+    "settings": "read from PENGHUBUNG_AUDIT_PUBLIC_KEY",
+    "bundle": "the bundle's own copy",
+}
 
 
 def _findings(report: AuditReport) -> Table:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ class ChainStatus(StrEnum):
     NOT_REACHED = "not_reached"
     BEFORE_START = "before_start"
     NOT_IN_BUNDLE = "not_in_bundle"
+    AFTER_EXPORT = "after_export"
+    """Beyond the bundle's end, and signed after the bundle was exported: not a contradiction."""
 
 
 _CHAIN_FAILS = {ChainStatus.DIFFERS, ChainStatus.BEYOND_END}
@@ -139,7 +142,8 @@ class AuditReport:
     def signed_through(self) -> int | None:
         """The highest position a valid signed checkpoint vouches for on the walked chain."""
         proven = [c.checkpoint.position for c in self.checkpoints if c.proven]
-        return max(proven) if proven else None
+        # A checkpoint of position 0 (the empty log) vouches for no event at all.
+        return max(proven) if proven and max(proven) > 0 else None
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON values (`penghubung audit verify --json`)."""
@@ -179,6 +183,7 @@ async def verify_database(
     from_checkpoint: bool = False,
     batch_size: int = 5000,
     source: str = "database",
+    key_source: str = "given",
 ) -> AuditReport:
     """Walk the log in one snapshot and check every checkpoint of the log and of the folder."""
     keys = trusted_keys(public_keys)
@@ -198,8 +203,9 @@ async def verify_database(
         head = await read_head(conn)
     walk = walker.finish(head=head)
     results = _check_checkpoints(located, keys, walk)
-    notes = _walk_notes(walk, start) + _key_notes(keys, "given", results)
-    return _report(source, walk, head, results, unreadable, keys, "given", notes)
+    key_source = key_source if keys else "none"
+    notes = _walk_notes(walk, start) + _key_notes(keys, key_source, results)
+    return _report(source, walk, head, results, unreadable, keys, key_source, notes)
 
 
 def _start(located: Sequence[Located], keys: Mapping[str, Ed25519PublicKey]) -> Located:
@@ -238,7 +244,9 @@ def verify_bundle(
             raise AuditUsageError("--from-checkpoint needs a bundle of the whole log")
         found = [] if checkpoint_dir is None else read_checkpoint_files(checkpoint_dir)
         try:
-            located, unreadable = merge([*reader.checkpoints(), *found])
+            located, unreadable = merge(
+                [*reader.checkpoints(), *reader.logged_checkpoints(), *found]
+            )
         except BundleCorrupt as exc:
             return _unreadable(str(path), str(exc))
         start = _start(located, keys) if from_checkpoint else None
@@ -256,8 +264,12 @@ def verify_bundle(
             return _unreadable(str(path), f"the bundle cannot be read to the end: {exc}")
     head = Anchor(manifest.head_position, bytes.fromhex(manifest.head_hash))
     walk = walker.finish(head=head if manifest.complete else None)
-    results = _check_checkpoints(located, keys, walk)
-    notes = _walk_notes(walk, start, manifest) + _key_notes(keys, key_source, results)
+    results = _check_checkpoints(located, keys, walk, exported_at=manifest.exported_at)
+    notes = (
+        _walk_notes(walk, start, manifest)
+        + _after_export_notes(results, manifest)
+        + _key_notes(keys, key_source, results)
+    )
     problems = [Finding(Problem.BUNDLE, None, p, where=path.name) for p in reader.problems]
     return _report(
         str(path),
@@ -298,17 +310,26 @@ def _unreadable(source: str, reason: str) -> AuditReport:
 
 
 def _check_checkpoints(
-    located: Iterable[Located], keys: Mapping[str, Ed25519PublicKey], walk: WalkResult
+    located: Iterable[Located],
+    keys: Mapping[str, Ed25519PublicKey],
+    walk: WalkResult,
+    *,
+    exported_at: datetime | None = None,
 ) -> tuple[CheckpointResult, ...]:
     return tuple(
         CheckpointResult(
-            c.checkpoint, c.sources, check_signature(c.checkpoint, keys), _on_chain(c, walk)
+            c.checkpoint,
+            c.sources,
+            check_signature(c.checkpoint, keys),
+            _on_chain(c, walk, exported_at=exported_at),
         )
         for c in located
     )
 
 
-def _on_chain(located: Located, walk: WalkResult) -> ChainStatus:
+def _on_chain(
+    located: Located, walk: WalkResult, *, exported_at: datetime | None = None
+) -> ChainStatus:
     position = located.checkpoint.position
     if position in walk.hashes_at:
         matches = walk.hashes_at[position] == located.checkpoint.anchor.hash
@@ -319,6 +340,10 @@ def _on_chain(located: Located, walk: WalkResult) -> ChainStatus:
         return ChainStatus.BEFORE_START
     if walk.finding is not None:
         return ChainStatus.NOT_REACHED
+    if exported_at is not None and located.checkpoint.signed_at > exported_at:
+        # The signer went on after the export (hourly): the bundle never held that position.
+        # A checkpoint signed before the export yet beyond its end means rows were cut off.
+        return ChainStatus.AFTER_EXPORT
     return ChainStatus.BEYOND_END
 
 
@@ -342,7 +367,7 @@ def _report(
         for u in unreadable
     ]
     findings += extra
-    signed = [r.checkpoint.position for r in results if r.proven]
+    signed = [r.checkpoint.position for r in results if r.proven and r.checkpoint.position > 0]
     if walk.complete and walk.ok and walk.last_position is not None:
         last = walk.last_position
         if signed:
@@ -392,6 +417,18 @@ def _walk_notes(
     return notes
 
 
+def _after_export_notes(results: Sequence[CheckpointResult], manifest: Manifest) -> list[str]:
+    return [
+        f"checkpoint of position {r.checkpoint.position} was signed"
+        f" {r.checkpoint.signed_at:%Y-%m-%d %H:%M}Z, after this bundle was exported"
+        f" ({manifest.exported_at:%Y-%m-%d %H:%M}Z, head position {manifest.head_position}):"
+        " it vouches for positions beyond the bundle's end, which this bundle cannot check;"
+        " verify it against the log or a later export"
+        for r in results
+        if r.chain is ChainStatus.AFTER_EXPORT
+    ]
+
+
 def _key_notes(
     keys: Mapping[str, Ed25519PublicKey], key_source: str, results: Sequence[CheckpointResult]
 ) -> list[str]:
@@ -399,6 +436,11 @@ def _key_notes(
         return []
     if not keys:
         return ["no public key: the checkpoints' signatures were not checked (--public-key FILE)"]
+    if key_source == "settings":
+        return [
+            "the public key was read from PENGHUBUNG_AUDIT_PUBLIC_KEY on this machine, beside"
+            " the data it protects; pass --public-key with the copy you hold yourself"
+        ]
     if key_source == "bundle":
         key = next(iter(keys))
         return [

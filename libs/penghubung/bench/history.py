@@ -46,15 +46,12 @@ from penghubung.events.catalog import (
 from penghubung.forms import (
     Attachment,
     AttachmentKind,
-    Channel,
-    DocumentKind,
     Officer,
-    Priority,
     ServiceRequestForm,
-    Step,
     format_berita_acara_number,
     format_ticket_id,
 )
+from penghubung.sop import Channel, DocumentKind, Priority, Step
 
 AGENCIES = (
     "Dinas Kesehatan",

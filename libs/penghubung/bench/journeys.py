@@ -24,8 +24,7 @@ from rich.table import Table
 from penghubung.bench.common import MIB, Bench, PeakRss
 from penghubung.bench.profile import profiled, py_spy, summary
 from penghubung.bench.results import Figure, Goal, GoalKind, number
-from penghubung.runtime.up import (
-    DEMO_USERS,
+from penghubung.runtime.supervisor import (
     ServiceProcess,
     StopSignals,
     pick_ports,
@@ -34,11 +33,12 @@ from penghubung.runtime.up import (
     stop_services,
     wait_ready,
 )
+from penghubung.runtime.welcome import DEMO_USERS
+from penghubung.services import SERVICES
 from penghubung.settings import AuthSettings
 from penghubung.web.auth import mint_token
 
 SECTION = "journeys"
-SERVICES = ("intake", "disposition", "integration", "reporting")
 SECRET = "bench-secret-" + "x" * 32
 
 

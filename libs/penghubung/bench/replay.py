@@ -5,19 +5,19 @@ one `penghubung replay reporting` runs (`reporting.projections.rebuild.rebuild`)
 like the live ones in a schema of their own, and every event from position 1, read with
 `EventStore.read_all_rows`, through the live projection's appliers, a transaction per batch of
 1,000. The baseline reads the same rows and columns through a server-side cursor and
-decodes their JSON. Each runs in a process of its own (`python -m penghubung.bench.replay
-raw|rebuild …`) whose RSS is sampled for its peak; the rebuild stops at a deadline, and the time
-for a million events is then extrapolated from its rate.
+decodes their JSON. Each runs in a process of its own (`python -m penghubung.bench.replay raw …`,
+`python -m reporting.bench_replay rebuild …`) whose RSS is sampled for its peak; the rebuild
+stops at a deadline, and the time for a million events is then extrapolated from its rate.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,6 @@ from penghubung.bench.common import MIB, Bench, PeakRss
 from penghubung.bench.history import write_log
 from penghubung.bench.profile import profiled, summary
 from penghubung.bench.results import Figure, Goal, GoalKind
-from penghubung.db import connect, create_pool
-from penghubung.eventstore import EventStore
 
 SECTION = "replay"
 MILLION = 1_000_000
@@ -38,6 +36,9 @@ COLUMNS = (
     " recorded_at, actor, correlation_id, causation_id, payload, hash"
 )
 """What `EventStore.read_all` reads, read by the baseline too."""
+WORKERS = {"raw": "penghubung.bench.replay", "rebuild": "reporting.bench_replay"}
+"""The module each side runs as: the raw read here, the rebuild in the reporting service's own
+(`penghubung replay reporting`'s rebuild, the projection's live appliers)."""
 
 
 async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
@@ -92,7 +93,8 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
 async def _worker(bench: Bench, mode: str, *args: str) -> dict[str, Any]:
     """Run one side in a process of its own; its JSON report."""
     path = bench.out / f"replay-{mode}.json"
-    command = [sys.executable, "-m", "penghubung.bench.replay", mode, *args, "--report", str(path)]
+    module = WORKERS[mode]
+    command = [sys.executable, "-m", module, mode, *args, "--report", str(path)]
     profile = bench.out / f"profile-replay-{mode}.txt" if bench.profile else None
     async with profiled(command, profile) as process:
         with PeakRss({mode: process.pid}) as rss:
@@ -127,56 +129,30 @@ async def read_raw(log_url: str) -> dict[str, Any]:
     return {"events": count, "seconds": seconds, "rate": count / seconds}
 
 
-class _Deadline(Exception):
-    """The rebuild's time is up (raised from its progress report, between two batches)."""
+Worker = Callable[[str, float], Coroutine[Any, Any, dict[str, Any]]]
+"""One side of the replay benchmark: given the log's URL and its seconds, its JSON report."""
 
 
-async def rebuild(log_url: str, seconds: float) -> dict[str, Any]:
-    """`penghubung replay reporting`'s rebuild: the log from position 1 into fresh tables of a
-    schema of their own, through the live appliers, a transaction per batch; stopped after
-    `seconds` (between two batches)."""
-    from reporting.adapters.rebuild_db import create_tables
-    from reporting.projections.rebuild import rebuild as rebuild_projection
-
-    count = 0
-    conn = await connect(log_url)
-    try:
-        schema = "bench_rebuild"
-        await create_tables(conn, schema)
-        async with create_pool(log_url, size=2) as pool:
-            store = EventStore(pool)
-            start = time.perf_counter()
-            deadline = start + seconds
-
-            def applied(events: int, last: int) -> None:
-                nonlocal count
-                count += events
-                if time.perf_counter() > deadline:
-                    raise _Deadline
-
-            with contextlib.suppress(_Deadline):
-                await rebuild_projection(conn, store, schema=schema, progress=applied)
-            elapsed = time.perf_counter() - start
-        rows = await conn.fetchval(f"SELECT count(*) FROM {schema}.timeline")
-    finally:
-        await conn.close()
-    return {"events": count, "seconds": elapsed, "rate": count / elapsed, "timeline_rows": rows}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m penghubung.bench.replay raw|rebuild LOG [--seconds S] --report PATH`."""
-    parser = argparse.ArgumentParser(prog="python -m penghubung.bench.replay")
-    parser.add_argument("mode", choices=("raw", "rebuild"))
+def worker_main(prog: str, mode: str, worker: Worker, argv: list[str] | None = None) -> int:
+    """`python -m <prog> <mode> LOG [--seconds S] --report PATH`: run one side, write its report."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}")
+    parser.add_argument("mode", choices=(mode,))
     parser.add_argument("log")
     parser.add_argument("--seconds", type=float, default=3600.0)
     parser.add_argument("--report", required=True, help="where to write the JSON report")
     args = parser.parse_args(argv)
-    if args.mode == "raw":
-        report = asyncio.run(read_raw(args.log))
-    else:
-        report = asyncio.run(rebuild(args.log, args.seconds))
+    report = asyncio.run(worker(args.log, args.seconds))
     Path(args.report).write_text(json.dumps(report))
     return 0
+
+
+async def _raw(log_url: str, seconds: float) -> dict[str, Any]:
+    return await read_raw(log_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m penghubung.bench.replay raw LOG --report PATH`."""
+    return worker_main("penghubung.bench.replay", "raw", _raw, argv)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import Any
 
 from rich.console import Console
 
-from penghubung.bench import append, hop, journeys, relay, replay
+from penghubung.bench import append, documents, hop, journeys, relay, replay, whatif
 from penghubung.bench.common import Bench, machine, server_versions
 from penghubung.bench.results import Figure, Run, markdown, show
 from penghubung.testing.servers import provide_servers
@@ -35,6 +35,8 @@ SECTIONS: dict[str, Section] = {
     "hop": hop.run,
     "journeys": journeys.run,
     "replay": replay.run,
+    "calendar": whatif.run,
+    "documents": documents.run,
 }
 
 

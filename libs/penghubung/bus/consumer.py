@@ -7,7 +7,8 @@ Every message goes through `handle_message`, one at a time per consumer:
 - it is decoded with `wire.decode`: an unknown type or a bad payload is dead-lettered at once;
 - ONE transaction inserts `messaging.inbox(consumer, event_id)` and runs the handler on that same
   connection; an event already in the inbox is a duplicate, acked without calling the handler;
-- the handler raising `Rejected` (the message is wrong and always will be) dead-letters it at
+- the handler raising `Rejected` or a `penghubung.refusals` refusal (the message is wrong and
+  always will be; an `Unavailable` or `TooMany` refusal is retried like a fault) dead-letters it at
   once; any other exception is a fault: the message is redelivered after a doubling delay and
   dead-lettered once JetStream has delivered it `max_attempts` times.
 
@@ -42,6 +43,7 @@ from penghubung.bus.deadletters import REDRIVE_CHANNEL
 from penghubung.bus.topology import ConsumerSpec, consumer_config
 from penghubung.events.base import Envelope
 from penghubung.events.registry import EventRegistry, UnknownEventType, registry
+from penghubung.refusals import Kind, Refused
 from penghubung.settings import NatsSettings
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,10 @@ class Rejected(Exception):
         super().__init__(reason)
         self.reason = reason
         self.code = code
+
+
+TRANSIENT: frozenset[Kind] = frozenset({"unavailable", "too_many"})
+"""Refusals that may pass if the message is tried again later: retried like a fault."""
 
 
 class ConsumerNotDeclared(RuntimeError):
@@ -177,22 +183,40 @@ async def _handle_decoded(
     except Rejected as exc:
         failure = _Failure(exc.code, exc.reason)
         return await _dead_letter(conn, subscription, delivery, failure, redrive_of)
+    except Refused as exc:
+        if exc.kind not in TRANSIENT:  # the domain refused the message: it always will
+            failure = _Failure(exc.code, exc.message)
+            return await _dead_letter(conn, subscription, delivery, failure, redrive_of)
+        return await _fault(conn, subscription, delivery, envelope, exc, max_attempts, redrive_of)
     except Exception as exc:  # a fault: retried until the attempts run out, then dead-lettered
-        if redrive_of is None and delivery.attempt < max_attempts:
-            log.warning(
-                "consumer %s: %s failed (attempt %d of %d), will retry: %s",
-                subscription.consumer,
-                envelope.event_id,
-                delivery.attempt,
-                max_attempts,
-                _describe(exc),
-                exc_info=exc,
-            )
-            return Outcome.RETRY
-        code = "too_many_attempts" if redrive_of is None else "redrive_failed"
-        failure = _Failure(code, _describe(exc))
-        return await _dead_letter(conn, subscription, delivery, failure, redrive_of)
+        return await _fault(conn, subscription, delivery, envelope, exc, max_attempts, redrive_of)
     return Outcome.HANDLED if fresh else Outcome.DUPLICATE
+
+
+async def _fault(
+    conn: asyncpg.Connection,
+    subscription: Subscription,
+    delivery: Delivery,
+    envelope: Envelope,
+    exc: Exception,
+    max_attempts: int,
+    redrive_of: int | None,
+) -> Outcome:
+    """A fault: retried until the attempts run out, then dead-lettered."""
+    if redrive_of is None and delivery.attempt < max_attempts:
+        log.warning(
+            "consumer %s: %s failed (attempt %d of %d), will retry: %s",
+            subscription.consumer,
+            envelope.event_id,
+            delivery.attempt,
+            max_attempts,
+            _describe(exc),
+            exc_info=exc,
+        )
+        return Outcome.RETRY
+    code = "too_many_attempts" if redrive_of is None else "redrive_failed"
+    failure = _Failure(code, _describe(exc))
+    return await _dead_letter(conn, subscription, delivery, failure, redrive_of)
 
 
 def _decode(
@@ -425,7 +449,7 @@ def build_broker(
 ) -> NatsBroker:
     """A faststream broker with one durable pull subscriber per subscription, not yet started."""
     broker = NatsBroker(
-        [url.strip() for url in settings.nats_url.split(",")],
+        settings.nats_servers,
         graceful_timeout=settings.graceful_timeout_seconds,
         # faststream logs "Received" and "Processed" per message at this level: a third of the
         # throughput at INFO. At DEBUG they cost nothing unless someone is debugging.

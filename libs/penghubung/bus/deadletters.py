@@ -87,10 +87,16 @@ async def dead_letters_command(action: str, consumer: str | None, ids: list[int]
     from rich.console import Console
 
     from penghubung.db import connect
+    from penghubung.dbroles import AUDITOR_ROLE
+    from penghubung.operate import operator_role, redact
     from penghubung.settings import DatabaseSettings
 
     console = Console()
-    conn = await connect(DatabaseSettings().database_url)
+    # Listing only reads (the auditor's role); a re-drive updates the letters (the services').
+    role = operator_role(AUDITOR_ROLE if action == "list" else "penghubung_service")
+    url = DatabaseSettings().database_url
+    conn = await connect(url, role=role)
+    console.print(f"[dim]{redact(url)} as {role or 'the login role'}[/dim]", highlight=False)
     try:
         if action == "list":
             letters = await list_dead_letters(conn, consumer)

@@ -140,7 +140,7 @@ class Relay:
         while not stop.is_set():
             try:
                 nc = await nats.connect(
-                    self._nats.nats_url,
+                    self._nats.nats_servers,
                     connect_timeout=3,
                     allow_reconnect=False,
                     disconnected_cb=disconnected,

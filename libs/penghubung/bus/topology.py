@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 
@@ -19,11 +18,10 @@ from nats.js.api import (
 )
 from nats.js.errors import NotFoundError
 
+from penghubung.services import SERVICES, service_module
 from penghubung.settings import NatsSettings
 
 log = logging.getLogger(__name__)
-
-SERVICE_PACKAGES = ("directory", "intake", "disposition", "integration", "reporting")
 
 
 def subject(settings: NatsSettings, category: str, event_type: str) -> str:
@@ -57,7 +55,7 @@ def stream_config(settings: NatsSettings) -> StreamConfig:
         duplicate_window=float(settings.duplicate_window_seconds),
         deny_delete=True,
         deny_purge=True,
-        num_replicas=1,
+        num_replicas=settings.stream_replicas,
     )
 
 
@@ -103,18 +101,16 @@ async def declare_consumer(
 def service_consumers() -> list[ConsumerSpec]:
     """Every durable consumer the services declare in `<service>.adapters.subscribers.CONSUMERS`."""
     specs: list[ConsumerSpec] = []
-    for package in SERVICE_PACKAGES:
-        try:
-            module = importlib.import_module(f"{package}.adapters.subscribers")
-        except ModuleNotFoundError:
-            continue
-        specs.extend(getattr(module, "CONSUMERS", []))
+    for name in SERVICES:
+        module = service_module(name, "adapters.subscribers")
+        if module is not None:
+            specs.extend(getattr(module, "CONSUMERS", []))
     return specs
 
 
 async def bootstrap(settings: NatsSettings, consumers: list[ConsumerSpec]) -> None:
     """Declare the stream and the given consumers."""
-    nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=3)
+    nc = await nats.connect(settings.nats_servers, connect_timeout=5, max_reconnect_attempts=3)
     try:
         js = nc.jetstream()
         await declare_stream(js, settings)

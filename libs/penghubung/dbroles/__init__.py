@@ -6,13 +6,10 @@ to the log only streams of its own category (row-level security on `eventstore.e
 `eventstore.writers`), the log's head and the relay's checkpoint, the consumers' inbox and dead
 letters. No role a service uses may UPDATE, DELETE or TRUNCATE the log. A service process takes
 its role on every connection it opens (`SET ROLE`); the login it connects with (the owner that
-runs the migrations) is a member of every role.
+runs the migrations) is a member of every role. The services are those of `penghubung.services`.
 """
 
 from __future__ import annotations
-
-SERVICES = ("directory", "intake", "disposition", "integration", "reporting")
-"""The services that have a role of their own."""
 
 AUDITOR_ROLE = "penghubung_auditor"
 """Reads every table, writes none."""

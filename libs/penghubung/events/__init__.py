@@ -15,6 +15,7 @@ __all__ = [
     "audit",
     "catalog",
     "directory",
+    "documents",
     "registry",
     "sla",
     "stream_category",
@@ -23,4 +24,5 @@ __all__ = [
 from penghubung.events import audit as audit  # imported last: registers the auditor's events
 from penghubung.events import catalog as catalog  # imported last: registers every event
 from penghubung.events import directory as directory  # imported last: registers who is who
+from penghubung.events import documents as documents  # imported last: registers the papers' events
 from penghubung.events import sla as sla  # imported last: registers the SLA clocks' events

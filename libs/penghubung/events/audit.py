@@ -11,6 +11,7 @@ from penghubung.events.base import Event
 from penghubung.events.registry import registry
 
 __all__ = [
+    "AUDIT_EVENTS",
     "CHECKPOINT_STREAM",
     "EXPORT_STREAM",
     "AuditExported",
@@ -121,3 +122,7 @@ class AuditExported(Event):
     complete: bool = Field(description="True when the bundle holds the whole chain from 1")
     bundle_name: str = Field(min_length=1, max_length=255, description="File name of the bundle")
     bundle_sha256: HexDigest = Field(description="SHA-256 of the bundle file, hex")
+
+
+AUDIT_EVENTS: tuple[type[Event], ...] = (ChainCheckpointSigned, AuditExported)
+"""The auditor's events: about the log itself, never about one request."""

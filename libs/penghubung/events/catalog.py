@@ -11,23 +11,19 @@ from penghubung.events.base import Event, Role
 from penghubung.events.registry import registry
 from penghubung.forms import (
     Attachment,
-    Channel,
-    Difficulty,
-    DocumentKind,
     FormValueError,
     IntegrationDetails,
     LongText,
     Officer,
-    Priority,
     ServiceRequestForm,
     StandIn,
-    Step,
     StressTestForm,
     Text,
     TicketId,
     VulnerabilityAssessmentForm,
     format_berita_acara_number,
 )
+from penghubung.sop import Channel, Difficulty, DocumentKind, Priority, Step
 
 __all__ = [
     "BeritaAcaraNumberReserved",

@@ -19,6 +19,7 @@ from penghubung.events.registry import registry
 from penghubung.forms import Echelon, LongText, Nip, StandIn, Text
 
 __all__ = [
+    "DIRECTORY_EVENTS",
     "AgencyCode",
     "AgencyRegistered",
     "CredentialChange",
@@ -173,3 +174,15 @@ class DelegationEnded(Event):
     delegation_id: UUID = Field(description="The delegation's id")
     ended_on: date = Field(description="The day it ended (WIB); it gives no token from then on")
     reason: LongText = Field(description="Why it ended early")
+
+
+DIRECTORY_EVENTS: tuple[type[Event], ...] = (
+    AgencyRegistered,
+    PersonRegistered,
+    RoleGranted,
+    RoleRevoked,
+    CredentialChanged,
+    DelegationGranted,
+    DelegationEnded,
+)
+"""Who is who: the directory's events (about people, not about any request)."""

@@ -1,8 +1,9 @@
 """The facts behind the SLA clocks: pauses of work, calendar changes, recalculations, warnings.
 
 `ClockPaused` / `ClockResumed` are the petugas's (category integration, on `integration-<ticket>`).
-The calendar changes are the administrator's, on one stream, `reporting-calendar`: each carries
-the calendar version it creates (the base calendar, without changes, is version 1). An
+The calendar changes are the administrator's (days off added or removed, reduced hours, working
+days decreed or withdrawn), on one stream, `reporting-calendar`: each carries the calendar version
+it creates (the base calendar, without changes, is version 1). An
 `SlaRecalculated` asks for finished clocks to be judged again under the current calendar, and an
 `SlaWarningRaised` records that a clock reached a share of its standard (category reporting).
 """
@@ -18,16 +19,20 @@ from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from penghubung.events.base import Event
 from penghubung.events.registry import registry
-from penghubung.forms import FormValueError, LongText, Step, Text, TicketId
+from penghubung.forms import FormValueError, LongText, Text, TicketId
+from penghubung.sop import Step
 from penghubung.workcal import LocalTime
 
 __all__ = [
+    "CALENDAR_CHANGES",
     "CALENDAR_STREAM",
     "PAUSABLE_STEPS",
     "RECALCULATION_STREAM",
     "CalendarDayOffAdded",
     "CalendarDayOffRemoved",
     "CalendarHoursReduced",
+    "CalendarWorkingDayDecreed",
+    "CalendarWorkingDayWithdrawn",
     "ClockPaused",
     "ClockResumed",
     "Month",
@@ -175,6 +180,39 @@ class CalendarHoursReduced(Event):
         return self
 
 
+@registry.register
+class CalendarWorkingDayDecreed(Event):
+    """A decree makes a day off a working day (a Saturday worked to make up for cuti bersama)."""
+
+    category: ClassVar[str] = "reporting"
+
+    type: Literal["CalendarWorkingDayDecreed"] = Field(
+        default="CalendarWorkingDayDecreed", description=_TYPE
+    )
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    version: int = Field(ge=2, description=_CALENDAR_VERSION)
+    day: date = Field(
+        description="The date that becomes a working day, with normal hours unless reduced "
+        "hours cover it"
+    )
+    name: Text = Field(description="The decree, as people read it")
+
+
+@registry.register
+class CalendarWorkingDayWithdrawn(Event):
+    """A decreed working day is withdrawn: the day is off again, as it was before the decree."""
+
+    category: ClassVar[str] = "reporting"
+
+    type: Literal["CalendarWorkingDayWithdrawn"] = Field(
+        default="CalendarWorkingDayWithdrawn", description=_TYPE
+    )
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    version: int = Field(ge=2, description=_CALENDAR_VERSION)
+    day: date = Field(description="The date that is no longer a decreed working day")
+    name: Text = Field(description="Why the decree is withdrawn, as people read it")
+
+
 # --- reporting: judging clocks again, and warnings -------------------------------------------
 
 
@@ -231,3 +269,13 @@ class SlaWarningRaised(Event):
     used_seconds: int = Field(ge=0, description="Working seconds used when it was raised")
     budget_seconds: int = Field(ge=0, description="Working seconds the standard allows")
     calendar_version: int = Field(ge=1, description="The calendar version of these figures")
+
+
+CALENDAR_CHANGES: tuple[type[Event], ...] = (
+    CalendarDayOffAdded,
+    CalendarDayOffRemoved,
+    CalendarHoursReduced,
+    CalendarWorkingDayDecreed,
+    CalendarWorkingDayWithdrawn,
+)
+"""The events that make the next version of the working calendar."""

@@ -1,4 +1,4 @@
-"""The append-only event log in PostgreSQL: append, read, verify the hash chain, migrate."""
+"""The append-only event log in PostgreSQL: append, read, migrate (the auditor verifies it)."""
 
 from penghubung.eventstore.store import (
     AppendResult,
@@ -7,14 +7,11 @@ from penghubung.eventstore.store import (
     IdempotencyConflict,
     Stream,
 )
-from penghubung.eventstore.verify import ChainReport, verify_chain
 
 __all__ = [
     "AppendResult",
-    "ChainReport",
     "ConcurrencyError",
     "EventStore",
     "IdempotencyConflict",
     "Stream",
-    "verify_chain",
 ]

@@ -10,18 +10,11 @@ from pathlib import Path
 
 import asyncpg
 
+from penghubung.services import SERVICES
+
 log = logging.getLogger(__name__)
 
-COMPONENTS = (
-    "penghubung.eventstore",
-    "penghubung.bus",
-    "intake",
-    "disposition",
-    "integration",
-    "reporting",
-    "directory",
-    "penghubung.dbroles",
-)
+COMPONENTS = ("penghubung.eventstore", "penghubung.bus", *SERVICES, "penghubung.dbroles")
 """Packages whose `schema/` folder holds `NNNN_name.sql` files, applied in this order.
 
 `penghubung.dbroles` comes last: it grants the services' roles what the others created."""

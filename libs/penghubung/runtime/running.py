@@ -10,8 +10,8 @@ verified by every service through the directory's JWKS. No shared secret is invo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from penghubung.db import connect
+from penghubung.events.base import Role
 from penghubung.settings import AuthSettings, RuntimeSettings
+from penghubung.web.auth import mint_token
 from penghubung.web.keys import sign
 
 ACCESS_TOKEN_MINUTES = 15
@@ -121,10 +123,55 @@ def access_token(
     return sign(body, key)
 
 
-def write_system_env(folder: Path, *, database_url: str) -> None:
-    """`<data>/system.env`: the running system's database, for `penghubung token` (mode 0600)."""
-    path = folder / "system.env"
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    path.touch(mode=0o600)
-    path.write_text(f"PENGHUBUNG_DATABASE_URL={database_url}\n")
+def token_command(*, role: str, nip: str | None, name: str, agency: str | None, hours: int) -> int:
+    """`penghubung token`: a bearer token for scripts and tests.
+
+    From the `make up` running on this machine (found by itself): an EdDSA token of 15 minutes
+    signed with the directory's key. Otherwise, only with an explicit PENGHUBUNG_JWT_SECRET: an
+    HS256 token of `hours`. It says on stderr which it was.
+    """
+    try:
+        parsed = Role(role)
+    except ValueError:
+        roles = ", ".join(r.value for r in Role if r is not Role.SYSTEM)
+        print(f"peran tidak dikenal: {role} (pilihan: {roles})", file=sys.stderr)
+        return 2
+    if nip is None:  # a person to be: the demo user of the role (the one `make demo` acts as)
+        from penghubung.runtime.welcome import DEMO_USERS
+
+        demo = (
+            next(u for u in DEMO_USERS if u.role == parsed.value)
+            if parsed is not Role.SYSTEM
+            else None
+        )
+        if demo is not None:
+            nip, name, agency = demo.nip, demo.name, agency or demo.agency
+    try:
+        system = find_running_system()
+    except NoRunningSystem as absent:
+        settings = AuthSettings()
+        if settings.jwt_secret is None:
+            print(
+                f"{absent}; jalankan `make up` dulu, atau setel PENGHUBUNG_JWT_SECRET untuk"
+                " token HS256",
+                file=sys.stderr,
+            )
+            return 1
+        if not 0 < hours * 3600 <= settings.jwt_max_lifetime_seconds:
+            longest = settings.jwt_max_lifetime_seconds // 3600
+            print(
+                f"--hours harus antara 1 dan {longest} (PENGHUBUNG_JWT_MAX_LIFETIME_SECONDS)",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"{absent}: token HS256 dengan PENGHUBUNG_JWT_SECRET, {hours} jam", file=sys.stderr)
+        print(mint_token(settings, role=parsed, name=name, nip=nip, agency=agency, hours=hours))
+        return 0
+    token = access_token(system, role=parsed.value, name=name, nip=nip, agency=agency)
+    print(
+        f"token dari `make up` yang berjalan (data {system.folder}, direktori"
+        f" {system.urls['directory']}): EdDSA, berlaku 15 menit",
+        file=sys.stderr,
+    )
+    print(token)
+    return 0

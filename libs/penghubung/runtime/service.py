@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -18,7 +19,9 @@ import nats
 import nats.aio.client
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from penghubung import logs
@@ -30,9 +33,12 @@ from penghubung.dbroles import service_role
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.migrations import migrate, pending
 from penghubung.settings import ServiceSettings
-from penghubung.web import errors
+from penghubung.web import errors, openapi
 from penghubung.web.auth import AuthNotConfigured, TokenVerifier
+from penghubung.web.headers import SecurityHeaders
 from penghubung.web.limits import BodyLimit, BodySizeLimit
+from penghubung.web.ratelimit import WriteRateLimit, person_of
+from penghubung.web.server import uvicorn_config
 
 log = logging.getLogger(__name__)
 
@@ -128,16 +134,33 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
 
 def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> FastAPI:
     """The service's FastAPI application."""
-    app = FastAPI(title=parts.title, description=parts.description, version="0.1.0")
+    # ReDoc would load its script from a CDN: only Swagger UI, served by the service itself.
+    app = FastAPI(
+        title=parts.title,
+        description=parts.description,
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
+    local_docs(app)
     app.state.token_verifier = parts.token_verifier or TokenVerifier(ctx.settings)
     app.state.ctx = ctx
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(
         BodySizeLimit,
         default=BodyLimit(ctx.settings.http_max_body_bytes),
         per_path=parts.body_limits,
     )
+    if ctx.settings.http_write_rate_per_minute is not None:
+        app.add_middleware(
+            WriteRateLimit,
+            per_minute=ctx.settings.http_write_rate_per_minute,
+            burst=ctx.settings.http_write_burst,
+            person=person_of(app.state.token_verifier.verify),
+        )
+    app.add_middleware(SecurityHeaders, max_headers=ctx.settings.http_max_headers)
     app.include_router(health_router(ctx.name, health))
     for router in parts.routers:
         app.include_router(router)
@@ -154,6 +177,25 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
         return document
 
     return app
+
+
+SWAGGER_UI = Path(__file__).parent.parent / "web" / "static" / "swagger-ui"
+"""swagger-ui-dist, vendored: /docs works without internet."""
+
+
+def local_docs(app: FastAPI) -> None:
+    """`/docs` with Swagger UI's script and style served by the service itself."""
+    app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
 
 
 def load_build(name: str) -> Build:
@@ -195,7 +237,7 @@ async def running_service(
         if settings.audit_signer_enabled:
             tasks.append(asyncio.create_task(_signer(ctx, stop), name=f"{name}-signer"))
         health.nats = await nats.connect(
-            settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5
+            settings.nats_servers, max_reconnect_attempts=-1, reconnect_time_wait=0.5
         )
         try:
             async with serve_consumers(
@@ -216,13 +258,16 @@ async def running_service(
 
 async def _signer(ctx: ServiceContext, stop: asyncio.Event) -> None:
     """Sign the chain head periodically (PENGHUBUNG_AUDIT_SIGNER_ENABLED, one process is enough)."""
-    from penghubung.audit import load_private_key, run_signer
+    from penghubung.audit import run_signer
+    from penghubung.audit.keys import signing_key
+    from penghubung.audit.witness import Witnesses
 
     settings = ctx.settings
     await run_signer(
         stop,
         store=ctx.store,
-        private_key=load_private_key(settings.audit_private_key),
+        private_key=signing_key(settings),
+        witnesses=Witnesses.from_settings(settings),
         checkpoint_dir=settings.audit_checkpoint_dir,
         interval_seconds=settings.audit_sign_interval_seconds,
         clock=ctx.clock,
@@ -233,12 +278,8 @@ async def _signer(ctx: ServiceContext, stop: asyncio.Event) -> None:
 async def serve(name: str, settings: ServiceSettings) -> None:
     """Run one service until SIGINT/SIGTERM; in-flight handlers finish within the timeout."""
     async with running_service(name, settings) as (app, _):
-        config = uvicorn.Config(
-            app,
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            timeout_graceful_shutdown=int(settings.graceful_timeout_seconds),
+        config = uvicorn_config(
+            app, settings, timeout_graceful_shutdown=int(settings.graceful_timeout_seconds)
         )
         server = _Server(config)
         log.info("%s listening on http://%s:%d", name, settings.http_host, settings.http_port)

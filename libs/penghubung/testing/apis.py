@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from penghubung.dbroles import SERVICES
 from penghubung.events.base import Role
 from penghubung.runtime.service import ServiceContext, ServiceParts, load_build, running_service
+from penghubung.services import SERVICES
 from penghubung.settings import ServiceSettings
 from penghubung.web.auth import mint_token
 

@@ -12,7 +12,8 @@ from typing import Any
 import asyncpg
 
 from penghubung.db import connect
-from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
 from penghubung.soak import Sop
 from penghubung.testing.system import System
 from penghubung.testing.tally import Tally, settled_tally
@@ -33,6 +34,8 @@ class Bench:
     postgres: EmbeddedPostgres
     nats: EmbeddedNats
     sop: Sop
+    timeline_types: frozenset[str]
+    """The event types the reporting projection puts on a timeline (given by the tests)."""
     foreign_messages: int = 0
     """Messages a test put on the stream by hand: they are on the bus but not in the log."""
     dead_letters: int = 0
@@ -58,6 +61,7 @@ class Bench:
             self.database_url,
             self.system.nats,
             within=within,
+            timeline_types=self.timeline_types,
             foreign_messages=self.foreign_messages,
             dead_letters=self.dead_letters,
         )

@@ -30,25 +30,19 @@ from penghubung.forms import (
     Applicant,
     ApplicationInfo,
     AuthenticationType,
-    Channel,
     ContactPerson,
-    Difficulty,
-    DocumentKind,
     Echelon,
-    Impact,
     IntegrationDetails,
     Mechanism,
     MechanismChoice,
     Officer,
     Platform,
-    Priority,
     ServiceRequestForm,
     StandIn,
-    Step,
     StressTestForm,
-    Urgency,
     VulnerabilityAssessmentForm,
 )
+from penghubung.sop import Channel, Difficulty, DocumentKind, Impact, Priority, Step, Urgency
 from penghubung.testing.upstream import Upstream
 
 AGENCY = "Dinas Kesehatan"

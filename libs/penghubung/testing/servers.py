@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from penghubung.runtime.embedded import EmbeddedNats, EmbeddedPostgres
+from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.postgres import EmbeddedPostgres
 
 DATABASE_URL_VAR = "PENGHUBUNG_DATABASE_URL"
 NATS_URL_VAR = "PENGHUBUNG_NATS_URL"

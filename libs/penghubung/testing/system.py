@@ -1,4 +1,4 @@
-"""The four services as real processes on servers of the caller's choosing: faults and the soak.
+"""The four services (and, asked, the portal) as real processes on servers of the caller's choosing.
 
 `System` migrates a database, declares a stream of its own, and runs intake, disposition,
 integration and reporting as processes, as `penghubung up` does. It can kill, terminate and
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -25,15 +26,15 @@ import httpx
 from rich.console import Console
 
 from penghubung.bus.topology import bootstrap, service_consumers
-from penghubung.cli import SERVICES
-from penghubung.runtime.up import (
-    DEMO_USERS,
+from penghubung.runtime.supervisor import (
     ServiceProcess,
     pick_ports,
     run_step,
     start_service,
     stop_services,
 )
+from penghubung.runtime.welcome import DEMO_USERS
+from penghubung.services import PROCESSES
 from penghubung.settings import AuthSettings, NatsSettings
 from penghubung.web.auth import mint_token
 
@@ -60,6 +61,13 @@ class SystemConfig:
     """More PENGHUBUNG_* variables for every process (they win over the defaults here)."""
     ack_wait_seconds: int | None = None
     """Declare the consumers with this ack wait instead of their own (30 s)."""
+    with_portal: bool = False
+    """Run the portal too (the browser tests); it has no database or bus to break."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The processes of the run."""
+        return tuple(n for n in PROCESSES if n != "portal" or self.with_portal)
 
     @property
     def stream_name(self) -> str:
@@ -116,6 +124,7 @@ class System:
             nats_url=env["PENGHUBUNG_NATS_URL"],
             stream_name=env["PENGHUBUNG_STREAM_NAME"],
             subject_prefix=env["PENGHUBUNG_SUBJECT_PREFIX"],
+            stream_replicas=int(env.get("PENGHUBUNG_STREAM_REPLICAS", "1")),
         )
 
     @property
@@ -144,9 +153,10 @@ class System:
             )
         if self.config.ack_wait_seconds is not None:
             await self._redeclare_consumers(self.config.ack_wait_seconds)
-        ports = pick_ports(len(SERVICES), base_port=None, host=HOST)
-        self._ports = dict(zip(SERVICES, ports, strict=True))
-        for name in SERVICES:
+        names = self.config.names
+        ports = pick_ports(len(names), base_port=None, host=HOST)
+        self._ports = dict(zip(names, ports, strict=True))
+        for name in names:
             self.launch(name)
         await self.wait_ready(within=within)
         return self
@@ -161,8 +171,13 @@ class System:
         running = self.processes.get(name)
         if running is not None and running.alive():
             raise SystemUnderTestError(f"{name} runs already")
+        env = self.env
+        if name == "portal":  # it calls the others' APIs; the demo people sign in
+            apis = {n: url for n, url in self.urls.items() if n != "portal"}
+            env = {"PENGHUBUNG_ENV": "development", **env}
+            env["PENGHUBUNG_SERVICE_URLS"] = json.dumps(apis)
         process = start_service(
-            name, port=self._ports[name], host=HOST, env=self.env, log_dir=self.config.log_dir
+            name, port=self._ports[name], host=HOST, env=env, log_dir=self.config.log_dir
         )
         self.processes[name] = process
         return process

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -38,19 +38,15 @@ type it does not list, stops the tally with a message rather than passing for a 
 """
 
 
-def _timeline_types() -> frozenset[str]:
-    from reporting.projections.apply import APPLIERS
-
-    return frozenset(APPLIERS)
-
-
 @dataclass(frozen=True)
 class DurableState:
     """Where one durable consumer stands on the stream."""
 
     name: str
     delivered: int
+    """Consumer sequence of the last message given to it."""
     ack_floor: int
+    """Consumer sequence up to which it acknowledged everything."""
     pending: int
     ack_pending: int
     redelivered: int
@@ -121,15 +117,17 @@ class Tally:
         )
 
 
-async def take_tally(conn: asyncpg.Connection, bus: NatsSettings) -> Tally:
-    """Read the log, the effects and the bus once."""
+async def take_tally(
+    conn: asyncpg.Connection, bus: NatsSettings, *, timeline_types: Collection[str]
+) -> Tally:
+    """Read the log, the effects and the bus once; `timeline_types` are the event types the
+    reporting projection puts on a request's timeline (`reporting.projections.apply.APPLIERS`)."""
     head: int = await conn.fetchval("SELECT position FROM eventstore.head")
     by_type = {
         r["type"]: r["n"]
         for r in await conn.fetch("SELECT type, count(*) AS n FROM eventstore.events GROUP BY 1")
     }
     reading = await _bus(bus)
-    timeline_types = sorted(_timeline_types())
     off = await conn.fetch(
         "WITH logged AS (SELECT correlation_id AS ticket, count(*) AS n FROM eventstore.events"
         "   WHERE type = ANY($1::text[]) GROUP BY 1),"
@@ -137,7 +135,7 @@ async def take_tally(conn: asyncpg.Connection, bus: NatsSettings) -> Tally:
         " SELECT coalesce(l.ticket, s.ticket) AS ticket FROM logged l"
         " FULL JOIN shown s ON s.ticket = l.ticket"
         " WHERE l.n IS DISTINCT FROM s.n ORDER BY 1 LIMIT 20",
-        timeline_types,
+        sorted(timeline_types),
     )
     return Tally(
         log_head=head,
@@ -202,7 +200,7 @@ class _BusReading:
 
 
 async def _bus(bus: NatsSettings) -> _BusReading:
-    nc = await nats.connect(bus.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    nc = await nats.connect(bus.nats_servers, connect_timeout=5, max_reconnect_attempts=1)
     try:
         js = nc.jetstream()
         info = await js.stream_info(bus.stream_name)
@@ -214,8 +212,11 @@ async def _bus(bus: NatsSettings) -> _BusReading:
                 continue
             durables[durable] = DurableState(
                 name=durable,
-                delivered=(ci.delivered.stream_seq or 0) if ci.delivered else 0,
-                ack_floor=(ci.ack_floor.stream_seq or 0) if ci.ack_floor else 0,
+                # Consumer sequences: what the durable was given and what it acknowledged. The
+                # stream sequence of a filtered durable's ack floor stays behind the messages it
+                # never matched after a cluster's consumer leader changes, with nothing pending.
+                delivered=(ci.delivered.consumer_seq or 0) if ci.delivered else 0,
+                ack_floor=(ci.ack_floor.consumer_seq or 0) if ci.ack_floor else 0,
                 pending=ci.num_pending or 0,
                 ack_pending=ci.num_ack_pending or 0,
                 redelivered=ci.num_redelivered or 0,
@@ -231,6 +232,7 @@ async def settled_tally(
     bus: NatsSettings,
     *,
     within: float,
+    timeline_types: Collection[str],
     foreign_messages: int = 0,
     dead_letters: int = 0,
 ) -> Tally:
@@ -239,7 +241,7 @@ async def settled_tally(
     conn = await connect(database_url)
     try:
         while True:
-            tally = await take_tally(conn, bus)
+            tally = await take_tally(conn, bus, timeline_types=timeline_types)
             problems = tally.problems(foreign_messages=foreign_messages, dead_letters=dead_letters)
             if not problems or time.monotonic() > deadline:
                 return tally

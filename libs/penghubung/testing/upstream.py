@@ -11,10 +11,11 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from penghubung.db import create_pool
-from penghubung.dbroles import SERVICES, role_of
+from penghubung.dbroles import role_of
 from penghubung.events.base import NewEvent, stream_category
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import AppendResult
+from penghubung.services import SERVICES
 
 
 class Upstream:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
@@ -13,10 +14,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from penghubung.agency import AgencyMissing, agency_key
 from penghubung.events.base import Actor, Role
 from penghubung.forms import StandIn
+from penghubung.refusals import Forbidden, Unauthenticated
 from penghubung.settings import AuthSettings
-from penghubung.web.errors import Forbidden, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,15 @@ class Principal(BaseModel):
             on_behalf_of_nip=self.acting_for_nip,
             on_behalf_of_name=self.acting_for_name,
         )
+
+    def agency_scope(self) -> str | None:
+        """The agency key an applicant is limited to; None for Diskominfo staff and auditors
+        (they see every agency). An applicant's token without an agency is refused."""
+        if self.role is not Role.PEMOHON:
+            return None
+        if not self.agency:
+            raise AgencyMissing()
+        return agency_key(self.agency)
 
 
 def hs256_secret(settings: AuthSettings) -> str | None:
@@ -129,6 +140,8 @@ class TokenVerifier:
                 issuer=self._settings.jwt_issuer,
                 options={"require": ["exp", "sub", "role"]},
             )
+            if claims["exp"] > time.time() + self._settings.jwt_max_lifetime_seconds:
+                raise jwt.InvalidTokenError("exp lies beyond the longest lifetime accepted")
             return Principal(
                 nip=claims.get("nip"),
                 name=claims.get("name") or claims["sub"],
@@ -140,9 +153,9 @@ class TokenVerifier:
                 stand_in=claims.get("stand_in"),
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("token_expired", "token sudah kedaluwarsa") from None
+            raise Unauthenticated("token sudah kedaluwarsa", code="token_expired") from None
         except (jwt.PyJWTError, ValidationError, KeyError):
-            raise Unauthenticated("token_invalid", "token tidak valid") from None
+            raise Unauthenticated("token tidak valid", code="token_invalid") from None
 
 
 def mint_token(
@@ -197,7 +210,7 @@ def current_principal(
 ) -> Principal:
     """The verified caller of this request (401 without a valid bearer token)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("token_missing", "token bearer wajib disertakan")
+        raise Unauthenticated("token bearer wajib disertakan", code="token_missing")
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(credentials.credentials)
 
@@ -211,60 +224,9 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     ) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(
-                "role_not_allowed",
                 f"peran {principal.role.value} tidak berwenang untuk tindakan ini",
+                code="role_not_allowed",
             )
         return principal
 
     return dependency
-
-
-def token_command(*, role: str, nip: str | None, name: str, agency: str | None, hours: int) -> int:
-    """`penghubung token`: a bearer token for scripts and tests.
-
-    From the `make up` running on this machine (found by itself): an EdDSA token of 15 minutes
-    signed with the directory's key. Otherwise, only with an explicit PENGHUBUNG_JWT_SECRET: an
-    HS256 token of `hours`. It says on stderr which it was.
-    """
-    import sys
-
-    from penghubung.runtime.running import NoRunningSystem, access_token, find_running_system
-
-    try:
-        parsed = Role(role)
-    except ValueError:
-        roles = ", ".join(r.value for r in Role if r is not Role.SYSTEM)
-        print(f"peran tidak dikenal: {role} (pilihan: {roles})", file=sys.stderr)
-        return 2
-    if nip is None:  # a person to be: the demo user of the role (the one `make demo` acts as)
-        from penghubung.runtime.up import DEMO_USERS
-
-        demo = (
-            next(u for u in DEMO_USERS if u.role == parsed.value)
-            if parsed is not Role.SYSTEM
-            else None
-        )
-        if demo is not None:
-            nip, name, agency = demo.nip, demo.name, agency or demo.agency
-    try:
-        system = find_running_system()
-    except NoRunningSystem as absent:
-        settings = AuthSettings()
-        if settings.jwt_secret is None:
-            print(
-                f"{absent}; jalankan `make up` dulu, atau setel PENGHUBUNG_JWT_SECRET untuk"
-                " token HS256",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{absent}: token HS256 dengan PENGHUBUNG_JWT_SECRET, {hours} jam", file=sys.stderr)
-        print(mint_token(settings, role=parsed, name=name, nip=nip, agency=agency, hours=hours))
-        return 0
-    token = access_token(system, role=parsed.value, name=name, nip=nip, agency=agency)
-    print(
-        f"token dari `make up` yang berjalan (data {system.folder}, direktori"
-        f" {system.urls['directory']}): EdDSA, berlaku 15 menit",
-        file=sys.stderr,
-    )
-    print(token)
-    return 0

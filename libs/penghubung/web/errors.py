@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 import asyncpg
@@ -13,42 +15,9 @@ from starlette.exceptions import HTTPException
 
 from penghubung.eventstore import ConcurrencyError
 from penghubung.refusals import HTTP_STATUS, Refused
+from penghubung.text import HiddenCharacter
 
-
-class Problem(Exception):
-    """A client's mistake with an HTTP status, a stable code and a message for people."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-class NotFound(Problem):
-    """The thing does not exist, or the caller may not know that it does."""
-
-    status = 404
-
-
-class Conflict(Problem):
-    """The request is out of order, or lost a race with another."""
-
-    status = 409
-
-
-class Forbidden(Problem):
-    """The caller's role may not do this."""
-
-    status = 403
-
-
-class Unauthenticated(Problem):
-    """No valid identity came with the request."""
-
-    status = 401
+log = logging.getLogger(__name__)
 
 
 class FieldError(BaseModel):
@@ -57,6 +26,12 @@ class FieldError(BaseModel):
     field: str = Field(description="Dotted path of the field, e.g. `form.applicant.nip`")
     code: str = Field(description="Stable code, e.g. `missing`, `string_too_short`")
     message: str = Field(description="Reason in Bahasa Indonesia")
+    allowed: list[str] | None = Field(
+        default=None, description="For a choice refused: every value that is allowed"
+    )
+    limit: int | float | None = Field(
+        default=None, description="For a bound crossed: the bound (a value, a length or a count)"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -115,20 +90,58 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
             # Our validators raise ValueError with the reason already in Bahasa Indonesia.
             ctx_error = e.get("ctx", {}).get("error")
             message = str(ctx_error) if ctx_error else e.get("msg", "tidak valid")
-            code = "invalid_value"
+            code = ctx_error.code if isinstance(ctx_error, HiddenCharacter) else "invalid_value"
         else:
             message = _MESSAGES.get(code, "tidak valid")
-        out.append(FieldError(field=".".join(loc) or "body", code=code, message=message))
+        allowed, limit, what = _allowed(code, e.get("ctx") or {})
+        out.append(
+            FieldError(
+                field=".".join(loc) or "body",
+                code=code,
+                message=f"{message}; {what}" if what else message,
+                allowed=allowed,
+                limit=limit,
+            )
+        )
     return out
 
 
-def install(app: FastAPI) -> None:
-    """Map domain errors and validation errors to JSON error bodies."""
+_BOUNDS: dict[str, tuple[str, str]] = {
+    "less_than_equal": ("le", "paling besar {}"),
+    "less_than": ("lt", "harus kurang dari {}"),
+    "greater_than_equal": ("ge", "paling kecil {}"),
+    "greater_than": ("gt", "harus lebih dari {}"),
+    "string_too_long": ("max_length", "paling banyak {} karakter"),
+    "string_too_short": ("min_length", "paling sedikit {} karakter"),
+    "too_long": ("max_length", "paling banyak {} isian"),
+    "too_short": ("min_length", "paling sedikit {} isian"),
+}
+"""Bounds pydantic names in an error's context, and how a person reads each."""
 
-    @app.exception_handler(Problem)
-    async def problem(_: Request, exc: Problem) -> JSONResponse:
-        body = ErrorBody(code=exc.code, message=exc.message, field=exc.field)
-        return JSONResponse(body.model_dump(), status_code=exc.status)
+
+def _allowed(code: str, ctx: dict[str, Any]) -> tuple[list[str] | None, float | None, str]:
+    """What a refused choice or a crossed bound allows: (choices, bound, words for people)."""
+    if code in ("enum", "literal_error") and isinstance(ctx.get("expected"), str):
+        choices = [c.strip().strip("'\"") for c in re.split(r",| or ", ctx["expected"])]
+        choices = [c for c in choices if c]
+        words = ", ".join(choices[:-1]) + f" atau {choices[-1]}" if len(choices) > 1 else choices[0]
+        return choices, None, f"pilihan: {words}"
+    if code in _BOUNDS and isinstance(ctx.get(_BOUNDS[code][0]), int | float):
+        key, words = _BOUNDS[code]
+        value = ctx[key]
+        return None, value, words.format(_number(value))
+    return None, None, ""
+
+
+def _number(value: float) -> str:
+    """A bound as Indonesians write it: 1.000.000 and 2,5."""
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return str(value).replace(".", ",")
+
+
+def install(app: FastAPI) -> None:
+    """Map refusals (`penghubung.refusals`), validation errors and faults to JSON error bodies."""
 
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
@@ -144,8 +157,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-            # FastAPI's "error parsing the body": JSON that is not UTF-8 is malformed JSON.
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's "error parsing the body": JSON that is not UTF-8, nested deeper than the
+            # parser recurses (RecursionError) or holding a number longer than Python converts
+            # (ValueError) is malformed JSON, answered as any other malformed JSON.
             return _unprocessable(field_errors([{"type": "json_invalid", "loc": ("body",)}]))
         code, message = _HTTP_ERRORS.get(exc.status_code, ("http_error", "permintaan ditolak"))
         body = ErrorBody(code=code, message=message)
@@ -154,9 +169,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConnectionError)
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
+    @app.exception_handler(asyncpg.InterfaceError)
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
         # PostgreSQL is away (restarting, failing over): nothing was written, the caller may
-        # send the same command again, with its Idempotency-Key, in a moment.
+        # send the same command again, with its Idempotency-Key, in a moment. A connection lost
+        # inside a transaction surfaces as asyncpg's InterfaceError ("cannot call
+        # Transaction.__aexit__(): the underlying connection is closed"), raised while the
+        # transaction's exit tries to roll back: the commit never happened either.
+        log.warning("PostgreSQL unavailable: %s: %s", type(exc).__name__, exc)
         body = ErrorBody(
             code="service_unavailable",
             message="layanan sedang tidak dapat menyimpan data; coba lagi sebentar lagi",

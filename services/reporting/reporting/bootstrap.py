@@ -7,12 +7,15 @@ import asyncpg
 from penghubung.db import connect
 from penghubung.dbroles import service_role
 from penghubung.runtime.service import ServiceContext, ServiceParts
-from reporting.adapters import http, http_audit, http_sla, subscribers
+from reporting.adapters import http, http_audit, http_documents, subscribers
 from reporting.adapters.periodic import Periodic
 from reporting.app.as_of import ReadModels, Snapshots
-from reporting.app.availability import AvailabilitySampler
-from reporting.app.sla import Sla
 from reporting.settings import ReportingSettings
+from reporting.sla.adapters import http as http_sla
+from reporting.sla.adapters import http_calendar_whatif
+from reporting.sla.app.availability import AvailabilitySampler
+from reporting.sla.app.calendar_whatif import CalendarWhatIf
+from reporting.sla.app.handlers import Sla
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
@@ -40,6 +43,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
             http.routes(ctx, reads),
             http_sla.routes(ctx, sla, settings, reads),
             http_audit.routes(reads),
+            http_calendar_whatif.routes(CalendarWhatIf(sla)),
+            http_documents.routes(ctx, sla, settings),
         ],
         subscriptions=subscribers.subscriptions(ctx),
         on_start=[task.start for task in tasks],

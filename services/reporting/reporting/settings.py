@@ -56,6 +56,18 @@ class ReportingSettings(ServiceSettings):
         description="Events the kept `as_of` copies may hold in all (the latest is always kept)",
     )
 
+    public_url: str = Field(
+        default="http://127.0.0.1:8004",
+        description="Base URL of reporting as the public reaches it: the papers' QR codes lead"
+        " to its /verify page",
+    )
+    signed_scan_max_bytes: int = Field(
+        default=1_900_000,
+        ge=1024,
+        description="Largest scan of a signed Berita Acara, in bytes (keep it under the HTTP"
+        " body cap, http_max_body_bytes)",
+    )
+
     @model_validator(mode="after")
     def _percents_are_shares(self) -> Self:
         if any(not 1 <= p <= 100 for p in self.sla_warning_percents):

@@ -12,7 +12,9 @@ from disposition.domain.decide import acting_actor, decide
 from disposition.domain.state import Request, Round, Status, evolve_all, fold, next_role
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
-from penghubung.forms import DocumentKind, Officer, StandIn, Step
+from penghubung.forms import Officer, StandIn
+from penghubung.refusals import Conflict, Forbidden
+from penghubung.sop import DocumentKind, Step
 
 TICKET = "SC05-2026-00042"
 KADIS = Actor(nip="197501012000031001", name="Kadis Kominfo", role=Role.KADIS)
@@ -160,7 +162,7 @@ def test_roles_outside_the_disposers_are_forbidden(
     command = make(actor)
     with pytest.raises(errors.RoleCannotAct) as caught:
         decide(command, given())
-    assert isinstance(caught.value, errors.ForbiddenError)
+    assert isinstance(caught.value, Forbidden)
     assert caught.value.code == "role_not_allowed"
 
 
@@ -183,7 +185,7 @@ def test_only_the_holder_acts(
     with pytest.raises(errors.NotYourTurn) as caught:
         decide(command, given(*history))
     assert caught.value.code == "out_of_order"
-    assert isinstance(caught.value, errors.ConflictError)
+    assert isinstance(caught.value, Conflict)
     assert f"berada pada {holder.value}" in caught.value.message
 
 

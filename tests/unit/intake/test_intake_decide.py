@@ -21,7 +21,6 @@ from intake.domain.decide import (
 from intake.domain.errors import (
     AgencyChanged,
     AgencyMismatch,
-    AgencyMissing,
     AlreadySubmitted,
     AttachmentContentMismatch,
     AttachmentDuplicated,
@@ -31,7 +30,6 @@ from intake.domain.errors import (
     AttachmentTooLarge,
     AttachmentTypeNotAllowed,
     ChannelNotAllowed,
-    IntakeError,
     NotReturned,
     OfficerUnknown,
     ReceiptTimeBeforeReturn,
@@ -52,17 +50,12 @@ from intake.domain.state import (
     owner_of,
     ticket_year,
 )
+from penghubung.agency import AgencyMissing
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
-from penghubung.forms import (
-    Attachment,
-    AttachmentKind,
-    Channel,
-    Officer,
-    Priority,
-    ServiceRequestForm,
-    Step,
-)
+from penghubung.forms import Attachment, AttachmentKind, Officer, ServiceRequestForm
+from penghubung.refusals import Refused
+from penghubung.sop import Channel, Priority, Step
 
 TICKET = "SC05-2026-00007"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=WIB)
@@ -604,7 +597,7 @@ def test_the_desks_uploads_belong_to_the_desk() -> None:
     [(KADIS, RoleNotAllowed), (APPLICANT.model_copy(update={"agency": None}), AgencyMissing)],
 )
 def test_only_an_applicant_with_an_agency_or_the_desk_uploads(
-    actor: Actor, error: type[IntakeError]
+    actor: Actor, error: type[Refused]
 ) -> None:
     with pytest.raises(error):
         accept_upload(upload_command(actor), attachment_id=uuid4(), max_bytes=1024)

@@ -29,16 +29,15 @@ from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason
 from penghubung.forms import (
     AuthenticationType,
     ContactPerson,
-    Difficulty,
     IntegrationDetails,
     Mechanism,
     MechanismChoice,
     Officer,
     Platform,
-    Step,
     StressTestForm,
     VulnerabilityAssessmentForm,
 )
+from penghubung.sop import Difficulty, Step
 
 TICKET = "SC05-2026-00042"
 ASSIGNED = Officer(nip="198001012005011001", name="Budi Santoso")

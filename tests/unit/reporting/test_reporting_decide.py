@@ -12,6 +12,7 @@ from penghubung.events.catalog import (
     ReportSection,
     ReportWritten,
 )
+from penghubung.refusals import Conflict
 from reporting.domain import decide
 from reporting.domain.commands import ArchiveReport, ReserveBeritaAcaraNumber, WriteReport
 from reporting.domain.errors import (
@@ -19,7 +20,6 @@ from reporting.domain.errors import (
     BeritaAcaraAlreadyReserved,
     NotIntegrated,
     ReportAlreadyWritten,
-    ReportingError,
     ReportMissing,
 )
 from reporting.domain.numbers import YearlyNumber
@@ -237,7 +237,7 @@ def test_a_report_is_archived_once() -> None:
         BeritaAcaraAlreadyReserved(TICKET, "001/BA-LIA/SC-05/DISKOMINFO/2026"),
     ],
 )
-def test_every_refusal_has_its_own_code_and_names_the_ticket(error: ReportingError) -> None:
-    assert error.code != ReportingError.code
+def test_every_refusal_has_its_own_code_and_names_the_ticket(error: Conflict) -> None:
+    assert error.code != Conflict.code
     assert TICKET in error.message
-    assert str(error) == error.message
+    assert str(error) == f"{error.code}: {error.message}"

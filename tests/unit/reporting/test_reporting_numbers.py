@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reporting.domain.agency import agency_key
+from penghubung.agency import agency_key
 from reporting.domain.numbers import format_agenda_code, office_year
 
 

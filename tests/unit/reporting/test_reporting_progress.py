@@ -22,7 +22,8 @@ from penghubung.events.catalog import (
     RequestSubmitted,
     WorkReassigned,
 )
-from penghubung.forms import Officer, Step
+from penghubung.forms import Officer
+from penghubung.sop import Step
 from reporting.projections.progress import Progress, Status, advance
 
 TICKET = "SC05-2026-00007"

@@ -97,12 +97,12 @@ def test_reporting_s_own_events_name_the_outcome_and_the_numbers() -> None:
     )
 
 
-class ClockPaused(Event):
+class WorkPlanned(Event):
     """A fact the projection has no words for yet."""
 
-    type: Literal["ClockPaused"] = "ClockPaused"
+    type: Literal["WorkPlanned"] = "WorkPlanned"
     category: ClassVar[str] = "disposition"
 
 
 def test_an_event_without_words_is_still_named() -> None:
-    assert summarize(ClockPaused()) == "Peristiwa ClockPaused dicatat"
+    assert summarize(WorkPlanned()) == "Peristiwa WorkPlanned dicatat"

@@ -16,7 +16,7 @@ from penghubung.events.sla import (
     SlaRecalculated,
 )
 from penghubung.workcal import WorkingCalendar
-from reporting.domain.calendar import (
+from reporting.sla.domain.calendar import (
     BASE,
     AddDayOff,
     AlreadyDayOff,

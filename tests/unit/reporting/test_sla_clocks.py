@@ -13,9 +13,9 @@ import pytest
 
 from penghubung.events import Role
 from penghubung.events.sla import PauseReason, RecalculationScope
-from penghubung.forms import Channel, Difficulty, Step
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, DayOff, ReducedHours, ServiceHours
-from reporting.domain.clocks import (
+from reporting.sla.domain.clocks import (
     RETURNED,
     AnalysedFact,
     ArchivedFact,

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from penghubung.events import Role
-from penghubung.forms import Channel, Step
+from penghubung.sop import Channel, Step
 from penghubung.workcal import CalendarSpec
-from reporting.domain.clocks import (
+from reporting.sla.domain.clocks import (
     CalendarBook,
     DisposedFact,
     Fact,
@@ -31,7 +31,7 @@ from reporting.domain.clocks import (
     SubmittedFact,
     request_clocks,
 )
-from reporting.domain.compliance import (
+from reporting.sla.domain.compliance import (
     GroupBy,
     RequestClocks,
     breaches,
@@ -122,9 +122,16 @@ def test_compliance_per_officer() -> None:
         (KABID.nip, 1, 1, Decimal("50.00")),
         (PRAKOM.nip, 2, 0, Decimal("100.00")),
         (PETUGAS.nip, 0, 2, Decimal("0.00")),
+        ("office", 3, 0, Decimal("100.00")),  # portal submissions: the system registers them
         ("role:kabid", 0, 1, Decimal("0.00")),  # C's kabid has not acted yet
-        ("role:petugas", 3, 0, Decimal("100.00")),  # portal submissions: no desk officer
     ]
+
+
+def test_steps_the_system_performs_belong_to_the_office_not_to_a_nameless_person() -> None:
+    labels = {x.key: x.label for x in compliance(REQUESTS, month=MONTH, by=GroupBy.OFFICER)}
+    assert labels["office"] == "Diskominfo (dikerjakan sistem)"
+    assert labels["role:kabid"] == "Kabid eGov (belum ditetapkan)"
+    assert not any("tanpa nama" in label for label in labels.values())
 
 
 def test_another_month_has_nothing() -> None:

@@ -20,9 +20,10 @@ from penghubung.events.catalog import (
     RequestSubmitted,
 )
 from penghubung.events.sla import ClockPaused, PauseReason
-from penghubung.forms import Channel, Step
 from penghubung.settings import ServiceSettings
-from reporting.domain.clocks import (
+from penghubung.sop import Channel, Step
+from reporting.settings import ReportingSettings
+from reporting.sla.domain.clocks import (
     FACT,
     AnalysedFact,
     DisposedFact,
@@ -32,7 +33,6 @@ from reporting.domain.clocks import (
     fact_of,
     registered_at,
 )
-from reporting.settings import ReportingSettings
 
 TICKET = "SC05-2026-00007"
 RECORDED = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)

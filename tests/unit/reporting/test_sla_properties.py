@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from penghubung.events import Role
 from penghubung.events.sla import PauseReason
-from penghubung.forms import Channel, Difficulty, Step
+from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, WorkingCalendar
-from reporting.domain.clocks import (
+from reporting.sla.domain.clocks import (
     AnalysedFact,
     CalendarBook,
     ClockState,

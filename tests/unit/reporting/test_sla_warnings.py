@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from penghubung.events import Role
 from penghubung.events.catalog import Outcome, ReportWritten
 from penghubung.events.sla import PauseReason, SlaWarningRaised
-from penghubung.forms import Channel, Step
+from penghubung.sop import Channel, Step
 from penghubung.workcal import CalendarSpec
-from reporting.domain.clocks import (
+from reporting.sla.domain.clocks import (
     CalendarBook,
     DisposedFact,
     Fact,
@@ -22,7 +22,7 @@ from reporting.domain.clocks import (
     Person,
     SubmittedFact,
 )
-from reporting.domain.warnings import decide, due_warnings, raised
+from reporting.sla.domain.warnings import decide, due_warnings, raised
 
 WIB = ZoneInfo("Asia/Jakarta")
 TICKET = "SC05-2026-00077"

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from disposition.domain.commands import StartAtKadis
 from disposition.domain.state import Request, Round, Status
 from penghubung.events.base import Role
-from penghubung.forms import Officer, Priority
+from penghubung.forms import Officer
+from penghubung.instants import Instant
+from penghubung.sop import Priority
 
 _COLUMNS = (
     "ticket_id, agency, application_name, priority, received_at, resubmission, holder_role,"
@@ -30,12 +32,12 @@ class RequestRecord(BaseModel):
     agency: str = Field(description="The applicant's agency (OPD)")
     application_name: str = Field(description="The application to connect")
     priority: Priority = Field(description="P1 (kritis) to P4 (rendah)")
-    received_at: datetime = Field(description="When the latest (re)submission really arrived")
+    received_at: Instant = Field(description="When the latest (re)submission really arrived")
     resubmission: int = Field(description="0 for a first submission, then 1, 2, …")
     holder_role: Role = Field(description="Who holds it: kadis, kabid, prakom, petugas or pemohon")
     officer: Officer | None = Field(description="The petugas ordered to do the work, if any")
     status: Status = Field(description="disposing, assigned (to a petugas) or returned")
-    held_since: datetime = Field(description="When the current holder got it")
+    held_since: Instant = Field(description="When the current holder got it")
 
 
 def _record(row: asyncpg.Record) -> RequestRecord:

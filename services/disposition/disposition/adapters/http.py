@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query
+import asyncpg
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from disposition.adapters.db import RequestRecord
@@ -14,39 +14,15 @@ from disposition.app.handlers import Handlers, Recorded
 from disposition.domain import errors
 from disposition.domain.commands import Dispose, Reassign, ReturnRequest
 from disposition.domain.state import CHAIN, DISPOSERS
+from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Role
 from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
-from penghubung.forms import (
-    DocumentKind,
-    FormValueError,
-    LongText,
-    Officer,
-    StandIn,
-    Step,
-    check_ticket_id,
-)
+from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
+from penghubung.instants import Instant
+from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
-
-
-class Unprocessable(Problem):
-    """A value the rules refuse (the papers, the officer, the stand-in)."""
-
-    status = 422
-
-
-_PROBLEMS: tuple[tuple[type[errors.DispositionError], type[Problem]], ...] = (
-    (errors.NotFoundError, NotFound),
-    (errors.ForbiddenError, Forbidden),
-    (errors.ConflictError, Conflict),
-    (errors.InvalidCommand, Unprocessable),
-)
-
-
-def _problem(exc: errors.DispositionError) -> Problem:
-    """The HTTP problem for a domain refusal."""
-    problem = next((p for base, p in _PROBLEMS if isinstance(exc, base)), Problem)
-    return problem(exc.code, exc.message, field=exc.field)
+from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import Idempotent
 
 
 def _ticket(ticket_id: str) -> str:
@@ -54,17 +30,8 @@ def _ticket(ticket_id: str) -> str:
     try:
         return check_ticket_id(ticket_id)
     except FormValueError:
-        raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan") from None
+        raise errors.RequestNotFound(ticket_id) from None
 
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Repeat a request with the same key to get its first answer again",
-    ),
-]
 
 # --- bodies ---------------------------------------------------------------------------------
 
@@ -115,7 +82,7 @@ class DispositionOut(BaseModel):
     ticket_id: str = Field(description="The request's ticket id")
     event_id: UUID = Field(description="Id of the Disposed event")
     stream_version: int = Field(description="Its version in the request's disposition stream")
-    occurred_at: datetime = Field(description="When the disposition was made")
+    occurred_at: Instant = Field(description="When the disposition was made")
     from_role: Role = Field(description="Who disposed")
     to_role: Role = Field(description="To whom")
     instruction: str = Field(description="The instruction")
@@ -130,11 +97,7 @@ class DispositionOut(BaseModel):
         event = recorded.event
         assert isinstance(event, Disposed)
         return cls(
-            ticket_id=recorded.meta.correlation_id,
-            event_id=recorded.meta.event_id,
-            stream_version=recorded.stream_version,
-            occurred_at=recorded.meta.occurred_at,
-            actor=recorded.meta.actor,
+            **_recorded(recorded),
             from_role=event.from_role,
             to_role=event.to_role,
             instruction=event.instruction,
@@ -144,13 +107,25 @@ class DispositionOut(BaseModel):
         )
 
 
+def _recorded(recorded: Recorded) -> dict[str, Any]:
+    """What every answer of a recorded event says: which, where in the stream, when, by whom."""
+    meta = recorded.meta
+    return {
+        "ticket_id": meta.correlation_id,
+        "event_id": meta.event_id,
+        "stream_version": recorded.stream_version,
+        "occurred_at": meta.occurred_at,
+        "actor": meta.actor,
+    }
+
+
 class ReturnOut(BaseModel):
     """A return as recorded."""
 
     ticket_id: str = Field(description="The request's ticket id")
     event_id: UUID = Field(description="Id of the RequestReturned event")
     stream_version: int = Field(description="Its version in the request's disposition stream")
-    occurred_at: datetime = Field(description="When it was returned")
+    occurred_at: Instant = Field(description="When it was returned")
     step: Step = Field(description="The SOP step at which it was returned")
     reasons: list[str] = Field(description="Why")
     actor: Actor = Field(description="Who returned it, and for whom")
@@ -161,11 +136,7 @@ class ReturnOut(BaseModel):
         event = recorded.event
         assert isinstance(event, RequestReturned)
         return cls(
-            ticket_id=recorded.meta.correlation_id,
-            event_id=recorded.meta.event_id,
-            stream_version=recorded.stream_version,
-            occurred_at=recorded.meta.occurred_at,
-            actor=recorded.meta.actor,
+            **_recorded(recorded),
             step=event.step,
             reasons=list(event.reasons),
         )
@@ -185,7 +156,7 @@ class ReassignmentOut(BaseModel):
 
     ticket_id: str = Field(description="The request's ticket id")
     event_id: UUID = Field(description="Id of the WorkReassigned event")
-    occurred_at: datetime = Field(description="When the work moved")
+    occurred_at: Instant = Field(description="When the work moved")
     from_officer: Officer = Field(description="The petugas who lost it")
     to_officer: Officer = Field(description="The petugas who got it")
     reason: str = Field(description="Why")
@@ -222,7 +193,7 @@ class HistoryEntry(BaseModel):
 
     event_id: UUID = Field(description="The event's id")
     stream_version: int = Field(description="Its version in the disposition stream")
-    occurred_at: datetime = Field(description="When it was made")
+    occurred_at: Instant = Field(description="When it was made")
     actor: Actor = Field(description="Who acted, and for whom")
     fact: Annotated[Disposed | RequestReturned | WorkReassigned, Field(discriminator="type")] = (
         Field(description="The Disposed, RequestReturned or WorkReassigned event")
@@ -248,6 +219,7 @@ Disposer = Annotated[Principal, Depends(require(*sorted(DISPOSERS)))]
 def router(handlers: Handlers) -> APIRouter:
     """Disposition's routes, bound to its handlers."""
     api = APIRouter(tags=["disposition"], responses=ERROR_RESPONSES)
+    pool = handlers.store.pool
 
     @api.get("/inbox", summary="The caller's inbox (a petugas's: the requests ordered to them)")
     async def inbox(
@@ -263,11 +235,12 @@ def router(handlers: Handlers) -> APIRouter:
     @api.post(
         "/requests/{ticket_id}/dispositions",
         status_code=201,
+        response_model=DispositionOut,
         summary="Dispose the request one level down (kadis→kabid→prakom→petugas)",
     )
     async def dispose(
-        ticket_id: str, body: DispositionIn, principal: Disposer, key: IdempotencyKey = None
-    ) -> DispositionOut:
+        ticket_id: str, body: DispositionIn, principal: Disposer, once: Idempotent
+    ) -> dict[str, Any]:
         cmd = Dispose(
             ticket_id=_ticket(ticket_id),
             actor=principal.actor(),
@@ -280,48 +253,53 @@ def router(handlers: Handlers) -> APIRouter:
             token_stand_in=principal.stand_in,
             delegation_id=principal.delegation_id,
         )
-        try:
-            return DispositionOut.of(await handlers.dispose(cmd, idempotency_key=key))
-        except errors.DispositionError as exc:
-            raise _problem(exc) from exc
+
+        async def run(conn: asyncpg.Connection) -> DispositionOut:
+            return DispositionOut.of(await handlers.dispose(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
 
     @api.post(
         "/requests/{ticket_id}/returns",
         status_code=201,
+        response_model=ReturnOut,
         summary="Return the request to the applicant as incomplete, with reasons",
     )
     async def return_request(
-        ticket_id: str, body: ReturnIn, principal: Disposer, key: IdempotencyKey = None
-    ) -> ReturnOut:
+        ticket_id: str, body: ReturnIn, principal: Disposer, once: Idempotent
+    ) -> dict[str, Any]:
         cmd = ReturnRequest(
             ticket_id=_ticket(ticket_id), actor=principal.actor(), reasons=tuple(body.reasons)
         )
-        try:
-            return ReturnOut.of(await handlers.return_request(cmd, idempotency_key=key))
-        except errors.DispositionError as exc:
-            raise _problem(exc) from exc
+
+        async def run(conn: asyncpg.Connection) -> ReturnOut:
+            return ReturnOut.of(await handlers.return_request(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
 
     @api.post(
         "/requests/{ticket_id}/reassignments",
         status_code=201,
+        response_model=ReassignmentOut,
         summary="Move the work to another petugas, with a reason (prakom, kabid)",
     )
     async def reassign(
         ticket_id: str,
         body: ReassignmentIn,
         principal: Annotated[Principal, Depends(require(Role.KABID, Role.PRAKOM))],
-        key: IdempotencyKey = None,
-    ) -> ReassignmentOut:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         cmd = Reassign(
             ticket_id=_ticket(ticket_id),
             actor=principal.actor(),
             to_officer=body.to_officer,
             reason=body.reason,
         )
-        try:
-            return ReassignmentOut.of(await handlers.reassign(cmd, idempotency_key=key))
-        except errors.DispositionError as exc:
-            raise _problem(exc) from exc
+
+        async def run(conn: asyncpg.Connection) -> ReassignmentOut:
+            return ReassignmentOut.of(await handlers.reassign(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
 
     @api.get(
         "/requests/{ticket_id}/dispositions",
@@ -332,10 +310,9 @@ def router(handlers: Handlers) -> APIRouter:
     ) -> History:
         found = await handlers.history(_ticket(ticket_id))
         # An applicant learns nothing of another agency's requests, not even that they exist.
-        if found is None or (
-            principal.role is Role.PEMOHON and found[0].agency != principal.agency
-        ):
-            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+        scope = principal.agency_scope()
+        if found is None or (scope is not None and agency_key(found[0].agency) != scope):
+            raise errors.RequestNotFound(ticket_id)
         record, stream = found
         entries = [
             HistoryEntry(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,19 +51,24 @@ class Handlers:
     officers_from_directory: bool = False
     """Order work only to an active petugas, as the directory said over the bus."""
 
-    async def dispose(self, cmd: Dispose, *, idempotency_key: str | None = None) -> Recorded:
-        """Hand the request one level down the chain."""
-        return await self._execute(cmd, idempotency_key)
+    async def dispose(
+        self, conn: asyncpg.Connection, cmd: Dispose, *, causation_id: str | None = None
+    ) -> Recorded:
+        """Hand the request one level down the chain, in the caller's transaction."""
+        return await self._execute(conn, cmd, causation_id)
 
     async def return_request(
-        self, cmd: ReturnRequest, *, idempotency_key: str | None = None
+        self, conn: asyncpg.Connection, cmd: ReturnRequest, *, causation_id: str | None = None
     ) -> Recorded:
-        """Send the request back to the applicant with the reasons."""
-        return await self._execute(cmd, idempotency_key)
+        """Send the request back to the applicant with the reasons, in the caller's transaction."""
+        return await self._execute(conn, cmd, causation_id)
 
-    async def reassign(self, cmd: Reassign, *, idempotency_key: str | None = None) -> Recorded:
-        """Move the request's work to another petugas, with a reason."""
-        return await self._execute(cmd, idempotency_key)
+    async def reassign(
+        self, conn: asyncpg.Connection, cmd: Reassign, *, causation_id: str | None = None
+    ) -> Recorded:
+        """Move the request's work to another petugas, with a reason, in the caller's
+        transaction."""
+        return await self._execute(conn, cmd, causation_id)
 
     async def start_at_kadis(self, conn: asyncpg.Connection, cmd: StartAtKadis) -> bool:
         """Put a (re)submitted request in the kadis inbox; False for an older or known one."""
@@ -86,25 +90,22 @@ class Handlers:
                 return None
             return record, await self.store.read_stream(stream_id(ticket_id), conn=conn)
 
-    async def _execute(self, cmd: Command, key: str | None) -> Recorded:
-        async with self.store.pool.acquire() as conn, conn.transaction():
-            round_ = await db.round_of(conn, cmd.ticket_id)
-            stream = await self.store.read_stream(stream_id(cmd.ticket_id), conn=conn)
-            if (done := _replayed(cmd, stream, _event_id(cmd.ticket_id, key))) is not None:
-                return done
-            state = fold(round_, [e.event for e in stream.events])
-            events = decide(cmd, state)
-            assert state is not None  # decide refuses an unknown request
-            if isinstance(cmd, Dispose | Reassign):
-                await self._check_with_directory(conn, cmd)
-            if isinstance(cmd, Reassign) and await db.is_finished(conn, cmd.ticket_id):
-                raise errors.NotAssigned(cmd.ticket_id)
-            now = self.clock()
-            await db.save_state(conn, evolve_all(state, events), since=now)
-            new = self._new_events(events, cmd, now=now, key=key)
-            result = await self.store.append(
-                stream.id, expected_version=stream.version, events=new, conn=conn
-            )
+    async def _execute(self, conn: asyncpg.Connection, cmd: Command, key: str | None) -> Recorded:
+        round_ = await db.round_of(conn, cmd.ticket_id)
+        stream = await self.store.read_stream(stream_id(cmd.ticket_id), conn=conn)
+        state = fold(round_, [e.event for e in stream.events])
+        events = decide(cmd, state)
+        assert state is not None  # decide refuses an unknown request
+        if isinstance(cmd, Dispose | Reassign):
+            await self._check_with_directory(conn, cmd)
+        if isinstance(cmd, Reassign) and await db.is_finished(conn, cmd.ticket_id):
+            raise errors.NotAssigned(cmd.ticket_id)
+        now = self.clock()
+        await db.save_state(conn, evolve_all(state, events), since=now)
+        new = self._new_events(events, cmd, now=now, key=key)
+        result = await self.store.append(
+            stream.id, expected_version=stream.version, events=new, conn=conn
+        )
         return Recorded(new[-1].event, new[-1].meta, result.stream_version)
 
     async def _check_with_directory(
@@ -151,36 +152,12 @@ class Handlers:
             NewEvent(
                 event=event,
                 meta=Metadata(
-                    event_id=_event_id(cmd.ticket_id, key, i) or self.new_id(),
+                    event_id=self.new_id(),
                     occurred_at=now,
                     actor=actor,
                     correlation_id=cmd.ticket_id,
                     causation_id=key,
                 ),
             )
-            for i, event in enumerate(events)
+            for event in events
         ]
-
-
-def _event_id(ticket_id: str, key: str | None, index: int = 0) -> uuid.UUID | None:
-    """The id a retried request with the same Idempotency-Key gives its event again."""
-    if key is None:
-        return None
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:penghubung:disposition:{ticket_id}:{key}:{index}")
-
-
-_EVENT_OF: dict[type[Command], str] = {
-    Dispose: "Disposed",
-    ReturnRequest: "RequestReturned",
-    Reassign: "WorkReassigned",
-}
-
-
-def _replayed(cmd: Command, stream: Stream, event_id: uuid.UUID | None) -> Recorded | None:
-    """The event an earlier request with the same Idempotency-Key recorded, if there is one."""
-    found = next((e for e in stream.events if event_id and e.event_id == event_id), None)
-    if found is None:
-        return None
-    if found.type != _EVENT_OF[type(cmd)]:
-        raise errors.IdempotencyKeyReused(cmd.ticket_id)
-    return Recorded.of(found)

@@ -5,15 +5,8 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from penghubung.events.base import Actor, Role
-from penghubung.forms import (
-    DocumentKind,
-    LongText,
-    Officer,
-    Priority,
-    StandIn,
-    Text,
-    TicketId,
-)
+from penghubung.forms import LongText, Officer, StandIn, Text, TicketId
+from penghubung.sop import DocumentKind, Priority
 
 
 class _Command(BaseModel):

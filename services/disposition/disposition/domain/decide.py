@@ -7,7 +7,8 @@ from disposition.domain.commands import Command, Dispose, Reassign, ReturnReques
 from disposition.domain.state import DISPOSERS, Request, Status, next_role
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
-from penghubung.forms import DocumentKind, StandIn, required_documents
+from penghubung.forms import StandIn
+from penghubung.sop import DocumentKind, required_documents
 
 
 def decide(command: Command, state: Request | None) -> list[Event]:

@@ -1,44 +1,17 @@
-"""Why disposition refuses a command: a stable code for programs, Bahasa Indonesia for people."""
+"""Why disposition refuses a command: each case a kind of `penghubung.refusals`, named once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from penghubung.events.base import Role
-from penghubung.forms import DocumentKind
-
-
-class DispositionError(Exception):
-    """A command the rules refuse; `code` is for programs, `message` for people."""
-
-    code = "disposition_refused"
-    field: str | None = None
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFoundError(DispositionError):
-    """The request is not known to disposition (never submitted, or not yet arrived)."""
-
-
-class ForbiddenError(DispositionError):
-    """The caller's role never does this."""
-
-
-class ConflictError(DispositionError):
-    """The command comes at the wrong moment of the chain, or lost a race."""
-
-
-class InvalidCommand(DispositionError):
-    """A value of the command is wrong by the rules (not by its shape)."""
-
+from penghubung.refusals import Conflict, Forbidden, Invalid, NotFound
+from penghubung.sop import DocumentKind
 
 # --- not found ------------------------------------------------------------------------------
 
 
-class RequestNotFound(NotFoundError):
+class RequestNotFound(NotFound):
     """No request with this ticket has reached disposition."""
 
     code = "request_not_found"
@@ -50,7 +23,7 @@ class RequestNotFound(NotFoundError):
 # --- forbidden ------------------------------------------------------------------------------
 
 
-class RoleCannotAct(ForbiddenError):
+class RoleCannotAct(Forbidden):
     """Only kadis, kabid and prakom dispose or return a request."""
 
     code = "role_not_allowed"
@@ -59,7 +32,7 @@ class RoleCannotAct(ForbiddenError):
         super().__init__(f"peran {role.value} tidak berwenang {action} permohonan")
 
 
-class StandInNotInToken(ForbiddenError):
+class StandInNotInToken(Forbidden):
     """A body claims a Plt/Plh the caller's token does not carry."""
 
     code = "stand_in_not_in_token"
@@ -72,7 +45,7 @@ class StandInNotInToken(ForbiddenError):
         )
 
 
-class DelegationEnded(ForbiddenError):
+class DelegationEnded(Forbidden):
     """The token names a delegation the directory has since ended."""
 
     code = "delegation_inactive"
@@ -85,7 +58,7 @@ class DelegationEnded(ForbiddenError):
 # --- conflicts ------------------------------------------------------------------------------
 
 
-class OutOfOrder(ConflictError):
+class OutOfOrder(Conflict):
     """It is not the caller's turn, or the disposition skips a level of the chain."""
 
     code = "out_of_order"
@@ -109,7 +82,7 @@ class SkipsALevel(OutOfOrder):
         )
 
 
-class AwaitingResubmission(ConflictError):
+class AwaitingResubmission(Conflict):
     """The request was returned to the applicant; it waits for the resubmission."""
 
     code = "request_returned"
@@ -120,7 +93,7 @@ class AwaitingResubmission(ConflictError):
         )
 
 
-class DispositionComplete(ConflictError):
+class DispositionComplete(Conflict):
     """The prakom has ordered a petugas: the chain is done, the work is integration's."""
 
     code = "disposition_complete"
@@ -132,17 +105,6 @@ class DispositionComplete(ConflictError):
         )
 
 
-class IdempotencyKeyReused(ConflictError):
-    """An Idempotency-Key already recorded another kind of action on this request."""
-
-    code = "idempotency_key_reused"
-
-    def __init__(self, ticket_id: str) -> None:
-        super().__init__(
-            f"Idempotency-Key ini sudah dipakai untuk tindakan lain pada permohonan {ticket_id}"
-        )
-
-
 # --- invalid --------------------------------------------------------------------------------
 
 
@@ -150,7 +112,7 @@ def _names(documents: Iterable[DocumentKind]) -> str:
     return ", ".join(sorted(d.value for d in documents))
 
 
-class DocumentsMissing(InvalidCommand):
+class DocumentsMissing(Invalid):
     """A step lacks papers the SOP's kelengkapan column asks for."""
 
     code = "documents_missing"
@@ -161,7 +123,7 @@ class DocumentsMissing(InvalidCommand):
         super().__init__(f"kelengkapan belum lengkap, belum ada: {_names(self.missing)}")
 
 
-class DocumentsNotYetMade(InvalidCommand):
+class DocumentsNotYetMade(Invalid):
     """A step states papers that cannot exist yet (a later level's disposition)."""
 
     code = "documents_not_yet_made"
@@ -172,7 +134,7 @@ class DocumentsNotYetMade(InvalidCommand):
         super().__init__(f"dokumen ini belum ada pada tahap ini: {_names(self.extra)}")
 
 
-class OfficerRequired(InvalidCommand):
+class OfficerRequired(Invalid):
     """The prakom's order names the petugas who will do the work."""
 
     code = "officer_required"
@@ -182,7 +144,7 @@ class OfficerRequired(InvalidCommand):
         super().__init__("petugas service desk yang diperintah wajib disebut (nip dan nama)")
 
 
-class OfficerNotExpected(InvalidCommand):
+class OfficerNotExpected(Invalid):
     """Only the prakom's order names an officer; kadis and kabid dispose to a role."""
 
     code = "officer_not_expected"
@@ -192,7 +154,7 @@ class OfficerNotExpected(InvalidCommand):
         super().__init__("petugas hanya disebut pada perintah prakom kepada petugas service desk")
 
 
-class NotAssigned(ConflictError):
+class NotAssigned(Conflict):
     """Only work ordered to a petugas, and not finished, can move to another."""
 
     code = "not_assigned"
@@ -201,7 +163,7 @@ class NotAssigned(ConflictError):
         super().__init__(f"permohonan {ticket_id} belum atau tidak lagi ditangani petugas")
 
 
-class SameOfficer(InvalidCommand):
+class SameOfficer(Invalid):
     """The work already is with this petugas."""
 
     code = "same_officer"
@@ -211,7 +173,7 @@ class SameOfficer(InvalidCommand):
         super().__init__("pekerjaan ini sudah berada pada petugas tersebut")
 
 
-class OfficerNotPetugas(InvalidCommand):
+class OfficerNotPetugas(Invalid):
     """The NIP ordered is not an active petugas of the directory."""
 
     code = "officer_not_petugas"
@@ -221,7 +183,7 @@ class OfficerNotPetugas(InvalidCommand):
         super().__init__(f"NIP {nip} bukan petugas service desk yang aktif di direktori")
 
 
-class StandInKindMissing(InvalidCommand):
+class StandInKindMissing(Invalid):
     """Someone acts for the role holder, but not as what: Plt or Plh."""
 
     code = "stand_in_kind_required"
@@ -231,7 +193,7 @@ class StandInKindMissing(InvalidCommand):
         super().__init__("sebutkan kedudukan pelaksana: plt atau plh")
 
 
-class StandInUnnamed(InvalidCommand):
+class StandInUnnamed(Invalid):
     """A Plt/Plh is stated, but not whom they act for."""
 
     code = "stand_in_unnamed"
@@ -241,7 +203,7 @@ class StandInUnnamed(InvalidCommand):
         super().__init__("sebutkan pejabat yang diwakili pelaksana (nip dan nama)")
 
 
-class StandInConflict(InvalidCommand):
+class StandInConflict(Invalid):
     """The body names another role holder, or another kind, than the caller's token does."""
 
     code = "stand_in_conflict"
@@ -254,7 +216,7 @@ class StandInConflict(InvalidCommand):
         self.field = field
 
 
-class StandInForSelf(InvalidCommand):
+class StandInForSelf(Invalid):
     """A stand-in acts for someone else, never for themself."""
 
     code = "stand_in_self"

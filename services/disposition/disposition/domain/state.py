@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.events.base import Event, Role
 from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
-from penghubung.forms import Officer, Step
+from penghubung.forms import Officer
+from penghubung.sop import Step
 
 CATEGORY = "disposition"
 

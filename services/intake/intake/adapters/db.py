@@ -1,21 +1,19 @@
-"""Intake's own rows: requests, returns, ticket counters, idempotency keys, uploaded files."""
+"""Intake's own rows: requests, returns, ticket counters, uploaded files."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from intake.app.views import AttachmentView, RequestPage, RequestSummary, RequestView, ReturnView
-from intake.domain.state import Fact, RequestState, Status, Upload, agency_key
+from intake.domain.state import Fact, RequestState, Status, Upload
+from penghubung.agency import agency_key
 from penghubung.events.base import Actor
 from penghubung.events.catalog import RequestReturned
 from penghubung.forms import Attachment
-
-_IDEMPOTENCY_LOCKS = 0x494E54  # "INT": the two-key advisory lock space intake uses for its keys
 
 
 async def next_ticket_sequence(conn: asyncpg.Connection, year: int) -> int:
@@ -27,42 +25,6 @@ async def next_ticket_sequence(conn: asyncpg.Connection, year: int) -> int:
         year,
     )
     return sequence
-
-
-async def remembered_response(
-    conn: asyncpg.Connection, *, caller: str, key: str
-) -> tuple[str, dict[str, Any]] | None:
-    """The fingerprint and response kept under a key, once any submission using it is done."""
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock($1, hashtext($2))", _IDEMPOTENCY_LOCKS, f"{caller}\n{key}"
-    )
-    row = await conn.fetchrow(
-        "SELECT fingerprint, response FROM intake.idempotency_keys WHERE caller = $1 AND key = $2",
-        caller,
-        key,
-    )
-    return None if row is None else (row["fingerprint"], row["response"])
-
-
-async def remember_response(
-    conn: asyncpg.Connection,
-    *,
-    caller: str,
-    key: str,
-    fingerprint: str,
-    ticket_id: str,
-    response: dict[str, Any],
-) -> None:
-    """Keep the response of a keyed submission for its retries."""
-    await conn.execute(
-        "INSERT INTO intake.idempotency_keys (caller, key, fingerprint, ticket_id, response)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        caller,
-        key,
-        fingerprint,
-        ticket_id,
-        response,
-    )
 
 
 async def insert_upload(

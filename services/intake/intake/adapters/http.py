@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import hashlib
+from datetime import UTC
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
+import asyncpg
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from intake.app import handlers
@@ -17,27 +18,21 @@ from intake.app.views import AttachmentView, RequestPage, RequestView
 from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
 from intake.domain.errors import (
     AttachmentTooLarge,
-    ConflictError,
-    ForbiddenError,
-    IntakeError,
-    InvalidError,
-    NotFoundError,
     RequestNotFound,
-    TooLargeError,
-    UnsupportedError,
 )
 from intake.domain.state import Status
 from penghubung.events.base import Role
 from penghubung.forms import (
     AttachmentKind,
-    Channel,
     FormValueError,
     LongText,
     ServiceRequestForm,
     check_ticket_id,
 )
+from penghubung.sop import Channel
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import Idempotent
 from penghubung.web.limits import BodyLimit
 
 MAX_ATTACHMENTS = 20
@@ -56,47 +51,10 @@ _READERS = (
 )
 
 
-class Unprocessable(Problem):
-    """What was sent breaks a rule; the field says which."""
-
-    status = 422
-
-
-class PayloadTooLarge(Problem):
-    """An upload over the size cap."""
-
-    status = 413
-
-
-class UnsupportedMediaType(Problem):
-    """An upload of a kind that is not accepted."""
-
-    status = 415
-
-
-_PROBLEMS: tuple[tuple[type[IntakeError], type[Problem]], ...] = (
-    (NotFoundError, NotFound),
-    (ForbiddenError, Forbidden),
-    (ConflictError, Conflict),
-    (InvalidError, Unprocessable),
-    (TooLargeError, PayloadTooLarge),
-    (UnsupportedError, UnsupportedMediaType),
-)
-
 _UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     415: ERROR_RESPONSES[422],
 }
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """Turn a domain refusal into the HTTP problem of its kind."""
-    try:
-        yield
-    except IntakeError as error:
-        problem = next(p for kind, p in _PROBLEMS if isinstance(error, kind))
-        raise problem(error.code, error.message, field=error.field) from error
 
 
 class SubmissionBody(BaseModel):
@@ -144,22 +102,15 @@ def router(intake: Intake) -> APIRouter:
     @api.post(
         "/requests",
         status_code=201,
+        response_model=RequestView,
         summary="Submit a service request (pemohon via portal; petugas for other channels)",
     )
     async def submit(
         body: SubmissionBody,
         response: Response,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-        idempotency_key: Annotated[
-            str | None,
-            Header(
-                alias="Idempotency-Key",
-                min_length=1,
-                max_length=200,
-                description="Retrying with the same key returns the same ticket",
-            ),
-        ] = None,
-    ) -> RequestView:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         command = SubmitRequest(
             actor=principal.actor(),
             form=body.form,
@@ -167,14 +118,16 @@ def router(intake: Intake) -> APIRouter:
             received_at=body.received_at,
             attachment_ids=tuple(body.attachment_ids),
         )
-        with refusals():
-            done = await handlers.submit_request(
-                command, intake=intake, idempotency_key=idempotency_key
+        sent, received = _as_sent(body)
+
+        async def run(conn: asyncpg.Connection) -> RequestView:
+            return await handlers.submit_request(
+                conn, command, intake=intake, causation_id=once.key
             )
-        response.headers["Location"] = f"/requests/{done.view.ticket_id}"
-        if done.replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        return done.view
+
+        view = await once.run(intake.pool, "intake", command.actor, sent, run, at=received)
+        response.headers["Location"] = f"/requests/{view['ticket_id']}"
+        return view
 
     @api.get("/requests", summary="List the requests the caller may see, newest first")
     async def list_requests(
@@ -183,41 +136,58 @@ def router(intake: Intake) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
         offset: Annotated[int, Query(ge=0, description="Requests to skip")] = 0,
     ) -> RequestPage:
-        with refusals():
-            return await handlers.list_requests(
-                viewer=principal.actor(), intake=intake, status=status, limit=limit, offset=offset
-            )
+        return await handlers.list_requests(
+            scope=principal.agency_scope(), intake=intake, status=status, limit=limit, offset=offset
+        )
 
     @api.get("/requests/{ticket_id}", summary="One request (another agency's answers 404)")
     async def get_request(
         ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> RequestView:
-        with refusals():
-            return await handlers.get_request(ticket_id, viewer=principal.actor(), intake=intake)
+        return await handlers.get_request(ticket_id, scope=principal.agency_scope(), intake=intake)
 
     @api.post(
         "/requests/{ticket_id}/resubmissions",
         status_code=201,
+        response_model=RequestView,
         summary="Resubmit a returned request under its ticket (409 unless it is returned)",
     )
     async def resubmit(
         ticket_id: str,
         body: ResubmissionBody,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-    ) -> RequestView:
-        with refusals():
-            command = ResubmitRequest(
-                actor=principal.actor(),
-                ticket_id=_known_ticket(ticket_id),
-                form=body.form,
-                answer=body.answer,
-                channel=body.channel,
-                received_at=body.received_at,
-                attachment_ids=tuple(body.attachment_ids),
+        once: Idempotent,
+    ) -> dict[str, Any]:
+        command = ResubmitRequest(
+            actor=principal.actor(),
+            ticket_id=_known_ticket(ticket_id),
+            form=body.form,
+            answer=body.answer,
+            channel=body.channel,
+            received_at=body.received_at,
+            attachment_ids=tuple(body.attachment_ids),
+        )
+        sent, received = _as_sent(body)
+
+        async def run(conn: asyncpg.Connection) -> RequestView:
+            return await handlers.resubmit_request(
+                conn, command, intake=intake, causation_id=once.key
             )
-            return await handlers.resubmit_request(command, intake=intake)
+
+        actor = command.actor
+        return await once.run(
+            intake.pool, "intake", actor, sent, run, at=received, ticket=ticket_id
+        )
 
     return api
+
+
+def _as_sent(body: SubmissionBody | ResubmissionBody) -> tuple[dict[str, Any], str | None]:
+    """A (re)submission as its Idempotency-Key binds it: the body as parsed, the receipt time
+    as one instant whatever its offset."""
+    sent = body.model_dump(mode="json", exclude={"received_at"})
+    received = body.received_at.astimezone(UTC).isoformat() if body.received_at else None
+    return sent, received
 
 
 def upload_limit(max_bytes: int) -> BodyLimit:
@@ -242,6 +212,7 @@ def _uploads(intake: Intake) -> APIRouter:
     @api.post(
         "/attachments",
         status_code=201,
+        response_model=AttachmentView,
         responses=_UPLOAD_RESPONSES,
         summary="Upload a file (PDF, PNG, JPEG) to reference from a submission",
     )
@@ -251,7 +222,8 @@ def _uploads(intake: Intake) -> APIRouter:
             AttachmentKind, Form(description="surat_permohonan (request letter) or lainnya")
         ],
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
-    ) -> AttachmentView:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         command = UploadAttachment(
             actor=principal.actor(),
             kind=kind,
@@ -259,8 +231,17 @@ def _uploads(intake: Intake) -> APIRouter:
             content_type=file.content_type or "application/octet-stream",
             content=await file.read(intake.attachment_max_bytes + 1),
         )
-        with refusals():
-            return await handlers.upload_attachment(command, intake=intake)
+        sent = {
+            "kind": command.kind,
+            "filename": command.filename,
+            "content_type": command.content_type,
+            "sha256": hashlib.sha256(command.content).hexdigest(),
+        }
+
+        async def run(conn: asyncpg.Connection) -> AttachmentView:
+            return await handlers.upload_attachment(conn, command, intake=intake)
+
+        return await once.run(intake.pool, "intake", command.actor, sent, run)
 
     @api.get(
         "/attachments/{attachment_id}",
@@ -271,10 +252,9 @@ def _uploads(intake: Intake) -> APIRouter:
     async def download(
         attachment_id: UUID, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> Response:
-        with refusals():
-            meta, content = await handlers.attachment_content(
-                attachment_id, viewer=principal.actor(), intake=intake
-            )
+        meta, content = await handlers.attachment_content(
+            attachment_id, viewer=principal.actor(), scope=principal.agency_scope(), intake=intake
+        )
         return Response(
             content,
             media_type=meta.content_type,

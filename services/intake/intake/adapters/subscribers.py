@@ -7,7 +7,6 @@ from functools import partial
 import asyncpg
 
 from intake.app import handlers
-from intake.domain.errors import IntakeError
 from penghubung.bus.consumer import Rejected, Subscription
 from penghubung.bus.topology import ConsumerSpec
 from penghubung.events.base import Envelope
@@ -27,10 +26,7 @@ async def when_request_returned_mark_it_returned(
     """Show the request as returned, with the reasons, so its applicant can resubmit it."""
     if not isinstance(envelope.event, RequestReturned):
         raise Rejected(f"intake-returns handles RequestReturned, not {envelope.type}")
-    try:
-        await handlers.mark_returned(conn, envelope, store=store)
-    except IntakeError as error:
-        raise Rejected(error.message, code=error.code) from error
+    await handlers.mark_returned(conn, envelope, store=store)  # a refusal is dead-lettered
 
 
 def subscriptions(intake: handlers.Intake) -> list[Subscription]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from uuid import UUID
 
 import asyncpg
@@ -15,17 +12,11 @@ from intake.adapters import db
 from intake.app.views import AttachmentView, RequestPage, RequestView
 from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
 from intake.domain.decide import accept_upload, decide, receipt_time, record_return
-from intake.domain.errors import (
-    AgencyMissing,
-    IdempotencyKeyReused,
-    RequestNotFound,
-    UploadNotFound,
-)
+from intake.domain.errors import RequestNotFound, UploadNotFound
 from intake.domain.state import (
     Fact,
     RequestState,
     Status,
-    agency_key,
     evolve,
     fold,
     owner_of,
@@ -49,67 +40,65 @@ class Intake:
     attachment_max_bytes: int
 
 
-@dataclass(frozen=True)
-class Submitted:
-    """A submission's answer; `replayed` when a retried Idempotency-Key found it stored."""
-
-    view: RequestView
-    replayed: bool = False
-
-
 def stream_of(ticket_id: str) -> str:
     """The intake stream of a request."""
     return f"intake-{ticket_id}"
 
 
-async def upload_attachment(command: UploadAttachment, *, intake: Intake) -> AttachmentView:
-    """Keep an uploaded file's bytes in intake's table; the events will carry its metadata."""
+async def upload_attachment(
+    conn: asyncpg.Connection, command: UploadAttachment, *, intake: Intake
+) -> AttachmentView:
+    """Keep an uploaded file's bytes in intake's table (in the caller's transaction); the
+    events will carry its metadata."""
     upload = accept_upload(
         command, attachment_id=intake.new_id(), max_bytes=intake.attachment_max_bytes
     )
-    async with intake.pool.acquire() as conn:
-        await db.insert_upload(
-            conn, upload, content=command.content, by=command.actor, at=intake.clock()
-        )
+    await db.insert_upload(
+        conn, upload, content=command.content, by=command.actor, at=intake.clock()
+    )
     return db.attachment_view(upload)
 
 
 async def submit_request(
-    command: SubmitRequest, *, intake: Intake, idempotency_key: str | None = None
-) -> Submitted:
-    """Register a request under the next ticket of its receipt year (SOP step 1)."""
+    conn: asyncpg.Connection,
+    command: SubmitRequest,
+    *,
+    intake: Intake,
+    causation_id: str | None = None,
+) -> RequestView:
+    """Register a request under the next ticket of its receipt year (SOP step 1), in the
+    caller's transaction."""
     now = intake.clock()
     year = ticket_year(receipt_time(command, now=now))
-    async with intake.pool.acquire() as conn, conn.transaction():
-        if idempotency_key is not None:
-            stored = await _replay(conn, command, idempotency_key)
-            if stored is not None:
-                return Submitted(stored, replayed=True)
-        uploads = await db.lock_uploads(conn, command.attachment_ids)
-        ticket = format_ticket_id(year, await db.next_ticket_sequence(conn, year))
-        state = RequestState(ticket_id=ticket)
-        events = decide(command, state, now=now, uploads=uploads)
-        view = await _write(conn, _after(state, events), command.attachment_ids)
-        if idempotency_key is not None:
-            await _remember(conn, command, idempotency_key, view)
-        new = _with_meta(events, intake, actor=command.actor, causation_id=idempotency_key)
-        await intake.store.append(stream_of(ticket), expected_version=0, events=new, conn=conn)
-    return Submitted(view)
+    uploads = await db.lock_uploads(conn, command.attachment_ids)
+    ticket = format_ticket_id(year, await db.next_ticket_sequence(conn, year))
+    state = RequestState(ticket_id=ticket)
+    events = decide(command, state, now=now, uploads=uploads)
+    view = await _write(conn, _after(state, events), command.attachment_ids)
+    new = _with_meta(events, intake, actor=command.actor, causation_id=causation_id)
+    await intake.store.append(stream_of(ticket), expected_version=0, events=new, conn=conn)
+    return view
 
 
-async def resubmit_request(command: ResubmitRequest, *, intake: Intake) -> RequestView:
-    """Continue a returned request under its ticket with the corrected form and the answer."""
+async def resubmit_request(
+    conn: asyncpg.Connection,
+    command: ResubmitRequest,
+    *,
+    intake: Intake,
+    causation_id: str | None = None,
+) -> RequestView:
+    """Continue a returned request under its ticket with the corrected form and the answer, in
+    the caller's transaction."""
     now = intake.clock()
-    async with intake.pool.acquire() as conn, conn.transaction():
-        await db.lock_request(conn, command.ticket_id)
-        stream = await intake.store.read_stream(stream_of(command.ticket_id), conn=conn)
-        returns = await db.return_facts(conn, command.ticket_id)
-        state = fold(command.ticket_id, [*_facts(stream.events), *returns])
-        uploads = await db.lock_uploads(conn, command.attachment_ids)
-        events = decide(command, state, now=now, uploads=uploads)
-        view = await _write(conn, _after(state, events), command.attachment_ids)
-        new = _with_meta(events, intake, actor=command.actor, causation_id=None)
-        await intake.store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
+    await db.lock_request(conn, command.ticket_id)
+    stream = await intake.store.read_stream(stream_of(command.ticket_id), conn=conn)
+    returns = await db.return_facts(conn, command.ticket_id)
+    state = fold(command.ticket_id, [*_facts(stream.events), *returns])
+    uploads = await db.lock_uploads(conn, command.attachment_ids)
+    events = decide(command, state, now=now, uploads=uploads)
+    view = await _write(conn, _after(state, events), command.attachment_ids)
+    new = _with_meta(events, intake, actor=command.actor, causation_id=causation_id)
+    await intake.store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
     return view
 
 
@@ -127,70 +116,35 @@ async def mark_returned(conn: asyncpg.Connection, envelope: Envelope, *, store: 
     await db.save_request(conn, state)
 
 
-async def get_request(ticket_id: str, *, viewer: Actor, intake: Intake) -> RequestView:
-    """One request, if the viewer may see it (another agency's answers as not found)."""
+async def get_request(ticket_id: str, *, scope: str | None, intake: Intake) -> RequestView:
+    """One request, if the caller may see it: within `scope`, the agency key an applicant is
+    limited to (another agency's answers as not found); None for Diskominfo staff."""
     async with intake.pool.acquire() as conn:
-        view = await db.request_view(conn, ticket_id, agency=_agency_scope(viewer))
+        view = await db.request_view(conn, ticket_id, agency=scope)
     if view is None:
         raise RequestNotFound()
     return view
 
 
 async def list_requests(
-    *, viewer: Actor, intake: Intake, status: Status | None, limit: int, offset: int
+    *, scope: str | None, intake: Intake, status: Status | None, limit: int, offset: int
 ) -> RequestPage:
-    """A page of the requests the viewer may see, newest receipt first."""
-    agency = _agency_scope(viewer)
+    """A page of the requests within `scope` (see `get_request`), newest receipt first."""
     async with intake.pool.acquire() as conn:
-        return await db.request_page(conn, agency=agency, status=status, limit=limit, offset=offset)
+        return await db.request_page(conn, agency=scope, status=status, limit=limit, offset=offset)
 
 
 async def attachment_content(
-    attachment_id: UUID, *, viewer: Actor, intake: Intake
+    attachment_id: UUID, *, viewer: Actor, scope: str | None, intake: Intake
 ) -> tuple[AttachmentView, bytes]:
-    """An uploaded file, if the viewer may see it: their agency's, or any for Diskominfo staff."""
-    agency = _agency_scope(viewer)
+    """An uploaded file, if the viewer may see it: their agency's (`scope`), or any for
+    Diskominfo staff."""
     owner = owner_of(viewer) if viewer.role is Role.PEMOHON else None
     async with intake.pool.acquire() as conn:
-        found = await db.upload_content(conn, attachment_id, owner=owner, agency=agency)
+        found = await db.upload_content(conn, attachment_id, owner=owner, agency=scope)
     if found is None:
         raise UploadNotFound()
     return found
-
-
-def caller_of(actor: Actor) -> str:
-    """Whose Idempotency-Keys these are: one person in one role of one agency."""
-    return f"{actor.role.value}:{actor.nip or actor.name}:{actor.agency or ''}"
-
-
-def fingerprint(command: SubmitRequest) -> str:
-    """SHA-256 of a submission as parsed, so a retry matches whatever its JSON formatting."""
-    body = command.model_dump(mode="json", exclude={"actor", "received_at"})
-    if command.received_at is not None:
-        body["received_at"] = command.received_at.astimezone(UTC).isoformat()
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-async def _replay(conn: asyncpg.Connection, command: SubmitRequest, key: str) -> RequestView | None:
-    stored = await db.remembered_response(conn, caller=caller_of(command.actor), key=key)
-    if stored is None:
-        return None
-    if stored[0] != fingerprint(command):
-        raise IdempotencyKeyReused()
-    return RequestView.model_validate(stored[1])
-
-
-async def _remember(
-    conn: asyncpg.Connection, command: SubmitRequest, key: str, view: RequestView
-) -> None:
-    await db.remember_response(
-        conn,
-        caller=caller_of(command.actor),
-        key=key,
-        fingerprint=fingerprint(command),
-        ticket_id=view.ticket_id,
-        response=view.model_dump(mode="json"),
-    )
 
 
 async def _write(
@@ -202,15 +156,6 @@ async def _write(
     view = await db.request_view(conn, state.ticket_id, agency=None)
     assert view is not None  # just written
     return view
-
-
-def _agency_scope(viewer: Actor) -> str | None:
-    """The agency key an applicant is limited to; None for Diskominfo staff and auditors."""
-    if viewer.role is not Role.PEMOHON:
-        return None
-    if not viewer.agency:
-        raise AgencyMissing()
-    return agency_key(viewer.agency)
 
 
 def _facts(envelopes: Sequence[Envelope]) -> list[Fact]:

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from intake.domain.decide import STORAGE_PREFIX
 from intake.domain.state import Status
-from penghubung.forms import (
-    Attachment,
-    AttachmentKind,
-    Channel,
-    Officer,
-    Priority,
-    ServiceRequestForm,
-    Step,
-)
+from penghubung.forms import AttachmentKind, Officer, ServiceRequestForm
+from penghubung.instants import Instant
+from penghubung.sop import Channel, Priority, Step
 
 
 class _View(BaseModel):
@@ -26,9 +21,34 @@ class _View(BaseModel):
 class ReturnView(_View):
     """The latest return of a request to its applicant."""
 
-    returned_at: datetime = Field(description="When the request was returned")
+    returned_at: Instant = Field(description="When the request was returned")
     step: Step = Field(description="The SOP step at which it was returned")
     reasons: list[str] = Field(description="Why it was returned")
+
+
+class AttachedFile(_View):
+    """A file sent with a request; fetch its bytes at `download`."""
+
+    attachment_id: UUID = Field(description="The upload's id, for GET /attachments/{id}")
+    kind: AttachmentKind = Field(description="surat_permohonan or lainnya")
+    filename: str = Field(description="The file name, without folders")
+    content_type: str = Field(description="application/pdf, image/png or image/jpeg")
+    size_bytes: int = Field(description="Size in bytes")
+    sha256: str = Field(description="SHA-256 of the bytes, hex")
+    storage_key: str = Field(description="Where the bytes are kept")
+    download: str = Field(description="Path of the download on this service")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _identified(cls, data: Any) -> Any:
+        """An attachment as the event records it, with its id and link beside it."""
+        if isinstance(data, dict) and "attachment_id" not in data:
+            key = str(data.get("storage_key", ""))
+            if key.startswith(STORAGE_PREFIX):
+                data = {**data, "attachment_id": key.removeprefix(STORAGE_PREFIX)}
+        if isinstance(data, dict) and "download" not in data and "attachment_id" in data:
+            data = {**data, "download": f"/attachments/{data['attachment_id']}"}
+        return data
 
 
 class RequestView(_View):
@@ -39,14 +59,16 @@ class RequestView(_View):
     agency: str = Field(description="The applying agency (OPD)")
     channel: Channel = Field(description="How the latest (re)submission reached the desk")
     priority: Priority = Field(description="Priority by impact × urgency of the latest form")
-    received_at: datetime = Field(description="When the request first really arrived")
-    last_received_at: datetime = Field(description="When the latest (re)submission arrived")
+    received_at: Instant = Field(description="When the request first really arrived")
+    last_received_at: Instant = Field(description="When the latest (re)submission arrived")
     registered_by: Officer | None = Field(
         description="The desk officer who registered a non-portal submission"
     )
     resubmissions: int = Field(description="How often it came back after a return")
     form: ServiceRequestForm = Field(description="The latest service request form")
-    attachments: list[Attachment] = Field(description="Every file sent with it, in order")
+    attachments: list[AttachedFile] = Field(
+        description="Every file sent with it, in order, each with its id and download link"
+    )
     returned: ReturnView | None = Field(description="The latest return, if it was ever returned")
     answer: str | None = Field(description="The applicant's latest answer to a return")
 
@@ -61,7 +83,7 @@ class RequestSummary(_View):
     application_name: str = Field(description="The application to connect")
     channel: Channel = Field(description="How the latest (re)submission reached the desk")
     priority: Priority = Field(description="Priority")
-    received_at: datetime = Field(description="When the request first really arrived")
+    received_at: Instant = Field(description="When the request first really arrived")
     resubmissions: int = Field(description="How often it came back after a return")
 
 

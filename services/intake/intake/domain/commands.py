@@ -7,7 +7,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from penghubung.events.base import Actor
-from penghubung.forms import AttachmentKind, Channel, LongText, ServiceRequestForm, TicketId
+from penghubung.forms import AttachmentKind, LongText, ServiceRequestForm, TicketId
+from penghubung.sop import Channel
 
 
 class _Command(BaseModel):

@@ -14,7 +14,6 @@ from intake.domain.commands import Command, ResubmitRequest, SubmitRequest, Uplo
 from intake.domain.errors import (
     AgencyChanged,
     AgencyMismatch,
-    AgencyMissing,
     AlreadySubmitted,
     AttachmentContentMismatch,
     AttachmentDuplicated,
@@ -34,10 +33,12 @@ from intake.domain.errors import (
     RequestNotFound,
     RoleNotAllowed,
 )
-from intake.domain.state import Fact, RequestState, Status, Upload, agency_key, fold, owner_of
+from intake.domain.state import Fact, RequestState, Status, Upload, fold, owner_of
+from penghubung.agency import AgencyMissing, agency_key
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
-from penghubung.forms import Attachment, AttachmentKind, Channel, Officer, priority
+from penghubung.forms import Attachment, AttachmentKind, Officer
+from penghubung.sop import Channel, priority
 
 ALLOWED_CONTENT: Mapping[str, bytes] = {
     "application/pdf": b"%PDF-",
@@ -161,9 +162,13 @@ def accept_upload(command: UploadAttachment, *, attachment_id: UUID, max_bytes: 
         content_type=content_type,
         size_bytes=len(command.content),
         sha256=hashlib.sha256(command.content).hexdigest(),
-        storage_key=f"intake/attachments/{attachment_id}",
+        storage_key=f"{STORAGE_PREFIX}{attachment_id}",
     )
     return Upload(attachment_id=attachment_id, attachment=attachment, owner=owner)
+
+
+STORAGE_PREFIX = "intake/attachments/"
+"""Where intake keeps an upload's bytes: the prefix of every `storage_key`, then its id."""
 
 
 def bare_filename(name: str) -> str:

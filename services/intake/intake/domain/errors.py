@@ -1,62 +1,29 @@
-"""Why intake refuses something: a stable code for programs and a Bahasa Indonesia message."""
+"""Why intake refuses something: each case a kind of `penghubung.refusals`, named once.
+
+A stable code for programs and a Bahasa Indonesia message for people; the kind decides the
+HTTP status (`penghubung.web.errors.install`) or, for a consumed message, the dead letter.
+"""
 
 from __future__ import annotations
 
-
-class IntakeError(Exception):
-    """A command the rules refuse; `code` is for programs, `message` for people."""
-
-    code = "intake_refused"
-    message = "permintaan ditolak"
-    field: str | None = None
-
-    def __init__(self, *, field: str | None = None, message: str | None = None) -> None:
-        if field is not None:
-            self.field = field
-        if message is not None:
-            self.message = message
-        super().__init__(f"{self.code}: {self.message}")
+from penghubung.refusals import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
 
 
-class NotFoundError(IntakeError):
-    """The thing does not exist, or the caller may not know that it does."""
-
-
-class ForbiddenError(IntakeError):
-    """The caller may not do this, whatever they send."""
-
-
-class ConflictError(IntakeError):
-    """The command comes out of order, or clashes with what is already stored."""
-
-
-class InvalidError(IntakeError):
-    """What was sent is wrong; the field says where."""
-
-
-class TooLargeError(IntakeError):
-    """An upload is bigger than allowed."""
-
-
-class UnsupportedError(IntakeError):
-    """An upload is of a kind that is not accepted."""
-
-
-class RequestNotFound(NotFoundError):
+class RequestNotFound(NotFound):
     """No such ticket, or it belongs to another agency."""
 
     code = "request_not_found"
     message = "permohonan tidak ditemukan"
 
 
-class UploadNotFound(NotFoundError):
+class UploadNotFound(NotFound):
     """No such uploaded file, or it is another agency's."""
 
     code = "attachment_not_found"
     message = "lampiran tidak ditemukan"
 
 
-class AttachmentNotFound(InvalidError):
+class AttachmentNotFound(Invalid):
     """An attachment id is unknown, or was uploaded by someone the caller does not act for."""
 
     code = "attachment_not_found"
@@ -64,7 +31,7 @@ class AttachmentNotFound(InvalidError):
     field = "attachment_ids"
 
 
-class AttachmentDuplicated(InvalidError):
+class AttachmentDuplicated(Invalid):
     """The same attachment is listed twice."""
 
     code = "attachment_duplicated"
@@ -72,7 +39,7 @@ class AttachmentDuplicated(InvalidError):
     field = "attachment_ids"
 
 
-class AttachmentInUse(ConflictError):
+class AttachmentInUse(Conflict):
     """An attachment already belongs to another request."""
 
     code = "attachment_in_use"
@@ -80,7 +47,7 @@ class AttachmentInUse(ConflictError):
     field = "attachment_ids"
 
 
-class RequestLetterMissing(InvalidError):
+class RequestLetterMissing(Invalid):
     """A submission has no request letter (surat permohonan) among its attachments."""
 
     code = "request_letter_missing"
@@ -88,7 +55,7 @@ class RequestLetterMissing(InvalidError):
     field = "attachment_ids"
 
 
-class ChannelNotAllowed(InvalidError):
+class ChannelNotAllowed(Invalid):
     """The channel does not fit the caller: the portal is the applicant's, the rest the desk's."""
 
     code = "channel_not_allowed"
@@ -96,7 +63,7 @@ class ChannelNotAllowed(InvalidError):
     field = "channel"
 
 
-class ReceiptTimeRequired(InvalidError):
+class ReceiptTimeRequired(Invalid):
     """A request registered by the desk needs the time it really arrived."""
 
     code = "received_at_required"
@@ -104,7 +71,7 @@ class ReceiptTimeRequired(InvalidError):
     field = "received_at"
 
 
-class ReceiptTimeNotAllowed(InvalidError):
+class ReceiptTimeNotAllowed(Invalid):
     """A portal submission is received when it is sent; the applicant does not state a time."""
 
     code = "received_at_not_allowed"
@@ -112,7 +79,7 @@ class ReceiptTimeNotAllowed(InvalidError):
     field = "received_at"
 
 
-class ReceiptTimeInFuture(InvalidError):
+class ReceiptTimeInFuture(Invalid):
     """A receipt time after now."""
 
     code = "received_at_in_future"
@@ -120,7 +87,7 @@ class ReceiptTimeInFuture(InvalidError):
     field = "received_at"
 
 
-class ReceiptTimeBeforeReturn(InvalidError):
+class ReceiptTimeBeforeReturn(Invalid):
     """A resubmission cannot have arrived before the request was returned."""
 
     code = "received_at_before_return"
@@ -128,14 +95,7 @@ class ReceiptTimeBeforeReturn(InvalidError):
     field = "received_at"
 
 
-class AgencyMissing(ForbiddenError):
-    """An applicant's token names no agency."""
-
-    code = "agency_missing"
-    message = "token pemohon tidak memuat perangkat daerah"
-
-
-class AgencyMismatch(ForbiddenError):
+class AgencyMismatch(Forbidden):
     """An applicant may submit only for their own agency."""
 
     code = "agency_mismatch"
@@ -143,7 +103,7 @@ class AgencyMismatch(ForbiddenError):
     field = "form.applicant.agency"
 
 
-class AgencyChanged(InvalidError):
+class AgencyChanged(Invalid):
     """A resubmission may not move the request to another agency."""
 
     code = "agency_changed"
@@ -151,43 +111,35 @@ class AgencyChanged(InvalidError):
     field = "form.applicant.agency"
 
 
-class OfficerUnknown(ForbiddenError):
+class OfficerUnknown(Forbidden):
     """A desk officer's token carries no valid NIP, so the registration cannot name them."""
 
     code = "officer_nip_missing"
     message = "token petugas harus memuat NIP yang valid"
 
 
-class RoleNotAllowed(ForbiddenError):
+class RoleNotAllowed(Forbidden):
     """Only applicants and desk officers submit."""
 
     code = "role_not_allowed"
     message = "hanya pemohon dan petugas service desk yang dapat mengajukan permohonan"
 
 
-class AlreadySubmitted(ConflictError):
+class AlreadySubmitted(Conflict):
     """The ticket is already taken by a request."""
 
     code = "already_submitted"
     message = "tiket ini sudah dipakai oleh permohonan lain"
 
 
-class NotReturned(ConflictError):
+class NotReturned(Conflict):
     """Only a request that was returned can be resubmitted."""
 
     code = "not_returned"
     message = "permohonan hanya dapat diajukan ulang setelah dikembalikan"
 
 
-class IdempotencyKeyReused(ConflictError):
-    """An Idempotency-Key came back with a different request."""
-
-    code = "idempotency_key_reused"
-    message = "Idempotency-Key ini sudah dipakai untuk permohonan yang berbeda"
-    field = "Idempotency-Key"
-
-
-class AttachmentEmpty(InvalidError):
+class AttachmentEmpty(Invalid):
     """An uploaded file has no bytes."""
 
     code = "attachment_empty"
@@ -195,7 +147,7 @@ class AttachmentEmpty(InvalidError):
     field = "file"
 
 
-class AttachmentTooLarge(TooLargeError):
+class AttachmentTooLarge(TooLarge):
     """An uploaded file is over the size cap."""
 
     code = "attachment_too_large"
@@ -203,7 +155,7 @@ class AttachmentTooLarge(TooLargeError):
     field = "file"
 
 
-class AttachmentTypeNotAllowed(UnsupportedError):
+class AttachmentTypeNotAllowed(Unsupported):
     """Only PDF, PNG and JPEG files are accepted."""
 
     code = "attachment_type_not_allowed"
@@ -211,7 +163,7 @@ class AttachmentTypeNotAllowed(UnsupportedError):
     field = "file"
 
 
-class AttachmentContentMismatch(UnsupportedError):
+class AttachmentContentMismatch(Unsupported):
     """The bytes are not what the content type says."""
 
     code = "attachment_content_mismatch"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
-from penghubung.forms import Attachment, Channel, Officer, Priority, ServiceRequestForm, Step
-
-WIB = timezone(timedelta(hours=7), "WIB")
-"""Asia/Jakarta: UTC+7 all year (no daylight saving since 1964), so a fixed offset is exact."""
+from penghubung.forms import Attachment, Officer, ServiceRequestForm
+from penghubung.instants import WIB
+from penghubung.sop import Channel, Priority, Step
 
 
 class Status(StrEnum):
@@ -73,11 +73,6 @@ class RequestState:
     def agency(self) -> str | None:
         """The applying agency as written on the form."""
         return self.form.applicant.agency if self.form is not None else None
-
-
-def agency_key(name: str) -> str:
-    """An agency name compared without regard to case or spacing."""
-    return " ".join(name.split()).casefold()
 
 
 def owner_of(actor: Actor) -> str | None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from integration.adapters import db
@@ -18,16 +17,10 @@ from integration.domain.commands import (
     CorrectImplementation,
     ImplementIntegration,
 )
-from integration.domain.errors import (
-    ConflictError,
-    IntegrationError,
-    NotFoundError,
-    WorkItemNotFound,
-)
+from integration.domain.errors import NipMissing, WorkItemNotFound
 from integration.domain.state import Status
 from penghubung.events.base import Role
 from penghubung.forms import (
-    Difficulty,
     IntegrationDetails,
     LongText,
     Officer,
@@ -35,29 +28,22 @@ from penghubung.forms import (
     TicketId,
     VulnerabilityAssessmentForm,
 )
+from penghubung.instants import Instant
+from penghubung.sop import Difficulty
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import Idempotent
 
 READERS = (Role.PETUGAS, Role.PRAKOM, Role.KABID, Role.KADIS, Role.ADMIN, Role.AUDITOR)
 """Who may read work items; a petugas sees only their own."""
 
 Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(max_length=200, description="The caller's key for this command; kept as causation id"),
-]
 
 
 Petugas = Annotated[Principal, Depends(require(Role.PETUGAS))]
 """The caller, admitted only as a petugas."""
 Reader = Annotated[Principal, Depends(require(*READERS))]
 """The caller, admitted as any role that reads work items."""
-
-
-class Unprocessable(Problem):
-    """The command is well-formed but a rule refuses one of its values."""
-
-    status = 422
 
 
 # --- bodies ---------------------------------------------------------------------------------
@@ -129,15 +115,15 @@ class WorkItemSummary(BaseModel):
     ticket_id: str = Field(description="The request's ticket id")
     officer: Officer = Field(description="The petugas who holds the work item")
     instruction: str = Field(description="The prakom's written instruction")
-    assigned_at: datetime = Field(description="When the petugas was ordered")
+    assigned_at: Instant = Field(description="When the petugas was ordered")
     assigned_by: AssignedBy = Field(description="Who ordered the petugas")
     reassignments: int = Field(description="How often the work item moved to another petugas")
     status: Status = Field(description="assigned, analysed, integrated or closed")
     difficulty: Difficulty | None = Field(description="Difficulty, once analysed")
     feasible: bool | None = Field(description="Outcome of the analysis, once analysed")
-    analysed_at: datetime | None = Field(description="When the analysis was recorded")
-    integrated_at: datetime | None = Field(description="When the integration was recorded")
-    closed_at: datetime | None = Field(description="When the request was closed as not feasible")
+    analysed_at: Instant | None = Field(description="When the analysis was recorded")
+    integrated_at: Instant | None = Field(description="When the integration was recorded")
+    closed_at: Instant | None = Field(description="When the request was closed as not feasible")
 
 
 class AnalysisView(BaseModel):
@@ -212,23 +198,13 @@ def detail(record: WorkItemRecord) -> WorkItemDetail:
 # --- routes ---------------------------------------------------------------------------------
 
 
-def as_problem(exc: IntegrationError) -> Problem:
-    """A domain refusal in HTTP terms."""
-    kind: type[Problem] = Unprocessable
-    if isinstance(exc, NotFoundError):
-        kind = NotFound
-    elif isinstance(exc, ConflictError):
-        kind = Conflict
-    return kind(exc.code, exc.message, field=exc.field)
-
-
 def visible_to(principal: Principal) -> str | None:
     """The NIP whose work items a reader sees; None for those who see all."""
     if principal.role is not Role.PETUGAS:
         return None
     nip = principal.acting_for_nip or principal.nip
     if nip is None:
-        raise Forbidden("nip_missing", "token petugas harus memuat NIP")
+        raise NipMissing()
     return nip
 
 
@@ -254,91 +230,95 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
     async def get_work_item(ticket_id: Ticket, principal: Reader) -> WorkItemDetail:
         record = await db.fetch(pool, ticket_id, officer_nip=visible_to(principal))
         if record is None:
-            raise as_problem(WorkItemNotFound(ticket_id))
+            raise WorkItemNotFound()
         return detail(record)
 
     @api.post(
         "/requests/{ticket_id}/feasibility",
         status_code=status.HTTP_201_CREATED,
+        response_model=WorkItemDetail,
         summary="Record the feasibility analysis (closes the request if not feasible)",
     )
     async def analyse_feasibility(
         ticket_id: Ticket,
         body: FeasibilityBody,
         principal: Petugas,
-        idempotency_key: IdempotencyKey = None,
-    ) -> WorkItemDetail:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         visible_to(principal)  # a petugas token without a NIP can hold no work item
         cmd = AnalyseFeasibility.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        try:
-            record = await handlers.analyse_feasibility(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
-        return detail(record)
+
+        async def run(conn: asyncpg.Connection) -> WorkItemDetail:
+            return detail(await handlers.analyse_feasibility(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
 
     @api.post(
         "/requests/{ticket_id}/implementation",
         status_code=status.HTTP_201_CREATED,
+        response_model=WorkItemDetail,
         summary="Record the implemented integration (after a feasible analysis)",
     )
     async def implement_integration(
         ticket_id: Ticket,
         body: ImplementationBody,
         principal: Petugas,
-        idempotency_key: IdempotencyKey = None,
-    ) -> WorkItemDetail:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         visible_to(principal)
         cmd = ImplementIntegration.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        try:
-            record = await handlers.implement_integration(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
-        return detail(record)
+
+        async def run(conn: asyncpg.Connection) -> WorkItemDetail:
+            return detail(await handlers.implement_integration(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
 
     @api.post(
         "/requests/{ticket_id}/feasibility/corrections",
         status_code=status.HTTP_201_CREATED,
+        response_model=WorkItemDetail,
         summary="Correct the recorded feasibility analysis, with a reason (the original stays)",
     )
     async def correct_feasibility(
         ticket_id: Ticket,
         body: FeasibilityCorrectionBody,
         principal: Petugas,
-        idempotency_key: IdempotencyKey = None,
-    ) -> WorkItemDetail:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         visible_to(principal)
         cmd = CorrectFeasibility.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        try:
-            record = await handlers.correct_feasibility(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
-        return detail(record)
+
+        async def run(conn: asyncpg.Connection) -> WorkItemDetail:
+            return detail(await handlers.correct_feasibility(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
 
     @api.post(
         "/requests/{ticket_id}/implementation/corrections",
         status_code=status.HTTP_201_CREATED,
+        response_model=WorkItemDetail,
         summary="Correct the recorded implementation, with a reason (the original stays)",
     )
     async def correct_implementation(
         ticket_id: Ticket,
         body: ImplementationCorrectionBody,
         principal: Petugas,
-        idempotency_key: IdempotencyKey = None,
-    ) -> WorkItemDetail:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         visible_to(principal)
         cmd = CorrectImplementation.model_validate(
             {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
         )
-        try:
-            record = await handlers.correct_implementation(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
-        return detail(record)
+
+        async def run(conn: asyncpg.Connection) -> WorkItemDetail:
+            return detail(await handlers.correct_implementation(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
 
     return api

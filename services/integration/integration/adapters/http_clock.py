@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, status
@@ -10,19 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from integration.adapters import db
 from integration.adapters.http import (
-    IdempotencyKey,
     Petugas,
     Reader,
     Ticket,
-    as_problem,
     visible_to,
 )
 from integration.app.clock import ClockChanged, ClockHandlers
-from integration.domain.errors import IntegrationError, WorkItemNotFound
-from integration.domain.pause import PauseClock, ResumeClock
+from integration.domain.errors import WorkItemNotFound
+from integration.domain.pause import ClockCommand, PauseClock, ResumeClock
 from penghubung.events.sla import ClockPaused, PauseReason
-from penghubung.forms import LongText, Step
+from penghubung.forms import LongText
+from penghubung.instants import Instant
+from penghubung.sop import Step
 from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import CommandOnce, Idempotent
 
 
 class PauseBody(BaseModel):
@@ -52,7 +53,7 @@ class ClockView(BaseModel):
     paused: bool = Field(description="Whether the clock stands still")
     reason: PauseReason | None = Field(default=None, description="Why, while paused")
     note: str | None = Field(default=None, description="The note of the pause or resumption")
-    at: datetime | None = Field(default=None, description="When the pause or resumption was made")
+    at: Instant | None = Field(default=None, description="When the pause or resumption was made")
 
 
 def _view(ticket_id: str, changed: ClockChanged) -> ClockView:
@@ -72,60 +73,64 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
     """The clock routes of the integration service."""
     api = APIRouter(tags=["clock"], responses=ERROR_RESPONSES)
 
+    async def change(cmd: ClockCommand, body: BaseModel, once: CommandOnce) -> dict[str, Any]:
+        async def run(conn: asyncpg.Connection) -> ClockView:
+            return _view(cmd.ticket_id, await handlers.execute(conn, cmd, causation_id=once.key))
+
+        kind = type(cmd).__name__
+        return await once.run(
+            pool, "integration", cmd.actor, body, run, ticket=cmd.ticket_id, kind=kind
+        )
+
     @api.get("/requests/{ticket_id}/clock", summary="Whether the work item's clock is paused")
     async def get_clock(ticket_id: Ticket, principal: Reader) -> ClockView:
         if await db.fetch(pool, ticket_id, officer_nip=visible_to(principal)) is None:
-            raise as_problem(WorkItemNotFound(ticket_id))
-        state = await handlers.state(ticket_id)
-        paused = state.paused
+            raise WorkItemNotFound()
+        reading = await handlers.state(ticket_id)
+        paused = reading.state.paused
         return ClockView(
             ticket_id=ticket_id,
-            step=state.step,
+            step=reading.state.step,
             paused=paused is not None,
             reason=paused.reason if paused else None,
             note=paused.note if paused else None,
+            at=reading.at,
         )
 
     @api.post(
         "/requests/{ticket_id}/clock/pause",
         status_code=status.HTTP_201_CREATED,
+        response_model=ClockView,
         summary="Pause the clock of the step being worked on, with a typed reason",
     )
     async def pause(
         ticket_id: Ticket,
         body: PauseBody,
         principal: Petugas,
-        idempotency_key: IdempotencyKey = None,
-    ) -> ClockView:
+        once: Idempotent,
+    ) -> dict[str, Any]:
         visible_to(principal)  # a petugas token without a NIP holds no work item
         cmd = PauseClock(
             ticket_id=ticket_id, actor=principal.actor(), reason=body.reason, note=body.note
         )
-        try:
-            changed = await handlers.execute(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
-        return _view(ticket_id, changed)
+        return await change(cmd, body, once)
 
     @api.post(
         "/requests/{ticket_id}/clock/resume",
         status_code=status.HTTP_201_CREATED,
+        response_model=ClockView,
         summary="Resume the paused clock",
     )
     async def resume(
         ticket_id: Ticket,
         principal: Petugas,
+        once: Idempotent,
         body: ResumeBody | None = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> ClockView:
+    ) -> dict[str, Any]:
         visible_to(principal)
         cmd = ResumeClock(
             ticket_id=ticket_id, actor=principal.actor(), note=body.note if body else None
         )
-        try:
-            changed = await handlers.execute(cmd, causation_id=idempotency_key)
-        except IntegrationError as exc:
-            raise as_problem(exc) from None
-        return _view(ticket_id, changed)
+        return await change(cmd, body or ResumeBody(), once)
 
     return api

@@ -51,45 +51,55 @@ class Handlers:
     new_id: IdFactory
 
     async def analyse_feasibility(
-        self, cmd: AnalyseFeasibility, *, causation_id: str | None = None
+        self, conn: asyncpg.Connection, cmd: AnalyseFeasibility, *, causation_id: str | None = None
     ) -> WorkItemRecord:
-        """Record the analysis; a request found not feasible is closed with it."""
-        return await self._execute(cmd, causation_id)
+        """Record the analysis (in the caller's transaction); a request found not feasible is
+        closed with it."""
+        return await self._execute(conn, cmd, causation_id)
 
     async def implement_integration(
-        self, cmd: ImplementIntegration, *, causation_id: str | None = None
+        self,
+        conn: asyncpg.Connection,
+        cmd: ImplementIntegration,
+        *,
+        causation_id: str | None = None,
     ) -> WorkItemRecord:
-        """Record that the integration works."""
-        return await self._execute(cmd, causation_id)
+        """Record that the integration works, in the caller's transaction."""
+        return await self._execute(conn, cmd, causation_id)
 
     async def correct_feasibility(
-        self, cmd: CorrectFeasibility, *, causation_id: str | None = None
+        self, conn: asyncpg.Connection, cmd: CorrectFeasibility, *, causation_id: str | None = None
     ) -> WorkItemRecord:
-        """Correct the recorded analysis; the original stays in the log."""
-        return await self._execute(cmd, causation_id)
+        """Correct the recorded analysis (in the caller's transaction); the original stays in
+        the log."""
+        return await self._execute(conn, cmd, causation_id)
 
     async def correct_implementation(
-        self, cmd: CorrectImplementation, *, causation_id: str | None = None
+        self,
+        conn: asyncpg.Connection,
+        cmd: CorrectImplementation,
+        *,
+        causation_id: str | None = None,
     ) -> WorkItemRecord:
-        """Correct the recorded implementation; the original stays in the log."""
-        return await self._execute(cmd, causation_id)
+        """Correct the recorded implementation (in the caller's transaction); the original
+        stays in the log."""
+        return await self._execute(conn, cmd, causation_id)
 
-    async def _execute(self, cmd: Command, causation_id: str | None) -> WorkItemRecord:
-        async with self.store.pool.acquire() as conn, conn.transaction():
-            row = await db.lock(conn, cmd.ticket_id)
-            stream = await self.store.read_stream(stream_id(cmd.ticket_id), conn=conn)
-            state = _load(row, stream)
-            events = decide(cmd, state)
-            assert state is not None  # decide refuses a missing work item
-            correction = isinstance(cmd, CorrectFeasibility | CorrectImplementation)
-            if correction and await db.is_archived(conn, cmd.ticket_id):
-                raise RequestArchived(cmd.ticket_id)
-            now = self.clock()
-            record = await db.save_progress(conn, fold(state, events), at=now)
-            new = self._new_events(events, cmd, now=now, causation_id=causation_id)
-            await self.store.append(
-                stream.id, expected_version=stream.version, events=new, conn=conn
-            )
+    async def _execute(
+        self, conn: asyncpg.Connection, cmd: Command, causation_id: str | None
+    ) -> WorkItemRecord:
+        row = await db.lock(conn, cmd.ticket_id)
+        stream = await self.store.read_stream(stream_id(cmd.ticket_id), conn=conn)
+        state = _load(row, stream)
+        events = decide(cmd, state)
+        assert state is not None  # decide refuses a missing work item
+        correction = isinstance(cmd, CorrectFeasibility | CorrectImplementation)
+        if correction and await db.is_archived(conn, cmd.ticket_id):
+            raise RequestArchived()
+        now = self.clock()
+        record = await db.save_progress(conn, fold(state, events), at=now)
+        new = self._new_events(events, cmd, now=now, causation_id=causation_id)
+        await self.store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
         return record
 
     def _new_events(

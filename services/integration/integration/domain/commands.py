@@ -8,7 +8,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from penghubung.events.base import Actor
 from penghubung.forms import (
-    Difficulty,
     IntegrationDetails,
     LongText,
     Officer,
@@ -16,6 +15,7 @@ from penghubung.forms import (
     TicketId,
     VulnerabilityAssessmentForm,
 )
+from penghubung.sop import Difficulty
 
 
 class _Command(BaseModel):

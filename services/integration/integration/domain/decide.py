@@ -38,9 +38,9 @@ MAX_RECOMMENDATION = 5000
 def decide(command: Command, state: WorkItem | None) -> list[Event]:
     """The events a command yields on a work item, or the domain error that refuses it."""
     if state is None:
-        raise WorkItemNotFound(command.ticket_id)
+        raise WorkItemNotFound()
     if not _acts_for_officer(command.actor, state):
-        raise NotAssignedToYou(command.ticket_id)
+        raise NotAssignedToYou()
     match command:
         case AnalyseFeasibility():
             return _analyse(command, state)
@@ -53,7 +53,7 @@ def decide(command: Command, state: WorkItem | None) -> list[Event]:
             return [FeasibilityCorrected.model_validate(fields)]
         case CorrectImplementation():
             if state.integration is None:
-                raise IntegrationMissing(state.ticket_id)
+                raise IntegrationMissing()
             fields = command.model_dump(exclude={"actor"})
             return [ImplementationCorrected.model_validate(fields)]
 
@@ -65,7 +65,7 @@ def _acts_for_officer(actor: Actor, state: WorkItem) -> bool:
 
 def _analyse(command: AnalyseFeasibility, state: WorkItem) -> list[Event]:
     if state.analysis is not None:
-        raise AlreadyAnalysed(state.ticket_id)
+        raise AlreadyAnalysed()
     done = FeasibilityDone(
         ticket_id=state.ticket_id,
         difficulty=command.difficulty,
@@ -82,10 +82,10 @@ def _analyse(command: AnalyseFeasibility, state: WorkItem) -> list[Event]:
 
 def _closed_not_feasible(command: AnalyseFeasibility) -> RequestClosed:
     if not command.recommendations:
-        raise RecommendationRequired(command.ticket_id)
+        raise RecommendationRequired()
     recommendation = "\n\n".join(command.recommendations)
     if len(recommendation) > MAX_RECOMMENDATION:
-        raise RecommendationsTooLong(command.ticket_id)
+        raise RecommendationsTooLong()
     return RequestClosed(
         ticket_id=command.ticket_id,
         reason=ClosureReason.NOT_FEASIBLE,
@@ -95,9 +95,9 @@ def _closed_not_feasible(command: AnalyseFeasibility) -> RequestClosed:
 
 def _implement(command: ImplementIntegration, state: WorkItem) -> list[Event]:
     if state.analysis is None:
-        raise FeasibilityMissing(state.ticket_id)
+        raise FeasibilityMissing()
     if not state.analysis.feasible:
-        raise NotFeasible(state.ticket_id)
+        raise NotFeasible()
     if state.integration is not None:
-        raise AlreadyIntegrated(state.ticket_id)
+        raise AlreadyIntegrated()
     return [Integrated(ticket_id=state.ticket_id, details=command.details, notes=command.notes)]

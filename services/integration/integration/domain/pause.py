@@ -24,7 +24,8 @@ from integration.domain.state import WorkItem
 from penghubung.events.base import Actor, Event
 from penghubung.events.catalog import FeasibilityDone, Integrated, RequestClosed
 from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason
-from penghubung.forms import LongText, Step, TicketId
+from penghubung.forms import LongText, TicketId
+from penghubung.sop import Step
 
 
 class PauseClock(BaseModel):
@@ -85,16 +86,16 @@ def fold(events: Iterable[Event]) -> ClockState:
 def decide(command: ClockCommand, item: WorkItem | None, state: ClockState) -> list[Event]:
     """The pause or the resumption, or the domain error that refuses it."""
     if item is None:
-        raise WorkItemNotFound(command.ticket_id)
+        raise WorkItemNotFound()
     actor = command.actor
     if not (item.is_assigned_to(actor.nip) or item.is_assigned_to(actor.on_behalf_of_nip)):
-        raise NotAssignedToYou(command.ticket_id)
+        raise NotAssignedToYou()
     if state.step is None:
-        raise WorkFinished(command.ticket_id)
+        raise WorkFinished()
     match command:
         case PauseClock():
             if state.paused is not None:
-                raise ClockAlreadyPaused(command.ticket_id)
+                raise ClockAlreadyPaused()
             return [
                 ClockPaused(
                     ticket_id=command.ticket_id,
@@ -105,5 +106,5 @@ def decide(command: ClockCommand, item: WorkItem | None, state: ClockState) -> l
             ]
         case ResumeClock():
             if state.paused is None:
-                raise ClockNotPaused(command.ticket_id)
+                raise ClockNotPaused()
             return [ClockResumed(ticket_id=command.ticket_id, step=state.step, note=command.note)]

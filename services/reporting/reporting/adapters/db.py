@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 import asyncpg
 
-from reporting.domain.agency import agency_key
+from penghubung.agency import agency_key
 from reporting.domain.numbers import WIB, Series, YearlyNumber
 from reporting.projections.tables import LIVE
 

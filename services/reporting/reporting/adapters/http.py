@@ -6,16 +6,29 @@ Every read takes `as_of` (a log position or a time): the answer as things stood 
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from penghubung.events import Role
-from penghubung.forms import IsoDate, PlainText, Step, TicketId
+from penghubung.forms import IsoDate, PlainText, TicketId
 from penghubung.runtime.service import ServiceContext
+from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound, Problem
+from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import Idempotent
+from penghubung.web.sheets import (
+    Separator,
+    SeparatorQuery,
+    TableFormat,
+    TableFormatQuery,
+    csv_response,
+    refuse_unoffered,
+    table_format,
+    xlsx_response,
+)
 from reporting.adapters import db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.adapters.views import (
@@ -33,9 +46,8 @@ from reporting.adapters.views import (
 )
 from reporting.app import handlers
 from reporting.app.as_of import ReadModel, ReadModels
-from reporting.domain.agency import agency_key
 from reporting.domain.commands import ArchiveReport
-from reporting.domain.errors import ReportingError
+from reporting.domain.errors import DateRangeReversed, ReportNotFound, RequestNotFound
 from reporting.domain.numbers import office_year
 from reporting.projections.progress import Status
 from reporting.projections.projector import PROJECTION
@@ -46,12 +58,6 @@ STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
 Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
 OfficeDay = IsoDate | None
-
-
-class InvalidQuery(Problem):
-    """A query parameter that is well-formed alone but wrong with the others."""
-
-    status = 422
 
 
 def routes(ctx: ServiceContext, reads: ReadModels) -> APIRouter:
@@ -78,11 +84,9 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
     ) -> RequestPage:
         """Requests newest first; an applicant sees their own agency's only."""
         if received_from and received_to and received_from > received_to:
-            raise InvalidQuery(
-                "date_range", "received_to tidak boleh sebelum received_from", field="received_to"
-            )
+            raise DateRangeReversed()
         where = db.RequestFilter(
-            agency=_own_agency(principal) or agency,
+            agency=principal.agency_scope() or agency,
             status=status.value if status else None,
             current_step=current_step.value if current_step else None,
             received_from=received_from,
@@ -116,31 +120,48 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
 
     @api.get("/requests/{ticket_id}/report", tags=["reports"], summary="One request's report")
     async def get_report(
-        principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
+        principal: Reader,
+        ticket_id: Ticket,
+        request: Request,
+        response: Response,
+        as_of: AsOfQuery = None,
     ) -> ReportView:
-        """The report (Laporan) of a finished request, with its archive entry."""
+        """The report (Laporan) of a finished request, with its archive entry (JSON only: the
+        PDF is `/requests/{ticket_id}/documents/laporan.pdf`; another Accept is 406)."""
+        refuse_unoffered(request, ("application/json",))
         async with reads.open(await resolve(reads, as_of, response)) as read:
             await _visible(read, principal, ticket_id)
             row = await db.get_report(read.conn, ticket_id, schema=read.schema)
         if row is None:
-            raise NotFound("report_not_found", f"laporan permohonan {ticket_id} belum dibuat")
+            raise ReportNotFound(ticket_id)
         return ReportView.of(row)
 
-    @api.get("/agenda-book", tags=["reports"], summary="One year's agenda book")
+    @api.get(
+        "/agenda-book",
+        tags=["reports"],
+        summary="One year's agenda book (JSON, CSV or .xlsx)",
+        response_model=AgendaBookView,
+    )
     async def get_agenda_book(
         _: Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))],
+        request: Request,
         response: Response,
         year: Annotated[
             int | None, Query(ge=2000, le=9999, description="The year (default: this year, WIB)")
         ] = None,
+        fmt: TableFormatQuery = None,
+        separator: SeparatorQuery = Separator.COMMA,
         as_of: AsOfQuery = None,
-    ) -> AgendaBookView:
+    ) -> AgendaBookView | Response:
         """The archived reports of a year, by number."""
         moment = await resolve(reads, as_of, response)
         year = year or office_year(moment.at if moment else ctx.clock())
         async with reads.open(moment) as read:
             rows = await db.agenda_book(read.conn, year, schema=read.schema)
         entries = [AgendaEntry.model_validate(dict(r)) for r in rows]
+        chosen = table_format(request, fmt)
+        if chosen is not TableFormat.JSON:
+            return _agenda_table(year, entries, chosen, separator, dict(response.headers))
         return AgendaBookView(year=year, entries=entries)
 
     @api.get("/projection", tags=["operations"], summary="The read model's checkpoint and gaps")
@@ -165,43 +186,64 @@ def _archive_routes(api: APIRouter, ctx: ServiceContext) -> None:
         "/requests/{ticket_id}/archive",
         tags=["reports"],
         status_code=201,
+        response_model=ArchivedView,
         summary="Archive the report in the agenda book (SOP step 7)",
     )
     async def archive(
         principal: Annotated[Principal, Depends(require(Role.PETUGAS))],
         ticket_id: Ticket,
+        once: Idempotent,
         body: Annotated[ArchiveBody | None, Body()] = None,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> ArchivedView:
+    ) -> dict[str, Any]:
         """Enter the written report in this year's agenda book under the next number."""
         cmd = ArchiveReport(ticket_id=ticket_id, report_ref=body.report_ref if body else None)
-        try:
+        actor = principal.actor()
+
+        async def run(conn: asyncpg.Connection) -> ArchivedView:
             archived = await handlers.archive_report(
+                conn,
                 cmd,
-                actor=principal.actor(),
-                causation_id=idempotency_key,
+                actor=actor,
+                causation_id=once.key,
                 store=ctx.store,
                 clock=ctx.clock,
                 new_id=ctx.new_id,
             )
-        except ReportingError as refused:
-            raise Conflict(refused.code, refused.message) from refused
-        return ArchivedView.model_validate(archived, from_attributes=True)
+            return ArchivedView.model_validate(archived, from_attributes=True)
+
+        return await once.run(ctx.pool, "reporting", actor, cmd, run)
 
 
-def _own_agency(principal: Principal) -> str | None:
-    """The agency an applicant is limited to; None for staff and auditors (they see all)."""
-    if principal.role is not Role.PEMOHON:
-        return None
-    if not principal.agency:
-        raise Forbidden("agency_missing", "token pemohon tidak memuat perangkat daerah (agency)")
-    return principal.agency
+AGENDA_COLUMNS = ("nomor", "kode", "tiket_id", "referensi_laporan", "diarsipkan", "oleh")
+
+
+def _agenda_table(
+    year: int,
+    entries: list[AgendaEntry],
+    chosen: TableFormat,
+    separator: Separator,
+    headers: dict[str, str],
+) -> Response:
+    """The agenda book as CSV or .xlsx (moments on the office's clock)."""
+    rows = [
+        (e.number, e.code, e.ticket_id, e.report_ref, e.archived_at, e.archived_by) for e in entries
+    ]
+    kept = {k: v for k, v in headers.items() if k.lower().startswith("penghubung-")}
+    name = f"buku-agenda-{year}"
+    if chosen is TableFormat.XLSX:
+        return xlsx_response(name, AGENDA_COLUMNS, rows, headers=kept)
+
+    async def each() -> AsyncIterator[tuple[object, ...]]:
+        for row in rows:
+            yield row
+
+    return csv_response(name, AGENDA_COLUMNS, each(), separator=separator, headers=kept)
 
 
 async def _visible(read: ReadModel, principal: Principal, ticket_id: str) -> asyncpg.Record:
     """The request's row, if the caller may see it; 404 otherwise (even when it exists)."""
-    own = _own_agency(principal)
+    own = principal.agency_scope()
     row = await db.get_request(read.conn, ticket_id, schema=read.schema)
-    if row is None or (own is not None and row["agency_key"] != agency_key(own)):
-        raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+    if row is None or (own is not None and row["agency_key"] != own):
+        raise RequestNotFound(ticket_id)
     return row

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Self
 
 import asyncpg
@@ -13,11 +12,13 @@ from penghubung.audit.chain import row_from_record
 from penghubung.events import Role
 from penghubung.events.canonical import GENESIS_HASH
 from penghubung.forms import TicketId
+from penghubung.instants import Instant
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES, NotFound
+from penghubung.web.errors import ERROR_RESPONSES
 from reporting.adapters import log_db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
+from reporting.domain.errors import RequestNotFound
 
 Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
 Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
@@ -47,8 +48,8 @@ class LoggedEvent(_View):
     stream_version: int = Field(description="Its version within that stream")
     type: str = Field(description="The event type")
     schema_version: int = Field(description="The version of the event's schema")
-    occurred_at: datetime = Field(description="When it really happened (as stated)")
-    recorded_at: datetime = Field(description="When the log recorded it")
+    occurred_at: Instant = Field(description="When it really happened (as stated)")
+    recorded_at: Instant = Field(description="When the log recorded it")
     actor: LoggedActor = Field(description="Who caused it, and whom they acted for")
     correlation_id: str = Field(description="The ticket")
     causation_id: str | None = Field(description="The event or command that caused it")
@@ -121,7 +122,7 @@ def routes(reads: ReadModels) -> APIRouter:
         async with reads.pool.acquire() as conn:
             rows = await log_db.ticket_events(conn, ticket_id, until=until)
         if not rows:
-            raise NotFound("request_not_found", f"permohonan {ticket_id} tidak ditemukan")
+            raise RequestNotFound(ticket_id)
         events = [LoggedEvent.of(r) for r in rows]
         return TicketEventsView(ticket_id=ticket_id, log_position=until, events=events)
 

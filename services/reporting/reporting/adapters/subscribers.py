@@ -18,14 +18,13 @@ from typing import Protocol
 
 import asyncpg
 
-from penghubung.bus.consumer import Handler, Rejected, Subscription
+from penghubung.bus.consumer import Handler, Subscription
 from penghubung.bus.topology import ConsumerSpec
 from penghubung.clock import Clock, IdFactory
 from penghubung.events import Envelope
 from penghubung.eventstore import EventStore
 from penghubung.runtime.service import ServiceContext
 from reporting.app import handlers
-from reporting.domain.errors import ReportingError
 from reporting.projections.projector import project
 
 PROJECTION = ConsumerSpec(durable="reporting-projection", filter=">", max_ack_pending=1)
@@ -93,8 +92,6 @@ async def _react(
     clock: Clock,
     new_id: IdFactory,
 ) -> None:
-    try:
-        await reaction(conn, envelope, store=store, clock=clock, new_id=new_id)
-    except ReportingError as refused:
-        # The stream refuses it (a second report of one request): no retry will change that.
-        raise Rejected(refused.message, code=refused.code) from refused
+    # A refusal of the stream (a second report of one request) is dead-lettered by the
+    # consumer base: no retry will change it.
+    await reaction(conn, envelope, store=store, clock=clock, new_id=new_id)

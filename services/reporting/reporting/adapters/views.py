@@ -11,7 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.events import Role
 from penghubung.events.catalog import Outcome, ReportSection
-from penghubung.forms import Step, Text
+from penghubung.forms import Text
+from penghubung.instants import Instant
+from penghubung.sop import Step
+from reporting.documents.words import numeric_date, wib
 from reporting.projections.progress import Status
 
 
@@ -45,14 +48,20 @@ class RequestView(_View):
     holder_role: Role | None = Field(description="The role that must act now")
     holder_officer: OfficerView | None = Field(description="The officer that must act, if named")
     assigned_officer: OfficerView | None = Field(description="The petugas ordered, once ordered")
-    since: datetime = Field(description="Since when the request is at this step")
-    received_at: datetime = Field(description="When the request really arrived")
+    since: Instant = Field(description="Since when the request is at this step")
+    received_at: Instant = Field(description="When the request really arrived")
     resubmissions: int = Field(description="How often it was resubmitted after a return")
     outcome: Outcome | None = Field(description="How it ended, once reported")
     berita_acara_number: str | None = Field(description="Its Berita Acara number, if any")
     agenda_code: str | None = Field(description="Its agenda-book number, once archived")
+    berita_acara_returned_at: Instant | None = Field(
+        description="When the signed Berita Acara came back, if it did"
+    )
+    berita_acara_status: str | None = Field(
+        description="Where the Berita Acara stands, in Bahasa Indonesia; null before it exists"
+    )
     last_position: int = Field(description="Log position of the last event that changed it")
-    updated_at: datetime = Field(description="When that event was recorded")
+    updated_at: Instant = Field(description="When that event was recorded")
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> Self:
@@ -63,7 +72,17 @@ class RequestView(_View):
             assigned_officer=OfficerView.maybe(
                 row["assigned_officer_nip"], row["assigned_officer_name"]
             ),
+            berita_acara_status=berita_acara_status(
+                row["berita_acara_number"], row["berita_acara_returned_at"]
+            ),
         )
+
+
+def berita_acara_status(number: str | None, returned_at: datetime | None) -> str | None:
+    """ "BA ditandatangani dan dikembalikan pada 09-03-2026", or what is still awaited."""
+    if returned_at is not None:
+        return f"BA ditandatangani dan dikembalikan pada {numeric_date(wib(returned_at).date())}"
+    return None if number is None else "BA menunggu tanda tangan dan pengembalian"
 
 
 _REQUEST_COLUMNS = (
@@ -82,6 +101,7 @@ _REQUEST_COLUMNS = (
     "outcome",
     "berita_acara_number",
     "agenda_code",
+    "berita_acara_returned_at",
     "last_position",
     "updated_at",
 )
@@ -112,8 +132,8 @@ class TimelineEntry(_View):
     position: int = Field(description="Position in the event log")
     event_id: str = Field(description="The event's id")
     type: str = Field(description="The event type")
-    occurred_at: datetime = Field(description="When it really happened")
-    recorded_at: datetime = Field(description="When the log recorded it")
+    occurred_at: Instant = Field(description="When it really happened")
+    recorded_at: Instant = Field(description="When the log recorded it")
     actor: ActorView = Field(description="Who caused it")
     summary: str = Field(description="What happened, in Bahasa Indonesia")
 
@@ -151,13 +171,13 @@ class ReportView(_View):
     outcome: Outcome = Field(description="integrated or not_feasible")
     summary: str = Field(description="Summary of the report")
     sections: list[ReportSection] = Field(description="The report's sections, in order")
-    written_at: datetime = Field(description="When the report was written")
+    written_at: Instant = Field(description="When the report was written")
     berita_acara_number: str | None = Field(description="Berita Acara number, for an integration")
     agenda_year: int | None = Field(description="Year of the agenda book, once archived")
     agenda_number: int | None = Field(description="Number in that year's book, once archived")
     agenda_code: str | None = Field(description="The entry's number as written in the book")
     report_ref: str | None = Field(description="Reference of the archived document")
-    archived_at: datetime | None = Field(description="When it was archived")
+    archived_at: Instant | None = Field(description="When it was archived")
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> Self:
@@ -177,7 +197,7 @@ class AgendaEntry(_View):
     code: str = Field(description="The number as written in the book")
     ticket_id: str = Field(description="The request whose report it is")
     report_ref: str = Field(description="Reference of the archived document")
-    archived_at: datetime = Field(description="When it was archived")
+    archived_at: Instant = Field(description="When it was archived")
     archived_by: str = Field(description="Who archived it")
 
 
@@ -215,7 +235,7 @@ class GapView(_View):
     last_missing: int = Field(description="Last position that was not delivered")
     delivered_position: int = Field(description="The position whose delivery revealed the gap")
     filled: int = Field(description="How many events were read from the log to fill it")
-    detected_at: datetime = Field(description="When it was met")
+    detected_at: Instant = Field(description="When it was met")
 
 
 class ProjectionView(_View):

@@ -63,6 +63,7 @@ async def write_closure_report(
 
 
 async def archive_report(
+    conn: asyncpg.Connection,
     cmd: ArchiveReport,
     *,
     actor: Actor,
@@ -71,19 +72,19 @@ async def archive_report(
     clock: Clock,
     new_id: IdFactory,
 ) -> ReportArchived:
-    """Enter a written report in the agenda book under the year's next number."""
+    """Enter a written report in the agenda book under the year's next number, in the caller's
+    transaction."""
     now = clock()
-    async with store.pool.acquire() as conn, conn.transaction():
-        # The number first: a concurrent archive of the same request waits here, then reads
-        # the stream with the first one's entry in it and is refused as already archived.
-        number = await db.take_number(conn, Series.AGENDA_BOOK, office_year(now))
-        stream = await store.read_stream(stream_id(cmd.ticket_id), conn=conn)
-        events = decide.archive_report(cmd, fold(e.event for e in stream.events), number=number)
-        new = [
-            _new(e, cmd.ticket_id, actor=actor, now=now, new_id=new_id, causation=causation_id)
-            for e in events
-        ]
-        await store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
+    # The number first: a concurrent archive of the same request waits here, then reads the
+    # stream with the first one's entry in it and is refused as already archived.
+    number = await db.take_number(conn, Series.AGENDA_BOOK, office_year(now))
+    stream = await store.read_stream(stream_id(cmd.ticket_id), conn=conn)
+    events = decide.archive_report(cmd, fold(e.event for e in stream.events), number=number)
+    new = [
+        _new(e, cmd.ticket_id, actor=actor, now=now, new_id=new_id, causation=causation_id)
+        for e in events
+    ]
+    await store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
     archived = events[0]
     assert isinstance(archived, ReportArchived)
     return archived

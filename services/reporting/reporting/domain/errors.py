@@ -1,19 +1,37 @@
-"""Why reporting refuses a command: a stable code for programs, Bahasa Indonesia for people."""
+"""Why reporting refuses a command or a read: each case a kind of `penghubung.refusals`."""
 
 from __future__ import annotations
 
-
-class ReportingError(Exception):
-    """A command that the `reporting-<ticket>` stream does not allow."""
-
-    code = "reporting_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from penghubung.refusals import Conflict, Invalid, NotFound
 
 
-class ReportMissing(ReportingError):
+class RequestNotFound(NotFound):
+    """No such request, or the caller may not know that it exists (another agency's)."""
+
+    code = "request_not_found"
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(f"permohonan {ticket_id} tidak ditemukan")
+
+
+class ReportNotFound(NotFound):
+    """The request has no report yet."""
+
+    code = "report_not_found"
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(f"laporan permohonan {ticket_id} belum dibuat")
+
+
+class DateRangeReversed(Invalid):
+    """A range of days that ends before it starts."""
+
+    code = "date_range"
+    message = "received_to tidak boleh sebelum received_from"
+    field = "received_to"
+
+
+class ReportMissing(Conflict):
     """The report is not written yet, so there is nothing to archive (SOP step 7 needs step 6)."""
 
     code = "report_missing"
@@ -22,7 +40,7 @@ class ReportMissing(ReportingError):
         super().__init__(f"laporan permohonan {ticket_id} belum dibuat; arsip menunggu laporan")
 
 
-class AlreadyArchived(ReportingError):
+class AlreadyArchived(Conflict):
     """The report is already in the agenda book; it is archived once."""
 
     code = "already_archived"
@@ -33,7 +51,7 @@ class AlreadyArchived(ReportingError):
         )
 
 
-class ReportAlreadyWritten(ReportingError):
+class ReportAlreadyWritten(Conflict):
     """The request already has its report; a request ends, and is reported, once."""
 
     code = "report_already_written"
@@ -42,7 +60,7 @@ class ReportAlreadyWritten(ReportingError):
         super().__init__(f"laporan permohonan {ticket_id} sudah dibuat")
 
 
-class NotIntegrated(ReportingError):
+class NotIntegrated(Conflict):
     """A Berita Acara is made only for a request whose report says it was integrated."""
 
     code = "not_integrated"
@@ -53,7 +71,7 @@ class NotIntegrated(ReportingError):
         )
 
 
-class BeritaAcaraAlreadyReserved(ReportingError):
+class BeritaAcaraAlreadyReserved(Conflict):
     """The request already holds a Berita Acara number; it gets one number only."""
 
     code = "berita_acara_already_reserved"

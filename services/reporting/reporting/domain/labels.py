@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from penghubung.events import Role
 from penghubung.events.catalog import Outcome
-from penghubung.forms import AuthenticationType, Channel, Mechanism, MechanismChoice, Step
+from penghubung.forms import AuthenticationType, Mechanism, MechanismChoice
+from penghubung.sop import Channel, Step
 
 ROLES: dict[Role, str] = {
     Role.PEMOHON: "Pemohon",

@@ -14,20 +14,17 @@ from typing import Protocol, TypeVar
 
 import asyncpg
 
-from penghubung.events import Envelope, Event
-from penghubung.events.catalog import (
-    BeritaAcaraNumberReserved,
-    ReportArchived,
-    ReportWritten,
-    RequestResubmitted,
-    RequestSubmitted,
-)
-from penghubung.forms import Officer, Step
-from reporting.domain.agency import agency_key
+from penghubung.agency import agency_key
+from penghubung.events import Envelope, Event, audit, catalog, directory, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
+from penghubung.forms import Officer
+from penghubung.sop import Step
+from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
-from reporting.projections.sla import apply_sla
 from reporting.projections.summaries import summarize
 from reporting.projections.tables import LIVE
+from reporting.sla.projection import apply_sla
 
 E = TypeVar("E", bound=Event)
 
@@ -44,7 +41,7 @@ async def apply_request_submitted(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """A new request: its row, at the kadis."""
-    event = _event(envelope, RequestSubmitted)
+    event = _event(envelope, catalog.RequestSubmitted)
     progress = advance(None, event, at=envelope.occurred_at)
     assert progress is not None  # a submission always starts a request
     form = event.form
@@ -75,7 +72,7 @@ async def apply_request_resubmitted(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """A returned request came back: the corrected form, at the kadis again."""
-    event = _event(envelope, RequestResubmitted)
+    event = _event(envelope, catalog.RequestResubmitted)
     form = event.form
     await conn.execute(
         f"UPDATE {schema}.requests SET agency = $2, agency_key = $3, applicant_name = $4,"
@@ -106,7 +103,7 @@ async def apply_report_written(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """The report exists: its row, and the request waits for the archive."""
-    event = _event(envelope, ReportWritten)
+    event = _event(envelope, catalog.ReportWritten)
     sections = [s.model_dump(mode="json") for s in event.sections]
     await conn.execute(
         f"INSERT INTO {schema}.reports (ticket_id, outcome, summary, sections, written_at,"
@@ -130,7 +127,7 @@ async def apply_berita_acara_number_reserved(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """A Berita Acara number was taken: the register, the report and the request show it."""
-    event = _event(envelope, BeritaAcaraNumberReserved)
+    event = _event(envelope, catalog.BeritaAcaraNumberReserved)
     await conn.execute(
         f"INSERT INTO {schema}.berita_acara (year, sequence, number, ticket_id, reserved_at,"
         " global_position) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -154,7 +151,7 @@ async def apply_report_archived(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """The report is in the agenda book: the book's entry, the report's and the request's."""
-    event = _event(envelope, ReportArchived)
+    event = _event(envelope, catalog.ReportArchived)
     await conn.execute(
         f"INSERT INTO {schema}.agenda_book (year, number, ticket_id, code, report_ref,"
         " archived_at, archived_by, global_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -192,25 +189,56 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
-APPLIERS: dict[str, Applier] = {
-    "RequestSubmitted": apply_request_submitted,
-    "RequestResubmitted": apply_request_resubmitted,
-    "RequestReturned": apply_step_taken,
-    "Disposed": apply_step_taken,
-    "FeasibilityDone": apply_step_taken,
-    "Integrated": apply_step_taken,
-    "RequestClosed": apply_step_taken,
-    "ReportWritten": apply_report_written,
-    "BeritaAcaraNumberReserved": apply_berita_acara_number_reserved,
-    "ReportArchived": apply_report_archived,
-    "ClockPaused": apply_timeline_only,
-    "ClockResumed": apply_timeline_only,
-    "SlaWarningRaised": apply_timeline_only,
-    "WorkReassigned": apply_step_taken,
-    "FeasibilityCorrected": apply_timeline_only,
-    "ImplementationCorrected": apply_timeline_only,
-}
-"""The applier of each event type; a type without one only moves the checkpoint."""
+async def apply_issued_document(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """A paper was issued: its row for the verify page, and a line on its ticket's timeline
+    (a register's line stands under its own correlation id)."""
+    await apply_document_issued(conn, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, envelope.correlation_id, schema=schema)
+
+
+async def apply_signed_berita_acara(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """The signed Berita Acara came back: its copy, and a line on the request's timeline."""
+    await apply_berita_acara_signed(conn, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
+
+
+APPLIERS = Routes[Applier](
+    "reporting requests and timeline",
+    {
+        catalog.RequestSubmitted: apply_request_submitted,
+        catalog.RequestResubmitted: apply_request_resubmitted,
+        catalog.RequestReturned: apply_step_taken,
+        catalog.Disposed: apply_step_taken,
+        catalog.FeasibilityDone: apply_step_taken,
+        catalog.Integrated: apply_step_taken,
+        catalog.RequestClosed: apply_step_taken,
+        catalog.ReportWritten: apply_report_written,
+        catalog.BeritaAcaraNumberReserved: apply_berita_acara_number_reserved,
+        catalog.ReportArchived: apply_report_archived,
+        sla.ClockPaused: apply_timeline_only,
+        sla.ClockResumed: apply_timeline_only,
+        sla.SlaWarningRaised: apply_timeline_only,
+        catalog.WorkReassigned: apply_step_taken,
+        catalog.FeasibilityCorrected: apply_timeline_only,
+        catalog.ImplementationCorrected: apply_timeline_only,
+        DocumentIssued: apply_issued_document,
+        BeritaAcaraSigned: apply_signed_berita_acara,
+    },
+    ignored={
+        # no request's row or timeline changes: the calendar and recalculations are the SLA's
+        # (sla/projection.py), the auditor's events are about the log itself, the directory's
+        # about people
+        *sla.CALENDAR_CHANGES,
+        sla.SlaRecalculated,
+        *audit.AUDIT_EVENTS,
+        *directory.DIRECTORY_EVENTS,
+    },
+)
+"""The applier of each event class: every one adds the event to its request's timeline."""
 
 
 async def apply_event(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> bool:
@@ -218,7 +246,7 @@ async def apply_event(conn: asyncpg.Connection, envelope: Envelope, *, schema: s
     applier = APPLIERS.get(envelope.type)
     if applier is not None:
         await applier(conn, envelope, schema=schema)
-    # the SLA clocks' facts (projections/sla.py)
+    # the SLA clocks' facts (sla/projection.py)
     clocks = await apply_sla(conn, envelope, schema=schema)
     return applier is not None or clocks
 

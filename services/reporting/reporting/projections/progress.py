@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from penghubung.events import Event, Role
-from penghubung.events.catalog import (
-    Disposed,
-    FeasibilityDone,
-    Integrated,
-    ReportArchived,
-    ReportWritten,
-    RequestClosed,
-    RequestResubmitted,
-    RequestReturned,
-    RequestSubmitted,
-    WorkReassigned,
-)
-from penghubung.forms import Officer, Step
+from penghubung.events import Event, Role, audit, catalog, directory, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
+from penghubung.forms import Officer
+from penghubung.sop import Step
 
 
 class Status(StrEnum):
@@ -79,35 +72,50 @@ class Progress:
 
 def advance(progress: Progress | None, event: Event, *, at: datetime) -> Progress | None:
     """The request's progress after `event`, which happened `at`; None for an unknown request."""
-    if isinstance(event, RequestSubmitted):
+    if isinstance(event, catalog.RequestSubmitted):
         return Progress(Status.SUBMITTED, Step.DISPOSE_KABID, since=event.received_at)
     if progress is None:
         return None
-    match event:
-        case RequestResubmitted(received_at=received):
-            # A new round: the chain starts again at the kadis, as disposition does.
-            return Progress(Status.SUBMITTED, Step.DISPOSE_KABID, since=received)
-        case RequestReturned():
-            return replace(progress, status=Status.RETURNED, step=Step.SUBMIT, since=at)
-        case Disposed():
-            return _disposed(progress, event, at=at)
-        case WorkReassigned():  # another officer takes the work where it stands
-            return replace(progress, since=at, officer=event.to_officer)
-        case FeasibilityDone(feasible=feasible):
-            step = Step.IMPLEMENTATION if feasible else Step.REPORT
-            return replace(progress, status=Status.ANALYSED, step=step, since=at)
-        case Integrated():
-            return replace(progress, status=Status.INTEGRATED, step=Step.REPORT, since=at)
-        case RequestClosed():
-            return replace(progress, status=Status.CLOSED, step=Step.REPORT, since=at)
-        case ReportWritten():
-            return replace(progress, step=Step.ARCHIVE, since=at)
-        case ReportArchived():
-            return replace(progress, status=Status.ARCHIVED, step=None, since=at)
-    return progress
+    move = MOVES.of(event)
+    return move(progress, event, at) if move is not None else progress
 
 
-def _disposed(progress: Progress, event: Disposed, *, at: datetime) -> Progress:
+def _resubmitted(progress: Progress, event: catalog.RequestResubmitted, at: datetime) -> Progress:
+    # A new round: the chain starts again at the kadis, as disposition does.
+    return Progress(Status.SUBMITTED, Step.DISPOSE_KABID, since=event.received_at)
+
+
+def _returned(progress: Progress, event: catalog.RequestReturned, at: datetime) -> Progress:
+    return replace(progress, status=Status.RETURNED, step=Step.SUBMIT, since=at)
+
+
+def _analysed(progress: Progress, event: catalog.FeasibilityDone, at: datetime) -> Progress:
+    step = Step.IMPLEMENTATION if event.feasible else Step.REPORT
+    return replace(progress, status=Status.ANALYSED, step=step, since=at)
+
+
+def _integrated(progress: Progress, event: catalog.Integrated, at: datetime) -> Progress:
+    return replace(progress, status=Status.INTEGRATED, step=Step.REPORT, since=at)
+
+
+def _closed(progress: Progress, event: catalog.RequestClosed, at: datetime) -> Progress:
+    return replace(progress, status=Status.CLOSED, step=Step.REPORT, since=at)
+
+
+def _report_written(progress: Progress, event: catalog.ReportWritten, at: datetime) -> Progress:
+    return replace(progress, step=Step.ARCHIVE, since=at)
+
+
+def _archived(progress: Progress, event: catalog.ReportArchived, at: datetime) -> Progress:
+    return replace(progress, status=Status.ARCHIVED, step=None, since=at)
+
+
+def _reassigned(progress: Progress, event: catalog.WorkReassigned, at: datetime) -> Progress:
+    # Another officer takes the work where it stands.
+    return replace(progress, since=at, officer=event.to_officer)
+
+
+def _disposed(progress: Progress, event: catalog.Disposed, at: datetime) -> Progress:
     step = _AFTER_DISPOSITION[event.step]
     if step is Step.FEASIBILITY and progress.holder_role is Role.PETUGAS:
         # A reassignment: another officer takes the work where it stands.
@@ -117,3 +125,42 @@ def _disposed(progress: Progress, event: Disposed, *, at: datetime) -> Progress:
             progress, status=Status.ASSIGNED, step=step, since=at, officer=event.to_officer
         )
     return replace(progress, status=Status.IN_DISPOSITION, step=step, since=at)
+
+
+Move = Callable[[Progress, Any, datetime], Progress]
+"""How one event class moves a known request on (the event is of the class it is routed by)."""
+
+MOVES = Routes[Move](
+    "reporting progress",
+    {
+        # catalog.RequestSubmitted opens the request (`advance`); the others move it on
+        catalog.RequestSubmitted: lambda progress, event, at: progress,
+        catalog.RequestResubmitted: _resubmitted,
+        catalog.RequestReturned: _returned,
+        catalog.Disposed: _disposed,
+        catalog.WorkReassigned: _reassigned,
+        catalog.FeasibilityDone: _analysed,
+        catalog.Integrated: _integrated,
+        catalog.RequestClosed: _closed,
+        catalog.ReportWritten: _report_written,
+        catalog.ReportArchived: _archived,
+    },
+    ignored={
+        # the status, step and holder stay: a number, the clocks, the calendar, the audit
+        catalog.BeritaAcaraNumberReserved,
+        sla.ClockPaused,
+        sla.ClockResumed,
+        sla.SlaWarningRaised,
+        sla.SlaRecalculated,
+        *sla.CALENDAR_CHANGES,
+        *audit.AUDIT_EVENTS,
+        *directory.DIRECTORY_EVENTS,
+        # a correction changes the facts recorded, not where the request stands
+        catalog.FeasibilityCorrected,
+        catalog.ImplementationCorrected,
+        # papers: an issue and a returned signed copy move no request on
+        DocumentIssued,
+        BeritaAcaraSigned,
+    },
+)
+"""The move of each event class that changes where a request stands."""

@@ -2,74 +2,79 @@
 
 from __future__ import annotations
 
-from penghubung.events import Event
-from penghubung.events.catalog import (
-    BeritaAcaraNumberReserved,
-    Disposed,
-    FeasibilityCorrected,
-    FeasibilityDone,
-    ImplementationCorrected,
-    Integrated,
-    ReportArchived,
-    ReportWritten,
-    RequestClosed,
-    RequestResubmitted,
-    RequestReturned,
-    RequestSubmitted,
-    WorkReassigned,
-)
-from penghubung.events.sla import ClockPaused, ClockResumed, SlaWarningRaised
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+from penghubung.events import Event, audit, catalog, directory, sla
+from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from penghubung.events.routing import Routes
 from reporting.domain import labels
 from reporting.domain.numbers import WIB
+
+E = TypeVar("E", bound=Event)
 
 
 def summarize(event: Event) -> str:
     """What happened, in one sentence."""
-    match event:
-        case RequestSubmitted():
-            return _submitted(event)
-        case RequestResubmitted():
-            return (
-                f"Permohonan diajukan ulang (ke-{event.resubmission}) melalui"
-                f" {labels.CHANNELS[event.channel]}: {event.answer}"
-            )
-        case RequestReturned():
-            return (
-                f"Permohonan dikembalikan kepada pemohon pada tahap {labels.STEPS[event.step]}:"
-                f" {'; '.join(event.reasons)}"
-            )
-        case Disposed():
-            return _disposed(event)
-        case FeasibilityCorrected():
-            return f"Analisis kelayakan dikoreksi: {event.reason}"
-        case ImplementationCorrected():
-            return f"Implementasi integrasi dikoreksi: {event.reason}"
-        case WorkReassigned():
-            return (
-                f"Pekerjaan dialihkan dari {event.from_officer.name} (NIP {event.from_officer.nip})"
-                f" kepada {event.to_officer.name} (NIP {event.to_officer.nip}): {event.reason}"
-            )
-        case FeasibilityDone():
-            verdict = "layak" if event.feasible else "tidak layak"
-            return (
-                f"Analisis kelayakan selesai: {verdict}, tingkat kesulitan {event.difficulty.value}"
-            )
-        case Integrated():
-            return f"Integrasi sistem selesai melalui {labels.mechanism(event.details.mechanism)}"
-        case RequestClosed():
-            return f"Permohonan ditutup karena tidak layak. Rekomendasi: {event.recommendation}"
-        case ReportWritten():
-            return f"Laporan dibuat (hasil: {labels.OUTCOMES[event.outcome]})"
-        case BeritaAcaraNumberReserved():
-            return f"Nomor Berita Acara {event.number} dicadangkan"
-        case ReportArchived():
-            return f"Laporan diarsipkan di buku agenda nomor {event.agenda_code}"
-        case ClockPaused() | ClockResumed() | SlaWarningRaised():
-            return _clock(event)
-    return f"Peristiwa {event.type} dicatat"
+    line = SUMMARIES.of(event)
+    return line(event) if line is not None else f"Peristiwa {event.type} dicatat"
 
 
-def _submitted(event: RequestSubmitted) -> str:
+def _resubmitted(event: catalog.RequestResubmitted) -> str:
+    return (
+        f"Permohonan diajukan ulang (ke-{event.resubmission}) melalui"
+        f" {labels.CHANNELS[event.channel]}: {event.answer}"
+    )
+
+
+def _returned(event: catalog.RequestReturned) -> str:
+    return (
+        f"Permohonan dikembalikan kepada pemohon pada tahap {labels.STEPS[event.step]}:"
+        f" {'; '.join(event.reasons)}"
+    )
+
+
+def _reassigned(event: catalog.WorkReassigned) -> str:
+    return (
+        f"Pekerjaan dialihkan dari {event.from_officer.name} (NIP {event.from_officer.nip})"
+        f" kepada {event.to_officer.name} (NIP {event.to_officer.nip}): {event.reason}"
+    )
+
+
+def _feasibility_corrected(event: catalog.FeasibilityCorrected) -> str:
+    return f"Analisis kelayakan dikoreksi: {event.reason}"
+
+
+def _implementation_corrected(event: catalog.ImplementationCorrected) -> str:
+    return f"Implementasi integrasi dikoreksi: {event.reason}"
+
+
+def _analysed(event: catalog.FeasibilityDone) -> str:
+    verdict = "layak" if event.feasible else "tidak layak"
+    return f"Analisis kelayakan selesai: {verdict}, tingkat kesulitan {event.difficulty.value}"
+
+
+def _integrated(event: catalog.Integrated) -> str:
+    return f"Integrasi sistem selesai melalui {labels.mechanism(event.details.mechanism)}"
+
+
+def _closed(event: catalog.RequestClosed) -> str:
+    return f"Permohonan ditutup karena tidak layak. Rekomendasi: {event.recommendation}"
+
+
+def _report_written(event: catalog.ReportWritten) -> str:
+    return f"Laporan dibuat (hasil: {labels.OUTCOMES[event.outcome]})"
+
+
+def _number_reserved(event: catalog.BeritaAcaraNumberReserved) -> str:
+    return f"Nomor Berita Acara {event.number} dicadangkan"
+
+
+def _archived(event: catalog.ReportArchived) -> str:
+    return f"Laporan diarsipkan di buku agenda nomor {event.agenda_code}"
+
+
+def _submitted(event: catalog.RequestSubmitted) -> str:
     form = event.form
     text = (
         f"Permohonan integrasi aplikasi {form.application.name} dari {form.applicant.agency}"
@@ -81,7 +86,7 @@ def _submitted(event: RequestSubmitted) -> str:
     return text
 
 
-def _disposed(event: Disposed) -> str:
+def _disposed(event: catalog.Disposed) -> str:
     to = labels.ROLES[event.to_role]
     if event.to_officer is not None:
         to = f"{to} {event.to_officer.name}"
@@ -89,17 +94,63 @@ def _disposed(event: Disposed) -> str:
     return f"Disposisi {labels.ROLES[event.from_role]}{by} kepada {to}: {event.instruction}"
 
 
-def _clock(event: ClockPaused | ClockResumed | SlaWarningRaised) -> str:
+def _clock(event: sla.ClockPaused | sla.ClockResumed | sla.SlaWarningRaised) -> str:
     step = labels.STEPS[event.step]
     match event:
-        case ClockPaused():
+        case sla.ClockPaused():
             note = f": {event.note}" if event.note else ""
             return f"Jam layanan {step} dijeda ({labels.PAUSE_REASONS[event.reason.value]}){note}"
-        case ClockResumed():
+        case sla.ClockResumed():
             return f"Jam layanan {step} berjalan kembali"
-        case SlaWarningRaised():
+        case sla.SlaWarningRaised():
             due = event.due_at.astimezone(WIB).strftime("%d-%m-%Y %H:%M")
             return (
                 f"Peringatan SLA: {step} telah memakai {event.threshold_percent}% baku mutu;"
                 f" batas waktu {due} WIB"
             )
+
+
+def _issued(event: DocumentIssued) -> str:
+    return f"{event.paper.label} diterbitkan sebagai PDF, kode verifikasi {event.code}"
+
+
+def _signed(event: BeritaAcaraSigned) -> str:
+    return f"Berita Acara {event.berita_acara_number} ditandatangani dan dikembalikan"
+
+
+def _line(build: Callable[[E], str]) -> Callable[[Event], str]:
+    """A sentence builder of one event class, as the table holds it."""
+    return cast(Callable[[Event], str], build)
+
+
+SUMMARIES = Routes[Callable[[Event], str]](
+    "reporting timeline lines",
+    {
+        catalog.RequestSubmitted: _line(_submitted),
+        catalog.RequestResubmitted: _line(_resubmitted),
+        catalog.RequestReturned: _line(_returned),
+        catalog.Disposed: _line(_disposed),
+        catalog.WorkReassigned: _line(_reassigned),
+        catalog.FeasibilityCorrected: _line(_feasibility_corrected),
+        catalog.ImplementationCorrected: _line(_implementation_corrected),
+        catalog.FeasibilityDone: _line(_analysed),
+        catalog.Integrated: _line(_integrated),
+        catalog.RequestClosed: _line(_closed),
+        catalog.ReportWritten: _line(_report_written),
+        catalog.BeritaAcaraNumberReserved: _line(_number_reserved),
+        catalog.ReportArchived: _line(_archived),
+        sla.ClockPaused: _line(_clock),
+        sla.ClockResumed: _line(_clock),
+        sla.SlaWarningRaised: _line(_clock),
+        DocumentIssued: _line(_issued),
+        BeritaAcaraSigned: _line(_signed),
+    },
+    ignored={
+        # on no request's timeline (see `apply.APPLIERS`)
+        *sla.CALENDAR_CHANGES,
+        sla.SlaRecalculated,
+        *audit.AUDIT_EVENTS,
+        *directory.DIRECTORY_EVENTS,
+    },
+)
+"""The sentence of each event class on a request's timeline."""

@@ -27,6 +27,8 @@ PROJECTED: dict[str, tuple[str, ...]] = {
     "sla_facts": ("global_position",),
     "sla_recalculations": ("global_position",),
     "sla_warnings": ("ticket_id", "step", "threshold_percent"),
+    "documents": ("code",),
+    "berita_acara_returns": ("ticket_id",),
 }
 """Every table the log determines, with its key: a rebuild from position 1 gives the same rows."""
 
@@ -36,6 +38,7 @@ NOT_PROJECTED: dict[str, str] = {
     "gaps": "the history of the live consumer's deliveries, not a fact of the log",
     "counters": "the commands' yearly numbers, taken before the events that carry them",
     "availability_samples": "measurements of this installation, not facts of the log",
+    "scans": "the bytes of signed Berita Acara scans; the log holds their hashes",
 }
 """reporting's other tables, and why a rebuild neither makes nor compares nor swaps them."""
 

@@ -1,0 +1,170 @@
+"""The one catalogue of words people read that come from codes: statuses, steps, roles,
+field labels and the APIs' error codes. Sentences of the pages live in the templates."""
+
+from __future__ import annotations
+
+STATUS = {
+    "submitted": "Diajukan",
+    "returned": "Dikembalikan",
+    "resubmitted": "Diajukan ulang",
+    "in_disposition": "Dalam disposisi",
+    "disposing": "Dalam disposisi",
+    "assigned": "Dikerjakan petugas",
+    "analysed": "Selesai analisis kelayakan",
+    "integrated": "Terintegrasi",
+    "closed": "Ditutup (tidak layak)",
+    "archived": "Diarsipkan",
+}
+
+STEP = {
+    "submit": "Pengajuan",
+    "dispose_kabid": "Disposisi Kadis ke Kabid",
+    "dispose_prakom": "Disposisi Kabid ke Prakom",
+    "dispose_petugas": "Perintah Prakom ke Petugas",
+    "feasibility": "Analisis kelayakan",
+    "implementation": "Implementasi integrasi sistem",
+    "report": "Pembuatan laporan",
+    "archive": "Pengarsipan laporan",
+}
+
+ROLE = {
+    "pemohon": "Pemohon",
+    "kadis": "Kepala Dinas",
+    "kabid": "Kepala Bidang",
+    "prakom": "Pranata Komputer",
+    "petugas": "Petugas Service Desk",
+    "admin": "Administrator",
+    "auditor": "Auditor",
+    "system": "Sistem",
+}
+
+CHANNEL = {
+    "portal": "Portal service desk",
+    "email": "E-mail",
+    "surat": "Surat",
+    "telepon": "Telepon",
+    "chat": "Chat",
+    "langsung": "Datang langsung",
+}
+
+PRIORITY = {"P1": "P1 — kritis", "P2": "P2 — tinggi", "P3": "P3 — sedang", "P4": "P4 — rendah"}
+LEVEL = {"rendah": "Rendah", "sedang": "Sedang", "tinggi": "Tinggi"}
+MECHANISM = {"gsb": "Government Service Bus (GSB)", "api": "API", "lainnya": "Mekanisme lainnya"}
+DOCUMENT = {
+    "surat_permohonan": "Surat permohonan",
+    "disposisi_kadis": "Disposisi Kadis",
+    "disposisi_kabid": "Disposisi Kabid eGotik",
+}
+ATTACHMENT = {"surat_permohonan": "Surat permohonan", "lainnya": "Lampiran lain"}
+PAUSE_REASON = {
+    "agency_documents": "Menunggu dokumen dari OPD",
+    "uat": "Menunggu UAT",
+    "ip_allocation": "Menunggu alokasi IP",
+    "vendor": "Menunggu vendor",
+}
+CLOCK_STATE = {
+    "running": "berjalan",
+    "paused": "dijeda",
+    "met": "tepat waktu",
+    "breached": "terlambat",
+    "on_time": "tepat waktu",
+    "overdue": "melewati batas",
+    "warning": "mendekati batas",
+}
+OUTCOME = {"integrated": "Terintegrasi", "not_feasible": "Tidak layak"}
+PLATFORM = {"windows": "Windows", "linux": "Linux", "unix": "Unix"}
+AUTHENTICATION = {
+    "none": "Tanpa autentikasi",
+    "api_key": "API key",
+    "basic": "Basic",
+    "oauth2": "OAuth 2.0",
+    "mtls": "mTLS",
+}
+
+EVENT = {
+    "RequestSubmitted": "Permohonan diajukan",
+    "RequestResubmitted": "Permohonan diajukan ulang",
+    "RequestReturned": "Permohonan dikembalikan",
+    "Disposed": "Disposisi",
+    "FeasibilityDone": "Analisis kelayakan selesai",
+    "Integrated": "Integrasi selesai",
+    "RequestClosed": "Permohonan ditutup",
+    "ReportWritten": "Laporan dibuat",
+    "BeritaAcaraNumberReserved": "Nomor Berita Acara dicadangkan",
+    "ReportArchived": "Laporan diarsipkan",
+    "ClockPaused": "Jam SLA dijeda",
+    "ClockResumed": "Jam SLA dilanjutkan",
+    "SlaWarningRaised": "Peringatan SLA",
+    "SlaRecalculated": "SLA dihitung ulang",
+    "CalendarDayOffAdded": "Hari libur ditambahkan",
+    "CalendarDayOffRemoved": "Hari libur dihapus",
+    "CalendarHoursReduced": "Jam layanan dikurangi",
+    "ChainCheckpointSigned": "Titik periksa rantai ditandatangani",
+    "AuditExported": "Berkas audit diekspor",
+}
+
+FIELD = {
+    "applicant.name": "Nama",
+    "applicant.nip": "NIP",
+    "applicant.position": "Jabatan",
+    "applicant.echelon": "Eselon",
+    "applicant.agency": "Perangkat Daerah",
+    "applicant.work_unit": "Unit kerja",
+    "applicant.office_address": "Alamat kantor",
+    "applicant.mobile_phone": "Nomor telepon HP",
+    "applicant.internal_phone": "Nomor telepon internal",
+    "applicant.email": "Alamat surat elektronik",
+    "application.name": "Nama aplikasi",
+    "application.description": "Deskripsi aplikasi",
+    "mechanism_available": "Mekanisme GSB/API tersedia",
+    "mechanism.kind": "Mekanisme integrasi",
+    "mechanism.other_description": "Mekanisme lainnya",
+    "mechanism": "Mekanisme integrasi",
+    "impact": "Dampak",
+    "urgency": "Kepentingan",
+    "attachment_ids": "Lampiran",
+    "answer": "Jawaban atas alasan pengembalian",
+    "received_at": "Waktu diterima",
+    "channel": "Saluran",
+    "instruction": "Isi disposisi",
+    "documents": "Kelengkapan",
+    "to_officer": "Petugas",
+    "reasons": "Alasan pengembalian",
+}
+
+_CODE = {
+    "missing": "wajib diisi",
+    "string_too_short": "wajib diisi",
+    "string_too_long": "terlalu panjang",
+    "enum": "pilih salah satu pilihan yang tersedia",
+    "too_short": "isi sekurang-kurangnya satu",
+    "int_parsing": "harus berupa bilangan bulat",
+    "greater_than_equal": "nilainya terlalu kecil",
+    "less_than_equal": "nilainya terlalu besar",
+    "credentials_invalid": "NIP atau kata sandi salah",
+    "sign_in_throttled": "terlalu banyak percobaan masuk; tunggu sebentar lalu coba lagi",
+    "request_letter_missing": "surat permohonan wajib dilampirkan",
+    "attachment_too_large": "berkas terlalu besar",
+    "attachment_type": "berkas harus PDF, PNG atau JPEG",
+}
+
+
+def field_label(path: str) -> str:
+    """The label of a form field by its API path (`form.applicant.nip` → `NIP`)."""
+    key = path.removeprefix("body.").removeprefix("form.")
+    return FIELD.get(key, key)
+
+
+def problem_text(code: str, message: str) -> str:
+    """The sentence for an API's refusal: ours for the generic codes, the API's own otherwise
+    (with the papers' codes it names in words: `surat_permohonan` → `Surat permohonan`)."""
+    if code in _CODE:
+        return _CODE[code]
+    for paper, words in DOCUMENT.items():
+        message = message.replace(paper, words)
+    return message
+
+
+def label(table: dict[str, str], value: object) -> str:
+    """A code's words, or the code itself when the catalogue has none."""
+    return table.get(str(value), str(value)) if value is not None else "—"

@@ -1,0 +1,1 @@
+"""The service standard (SLA): working calendar, clocks, compliance, warnings, availability."""

@@ -1,0 +1,1 @@
+"""The SLA's edges: its HTTP routes, response models and database reads."""

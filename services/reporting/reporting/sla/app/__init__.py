@@ -1,0 +1,1 @@
+"""The SLA's orchestration: calendar changes, recalculations, readings, warnings, sampling."""

@@ -1,0 +1,74 @@
+"""The whole system with its portal, one per test module, and Debian's Chromium driving it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from penghubung.testing.portal import SCREENSHOTS, WEIGHTS
+from penghubung.testing.system import System, SystemConfig
+
+pytestmark = pytest.mark.browser
+
+
+def chromium_path() -> str:
+    """The Chromium to drive: PENGHUBUNG_CHROMIUM, else Debian's."""
+    named = os.environ.get("PENGHUBUNG_CHROMIUM")
+    found = named or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(found).exists():
+        pytest.fail(
+            f"Chromium not found at {found}: install it (apt-get install -y chromium) "
+            "or set PENGHUBUNG_CHROMIUM to its binary"
+        )
+    return found
+
+
+@pytest.fixture(scope="module")
+async def system(
+    servers: Any, new_database: Any, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[System]:
+    """The four services and the portal as processes on the run's database and stream."""
+    config = SystemConfig(
+        database_url=await new_database(),
+        nats_url=servers.nats_url,
+        log_dir=Path(tmp_path_factory.mktemp("browser-logs")),
+        settings={
+            "PENGHUBUNG_RELAY_POLL_SECONDS": "0.2",
+            "PENGHUBUNG_RETRY_BACKOFF_SECONDS": "0.2",
+        },
+        with_portal=True,
+    )
+    async with System(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium (the Debian package; Playwright's own download is not used)."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=["--no-sandbox", "--lang=id-ID"]
+        )
+        try:
+            yield launched
+        finally:
+            await asyncio.wait_for(launched.close(), timeout=30)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def page_weights() -> Iterator[None]:
+    """Write the weight of every screen looked at to tests/output/page-weights.txt."""
+    yield
+    lines = [
+        f"{kb:7.1f} KB  {name}"
+        for name, kb in sorted((name, size / 1024) for name, size in WEIGHTS.pages.items())
+    ]
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS.parent / "page-weights.txt").write_text("\n".join(lines) + "\n")

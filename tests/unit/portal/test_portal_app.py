@@ -1,0 +1,202 @@
+"""The portal's sign-in against the directory's contract, and what it refuses, without servers:
+the directory (not built yet) and the services answer through a stub of their HTTP contract."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from portal.bootstrap import build
+from portal.settings import PortalSettings
+
+NIP = "197506202001122001"
+PLT = "Plt. Kepala Dinas (SK 800/123/BKPSDM/2026)"
+PERSON = {"nip": NIP, "name": "Dewi Lestari", "position": "Kepala Bidang", "agency": None}
+
+
+class Contract:
+    """The directory and disposition as the contract says they answer; what was asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, Any] | None, str | None]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        bearer = request.headers.get("authorization")
+        self.calls.append((request.method, request.url.path, body, bearer))
+        route = (request.method, request.url.host, request.url.path)
+        if route == ("POST", "directory", "/sessions"):
+            if body != {"nip": NIP, "password": "rahasia-yang-benar"}:
+                return httpx.Response(
+                    401, json={"code": "credentials_invalid", "message": "x", "errors": []}
+                )
+            return httpx.Response(
+                201,
+                json={
+                    "session_token": "phs_abc",
+                    "expires_at": "2099-01-01T00:00:00+07:00",
+                    "must_change_password": False,
+                    "person": PERSON,
+                },
+            )
+        if route == ("GET", "directory", "/sessions/current"):
+            choices = [
+                {"role": "kabid", "agency": None, "delegation_id": None, "label": "Kepala Bidang"},
+                {"role": "kadis", "agency": None, "delegation_id": "d-1", "label": PLT},
+            ]
+            return httpx.Response(200, json={"person": PERSON, "choices": choices})
+        if route == ("POST", "directory", "/tokens"):
+            return httpx.Response(
+                201,
+                json={
+                    "access_token": jwt.encode(
+                        {"role": body["role"] if body else "", "stand_in": "plh"}, "k" * 32
+                    ),
+                    "token_type": "Bearer",
+                    "expires_in": 900,
+                    "expires_at": "2099-01-01T00:00:00+07:00",
+                },
+            )
+        if route == ("DELETE", "directory", "/sessions/current"):
+            return httpx.Response(204)
+        if route == ("GET", "directory", "/oidc"):
+            return httpx.Response(200, json={"enabled": False})
+        if route == ("POST", "disposition", "/requests/SC05-2026-00001/dispositions"):
+            return httpx.Response(201, json={})
+        if route == ("GET", "disposition", "/inbox"):
+            return httpx.Response(200, json={"role": "kadis", "items": [], "total": 0})
+        return httpx.Response(404, json={"code": "not_found", "message": "x", "errors": []})
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+@pytest.fixture
+def contract() -> Contract:
+    return Contract()
+
+
+def client(contract: Contract, **settings: Any) -> Iterator[TestClient]:
+    app = build(
+        PortalSettings(
+            service_urls={"disposition": "http://disposition"},
+            portal_session_secret="s" * 40,
+            **settings,
+        ),
+        transport=httpx.MockTransport(contract),
+    )
+    with TestClient(app) as test:
+        yield test
+
+
+@pytest.fixture
+def with_directory(contract: Contract) -> Iterator[TestClient]:
+    yield from client(contract, directory_url="http://directory")
+
+
+@pytest.fixture
+def production(contract: Contract) -> Iterator[TestClient]:
+    yield from client(contract)
+
+
+def test_a_plt_signs_in_through_the_directory_and_acts_under_the_delegation(
+    with_directory: TestClient, contract: Contract
+) -> None:
+    page = with_directory.get("/masuk")
+    assert "Kata sandi" in page.text
+    assert "Masuk sebagai" not in page.text
+    form = {"csrf_token": csrf(page.text), "nip": NIP, "password": "rahasia-yang-benar"}
+    choose = with_directory.post("/masuk", data=form)
+    assert choose.url.path == "/peran"
+    assert PLT in choose.text
+
+    home = with_directory.post("/peran", data={"csrf_token": csrf(choose.text), "choice": "1"})
+
+    assert home.status_code == 200
+    assert f"Dewi Lestari · {PLT}" in home.text
+    assert ("POST", "/tokens", {"role": "kadis", "delegation_id": "d-1"}, "Bearer phs_abc") in (
+        contract.calls
+    )
+    inbox = next(call for call in contract.calls if call[1] == "/inbox")
+    assert jwt.decode(str(inbox[3]).removeprefix("Bearer "), "k" * 32, algorithms=["HS256"]) == {
+        "role": "kadis",
+        "stand_in": "plh",
+    }
+    disposed = with_directory.post(
+        "/kotak-masuk/SC05-2026-00001/disposisi",
+        data={"csrf_token": csrf(home.text), "instruction": "Tindak lanjuti", "documents": "x"},
+    )
+    assert disposed.url.path == "/kotak-masuk"
+    body = next(c[2] for c in contract.calls if c[1].endswith("/dispositions"))
+    assert body == {"instruction": "Tindak lanjuti", "documents": ["x"], "stand_in": "plh"}
+    with_directory.post("/keluar", data={"csrf_token": csrf(home.text)})
+    assert ("DELETE", "/sessions/current", None, "Bearer phs_abc") in contract.calls
+    assert with_directory.get("/kotak-masuk").url.path == "/masuk"
+
+
+def test_a_wrong_password_is_said_in_bahasa(with_directory: TestClient) -> None:
+    page = with_directory.get("/masuk")
+    form = {"csrf_token": csrf(page.text), "nip": NIP, "password": "salah"}
+
+    answer = with_directory.post("/masuk", data=form)
+
+    assert answer.status_code == 401
+    assert "NIP atau kata sandi salah" in answer.text
+
+
+def test_the_development_sign_in_is_refused_outside_development(production: TestClient) -> None:
+    page = production.get("/masuk")
+    assert "Masuk sebagai" not in page.text
+
+    answer = production.post(
+        "/masuk/pengembangan", data={"csrf_token": csrf(page.text), "nip": NIP}
+    )
+
+    assert answer.status_code == 403
+    assert production.get("/kotak-masuk").url.path == "/masuk"
+
+
+def test_without_a_directory_a_password_sign_in_says_it_is_not_there(
+    production: TestClient,
+) -> None:
+    page = production.get("/masuk")
+    form = {"csrf_token": csrf(page.text), "nip": NIP, "password": "x"}
+
+    answer = production.post("/masuk", data=form)
+
+    assert answer.status_code == 503
+    assert "Layanan direktori belum tersedia" in answer.text
+
+
+def test_a_post_without_the_csrf_token_is_refused(with_directory: TestClient) -> None:
+    with_directory.get("/masuk")
+
+    answer = with_directory.post("/masuk", data={"nip": NIP, "password": "rahasia-yang-benar"})
+
+    assert answer.status_code == 403
+    assert "Formulir kedaluwarsa" in answer.text
+
+
+def test_every_page_carries_the_safety_headers(production: TestClient) -> None:
+    answer = production.get("/masuk")
+
+    csp = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe" not in csp
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert production.get("/static/htmx.min.js").status_code == 200
