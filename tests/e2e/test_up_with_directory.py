@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from penghubung.runtime.embedded import free_port
+from penghubung.runtime.processes import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -23,10 +23,10 @@ from fastapi import FastAPI
 from directory.bootstrap import build
 from directory.settings import DirectorySettings
 from penghubung.eventstore import EventStore
+from penghubung.refusals import Unauthenticated as HttpUnauthenticated
 from penghubung.runtime.service import ServiceContext, ServiceParts, running_service
 from penghubung.settings import AuthSettings
 from penghubung.web.auth import AuthNotConfigured, TokenVerifier
-from penghubung.web.errors import Unauthenticated as HttpUnauthenticated
 
 pytestmark = pytest.mark.integration
 
