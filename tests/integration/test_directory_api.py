@@ -621,3 +621,33 @@ def test_a_service_with_no_way_to_verify_tokens_refuses_to_start() -> None:
     with pytest.raises(AuthNotConfigured, match="PENGHUBUNG_JWKS_URL"):
         TokenVerifier(AuthSettings(jwt_secret=None, jwks_url=None, env="production"))
     TokenVerifier(AuthSettings(jwt_secret=None, jwks_url=None, env="development"))
+
+
+async def test_an_admin_command_sent_again_with_its_idempotency_key_is_done_once(bed: Bed) -> None:
+    admin = await bed.admin()
+    kadis, _ = await bed.person(["kadis"])
+    plh, _ = await bed.person(["kabid"])
+    today = bed.clock().astimezone(WIB).date()
+    body = {
+        "position": "kadis",
+        "holder_nip": kadis,
+        "delegate_nip": plh,
+        "kind": "plh",
+        "starts_on": str(today),
+        "ends_on": str(today + timedelta(days=2)),
+        "decree_number": "800/7/BKPSDM/2026",
+    }
+    headers = {**bearer(admin), "Idempotency-Key": f"plh-{uuid.uuid4()}"}
+    async with bed.client() as client:
+        first = await client.post("/delegations", json=body, headers=headers)
+        again = await client.post("/delegations", json=body, headers=headers)
+        other = await client.post(
+            "/delegations", json={**body, "decree_number": "800/8/BKPSDM/2026"}, headers=headers
+        )
+        listed = (await client.get("/delegations", headers=bearer(admin))).json()
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
+    mine = [d for d in listed["items"] if d["delegate_nip"] == plh]
+    assert [d["delegation_id"] for d in mine] == [first.json()["delegation_id"]]

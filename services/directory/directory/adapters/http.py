@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -46,9 +47,11 @@ from penghubung.forms import (
     Text,
     check_nip,
 )
+from penghubung.idempotency import REPLAYED_HEADER
 from penghubung.refusals import Invalid
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.idempotency import CommandOnce, Idempotent
 
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS)
 EVERYONE = (Role.PEMOHON, *STAFF, Role.ADMIN, Role.AUDITOR)
@@ -277,47 +280,103 @@ def _people(directory: Directory) -> APIRouter:
     async def agencies(_: Annotated[Principal, Depends(require(*EVERYONE))]) -> AgencyList:
         return await handlers.agencies(directory=directory)
 
-    @api.post("/agencies", status_code=201, summary="Register an agency (admin)")
+    @api.post(
+        "/agencies",
+        status_code=201,
+        response_model=AgencyView,
+        summary="Register an agency (admin)",
+    )
     async def register_agency(
-        body: AgencyBody, admin: Annotated[Principal, Depends(require(Role.ADMIN))]
-    ) -> AgencyView:
+        body: AgencyBody,
+        admin: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
+    ) -> dict[str, Any]:
         command = RegisterAgency(actor=admin.actor(), code=body.code, name=body.name)
-        await handlers.register_agency(command, directory=directory)
-        return AgencyView(code=body.code, name=body.name)
 
-    @api.post("/people", status_code=201, summary="Register a person with roles (admin)")
+        async def run(conn: asyncpg.Connection) -> AgencyView:
+            await handlers.register_agency(conn, command, directory=directory)
+            return AgencyView(code=body.code, name=body.name)
+
+        return await once.run(directory.pool, "directory", command.actor, body, run)
+
+    @api.post(
+        "/people",
+        status_code=201,
+        response_model=PersonView,
+        summary="Register a person with roles (admin)",
+    )
     async def register_person(
-        body: PersonBody, admin: Annotated[Principal, Depends(require(Role.ADMIN))]
-    ) -> PersonView:
+        body: PersonBody,
+        admin: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
+    ) -> dict[str, Any]:
         fields = body.model_dump(exclude={"initial_password", "roles"})
         command = RegisterPerson(actor=admin.actor(), roles=tuple(body.roles), **fields)
-        return await handlers.register_person(
-            command, initial_password=body.initial_password, directory=directory
+        hashed = await handlers.password_hash(
+            body.initial_password, nip=command.nip, directory=directory
         )
 
-    @api.post("/people/{nip}/roles", status_code=201, summary="Grant a role (admin)")
-    async def grant_role(
-        nip: str, body: RoleBody, admin: Annotated[Principal, Depends(require(Role.ADMIN))]
-    ) -> PersonView:
-        command = GrantRole(actor=admin.actor(), nip=_nip(nip), role=body.role)
-        return await handlers.grant_role(command, directory=directory)
+        async def run(conn: asyncpg.Connection) -> PersonView:
+            return await handlers.register_person(
+                conn, command, initial_password_hash=hashed, directory=directory
+            )
 
-    @api.delete("/people/{nip}/roles/{role}", summary="Revoke a role (admin)")
+        return await once.run(directory.pool, "directory", command.actor, body, run)
+
+    @api.post(
+        "/people/{nip}/roles",
+        status_code=201,
+        response_model=PersonView,
+        summary="Grant a role (admin)",
+    )
+    async def grant_role(
+        nip: str,
+        body: RoleBody,
+        admin: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
+    ) -> dict[str, Any]:
+        command = GrantRole(actor=admin.actor(), nip=_nip(nip), role=body.role)
+
+        async def run(conn: asyncpg.Connection) -> PersonView:
+            return await handlers.grant_role(conn, command, directory=directory)
+
+        return await once.run(directory.pool, "directory", command.actor, body, run, nip=nip)
+
+    @api.delete(
+        "/people/{nip}/roles/{role}", response_model=PersonView, summary="Revoke a role (admin)"
+    )
     async def revoke_role(
-        nip: str, role: Role, admin: Annotated[Principal, Depends(require(Role.ADMIN))]
-    ) -> PersonView:
+        nip: str,
+        role: Role,
+        admin: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
+    ) -> dict[str, Any]:
         command = RevokeRole(actor=admin.actor(), nip=_nip(nip), role=role)
-        return await handlers.revoke_role(command, directory=directory)
+
+        async def run(conn: asyncpg.Connection) -> PersonView:
+            return await handlers.revoke_role(conn, command, directory=directory)
+
+        sent = {"nip": nip, "role": role.value}
+        return await once.run(directory.pool, "directory", command.actor, sent, run)
 
     @api.post("/people/{nip}/password", status_code=204, summary="Set an initial password (admin)")
     async def reset_password(
         nip: str,
         body: InitialPasswordBody,
         admin: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
     ) -> Response:
         command = SetPassword(actor=admin.actor(), nip=_nip(nip), by_owner=False)
-        await handlers.reset_password(command, password=body.initial_password, directory=directory)
-        return Response(status_code=204)
+        hashed = await handlers.password_hash(
+            body.initial_password, nip=command.nip, directory=directory
+        )
+
+        async def run(conn: asyncpg.Connection) -> dict[str, Any]:
+            await handlers.reset_password(conn, command, password_hash=hashed, directory=directory)
+            return {}
+
+        await once.run(directory.pool, "directory", command.actor, body, run, nip=nip)
+        return _no_content(once)
 
     return api
 
@@ -325,16 +384,24 @@ def _people(directory: Directory) -> APIRouter:
 def _delegations(directory: Directory) -> APIRouter:
     api = APIRouter(tags=["delegations"])
 
-    @api.post("/delegations", status_code=201, summary="Name a Plt/Plh (admin)")
+    @api.post(
+        "/delegations", status_code=201, response_model=Created, summary="Name a Plt/Plh (admin)"
+    )
     async def grant(
-        body: DelegationBody, admin: Annotated[Principal, Depends(require(Role.ADMIN))]
-    ) -> Created:
+        body: DelegationBody,
+        admin: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
+    ) -> dict[str, Any]:
         delegation_id = directory.new_id()
         command = GrantDelegation(
             actor=admin.actor(), delegation_id=delegation_id, **body.model_dump()
         )
-        await handlers.grant_delegation(command, directory=directory)
-        return Created(delegation_id=delegation_id)
+
+        async def run(conn: asyncpg.Connection) -> Created:
+            await handlers.grant_delegation(conn, command, directory=directory)
+            return Created(delegation_id=delegation_id)
+
+        return await once.run(directory.pool, "directory", command.actor, body, run)
 
     @api.post(
         "/delegations/{delegation_id}/end", status_code=204, summary="End a Plt/Plh early (admin)"
@@ -343,12 +410,20 @@ def _delegations(directory: Directory) -> APIRouter:
         delegation_id: UUID,
         body: EndBody,
         admin: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
     ) -> Response:
         command = EndDelegation(
             actor=admin.actor(), delegation_id=delegation_id, reason=body.reason
         )
-        await handlers.end_delegation(command, directory=directory)
-        return Response(status_code=204)
+
+        async def run(conn: asyncpg.Connection) -> dict[str, Any]:
+            await handlers.end_delegation(conn, command, directory=directory)
+            return {}
+
+        await once.run(
+            directory.pool, "directory", command.actor, body, run, delegation=delegation_id
+        )
+        return _no_content(once)
 
     @api.get("/delegations", summary="Plt/Plh delegations (active=true: those running today)")
     async def listing(
@@ -358,6 +433,12 @@ def _delegations(directory: Directory) -> APIRouter:
         return await handlers.delegations(active=active, directory=directory)
 
     return api
+
+
+def _no_content(once: CommandOnce) -> Response:
+    """204, saying `Idempotent-Replayed: true` when the first answer was given again."""
+    replayed = once.response.headers.get(REPLAYED_HEADER)
+    return Response(status_code=204, headers={REPLAYED_HEADER: replayed} if replayed else None)
 
 
 def _nip(value: str) -> str:

@@ -181,146 +181,166 @@ async def _verify(directory: Directory, password: str, password_hash: str | None
     return await asyncio.to_thread(directory.hasher.verify, password, password_hash)
 
 
-async def register_agency(command: RegisterAgency, *, directory: Directory) -> None:
-    """A new agency (OPD)."""
-    async with directory.pool.acquire() as conn, conn.transaction():
-        stream = await directory.store.read_stream(agency_stream(command.code), conn=conn)
-        state = fold_agency(command.code, (e.event for e in stream.events))
-        events = decide.register_agency(command, state)
-        await _append(
-            conn,
-            directory,
-            stream.id,
-            expected_version=stream.version,
-            events=events,
-            actor=command.actor,
-            correlation_id=stream.id,
-        )
+async def register_agency(
+    conn: asyncpg.Connection, command: RegisterAgency, *, directory: Directory
+) -> None:
+    """A new agency (OPD), in the caller's transaction."""
+    stream = await directory.store.read_stream(agency_stream(command.code), conn=conn)
+    state = fold_agency(command.code, (e.event for e in stream.events))
+    events = decide.register_agency(command, state)
+    await _append(
+        conn,
+        directory,
+        stream.id,
+        expected_version=stream.version,
+        events=events,
+        actor=command.actor,
+        correlation_id=stream.id,
+    )
+
+
+async def password_hash(password: str, *, nip: str, directory: Directory) -> str:
+    """An initial password checked by the rules and hashed, before any transaction opens."""
+    decide.check_password(password, nip=nip, field="initial_password")
+    return await _hash(directory, password)
 
 
 async def register_person(
-    command: RegisterPerson, *, initial_password: str, directory: Directory
+    conn: asyncpg.Connection,
+    command: RegisterPerson,
+    *,
+    initial_password_hash: str,
+    directory: Directory,
 ) -> PersonView:
-    """A new person with their roles and an initial password to be changed at sign-in."""
-    decide.check_password(initial_password, nip=command.nip, field="initial_password")
-    password_hash = await _hash(directory, initial_password)
-    async with directory.pool.acquire() as conn, conn.transaction():
-        await db.lock_person(conn, command.nip)
-        state, version = await _person(conn, directory, command.nip)
-        agency = await directory.store.read_stream(agency_stream(command.agency), conn=conn)
-        events = decide.register_person(
-            command, state, agency=fold_agency(command.agency, (e.event for e in agency.events))
-        )
-        await _append(
-            conn,
-            directory,
-            person_stream(command.nip),
-            expected_version=version,
-            events=events,
-            actor=command.actor,
-            correlation_id=person_stream(command.nip),
-        )
-        await db.save_credential(
-            conn, command.nip, password_hash=password_hash, must_change=True, at=directory.clock()
-        )
-        view = await db.person(conn, command.nip)
+    """A new person with their roles and an initial password to be changed at sign-in, in the
+    caller's transaction (the password hashed beforehand: `password_hash`)."""
+    await db.lock_person(conn, command.nip)
+    state, version = await _person(conn, directory, command.nip)
+    agency = await directory.store.read_stream(agency_stream(command.agency), conn=conn)
+    events = decide.register_person(
+        command, state, agency=fold_agency(command.agency, (e.event for e in agency.events))
+    )
+    await _append(
+        conn,
+        directory,
+        person_stream(command.nip),
+        expected_version=version,
+        events=events,
+        actor=command.actor,
+        correlation_id=person_stream(command.nip),
+    )
+    await db.save_credential(
+        conn,
+        command.nip,
+        password_hash=initial_password_hash,
+        must_change=True,
+        at=directory.clock(),
+    )
+    view = await db.person(conn, command.nip)
     assert view is not None  # just written
     return view
 
 
-async def grant_role(command: GrantRole, *, directory: Directory) -> PersonView:
-    """One more role for a person."""
+async def grant_role(
+    conn: asyncpg.Connection, command: GrantRole, *, directory: Directory
+) -> PersonView:
+    """One more role for a person, in the caller's transaction."""
     return await _change_person(
-        command.nip, command.actor, directory, lambda s: decide.grant_role(command, s)
+        conn, command.nip, command.actor, directory, lambda s: decide.grant_role(command, s)
     )
 
 
-async def revoke_role(command: RevokeRole, *, directory: Directory) -> PersonView:
-    """One role less for a person."""
+async def revoke_role(
+    conn: asyncpg.Connection, command: RevokeRole, *, directory: Directory
+) -> PersonView:
+    """One role less for a person, in the caller's transaction."""
     return await _change_person(
-        command.nip, command.actor, directory, lambda s: decide.revoke_role(command, s)
+        conn, command.nip, command.actor, directory, lambda s: decide.revoke_role(command, s)
     )
 
 
-async def _change_person(nip: str, actor: Actor, directory: Directory, rule: Any) -> PersonView:
-    async with directory.pool.acquire() as conn, conn.transaction():
-        await db.lock_person(conn, nip)
-        state, version = await _person(conn, directory, nip)
-        events = rule(state)
-        await _append(
-            conn,
-            directory,
-            person_stream(nip),
-            expected_version=version,
-            events=events,
-            actor=actor,
-            correlation_id=person_stream(nip),
-        )
-        view = await db.person(conn, nip)
+async def _change_person(
+    conn: asyncpg.Connection, nip: str, actor: Actor, directory: Directory, rule: Any
+) -> PersonView:
+    await db.lock_person(conn, nip)
+    state, version = await _person(conn, directory, nip)
+    events = rule(state)
+    await _append(
+        conn,
+        directory,
+        person_stream(nip),
+        expected_version=version,
+        events=events,
+        actor=actor,
+        correlation_id=person_stream(nip),
+    )
+    view = await db.person(conn, nip)
     assert view is not None
     return view
 
 
-async def reset_password(command: SetPassword, *, password: str, directory: Directory) -> None:
-    """The admin sets a password that must be changed at the next sign-in; sessions end."""
-    decide.check_password(password, nip=command.nip, field="initial_password")
-    password_hash = await _hash(directory, password)
-    async with directory.pool.acquire() as conn, conn.transaction():
-        await db.lock_person(conn, command.nip)
-        state, version = await _person(conn, directory, command.nip)
-        events = decide.set_password(command, state)
-        await _append(
-            conn,
-            directory,
-            person_stream(command.nip),
-            expected_version=version,
-            events=events,
-            actor=command.actor,
-            correlation_id=person_stream(command.nip),
-        )
-        now = directory.clock()
-        await db.save_credential(
-            conn, command.nip, password_hash=password_hash, must_change=True, at=now
-        )
-        await db.end_sessions_of(conn, command.nip, at=now)
+async def reset_password(
+    conn: asyncpg.Connection, command: SetPassword, *, password_hash: str, directory: Directory
+) -> None:
+    """The admin sets a password that must be changed at the next sign-in; sessions end. In the
+    caller's transaction (the password hashed beforehand: `password_hash`)."""
+    await db.lock_person(conn, command.nip)
+    state, version = await _person(conn, directory, command.nip)
+    events = decide.set_password(command, state)
+    await _append(
+        conn,
+        directory,
+        person_stream(command.nip),
+        expected_version=version,
+        events=events,
+        actor=command.actor,
+        correlation_id=person_stream(command.nip),
+    )
+    now = directory.clock()
+    await db.save_credential(
+        conn, command.nip, password_hash=password_hash, must_change=True, at=now
+    )
+    await db.end_sessions_of(conn, command.nip, at=now)
 
 
-async def grant_delegation(command: GrantDelegation, *, directory: Directory) -> None:
-    """A Plt/Plh for a position."""
-    async with directory.pool.acquire() as conn, conn.transaction():
-        state, version = await _delegation(conn, directory, command.delegation_id)
-        holder = None
-        if command.holder_nip is not None:
-            holder, _ = await _person(conn, directory, command.holder_nip)
-        delegate, _ = await _person(conn, directory, command.delegate_nip)
-        events = decide.grant_delegation(command, state, holder=holder, delegate=delegate)
-        stream = delegation_stream(command.delegation_id)
-        await _append(
-            conn,
-            directory,
-            stream,
-            expected_version=version,
-            events=events,
-            actor=command.actor,
-            correlation_id=stream,
-        )
+async def grant_delegation(
+    conn: asyncpg.Connection, command: GrantDelegation, *, directory: Directory
+) -> None:
+    """A Plt/Plh for a position, in the caller's transaction."""
+    state, version = await _delegation(conn, directory, command.delegation_id)
+    holder = None
+    if command.holder_nip is not None:
+        holder, _ = await _person(conn, directory, command.holder_nip)
+    delegate, _ = await _person(conn, directory, command.delegate_nip)
+    events = decide.grant_delegation(command, state, holder=holder, delegate=delegate)
+    stream = delegation_stream(command.delegation_id)
+    await _append(
+        conn,
+        directory,
+        stream,
+        expected_version=version,
+        events=events,
+        actor=command.actor,
+        correlation_id=stream,
+    )
 
 
-async def end_delegation(command: EndDelegation, *, directory: Directory) -> None:
-    """End a delegation early."""
-    async with directory.pool.acquire() as conn, conn.transaction():
-        state, version = await _delegation(conn, directory, command.delegation_id)
-        events = decide.end_delegation(command, state, today=directory.today())
-        stream = delegation_stream(command.delegation_id)
-        await _append(
-            conn,
-            directory,
-            stream,
-            expected_version=version,
-            events=events,
-            actor=command.actor,
-            correlation_id=stream,
-        )
+async def end_delegation(
+    conn: asyncpg.Connection, command: EndDelegation, *, directory: Directory
+) -> None:
+    """End a delegation early, in the caller's transaction."""
+    state, version = await _delegation(conn, directory, command.delegation_id)
+    events = decide.end_delegation(command, state, today=directory.today())
+    stream = delegation_stream(command.delegation_id)
+    await _append(
+        conn,
+        directory,
+        stream,
+        expected_version=version,
+        events=events,
+        actor=command.actor,
+        correlation_id=stream,
+    )
 
 
 # --- signing in ------------------------------------------------------------------------------
@@ -646,21 +666,27 @@ async def seed(*, directory: Directory) -> None:
         key = await db.signing_key(conn, now=directory.clock())
     for entry in data.get("agency", []):
         if entry["code"] not in known:
-            await register_agency(RegisterAgency(actor=SEED_ACTOR, **entry), directory=directory)
+            async with directory.pool.acquire() as conn, conn.transaction():
+                command = RegisterAgency(actor=SEED_ACTOR, **entry)
+                await register_agency(conn, command, directory=directory)
     password = settings.directory_admin_password
     if password is not None and not has_admin:
-        await register_person(
-            RegisterPerson(
-                actor=SEED_ACTOR,
-                nip=settings.directory_admin_nip,
-                name=settings.directory_admin_name,
-                position="Administrator Sistem",
-                agency=settings.directory_admin_agency,
-                roles=(Role.ADMIN,),
-            ),
-            initial_password=password.get_secret_value(),
-            directory=directory,
-        )
+        nip = settings.directory_admin_nip
+        hashed = await password_hash(password.get_secret_value(), nip=nip, directory=directory)
+        async with directory.pool.acquire() as conn, conn.transaction():
+            await register_person(
+                conn,
+                RegisterPerson(
+                    actor=SEED_ACTOR,
+                    nip=nip,
+                    name=settings.directory_admin_name,
+                    position="Administrator Sistem",
+                    agency=settings.directory_admin_agency,
+                    roles=(Role.ADMIN,),
+                ),
+                initial_password_hash=hashed,
+                directory=directory,
+            )
     if key is None:  # the first key signs at once: nobody holds a token yet
         await rotate_signing_key(directory=directory, ahead=timedelta())
     await directory.local_keys().reload()
