@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from penghubung.instants import WIB
 from penghubung.settings import RuntimeSettings
 
 PDF = b"%PDF-1.7\n% surat permohonan integrasi\n" + b"0" * 512
@@ -382,6 +384,13 @@ def register_demo_people(directory_url: str, *, admin_token: str) -> None:
                 raise SystemExit(f"cannot register {user.name} in the directory: {response.text}")
 
 
+def wib_time(value: object) -> str:
+    """An API instant as people read it: `07-12-2026 14.05 WIB`."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return datetime.fromisoformat(value).astimezone(WIB).strftime("%d-%m-%Y %H.%M WIB")
+
+
 def show(console: Console, title: str, entries: list[dict[str, Any]]) -> None:
     """A timeline as a table."""
     table = Table(title=title)
@@ -392,7 +401,7 @@ def show(console: Console, title: str, entries: list[dict[str, Any]]) -> None:
         who = actor.get("name", "") if isinstance(actor, dict) else str(actor)
         table.add_row(
             str(e.get("position", "")),
-            str(e.get("occurred_at", ""))[:19],
+            wib_time(e.get("occurred_at")),
             str(e.get("type", "")),
             who or str(e.get("actor_name", "")),
             str(e.get("summary", "")),

@@ -126,3 +126,37 @@ _REQUIRED_DOCUMENTS: dict[Step, frozenset[DocumentKind]] = {
 def required_documents(step: Step) -> frozenset[DocumentKind]:
     """The papers the SOP requires at a disposition step (none at the other steps)."""
     return _REQUIRED_DOCUMENTS.get(step, frozenset())
+
+
+class RequestStatus(StrEnum):
+    """Where a request stands: one vocabulary for every service and every view.
+
+    Intake knows only the first two (it hands the request on at submission and hears back
+    only of a return); reporting, which sees every event, knows them all.
+    """
+
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    IN_DISPOSITION = "in_disposition"
+    ASSIGNED = "assigned"
+    ANALYSED = "analysed"
+    INTEGRATED = "integrated"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        """The state in Bahasa Indonesia, for people."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    RequestStatus.SUBMITTED: "Diajukan",
+    RequestStatus.RETURNED: "Dikembalikan",
+    RequestStatus.IN_DISPOSITION: "Dalam disposisi",
+    RequestStatus.ASSIGNED: "Dikerjakan petugas",
+    RequestStatus.ANALYSED: "Selesai analisis kelayakan",
+    RequestStatus.INTEGRATED: "Terintegrasi",
+    RequestStatus.CLOSED: "Ditutup (tidak layak)",
+    RequestStatus.ARCHIVED: "Diarsipkan",
+}

@@ -357,26 +357,31 @@ async def test_the_agenda_book_as_csv_with_either_separator_and_as_xlsx(bed: Bed
     plain = await bed.client.get("/agenda-book", params={"format": "csv"}, headers=staff)
     assert plain.status_code == 200, plain.text
     assert plain.headers["content-type"] == "text/csv; charset=utf-8"
-    assert plain.text.splitlines()[0] == "nomor,kode,tiket_id,referensi_laporan,diarsipkan,oleh"
+    header = (
+        "nomor,nomor_agenda,tanggal,perihal,perangkat_daerah,aplikasi,nomor_berita_acara,"
+        "diarsipkan_oleh,tiket_id,referensi_laporan"
+    )
+    assert plain.text.splitlines()[0] == header
     assert ticket in plain.text
     semi = await bed.client.get(
         "/agenda-book", params={"format": "csv", "separator": ";"}, headers=staff
     )
-    assert semi.text.splitlines()[0] == "nomor;kode;tiket_id;referensi_laporan;diarsipkan;oleh"
+    assert semi.text.splitlines()[0] == header.replace(",", ";")
 
     sheet = await bed.client.get("/agenda-book", params={"format": "xlsx"}, headers=staff)
     assert sheet.headers["content-type"] == XLSX
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows())
     assert rows[0][0].value == "nomor"
-    mine = next(r for r in rows[1:] if r[2].value == ticket)
+    mine = next(r for r in rows[1:] if r[8].value == ticket)
     assert isinstance(mine[0].value, int)
     assert mine[0].number_format == "#,##0"
-    assert isinstance(mine[4].value, datetime)
-    assert mine[4].number_format == "dd-mm-yyyy hh:mm"
+    assert isinstance(mine[2].value, datetime)
+    assert mine[2].number_format == "dd-mm-yyyy hh:mm"
+    assert mine[3].value.startswith("Laporan integrasi aplikasi")
     as_json = await bed.client.get("/agenda-book", headers=staff)
     archived = next(e for e in as_json.json()["entries"] if e["ticket_id"] == ticket)
     moment = datetime.fromisoformat(archived["archived_at"]).astimezone(WIB).replace(tzinfo=None)
-    assert mine[4].value == moment.replace(microsecond=mine[4].value.microsecond)  # WIB
+    assert mine[2].value == moment.replace(microsecond=mine[2].value.microsecond)  # WIB
 
 
 async def test_the_sla_views_as_xlsx_and_as_csv_for_an_indonesian_spreadsheet(bed: Bed) -> None:

@@ -721,7 +721,7 @@ async def test_a_returned_request_is_resubmitted_under_its_ticket(desk: Desk) ->
 
     assert response.status_code == 201, response.text
     view = response.json()
-    assert (view["ticket_id"], view["status"], view["resubmissions"]) == (ticket, "resubmitted", 1)
+    assert (view["ticket_id"], view["status"], view["resubmissions"]) == (ticket, "submitted", 1)
     assert view["priority"] == "P1"
     assert view["answer"] == "Surat sudah ditandatangani."
     assert [a["kind"] for a in view["attachments"]] == ["surat_permohonan", "lainnya"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -588,6 +589,8 @@ async def test_archiving_enters_the_report_in_the_agenda_book(bed: Bed) -> None:
     assert stored.occurred_at == archived_at
 
     await bed.catch_up()
+    report = await bed.get(f"/requests/{ticket}/report")
+    assert re.fullmatch(r"\d{3}/BA-LIA/SC-05/DISKOMINFO/\d{4}", report["berita_acara_number"])
     book = await bed.get("/agenda-book", role=Role.PETUGAS, year=2035)
     assert book == {
         "year": 2035,
@@ -595,10 +598,15 @@ async def test_archiving_enters_the_report_in_the_agenda_book(bed: Bed) -> None:
             {
                 "number": 1,
                 "code": "001/AG-LIA/SC-05/DISKOMINFO/2035",
+                "archived_at": "2035-04-06T10:00:00+07:00",
+                # The columns a clerk keeps: perihal, agency, application, Berita Acara number.
+                "subject": f"Laporan integrasi aplikasi SIMPUS ({AGENCY}), tiket {ticket}",
+                "agency": AGENCY,
+                "application_name": "SIMPUS",
+                "berita_acara_number": report["berita_acara_number"],
+                "archived_by": PETUGAS.name,
                 "ticket_id": ticket,
                 "report_ref": f"reporting-{ticket}@1",
-                "archived_at": "2035-04-06T10:00:00+07:00",
-                "archived_by": PETUGAS.name,
             }
         ],
     }

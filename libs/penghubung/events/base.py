@@ -26,7 +26,11 @@ class Role(StrEnum):
 class Event(BaseModel):
     """A fact that happened; subclasses carry a literal `type` and a `schema_version`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # An event as an answer always carries its type and version: say so in the answer's schema,
+    # so a discriminator on `type` names a property each variant requires.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_serialization_defaults_required=True
+    )
 
     type: str
     schema_version: int = 1

@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     StringConstraints,
+    WithJsonSchema,
 )
 
 
@@ -104,7 +105,19 @@ def _nip_birth_date(digits: str) -> date:
     return birth
 
 
-Nip = Annotated[str, AfterValidator(check_nip)]
+Nip = Annotated[
+    str,
+    AfterValidator(check_nip),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^[0-9]{18}$",
+            "minLength": 18,
+            "maxLength": 18,
+            "description": "NIP: 18 digits (birth date, appointment year-month, sex 1/2, sequence)",
+        }
+    ),
+]
 """A civil servant's number (Nomor Induk Pegawai), 18 digits, stored without spaces."""
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")

@@ -170,12 +170,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
     @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(asyncpg.InternalClientError)
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
         # PostgreSQL is away (restarting, failing over): nothing was written, the caller may
         # send the same command again, with its Idempotency-Key, in a moment. A connection lost
         # inside a transaction surfaces as asyncpg's InterfaceError ("cannot call
         # Transaction.__aexit__(): the underlying connection is closed"), raised while the
-        # transaction's exit tries to roll back: the commit never happened either.
+        # transaction's exit tries to roll back: the commit never happened either. The server's
+        # goodbye can also land in the middle of the next statement on that connection, which
+        # asyncpg reports as an InternalClientError ("cannot switch to state …").
         log.warning("PostgreSQL unavailable: %s: %s", type(exc).__name__, exc)
         body = ErrorBody(
             code="service_unavailable",
@@ -231,3 +234,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422)
 }
 """OpenAPI `responses=` for routes: every error status documented with its body."""
+
+
+def refusals(*kinds: type[Refused]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` naming an operation's own refusals: each status with the stable
+    codes it answers and their messages, so a client knows them without reading the code."""
+    by_status: dict[int, list[type[Refused]]] = {}
+    for kind in kinds:
+        by_status.setdefault(HTTP_STATUS[kind.kind], []).append(kind)
+    return {
+        status: {
+            "model": ErrorBody,
+            "description": "; ".join(f"`{k.code}`: {k.message}" for k in found),
+        }
+        for status, found in sorted(by_status.items())
+    }

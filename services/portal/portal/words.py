@@ -3,18 +3,13 @@ field labels and the APIs' error codes. Sentences of the pages live in the templ
 
 from __future__ import annotations
 
+from penghubung.sop import RequestStatus
+
 STATUS = {
-    "submitted": "Diajukan",
-    "returned": "Dikembalikan",
-    "resubmitted": "Diajukan ulang",
-    "in_disposition": "Dalam disposisi",
-    "disposing": "Dalam disposisi",
-    "assigned": "Dikerjakan petugas",
-    "analysed": "Selesai analisis kelayakan",
-    "integrated": "Terintegrasi",
-    "closed": "Ditutup (tidak layak)",
-    "archived": "Diarsipkan",
+    **{status.value: status.label for status in RequestStatus},
+    "disposing": RequestStatus.IN_DISPOSITION.label,  # a disposition inbox's word for it
 }
+"""The one vocabulary of request states (penghubung.sop), as people read it."""
 
 STEP = {
     "submit": "Pengajuan",

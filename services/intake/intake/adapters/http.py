@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from intake.app import handlers
 from intake.app.handlers import Intake
 from intake.app.views import AttachmentView, RequestPage, RequestView
+from intake.domain import errors
 from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
 from intake.domain.errors import (
     AttachmentTooLarge,
@@ -31,7 +32,7 @@ from penghubung.forms import (
 )
 from penghubung.sop import Channel
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
 from penghubung.web.limits import BodyLimit
 
@@ -51,12 +52,6 @@ _READERS = (
 )
 
 
-_UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERROR_RESPONSES,
-    415: ERROR_RESPONSES[422],
-}
-
-
 class SubmissionBody(BaseModel):
     """A service request as sent: the form, the channel, and the uploaded files it references."""
 
@@ -72,8 +67,9 @@ class SubmissionBody(BaseModel):
         description="Desk only: when the request really arrived (with its time zone; not future)",
     )
     attachment_ids: list[UUID] = Field(
-        default_factory=list,
         max_length=MAX_ATTACHMENTS,
+        # Said in the schema; refused by the rules with their own code (request_letter_missing).
+        json_schema_extra={"minItems": 1},
         description="Ids from POST /attachments; one must be the request letter (surat_permohonan)",
     )
 
@@ -104,6 +100,20 @@ def router(intake: Intake) -> APIRouter:
         status_code=201,
         response_model=RequestView,
         summary="Submit a service request (pemohon via portal; petugas for other channels)",
+        responses=refusals(
+            errors.ChannelNotAllowed,
+            errors.ReceiptTimeRequired,
+            errors.ReceiptTimeNotAllowed,
+            errors.ReceiptTimeInFuture,
+            errors.RequestLetterMissing,
+            errors.AttachmentNotFound,
+            errors.AttachmentDuplicated,
+            errors.AgencyMismatch,
+            errors.OfficerUnknown,
+            errors.RoleNotAllowed,
+            errors.AttachmentInUse,
+            errors.AlreadySubmitted,
+        ),
     )
     async def submit(
         body: SubmissionBody,
@@ -140,7 +150,11 @@ def router(intake: Intake) -> APIRouter:
             scope=principal.agency_scope(), intake=intake, status=status, limit=limit, offset=offset
         )
 
-    @api.get("/requests/{ticket_id}", summary="One request (another agency's answers 404)")
+    @api.get(
+        "/requests/{ticket_id}",
+        summary="One request (another agency's answers 404)",
+        responses=refusals(errors.RequestNotFound),
+    )
     async def get_request(
         ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> RequestView:
@@ -151,6 +165,20 @@ def router(intake: Intake) -> APIRouter:
         status_code=201,
         response_model=RequestView,
         summary="Resubmit a returned request under its ticket (409 unless it is returned)",
+        responses=refusals(
+            errors.RequestNotFound,
+            errors.ChannelNotAllowed,
+            errors.ReceiptTimeRequired,
+            errors.ReceiptTimeNotAllowed,
+            errors.ReceiptTimeInFuture,
+            errors.ReceiptTimeBeforeReturn,
+            errors.AttachmentNotFound,
+            errors.AttachmentDuplicated,
+            errors.AgencyChanged,
+            errors.RoleNotAllowed,
+            errors.AttachmentInUse,
+            errors.NotReturned,
+        ),
     )
     async def resubmit(
         ticket_id: str,
@@ -213,7 +241,12 @@ def _uploads(intake: Intake) -> APIRouter:
         "/attachments",
         status_code=201,
         response_model=AttachmentView,
-        responses=_UPLOAD_RESPONSES,
+        responses=refusals(
+            errors.AttachmentEmpty,
+            errors.AttachmentTooLarge,
+            errors.AttachmentTypeNotAllowed,
+            errors.AttachmentContentMismatch,
+        ),
         summary="Upload a file (PDF, PNG, JPEG) to reference from a submission",
     )
     async def upload(
@@ -246,7 +279,10 @@ def _uploads(intake: Intake) -> APIRouter:
     @api.get(
         "/attachments/{attachment_id}",
         response_class=Response,
-        responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}},
+        responses={
+            200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}},
+            **refusals(errors.UploadNotFound),
+        },
         summary="Download an uploaded file (an applicant: their agency's only)",
     )
     async def download(

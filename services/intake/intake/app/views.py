@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from intake.domain.decide import STORAGE_PREFIX
 from intake.domain.state import Status
@@ -55,7 +55,10 @@ class RequestView(_View):
     """One request as intake holds it."""
 
     ticket_id: str = Field(description="Tiket ID, SC05-YYYY-NNNNN")
-    status: Status = Field(description="submitted, returned or resubmitted")
+    status: Status = Field(
+        description="submitted (also after a resubmission) or returned: intake's part of the "
+        "one vocabulary of request states (README); reporting's view has the whole progress"
+    )
     agency: str = Field(description="The applying agency (OPD)")
     channel: Channel = Field(description="How the latest (re)submission reached the desk")
     priority: Priority = Field(description="Priority by impact × urgency of the latest form")
@@ -72,12 +75,21 @@ class RequestView(_View):
     returned: ReturnView | None = Field(description="The latest return, if it was ever returned")
     answer: str | None = Field(description="The applicant's latest answer to a return")
 
+    @computed_field(description="The status in Bahasa Indonesia, for people")  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        """The status as people read it."""
+        return self.status.label
+
 
 class RequestSummary(_View):
     """One line of the request list."""
 
     ticket_id: str = Field(description="Tiket ID")
-    status: Status = Field(description="submitted, returned or resubmitted")
+    status: Status = Field(
+        description="submitted (also after a resubmission) or returned: intake's part of the "
+        "one vocabulary of request states (README); reporting's view has the whole progress"
+    )
     agency: str = Field(description="The applying agency (OPD)")
     applicant_name: str = Field(description="The applicant's name")
     application_name: str = Field(description="The application to connect")
@@ -85,6 +97,12 @@ class RequestSummary(_View):
     priority: Priority = Field(description="Priority")
     received_at: Instant = Field(description="When the request first really arrived")
     resubmissions: int = Field(description="How often it came back after a return")
+
+    @computed_field(description="The status in Bahasa Indonesia, for people")  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        """The status as people read it."""
+        return self.status.label
 
 
 class RequestPage(_View):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID
 
 from penghubung.agency import agency_key
@@ -13,15 +12,10 @@ from penghubung.events.base import Actor, Event, Role
 from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
 from penghubung.forms import Attachment, Officer, ServiceRequestForm
 from penghubung.instants import WIB
-from penghubung.sop import Channel, Priority, Step
+from penghubung.sop import Channel, Priority, RequestStatus, Step
 
-
-class Status(StrEnum):
-    """Where a request stands as far as intake is concerned."""
-
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    RESUBMITTED = "resubmitted"
+Status = RequestStatus
+"""Intake's part of the one vocabulary: submitted (also after a resubmission) or returned."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +101,7 @@ def evolve(state: RequestState, event: Event, *, at: datetime) -> RequestState:
         case RequestResubmitted() if state.status is not None:
             return replace(
                 state,
-                status=Status.RESUBMITTED,
+                status=Status.SUBMITTED,
                 form=event.form,
                 channel=event.channel,
                 priority=event.priority,

@@ -113,16 +113,6 @@ async def get_report(
     return row
 
 
-async def agenda_book(
-    conn: asyncpg.Connection, year: int, *, schema: str = LIVE
-) -> list[asyncpg.Record]:
-    """One year's agenda book, by number."""
-    rows: list[asyncpg.Record] = await conn.fetch(
-        f"SELECT * FROM {schema}.agenda_book WHERE year = $1 ORDER BY number", year
-    )
-    return rows
-
-
 async def projection_status(
     conn: asyncpg.Connection, projection: str
 ) -> tuple[int, int, list[asyncpg.Record]]:

@@ -24,7 +24,8 @@ async def agenda_entries(
     """A year's (or one month's, WIB) agenda book, by number, with each request's agency,
     application and Berita Acara number."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT a.number, a.code, a.ticket_id, a.archived_at, a.archived_by, a.global_position,"
+        "SELECT a.number, a.code, a.ticket_id, a.report_ref, a.archived_at, a.archived_by,"
+        " a.global_position,"
         " r.agency, r.application_name, r.berita_acara_number"
         f" FROM {schema}.agenda_book a JOIN {schema}.requests r USING (ticket_id)"
         " WHERE a.year = $1 AND ($2::int IS NULL"

@@ -29,7 +29,7 @@ from penghubung.web.sheets import (
     table_format,
     xlsx_response,
 )
-from reporting.adapters import db
+from reporting.adapters import db, documents_db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.adapters.views import (
     AgendaBookView,
@@ -157,8 +157,8 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         moment = await resolve(reads, as_of, response)
         year = year or office_year(moment.at if moment else ctx.clock())
         async with reads.open(moment) as read:
-            rows = await db.agenda_book(read.conn, year, schema=read.schema)
-        entries = [AgendaEntry.model_validate(dict(r)) for r in rows]
+            rows = await documents_db.agenda_entries(read.conn, year, None, schema=read.schema)
+        entries = [AgendaEntry.of(r) for r in rows]
         chosen = table_format(request, fmt)
         if chosen is not TableFormat.JSON:
             return _agenda_table(year, entries, chosen, separator, dict(response.headers))
@@ -214,7 +214,18 @@ def _archive_routes(api: APIRouter, ctx: ServiceContext) -> None:
         return await once.run(ctx.pool, "reporting", actor, cmd, run)
 
 
-AGENDA_COLUMNS = ("nomor", "kode", "tiket_id", "referensi_laporan", "diarsipkan", "oleh")
+AGENDA_COLUMNS = (
+    "nomor",
+    "nomor_agenda",
+    "tanggal",
+    "perihal",
+    "perangkat_daerah",
+    "aplikasi",
+    "nomor_berita_acara",
+    "diarsipkan_oleh",
+    "tiket_id",
+    "referensi_laporan",
+)
 
 
 def _agenda_table(
@@ -226,7 +237,19 @@ def _agenda_table(
 ) -> Response:
     """The agenda book as CSV or .xlsx (moments on the office's clock)."""
     rows = [
-        (e.number, e.code, e.ticket_id, e.report_ref, e.archived_at, e.archived_by) for e in entries
+        (
+            e.number,
+            e.code,
+            e.archived_at,
+            e.subject,
+            e.agency,
+            e.application_name,
+            e.berita_acara_number or "",
+            e.archived_by,
+            e.ticket_id,
+            e.report_ref,
+        )
+        for e in entries
     ]
     kept = {k: v for k, v in headers.items() if k.lower().startswith("penghubung-")}
     name = f"buku-agenda-{year}"

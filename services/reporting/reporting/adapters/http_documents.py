@@ -31,6 +31,7 @@ from reporting.app.sla_report import sla_monthly_report
 from reporting.documents.models import AgendaBook, AgendaLine
 from reporting.documents.render import Rendered
 from reporting.documents.words import month_label, numeric_date, wib, wib_time
+from reporting.domain import labels
 from reporting.domain.numbers import office_year
 from reporting.settings import ReportingSettings
 from reporting.sla.app.handlers import Sla
@@ -201,7 +202,9 @@ def routes(
                 AgendaLine(
                     code=r["code"],
                     date=numeric_date(wib(r["archived_at"]).date()),
-                    subject=f"Laporan permohonan {r['ticket_id']}",
+                    subject=labels.agenda_subject(
+                        r["ticket_id"], r["application_name"], r["agency"]
+                    ),
                     agency=r["agency"],
                     application_name=r["application_name"],
                     berita_acara_number=r["berita_acara_number"],

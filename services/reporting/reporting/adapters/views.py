@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Self
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from penghubung.events import Role
 from penghubung.events.catalog import Outcome, ReportSection
@@ -15,6 +15,7 @@ from penghubung.forms import Text
 from penghubung.instants import Instant
 from penghubung.sop import Step
 from reporting.documents.words import numeric_date, wib
+from reporting.domain import labels
 from reporting.projections.progress import Status
 
 
@@ -43,7 +44,10 @@ class RequestView(_View):
     application_name: str = Field(description="The application to connect")
     channel: str = Field(description="How the request reached the desk")
     priority: str = Field(description="P1 (kritis) to P4 (rendah)")
-    status: Status = Field(description="submitted, returned, in_disposition, assigned, …")
+    status: Status = Field(
+        description="The one vocabulary of request states (README): submitted, returned, "
+        "in_disposition, assigned, analysed, integrated, closed, archived"
+    )
     current_step: Step | None = Field(description="The SOP step waiting; null once archived")
     holder_role: Role | None = Field(description="The role that must act now")
     holder_officer: OfficerView | None = Field(description="The officer that must act, if named")
@@ -62,6 +66,12 @@ class RequestView(_View):
     )
     last_position: int = Field(description="Log position of the last event that changed it")
     updated_at: Instant = Field(description="When that event was recorded")
+
+    @computed_field(description="The status in Bahasa Indonesia, for people")  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        """The status as people read it."""
+        return self.status.label
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> Self:
@@ -194,11 +204,23 @@ class AgendaEntry(_View):
     """One entry of the agenda book."""
 
     number: int = Field(description="Sequential number within the year")
-    code: str = Field(description="The number as written in the book")
+    code: str = Field(description="The number as written in the book (nomor agenda)")
+    archived_at: Instant = Field(description="When it was archived (tanggal)")
+    subject: str = Field(description="What the entry is about (perihal)")
+    agency: str = Field(description="The requesting agency (Perangkat Daerah)")
+    application_name: str = Field(description="The application connected (aplikasi)")
+    berita_acara_number: str | None = Field(description="Its Berita Acara number, if any")
+    archived_by: str = Field(description="Who archived it (diarsipkan oleh)")
     ticket_id: str = Field(description="The request whose report it is")
-    report_ref: str = Field(description="Reference of the archived document")
-    archived_at: Instant = Field(description="When it was archived")
-    archived_by: str = Field(description="Who archived it")
+    report_ref: str = Field(
+        description="The log's reference of the archived report (`reporting-<ticket>@<version>`)"
+    )
+
+    @classmethod
+    def of(cls, row: asyncpg.Record) -> Self:
+        """An agenda-book row joined with its request."""
+        subject = labels.agenda_subject(row["ticket_id"], row["application_name"], row["agency"])
+        return cls.model_validate({**dict(row), "subject": subject})
 
 
 class AgendaBookView(_View):

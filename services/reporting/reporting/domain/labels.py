@@ -74,3 +74,8 @@ def mechanism(choice: MechanismChoice) -> str:
 def present(flag: bool) -> str:
     """A form's checkbox: `ada` or `tidak ada`."""
     return "ada" if flag else "tidak ada"
+
+
+def agenda_subject(ticket_id: str, application_name: str, agency: str) -> str:
+    """The perihal of an agenda-book entry, as a clerk writes it."""
+    return f"Laporan integrasi aplikasi {application_name} ({agency}), tiket {ticket_id}"

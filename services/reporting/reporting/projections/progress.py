@@ -5,27 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from penghubung.events import Event, Role, audit, catalog, directory, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.forms import Officer
-from penghubung.sop import Step
+from penghubung.sop import RequestStatus, Step
 
-
-class Status(StrEnum):
-    """A request's status as the read side shows it."""
-
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    IN_DISPOSITION = "in_disposition"
-    ASSIGNED = "assigned"
-    ANALYSED = "analysed"
-    INTEGRATED = "integrated"
-    CLOSED = "closed"
-    ARCHIVED = "archived"
+Status = RequestStatus
+"""A request's status as the read side shows it: the one vocabulary of `penghubung.sop`."""
 
 
 HOLDERS: dict[Step, Role] = {
