@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from penghubung.instants import Instant
 
 
 class _View(BaseModel):
@@ -84,7 +86,7 @@ class SessionCreated(_View):
     """A new session."""
 
     session_token: str = Field(description="Opaque secret `phs_…`; send as a bearer token")
-    expires_at: datetime = Field(description="When it ends (+07:00)")
+    expires_at: Instant = Field(description="When it ends (+07:00)")
     must_change_password: bool = Field(description="The password must be changed first")
     person: PersonView
 
@@ -103,4 +105,4 @@ class AccessToken(_View):
     access_token: str
     token_type: str = "Bearer"
     expires_in: int = Field(description="Seconds until it expires")
-    expires_at: datetime = Field(description="When it expires (+07:00)")
+    expires_at: Instant = Field(description="When it expires (+07:00)")
