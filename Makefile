@@ -72,7 +72,7 @@ test-integration: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy -p penghubung -p intake -p disposition -p integration -p reporting -p portal -p notices
+	$(BIN)/mypy -p penghubung -p intake -p disposition -p integration -p reporting -p portal -p notices -p directory
 	$(BIN)/lint-imports
 	@command -v npm >/dev/null 2>&1 || { echo "make lint: Node.js (npm) is needed for the AsyncAPI check: apt-get install -y nodejs npm" >&2; exit 1; }
 	cd tools/asyncapi && npm ci --silent --no-audit --no-fund && node validate.mjs ../../docs/asyncapi.json

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -13,6 +14,10 @@ import asyncpg
 import pytest
 
 from penghubung.db import connect, create_pool
+
+# The services under test verify HS256 tokens on an explicit secret (the tests mint them); the
+# directory's own EdDSA tokens are tested where the directory runs.
+os.environ.setdefault("PENGHUBUNG_JWT_SECRET", "tests-explicit-hs256-secret-0123456789abcdef")
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.migrations import migrate
 

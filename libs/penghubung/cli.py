@@ -56,7 +56,7 @@ def _contract(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from penghubung.web.auth import token_command
+    from penghubung.runtime.running import token_command
 
     return token_command(
         role=args.role, nip=args.nip, name=args.name, agency=args.agency, hours=args.hours

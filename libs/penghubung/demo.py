@@ -339,29 +339,67 @@ class Desk:
         return Journey(ticket, await self.timeline(ticket, until_type="ReportArchived"))
 
 
-def _read_env(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                values[key.strip()] = value.strip()
-    return values
-
-
 def desk_from_data_dir(folder: Path) -> Desk:
-    """The desk `make up` described in its data folder (services.env and tokens.env)."""
-    urls = _read_env(folder / "services.env")
-    tokens = _read_env(folder / "tokens.env")
-    if not urls or not tokens:
-        raise SystemExit(
-            f"no running system described in {folder}: start it with `make up` in another "
-            "terminal first"
+    """The desk of the `make up` running on `folder`, acting as each demo user with a 15-minute
+    EdDSA token signed by its directory (as `penghubung token` gives)."""
+    from penghubung.runtime.running import NoRunningSystem, access_token, find_running_system
+    from penghubung.runtime.welcome import DEMO_USERS
+
+    try:
+        system = find_running_system(folder)
+    except NoRunningSystem as absent:
+        described = _described_desk(folder)
+        if described is not None:
+            return described
+        raise SystemExit(f"{absent}: start it with `make up` in another terminal first") from None
+    tokens = {
+        user.role: access_token(
+            system, role=user.role, name=user.name, nip=user.nip, agency=user.agency
         )
+        for user in DEMO_USERS
+    }
+    register_demo_people(system.urls["directory"], admin_token=tokens["admin"])
+    return Desk(urls=system.urls, tokens=tokens)
+
+
+def _described_desk(folder: Path) -> Desk | None:
+    """A system described by its URLs and ready tokens (`services.env`, `tokens.env`) rather than
+    run by `make up` here: one verifying tokens with an explicit secret, as the tests run it."""
+    from penghubung.operate import read_env_file
+
+    urls = read_env_file(folder / "services.env")
+    tokens = read_env_file(folder / "tokens.env")
+    if not urls or not tokens:
+        return None
     return Desk(
         urls={k.removeprefix("URL_").lower(): v for k, v in urls.items()},
         tokens={k.removeprefix("TOKEN_").lower(): v for k, v in tokens.items()},
     )
+
+
+def register_demo_people(directory_url: str, *, admin_token: str) -> None:
+    """The demo people in the directory, each with their role (known ones stay as they are):
+    disposition orders work only to a petugas the directory knows."""
+    from penghubung.runtime.welcome import DEMO_USERS
+
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=directory_url, headers=headers, timeout=30) as http:
+        agencies = {a["name"]: a["code"] for a in http.get("/agencies").json()["items"]}
+        for user in DEMO_USERS:
+            agency = agencies.get(user.agency or "Dinas Komunikasi dan Informatika", "diskominfo")
+            response = http.post(
+                "/people",
+                json={
+                    "nip": user.nip,
+                    "name": user.name,
+                    "position": f"Demo {user.role}",
+                    "agency": agency,
+                    "roles": [user.role],
+                    "initial_password": f"Demo-{uuid.uuid4().hex}",
+                },
+            )
+            if response.status_code not in (201, 409):
+                raise SystemExit(f"cannot register {user.name} in the directory: {response.text}")
 
 
 def wib_time(value: object) -> str:

@@ -11,8 +11,9 @@ import importlib
 import importlib.util
 from types import ModuleType
 
-SERVICES = ("intake", "disposition", "integration", "reporting", "notices")
-"""Every service with a schema and a database role, in the order `penghubung up` starts them."""
+SERVICES = ("directory", "intake", "disposition", "integration", "reporting", "notices")
+"""Every service with a schema and a database role, in the order `penghubung up` starts them
+(the directory first: the others verify tokens through its JWKS)."""
 
 PAGES = ("portal",)
 """Processes that only serve pages over the services' APIs: no schema, no role, no consumer."""

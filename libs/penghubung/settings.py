@@ -112,21 +112,37 @@ class HttpSettings(_Base):
 
 
 class AuthSettings(_Base):
-    """How bearer tokens are verified."""
+    """How bearer tokens are verified: the directory's JWKS, or an explicit HS256 secret."""
 
-    jwt_secret: str = Field(
-        default="penghubung-dev-secret-change-me-0123456789",
+    env: str = Field(
+        default="production",
+        description="`development` lets a service without any way to verify tokens start"
+        " (with a warning, on a development secret); any other value refuses to start",
+    )
+    jwt_secret: str | None = Field(
+        default=None,
         min_length=32,
-        description="HS256 secret for bearer tokens",
+        description="HS256 secret for bearer tokens (an explicit option; the directory's JWKS is"
+        " the normal way)",
     )
     jwt_audience: str = Field(default="penghubung", description="Expected `aud` claim")
     jwt_issuer: str = Field(default="penghubung", description="Expected `iss` claim")
-    jwks_url: str | None = Field(default=None, description="JWKS URL; when set, replaces HS256")
+    jwks_url: str | None = Field(
+        default=None, description="The directory's JWKS URL (`…/.well-known/jwks.json`)"
+    )
+    directory_url: str | None = Field(
+        default=None, description="The directory's base URL, for clients (e.g. the portal)"
+    )
     jwt_max_lifetime_seconds: int = Field(
         default=24 * 3600,
         ge=60,
         description="Tokens whose `exp` lies further ahead than this are refused (token_invalid)",
     )
+
+    @property
+    def development(self) -> bool:
+        """Whether PENGHUBUNG_ENV=development was set explicitly."""
+        return self.env == "development"
 
 
 class RelaySettings(_Base):

@@ -66,6 +66,8 @@ async def system(
         "PENGHUBUNG_STREAM_NAME": f"E2E_{run_id}",
         "PENGHUBUNG_SUBJECT_PREFIX": f"e2e{run_id}.events",
         "PENGHUBUNG_JWT_SECRET": SECRET,
+        # No directory runs in these journeys: work goes to the demo petugas unchecked.
+        "PENGHUBUNG_OFFICERS_FROM_DIRECTORY": "false",
         "PENGHUBUNG_RELAY_POLL_SECONDS": "0.2",
         "PENGHUBUNG_RETRY_BACKOFF_SECONDS": "0.2",
         "PENGHUBUNG_LOG_JSON": "true",

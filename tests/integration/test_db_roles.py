@@ -132,8 +132,13 @@ async def test_the_auditor_reads_every_schema_and_writes_none(database: str) -> 
             "integration.work_items",
             "reporting.requests",
             "notices.outbox",
+            "directory.people",
+            "directory.delegations",
         ):
             assert await conn.fetchval(f"SELECT count(*) FROM {table}") >= 0, table
+        # Never the directory's secrets: password hashes, sessions, signing keys, grants.
+        for secret in ("credentials", "sessions", "signing_keys", "grants"):
+            assert await refused(conn, f"SELECT 1 FROM directory.{secret}") == "42501", secret
         assert await refused(conn, INSERT, uuid.uuid4(), "intake-SC05-2026-00001") == "42501"
         assert await refused(conn, "UPDATE intake.requests SET status = 'x'") == "42501"
         assert await refused(conn, "DELETE FROM messaging.inbox") == "42501"
@@ -142,6 +147,7 @@ async def test_the_auditor_reads_every_schema_and_writes_none(database: str) -> 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_a_service_touches_no_other_services_schema(database: str, service: str) -> None:
     tables = {
+        "directory": "directory.people",
         "intake": "intake.requests",
         "disposition": "disposition.requests",
         "integration": "integration.work_items",

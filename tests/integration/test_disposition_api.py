@@ -22,18 +22,29 @@ from disposition.adapters.subscribers import (
 )
 from disposition.app.handlers import Handlers
 from disposition.bootstrap import build
+from disposition.settings import DispositionSettings
 from penghubung.bus import wire
 from penghubung.bus.consumer import Delivery, Outcome, Rejected, handle_message
 from penghubung.events.base import Actor, Envelope, Event, Metadata, NewEvent, Role
 from penghubung.events.catalog import (
+    ClosureReason,
     Disposed,
+    Integrated,
+    RequestClosed,
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
 )
+from penghubung.events.directory import PersonRegistered, RoleGranted, RoleRevoked
 from penghubung.eventstore import EventStore, Stream
 from penghubung.eventstore.store import ANY_VERSION
-from penghubung.forms import Officer
+from penghubung.forms import (
+    AuthenticationType,
+    IntegrationDetails,
+    Mechanism,
+    MechanismChoice,
+    Officer,
+)
 from penghubung.runtime.service import ServiceContext, ServiceParts
 from penghubung.settings import ServiceSettings
 from penghubung.sop import Channel, Priority
@@ -89,6 +100,38 @@ class Bed:
     @property
     def handlers(self) -> Handlers:
         return Handlers(store=self.ctx.store, clock=self.ctx.clock, new_id=self.ctx.new_id)
+
+    async def directory(self, nip: str, *events: Event) -> None:
+        """Directory facts on the person's stream, handed to disposition's directory subscriber."""
+        stream_id = f"directory-person-{nip}"
+        meta = Metadata(
+            event_id=uuid.uuid4(),
+            occurred_at=datetime.now(UTC),
+            actor=Actor(name="Admin", role=Role.ADMIN),
+            correlation_id=stream_id,
+        )
+        for event in events:
+            new = NewEvent(event=event, meta=meta.model_copy(update={"event_id": uuid.uuid4()}))
+            await self.upstream.append(stream_id, expected_version=ANY_VERSION, events=[new])
+            await self.learn((await self.store.read_stream(stream_id)).events[-1])
+
+    async def learn(self, envelope: Envelope) -> None:
+        """One directory fact as the bus hands it to the subscriber."""
+        directory = next(
+            s for s in subscriptions(self.handlers) if s.spec.durable.endswith("directory")
+        )
+        async with self.ctx.pool.acquire() as conn, conn.transaction():
+            await directory.handler(conn, envelope)
+
+    async def register_petugas(self, officer: Officer) -> None:
+        """The directory registers `officer` as a petugas."""
+        await self.directory(
+            officer.nip,
+            PersonRegistered(
+                nip=officer.nip, name=officer.name, position="Petugas", agency="diskominfo"
+            ),
+            RoleGranted(nip=officer.nip, role=Role.PETUGAS),
+        )
 
     def auth(self, role: Role, who: Officer | None = None, **claims: Any) -> dict[str, str]:
         who = who or HOLDERS.get(role)
@@ -193,12 +236,13 @@ def make_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: 
 
     @contextlib.asynccontextmanager
     async def make(store: Callable[[asyncpg.Pool], EventStore] | None = None) -> AsyncIterator[Bed]:
-        settings = ServiceSettings(
+        settings = DispositionSettings(
             database_url=await new_database(),
             nats_url=nats_url,
             relay_enabled=False,
             stream_name=f"DISPOSITION_{run_id}",
             subject_prefix=f"test{run_id}.disposition",
+            officers_from_directory=True,
         )
 
         def parts(ctx: ServiceContext) -> ServiceParts:
@@ -209,7 +253,9 @@ def make_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: 
         async with serving("disposition", settings, without_consumers(parts)) as (c, ctx, others):
             if store is not None:
                 ctx = replace(ctx, store=store(ctx.pool))
-            yield Bed(client=c, ctx=ctx, settings=settings, upstream=others)
+            made = Bed(client=c, ctx=ctx, settings=settings, upstream=others)
+            await made.register_petugas(PETUGAS)  # the directory said so, over the bus
+            yield made
 
     return make
 
@@ -230,9 +276,12 @@ def error(response: httpx.Response, status: int) -> dict[str, Any]:
 # --- intake's facts open the kadis inbox ----------------------------------------------------
 
 
-def test_the_service_declares_its_intake_consumer() -> None:
-    [spec] = CONSUMERS
-    assert (spec.durable, spec.filter) == ("disposition-intake", "intake.>")
+def test_the_service_declares_its_intake_directory_and_integration_consumers() -> None:
+    assert [(spec.durable, spec.filter) for spec in CONSUMERS] == [
+        ("disposition-intake", "intake.>"),
+        ("disposition-directory", "directory.>"),
+        ("disposition-integration", "integration.>"),
+    ]
 
 
 async def test_a_submitted_request_waits_in_the_kadis_inbox(bed: Bed) -> None:
@@ -268,7 +317,7 @@ async def test_each_intake_event_is_applied_once_through_the_consumer(bed: Bed) 
         for r in batch
     ]
     data, headers = wire.encode(rows[0])
-    [subscription] = subscriptions(bed.handlers)
+    subscription = subscriptions(bed.handlers)[0]  # the intake one
     delivery = Delivery(data=data, subject="intake.RequestSubmitted", headers=headers)
     async with bed.ctx.pool.acquire() as conn:
         first = await handle_message(conn, subscription, delivery, max_attempts=3)
@@ -360,20 +409,36 @@ async def test_a_stand_in_named_by_the_token_is_recorded_with_whom_they_stood_fo
     assert stored.actor.on_behalf_of_name == KADIS.name
 
 
-async def test_a_stand_in_stated_in_the_body_is_recorded_on_the_actor(bed: Bed) -> None:
+async def test_a_stand_in_the_token_does_not_carry_is_refused(bed: Bed) -> None:
     ticket = await bed.submit()
     await bed.to(ticket, Role.KABID)
-    response = await bed.dispose(
-        ticket,
-        Role.KABID,
-        headers=bed.auth(Role.KABID, PLH),
+    for claimed in (
+        {"stand_in": "plt", "on_behalf_of": KABID.model_dump()},
+        {"stand_in": "plt"},
+        {"on_behalf_of": KABID.model_dump()},
+    ):
+        response = await bed.dispose(
+            ticket, Role.KABID, headers=bed.auth(Role.KABID, PLH), **claimed
+        )
+        problem = error(response, 403)
+        assert (problem["code"], problem["field"]) == ("stand_in_not_in_token", "on_behalf_of")
+    assert [e.type for e in (await bed.stream(ticket)).events] == ["Disposed"]
+
+
+async def test_a_delegation_token_is_recorded_with_both_names_and_its_kind(bed: Bed) -> None:
+    ticket = await bed.submit()
+    headers = bed.auth(
+        Role.KADIS,
+        PLH,
+        acting_for_nip=KADIS.nip,
+        acting_for_name=KADIS.name,
+        delegation=str(uuid.uuid4()),
         stand_in="plt",
-        on_behalf_of=KABID.model_dump(),
     )
-    actor = error(response, 201)["actor"]
-    assert (actor["nip"], actor["on_behalf_of_nip"]) == (PLH.nip, KABID.nip)
-    stored = (await bed.stream(ticket)).events[-1]
-    assert stored.actor.on_behalf_of_name == KABID.name
+    body = error(await bed.dispose(ticket, Role.KADIS, headers=headers), 201)
+    assert body["stand_in"] == "plt"
+    assert (body["actor"]["nip"], body["actor"]["on_behalf_of_nip"]) == (PLH.nip, KADIS.nip)
+    assert body["actor"]["on_behalf_of_name"] == KADIS.name
 
 
 async def test_a_repeated_idempotency_key_gives_the_first_answer(bed: Bed) -> None:
@@ -653,14 +718,6 @@ async def test_concurrent_dispositions_on_one_version_lose_by_optimistic_concurr
             "officer_not_expected",
             "petugas",
         ),
-        (Role.KADIS, {"stand_in": "plt"}, "on_behalf_of", "stand_in_unnamed", "diwakili"),
-        (
-            Role.KADIS,
-            {"on_behalf_of": PLH.model_dump()},
-            "stand_in",
-            "stand_in_kind_required",
-            "plt atau plh",
-        ),
     ],
 )
 async def test_a_disposition_the_rules_refuse_is_422_naming_the_field(
@@ -704,3 +761,158 @@ async def test_a_return_without_reasons_is_422(bed: Bed, reasons: list[str] | No
     )
     assert error(response, 422)["field"].startswith("reasons")
     assert await bed.events(ticket) == []
+
+
+# --- what the directory says, over the bus -------------------------------------------------
+
+
+async def test_work_is_ordered_only_to_an_active_petugas_of_the_directory(bed: Bed) -> None:
+    ticket = await bed.submit()
+    await bed.to(ticket, Role.PRAKOM)
+    newcomer = Officer(
+        nip=f"19900101201501{uuid.uuid4().int % 2 + 1}{uuid.uuid4().int % 899 + 100}",
+        name="Petugas Baru",
+    )
+    refused = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=newcomer.model_dump()), 422)
+    assert (refused["code"], refused["field"]) == ("officer_not_petugas", "to_officer.nip")
+    assert newcomer.nip in refused["message"]
+    # Registered, but not (yet) a petugas: still refused.
+    await bed.directory(
+        newcomer.nip,
+        PersonRegistered(
+            nip=newcomer.nip, name=newcomer.name, position="Staf", agency="diskominfo"
+        ),
+    )
+    again = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=newcomer.model_dump()), 422)
+    assert again["code"] == "officer_not_petugas"
+    granted = RoleGranted(nip=newcomer.nip, role=Role.PETUGAS)
+    await bed.directory(newcomer.nip, granted)
+    ordered = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=newcomer.model_dump()), 201)
+    assert ordered["to_officer"] == newcomer.model_dump()
+
+
+async def test_a_revoked_petugas_gets_no_more_work_whatever_order_the_facts_arrive_in(
+    bed: Bed,
+) -> None:
+    officer = Officer(nip="199003032015031007", name="Petugas Pindah")
+    await bed.register_petugas(officer)
+    await bed.directory(officer.nip, RoleRevoked(nip=officer.nip, role=Role.PETUGAS))
+    stream = await bed.store.read_stream(f"directory-person-{officer.nip}")
+    granted = next(e for e in stream.events if e.type == "RoleGranted")
+    await bed.learn(granted)  # the older fact again, late: it changes nothing
+    ticket = await bed.submit()
+    await bed.to(ticket, Role.PRAKOM)
+    refused = error(await bed.dispose(ticket, Role.PRAKOM, to_officer=officer.model_dump()), 422)
+    assert refused["code"] == "officer_not_petugas"
+
+
+async def test_a_petugas_inbox_drops_what_integration_finished(bed: Bed) -> None:
+    integrated, closed, still_open = [await bed.submit() for _ in range(3)]
+    for ticket in (integrated, closed, still_open):
+        await bed.to(ticket, Role.PETUGAS)
+    assert {integrated, closed, still_open} <= set(await bed.tickets_in(Role.PETUGAS, PETUGAS))
+    finished: list[Event] = [
+        Integrated(
+            ticket_id=integrated,
+            details=IntegrationDetails(
+                mechanism=MechanismChoice(kind=Mechanism.GSB),
+                gsb_service_name="simpus-pasien",
+                operations=("cariPasien",),
+                authentication=AuthenticationType.MTLS,
+            ),
+            notes="Layanan aktif di GSB",
+        ),
+        RequestClosed(
+            ticket_id=closed,
+            reason=ClosureReason.NOT_FEASIBLE,
+            recommendation="Perbarui server aplikasi terlebih dulu",
+        ),
+    ]
+    integration = subscriptions(bed.handlers)[2]
+    assert integration.spec.durable == "disposition-integration"
+    for event in finished:
+        ticket = event.ticket_id  # type: ignore[attr-defined]
+        meta = Metadata(
+            event_id=uuid.uuid4(),
+            occurred_at=datetime.now(UTC),
+            actor=Actor(nip=PETUGAS.nip, name=PETUGAS.name, role=Role.PETUGAS),
+            correlation_id=ticket,
+        )
+        stream_id = f"integration-{ticket}"
+        new = NewEvent(event=event, meta=meta)
+        await bed.upstream.append(stream_id, expected_version=ANY_VERSION, events=[new])
+        envelope = (await bed.store.read_stream(stream_id)).events[-1]
+        async with bed.ctx.pool.acquire() as conn, conn.transaction():
+            await integration.handler(conn, envelope)
+    left = set(await bed.tickets_in(Role.PETUGAS, PETUGAS))
+    assert still_open in left
+    assert integrated not in left
+    assert closed not in left
+
+
+# --- reassignment ---------------------------------------------------------------------------
+
+
+async def test_prakom_moves_the_work_to_another_petugas_with_a_reason(bed: Bed) -> None:
+    await bed.register_petugas(OTHER_PETUGAS)
+    ticket = await bed.submit()
+    await bed.to(ticket, Role.PETUGAS)
+    response = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": OTHER_PETUGAS.model_dump(), "reason": "Petugas semula cuti"},
+        headers=bed.auth(Role.PRAKOM),
+    )
+    moved = error(response, 201)
+    assert (moved["from_officer"], moved["to_officer"]) == (
+        PETUGAS.model_dump(),
+        OTHER_PETUGAS.model_dump(),
+    )
+    assert moved["actor"]["nip"] == PRAKOM.nip
+    assert ticket not in await bed.tickets_in(Role.PETUGAS, PETUGAS)
+    assert ticket in await bed.tickets_in(Role.PETUGAS, OTHER_PETUGAS)
+    history = (
+        await bed.client.get(f"/requests/{ticket}/dispositions", headers=bed.auth(Role.KADIS))
+    ).json()
+    assert [h["fact"]["type"] for h in history["history"]][-1] == "WorkReassigned"
+    # Back to the first, by kabid this time; never to the one who has it, nor to a non-petugas.
+    same = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": OTHER_PETUGAS.model_dump(), "reason": "Lagi"},
+        headers=bed.auth(Role.KABID),
+    )
+    assert (same.status_code, same.json()["code"], same.json()["field"]) == (
+        422,
+        "same_officer",
+        "to_officer.nip",
+    )
+    stranger = Officer(nip="199202022016041008", name="Bukan Petugas")
+    refused = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": stranger.model_dump(), "reason": "Lagi"},
+        headers=bed.auth(Role.KABID),
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "officer_not_petugas")
+    back = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": PETUGAS.model_dump(), "reason": "Petugas semula kembali"},
+        headers=bed.auth(Role.KABID),
+    )
+    assert back.status_code == 201, back.text
+    assert ticket in await bed.tickets_in(Role.PETUGAS, PETUGAS)
+
+
+async def test_work_not_yet_ordered_cannot_be_reassigned(bed: Bed) -> None:
+    ticket = await bed.submit()
+    await bed.to(ticket, Role.PRAKOM)
+    response = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": PETUGAS.model_dump(), "reason": "Terlalu dini"},
+        headers=bed.auth(Role.PRAKOM),
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "not_assigned")
+    kadis = await bed.client.post(
+        f"/requests/{ticket}/reassignments",
+        json={"to_officer": PETUGAS.model_dump(), "reason": "x"},
+        headers=bed.auth(Role.KADIS),
+    )
+    assert (kadis.status_code, kadis.json()["code"]) == (403, "role_not_allowed")

@@ -13,10 +13,20 @@ from typing import Any
 import httpx
 import pytest
 
-from integration.adapters.subscribers import CONSUMERS, when_disposed_to_petugas_open_work_item
+from integration.adapters.subscribers import (
+    CONSUMERS,
+    when_disposed_to_petugas_open_work_item,
+    when_report_archived_close_corrections,
+)
 from integration.bootstrap import build
 from penghubung.events.base import Actor, Envelope, Metadata, NewEvent, Role
-from penghubung.events.catalog import Disposed, FeasibilityDone, Integrated, RequestClosed
+from penghubung.events.catalog import (
+    Disposed,
+    FeasibilityDone,
+    Integrated,
+    ReportArchived,
+    RequestClosed,
+)
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import Officer
@@ -697,9 +707,10 @@ async def test_the_api_documents_its_routes(bed: Bed) -> None:
     )
 
 
-def test_the_service_declares_its_durable_consumer() -> None:
+def test_the_service_declares_its_durable_consumers() -> None:
     assert [(c.durable, c.filter) for c in CONSUMERS] == [
-        ("integration-dispositions", "disposition.>")
+        ("integration-dispositions", "disposition.>"),
+        ("integration-reports", "reporting.>"),
     ]
 
 
@@ -708,3 +719,130 @@ def _merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     for key, value in change.items():
         merged[key] = _merge(base[key], value) if isinstance(value, dict) else value
     return merged
+
+
+# --- corrections ------------------------------------------------------------------------------
+
+
+def correction(body: dict[str, Any], *fields: str, reason: str) -> dict[str, Any]:
+    return {**{f: body[f] for f in fields}, "reason": reason}
+
+
+async def test_a_recorded_analysis_and_implementation_are_corrected_with_a_reason(
+    bed: Bed,
+) -> None:
+    ticket, officer = await bed.assigned()
+    headers = bed.officer(officer)
+    early = await bed.client.post(
+        f"/requests/{ticket}/feasibility/corrections",
+        json=correction(
+            feasibility(),
+            "vulnerability",
+            "stress_test",
+            "notes",
+            "recommendations",
+            reason="Terlalu dini",
+        ),
+        headers=headers,
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "feasibility_missing")
+    await bed.client.post(f"/requests/{ticket}/feasibility", json=feasibility(), headers=headers)
+    fixed = feasibility()
+    fixed["vulnerability"]["application_ip"] = "10.10.1.21"
+    corrected = await bed.client.post(
+        f"/requests/{ticket}/feasibility/corrections",
+        json=correction(
+            fixed,
+            "vulnerability",
+            "stress_test",
+            "notes",
+            "recommendations",
+            reason="Alamat IP aplikasi salah ketik",
+        ),
+        headers=headers,
+    )
+    assert corrected.status_code == 201, corrected.text
+    item = corrected.json()
+    assert item["analysis"]["vulnerability"]["application_ip"] == "10.10.1.21"
+    assert (item["difficulty"], item["feasible"], item["status"]) == ("sedang", True, "analysed")
+    no_implementation = await bed.client.post(
+        f"/requests/{ticket}/implementation/corrections",
+        json=correction(implementation(), "details", "notes", reason="Belum ada"),
+        headers=headers,
+    )
+    assert (no_implementation.status_code, no_implementation.json()["code"]) == (
+        409,
+        "integration_missing",
+    )
+    await bed.client.post(
+        f"/requests/{ticket}/implementation", json=implementation(), headers=headers
+    )
+    changed = implementation()
+    changed["notes"] = "Layanan simpeg.pegawai aktif; dua operasi"
+    fixed_impl = await bed.client.post(
+        f"/requests/{ticket}/implementation/corrections",
+        json=correction(changed, "details", "notes", reason="Catatan kurang lengkap"),
+        headers=headers,
+    )
+    assert fixed_impl.status_code == 201, fixed_impl.text
+    assert fixed_impl.json()["implementation"]["notes"] == changed["notes"]
+    # The originals stay in the log, the corrections after them, each with its reason.
+    events = await bed.stream(ticket)
+    assert [e.type for e in events] == [
+        "FeasibilityDone",
+        "FeasibilityCorrected",
+        "Integrated",
+        "ImplementationCorrected",
+    ]
+    original = events[0].event
+    assert isinstance(original, FeasibilityDone)
+    assert original.vulnerability.application_ip == "10.10.1.20"
+    assert (await work_item(bed, ticket))["analysis"]["vulnerability"]["application_ip"] == (
+        "10.10.1.21"
+    )
+    other = await bed.client.post(
+        f"/requests/{ticket}/implementation/corrections",
+        json=correction(changed, "details", "notes", reason="Bukan saya"),
+        headers=bed.officer(new_officer()),
+    )
+    assert (other.status_code, other.json()["code"]) == (409, "not_assigned_to_you")
+
+
+async def test_an_archived_request_is_corrected_no_more(bed: Bed) -> None:
+    ticket, officer = await bed.assigned()
+    headers = bed.officer(officer)
+    await bed.client.post(f"/requests/{ticket}/feasibility", json=feasibility(), headers=headers)
+    archived = ReportArchived(
+        ticket_id=ticket,
+        agenda_year=2026,
+        agenda_number=random.randint(1, 999),
+        agenda_code="001/AG/2026",
+        report_ref=f"reports/{ticket}.pdf",
+    )
+    meta = Metadata(
+        event_id=uuid.uuid4(),
+        occurred_at=datetime.now(UTC),
+        actor=Actor(nip=officer.nip, name=officer.name, role=Role.PETUGAS),
+        correlation_id=ticket,
+    )
+    stream_id = f"reporting-{ticket}"
+    await bed.upstream.append(
+        stream_id, expected_version=ANY_VERSION, events=[NewEvent(event=archived, meta=meta)]
+    )
+    envelope = (await bed.store.read_stream(stream_id)).events[-1]
+    async with bed.ctx.pool.acquire() as conn, conn.transaction():
+        await when_report_archived_close_corrections(conn, envelope)
+    refused = await bed.client.post(
+        f"/requests/{ticket}/feasibility/corrections",
+        json=correction(
+            feasibility(),
+            "vulnerability",
+            "stress_test",
+            "notes",
+            "recommendations",
+            reason="Terlambat",
+        ),
+        headers=headers,
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "request_archived")
+    assert [e.type for e in await bed.stream(ticket)] == ["FeasibilityDone"]

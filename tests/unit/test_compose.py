@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from directory.settings import DirectorySettings
 from notices.settings import NoticesSettings
 from penghubung.cli import build_parser
 from penghubung.services import PROCESSES, SERVICES
@@ -102,6 +103,7 @@ OWN_SETTINGS: dict[str, type[Any]] = {
     "reporting": ReportingSettings,
     "portal": PortalSettings,
     "notices": NoticesSettings,
+    "directory": DirectorySettings,
 }
 """Services whose settings class adds fields of its own (read from the same environment)."""
 
@@ -262,11 +264,11 @@ def test_the_runtime_requirements_leave_out_the_development_tools_and_embedded_s
     assert wanted == {name(r) for r in project["dependencies"]} - module.EMBEDDED_ONLY
 
 
-def test_http_ports_are_distinct_8001_to_8004_notices_8006_and_the_portal_8080() -> None:
+def test_http_ports_are_distinct_8001_to_8006_and_the_portal_8080() -> None:
     ports = sorted(
         int(_environment(service)["PENGHUBUNG_HTTP_PORT"]) for service in _app_services().values()
     )
-    assert ports == [8001, 8002, 8003, 8004, 8006, 8080]
+    assert ports == [8001, 8002, 8003, 8004, 8005, 8006, 8080]
 
 
 @pytest.mark.parametrize("service_name", SERVICES)

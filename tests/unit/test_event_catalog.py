@@ -15,7 +15,9 @@ from penghubung.events import Event, Role, UnknownEventType, registry
 from penghubung.events.catalog import (
     BeritaAcaraNumberReserved,
     Disposed,
+    FeasibilityCorrected,
     FeasibilityDone,
+    ImplementationCorrected,
     Integrated,
     ReportArchived,
     ReportWritten,
@@ -23,6 +25,7 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
+    WorkReassigned,
     disposition_step,
 )
 from penghubung.sop import Step
@@ -64,6 +67,35 @@ ATTACHMENT: dict[str, Any] = {
 OFFICER: dict[str, Any] = {"nip": "199212312019032002", "name": "Budi Santoso"}
 
 
+VULNERABILITY: dict[str, Any] = {
+    "application_name": "SIMPUS",
+    "application_ip": "10.10.1.5",
+    "network_ip": "10.10.1.0/24",
+    "description": "Aplikasi puskesmas",
+    "platforms": ["linux", "unix"],
+    "dbms": ["PostgreSQL"],
+    "structural_contact": contact(),
+    "technical_contact": contact("Budi Santoso"),
+    "has_source_code_or_database": True,
+    "has_installation_manual": True,
+    "has_user_manual": True,
+    "has_uat_document": False,
+}
+STRESS: dict[str, Any] = {
+    "max_users_per_day": 1500,
+    "effective_hours_per_day": 8,
+    "transaction_seconds": 90,
+    "has_test_scenario_document": False,
+}
+DETAILS: dict[str, Any] = {
+    "mechanism": {"kind": "gsb"},
+    "gsb_service_name": "simpus-pasien",
+    "operations": ["cariPasien", "kirimRujukan"],
+    "authentication": "mtls",
+    "endpoints": ["gsb://simpus-pasien"],
+}
+
+
 def samples() -> dict[str, Event]:
     """One valid instance of every event class, by type name."""
     events: list[Event] = [
@@ -96,46 +128,42 @@ def samples() -> dict[str, Event]:
             documents=["surat_permohonan", "disposisi_kadis", "disposisi_kabid"],
             stand_in="plh",
         ),
+        WorkReassigned(
+            ticket_id=TICKET,
+            from_officer=OFFICER,
+            to_officer={"nip": "199106062016041006", "name": "Petugas Lain"},
+            reason="Petugas semula cuti panjang",
+        ),
         FeasibilityDone(
             ticket_id=TICKET,
             difficulty="sedang",
             feasible=True,
-            vulnerability={
-                "application_name": "SIMPUS",
-                "application_ip": "10.10.1.5",
-                "network_ip": "10.10.1.0/24",
-                "description": "Aplikasi puskesmas",
-                "platforms": ["linux", "unix"],
-                "dbms": ["PostgreSQL"],
-                "structural_contact": contact(),
-                "technical_contact": contact("Budi Santoso"),
-                "has_source_code_or_database": True,
-                "has_installation_manual": True,
-                "has_user_manual": True,
-                "has_uat_document": False,
-            },
-            stress_test={
-                "max_users_per_day": 1500,
-                "effective_hours_per_day": 8,
-                "transaction_seconds": 90,
-                "has_test_scenario_document": False,
-            },
+            vulnerability=VULNERABILITY,
+            stress_test=STRESS,
             notes="Layak dengan catatan",
             recommendations=["Lengkapi dokumen UAT"],
         ),
         Integrated(
             ticket_id=TICKET,
-            details={
-                "mechanism": {"kind": "gsb"},
-                "gsb_service_name": "simpus-pasien",
-                "operations": ["cariPasien", "kirimRujukan"],
-                "authentication": "mtls",
-                "endpoints": ["gsb://simpus-pasien"],
-            },
+            details=DETAILS,
             notes="Terhubung ke GSB",
         ),
         RequestClosed(
             ticket_id=TICKET, reason="not_feasible", recommendation="Perbarui server terlebih dulu"
+        ),
+        FeasibilityCorrected(
+            ticket_id=TICKET,
+            vulnerability=VULNERABILITY,
+            stress_test=STRESS,
+            notes="Layak; catatan diperbaiki",
+            recommendations=["Lengkapi dokumen UAT"],
+            reason="Alamat IP jaringan salah ketik",
+        ),
+        ImplementationCorrected(
+            ticket_id=TICKET,
+            details=DETAILS,
+            notes="Terhubung ke GSB (dua operasi)",
+            reason="Operasi kedua terlupa",
         ),
         ReportWritten(
             ticket_id=TICKET,
@@ -162,7 +190,10 @@ EXPECTED_CATEGORIES = {
     "RequestResubmitted": "intake",
     "RequestReturned": "disposition",
     "Disposed": "disposition",
+    "WorkReassigned": "disposition",
     "FeasibilityDone": "integration",
+    "FeasibilityCorrected": "integration",
+    "ImplementationCorrected": "integration",
     "Integrated": "integration",
     "RequestClosed": "integration",
     "ReportWritten": "reporting",

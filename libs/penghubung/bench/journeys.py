@@ -75,6 +75,8 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
         "PENGHUBUNG_SUBJECT_PREFIX": stream.subject_prefix,
         "PENGHUBUNG_JWT_SECRET": SECRET,
         "PENGHUBUNG_LOG_JSON": "true",
+        # No directory runs here: the demo petugas is nobody's, work goes to them unchecked.
+        "PENGHUBUNG_OFFICERS_FROM_DIRECTORY": "false",
     }
     logs = bench.out / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,9 @@ __all__ = [
     "BeritaAcaraNumberReserved",
     "ClosureReason",
     "Disposed",
+    "FeasibilityCorrected",
     "FeasibilityDone",
+    "ImplementationCorrected",
     "Integrated",
     "Outcome",
     "ReportArchived",
@@ -39,6 +41,7 @@ __all__ = [
     "RequestResubmitted",
     "RequestReturned",
     "RequestSubmitted",
+    "WorkReassigned",
     "disposition_step",
 ]
 
@@ -168,6 +171,22 @@ class Disposed(Event):
         return step
 
 
+@registry.register
+class WorkReassigned(Event):
+    """A prakom or kabid moved the request's work from one petugas to another, with a reason.
+
+    The step's SLA clock goes on: the time is the office's, not the officer's."""
+
+    category: ClassVar[str] = "disposition"
+
+    type: Literal["WorkReassigned"] = Field(default="WorkReassigned", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    from_officer: Officer = Field(description="The petugas who loses the work item")
+    to_officer: Officer = Field(description="The petugas who gets it")
+    reason: LongText = Field(description="Why the work moves")
+
+
 # --- integration ----------------------------------------------------------------------------
 
 
@@ -191,6 +210,50 @@ class FeasibilityDone(Event):
         default=(), description="Advice and recommendations to the agency (saran dan rekomendasi)"
     )
 
+    def corrected(self, correction: FeasibilityCorrected) -> FeasibilityDone:
+        """The analysis corrected: forms, notes and advice replaced; verdict and difficulty kept."""
+        fixed = correction.model_dump(
+            include={"vulnerability", "stress_test", "notes", "recommendations"}
+        )
+        return FeasibilityDone.model_validate({**self.model_dump(), **fixed})
+
+
+@registry.register
+class FeasibilityCorrected(Event):
+    """The petugas corrected a recorded feasibility analysis, with a reason; the original stays
+    in the log. The verdict and the difficulty (which steered the flow and the clocks) stand."""
+
+    category: ClassVar[str] = "integration"
+
+    type: Literal["FeasibilityCorrected"] = Field(default="FeasibilityCorrected", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    vulnerability: VulnerabilityAssessmentForm = Field(
+        description="The corrected vulnerability-assessment form"
+    )
+    stress_test: StressTestForm = Field(description="The corrected stress-test form")
+    notes: LongText = Field(description="The corrected notes of the analysis")
+    recommendations: tuple[LongText, ...] = Field(
+        default=(), description="The corrected advice and recommendations"
+    )
+    reason: LongText = Field(description="Why the analysis was corrected")
+
+
+@registry.register
+class ImplementationCorrected(Event):
+    """The petugas corrected a recorded implementation, with a reason; the original stays."""
+
+    category: ClassVar[str] = "integration"
+
+    type: Literal["ImplementationCorrected"] = Field(
+        default="ImplementationCorrected", description=_TYPE
+    )
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    details: IntegrationDetails = Field(description="The corrected mechanism and endpoints")
+    notes: LongText = Field(description="The corrected notes of the implementation")
+    reason: LongText = Field(description="Why the implementation was corrected")
+
 
 @registry.register
 class Integrated(Event):
@@ -203,6 +266,11 @@ class Integrated(Event):
     ticket_id: TicketId = Field(description=_TICKET)
     details: IntegrationDetails = Field(description="What was built and where it is reached")
     notes: LongText = Field(description="The officer's notes of the implementation (Catatan)")
+
+    def corrected(self, correction: ImplementationCorrected) -> Integrated:
+        """The implementation as corrected: mechanism, endpoints and notes replaced."""
+        fixed = correction.model_dump(include={"details", "notes"})
+        return Integrated.model_validate({**self.model_dump(), **fixed})
 
 
 class ClosureReason(StrEnum):

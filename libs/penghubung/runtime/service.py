@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import logging
 import signal
+import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from penghubung.eventstore import EventStore
 from penghubung.eventstore.migrations import migrate, pending
 from penghubung.settings import ServiceSettings
 from penghubung.web import errors, openapi
-from penghubung.web.auth import TokenVerifier
+from penghubung.web.auth import AuthNotConfigured, TokenVerifier
 from penghubung.web.headers import SecurityHeaders
 from penghubung.web.limits import BodyLimit, BodySizeLimit
 from penghubung.web.ratelimit import WriteRateLimit, person_of
@@ -67,6 +68,8 @@ class ServiceParts:
     """Run in reverse order when the service stops, before its consumers and pool close."""
     body_limits: Mapping[str, BodyLimit] = field(default_factory=dict)
     """Paths whose bodies may be larger (or smaller) than PENGHUBUNG_HTTP_MAX_BODY_BYTES."""
+    token_verifier: TokenVerifier | None = None
+    """How this service verifies bearer tokens, when not by the settings alone (the directory)."""
 
 
 Build = Callable[[ServiceContext], ServiceParts]
@@ -140,7 +143,7 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
         redoc_url=None,
     )
     local_docs(app)
-    app.state.token_verifier = TokenVerifier(ctx.settings)
+    app.state.token_verifier = parts.token_verifier or TokenVerifier(ctx.settings)
     app.state.ctx = ctx
     errors.install(app)
     openapi.install(app)
@@ -330,5 +333,9 @@ def main(name: str) -> int:
     """`python -m <service>`: settings from the environment, then run."""
     settings = ServiceSettings()
     logs.configure(name, level=settings.log_level, json_logs=settings.log_json)
-    asyncio.run(serve(name, settings))
+    try:
+        asyncio.run(serve(name, settings))
+    except AuthNotConfigured as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
     return 0

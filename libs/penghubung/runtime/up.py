@@ -2,8 +2,9 @@
 
 Starts PostgreSQL and NATS from the wheels (or uses PENGHUBUNG_DATABASE_URL and
 PENGHUBUNG_NATS_URL), applies the migrations, declares the JetStream stream and consumers,
-runs the four services, waits until each is ready, and tells where everything is. A Ctrl-C
-or SIGTERM stops it all in order; a service that dies stops it all with an error.
+runs the directory first (the others verify tokens through its JWKS), then the other services
+and the portal, waits until each is ready, and tells where everything is. A Ctrl-C or SIGTERM
+stops it all in order; a service that dies stops it all with an error.
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ from penghubung.runtime.supervisor import (
     supervise,
     wait_ready,
 )
-from penghubung.runtime.welcome import mint_tokens, print_tokens, summary, write_service_urls
+from penghubung.runtime.welcome import print_sign_in, summary, write_service_urls
 from penghubung.services import PROCESSES
 from penghubung.settings import RuntimeSettings
 
 DATABASE_NAME = "penghubung"
+ADMIN_NIP = "198001012005011001"
+"""The first admin `penghubung up` has the directory register (PENGHUBUNG_DIRECTORY_ADMIN_NIP)."""
 
 
 def run_up(data_dir: str | None, base_port: int | None) -> int:
@@ -93,17 +96,26 @@ def _run(
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     urls = {name: f"http://{local}:{port}" for name, port in zip(PROCESSES, ports, strict=True)}
     apis = {name: url for name, url in urls.items() if name != "portal"}
-    for name, port in zip(PROCESSES, ports, strict=True):
+    # Every process verifies tokens through the directory's JWKS; the portal signs people in there.
+    env.update(directory_environment(folder, env, directory_url=urls["directory"]))
+    # The directory first: the others verify tokens through its JWKS from their first request.
+    order = sorted(zip(PROCESSES, ports, strict=True), key=lambda item: item[0] != "directory")
+    for name, port in order:
         # One process signs the chain head for the auditors: reporting.
         own = {**env, "PENGHUBUNG_AUDIT_SIGNER_ENABLED": str(name == "reporting").lower()}
         if name in ("reporting", "portal"):  # reporting samples their readiness; portal calls them
             own["PENGHUBUNG_SERVICE_URLS"] = json.dumps(apis)
         if name == "reporting":  # the papers' QR codes lead to its verify page, unless set
             own.setdefault("PENGHUBUNG_PUBLIC_URL", urls["reporting"])
-        if name == "portal":  # until the directory signs people in: the demo people
-            own.setdefault("PENGHUBUNG_ENV", "development")
+        if name != "directory":  # the admin's initial password is the directory's alone
+            own.pop("PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD", None)
         services.append(start_service(name, port=port, host=host, env=own, log_dir=folder / "logs"))
-    console.print(f"starting {', '.join(PROCESSES)} …")
+        if name == "directory":
+            console.print("starting directory …")
+            dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)
+            if dead is not None:
+                raise UpError(dead.describe_exit())
+    console.print(f"starting {', '.join(p for p in PROCESSES if p != 'directory')} …")
     dead = wait_ready(services, timeout=READY_TIMEOUT_SECONDS, signals=signals)
     if dead is not None:
         raise UpError(dead.describe_exit())
@@ -116,7 +128,7 @@ def _run(
     write_system_env(folder, env)  # operator commands (audit, dead-letters, token) find it there
     if postgres is not None:  # whole, on one line, to copy (rich would fold it in the table)
         print(f"PENGHUBUNG_DATABASE_URL={env['PENGHUBUNG_DATABASE_URL']}", flush=True)
-    print_tokens(console, mint_tokens(env), folder=folder)
+    print_sign_in(console, env, directory_url=urls["directory"])
     console.print(f"[bold green]Penghubung is running:[/] {portal or ''}  Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)
 
@@ -141,7 +153,6 @@ def _servers(
         nats = EmbeddedNats(folder).start()
         stack.callback(_stopping, console, "NATS", nats.stop)
         env["PENGHUBUNG_NATS_URL"] = nats.url
-    env["PENGHUBUNG_JWT_SECRET"] = env.get("PENGHUBUNG_JWT_SECRET") or _jwt_secret(folder)
     return env, postgres, nats
 
 
@@ -160,17 +171,32 @@ def _stopping(console: Console, what: str, stop: Callable[[], None]) -> None:
     stop()
 
 
-def _jwt_secret(folder: Path) -> str:
-    """The secret of this data folder, kept so that printed tokens outlive a restart."""
-    path = folder / "jwt-secret"
+def directory_environment(
+    folder: Path, env: dict[str, str], *, directory_url: str
+) -> dict[str, str]:
+    """Where the directory answers and its JWKS, for every process; the first admin's initial
+    password (made on the first start, kept in the data folder, mode 0600) for the directory."""
+    return {
+        "PENGHUBUNG_DIRECTORY_URL": directory_url,
+        "PENGHUBUNG_JWKS_URL": env.get("PENGHUBUNG_JWKS_URL")
+        or f"{directory_url}/.well-known/jwks.json",
+        "PENGHUBUNG_DIRECTORY_ADMIN_NIP": env.get("PENGHUBUNG_DIRECTORY_ADMIN_NIP") or ADMIN_NIP,
+        "PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD": env.get("PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD")
+        or _admin_password(folder),
+    }
+
+
+def _admin_password(folder: Path) -> str:
+    """The first admin's initial password for this data folder (to be changed at sign-in)."""
+    path = folder / "directory-admin-password"
     with contextlib.suppress(OSError):
         saved = path.read_text().strip()
-        if len(saved) >= 32:
+        if saved:
             return saved
-    secret = secrets.token_urlsafe(48)
+    password = f"Awal-{secrets.randbelow(10**6):06d}-{secrets.token_urlsafe(6)}"
     path.touch(mode=0o600)
-    path.write_text(secret + "\n")
-    return secret
+    path.write_text(password + "\n")
+    return password
 
 
 def audit_environment(folder: Path, env: dict[str, str]) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +12,12 @@ from rich.table import Table
 
 from penghubung.runtime.nats import EmbeddedNats
 from penghubung.runtime.postgres import EmbeddedPostgres
-from penghubung.runtime.supervisor import ServiceProcess, cli_command
+from penghubung.runtime.supervisor import ServiceProcess
 
 
 @dataclass(frozen=True)
 class DemoUser:
-    """Someone to try the system as: `penghubung up` prints a token for each."""
+    """Someone `make demo` and the tests act as (with a token `penghubung token` would give)."""
 
     role: str
     name: str
@@ -44,39 +43,6 @@ def redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-def mint_tokens(env: dict[str, str]) -> list[tuple[DemoUser, str, bool]]:
-    """A token per demo user from `penghubung token`: (user, token or error, whether it worked)."""
-    running: list[tuple[DemoUser, subprocess.Popen[str]]] = []
-    for user in DEMO_USERS:
-        args = ["token", "--role", user.role, "--name", user.name, "--nip", user.nip]
-        if user.agency:
-            args += ["--agency", user.agency]
-        process = subprocess.Popen(
-            cli_command(*args),
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        running.append((user, process))
-    results: list[tuple[DemoUser, str, bool]] = []
-    for user, process in running:
-        try:
-            out, err = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, err = process.communicate()
-            err = "timed out"
-        lines = [line for line in out.splitlines() if line.strip()]
-        if process.returncode == 0 and lines:
-            results.append((user, lines[-1].strip(), True))
-        else:
-            reason = (err.strip() or out.strip() or f"exit {process.returncode}").splitlines()
-            results.append((user, reason[-1], False))
-    return results
 
 
 def write_service_urls(folder: Path, services: Sequence[ServiceProcess]) -> None:
@@ -109,25 +75,20 @@ def summary(
     return table
 
 
-def print_tokens(
-    console: Console, tokens: list[tuple[DemoUser, str, bool]], *, folder: Path
-) -> None:
-    console.print("[bold]People[/] to sign in as at the portal, and their API tokens")
-    console.print("(Authorization: Bearer …), valid 12 hours:")
-    lines: list[str] = []
-    for user, token, ok in tokens:
-        who = f"{user.role}: {user.name}, NIP {user.nip}" + (
-            f", {user.agency}" if user.agency else ""
-        )
-        if ok:
-            console.print(f"  [cyan]{who}[/]", highlight=False)
-            lines.append(f"TOKEN_{user.role.upper()}={token}")
-            # Plain print: rich would wrap the token and break copy-and-paste.
-            print(f"  TOKEN_{user.role.upper()}={token}", flush=True)
-        else:
-            console.print(f"  [red]{who}: no token — {token}[/]", highlight=False)
-    if lines:
-        path = folder / "tokens.env"
-        path.touch(mode=0o600)
-        path.write_text("\n".join(lines) + "\n")
-        console.print(f"  (also in {path})")
+def print_sign_in(console: Console, env: dict[str, str], *, directory_url: str) -> None:
+    """Who signs in first: the seeded admin, with the initial password to change at once."""
+    nip = env["PENGHUBUNG_DIRECTORY_ADMIN_NIP"]
+    password = env["PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD"]
+    console.print("[bold]Masuk pertama kali[/] (admin; kata sandi awal wajib diganti saat masuk):")
+    # Plain print: rich would wrap and style what is meant to be copied.
+    print(f"  NIP {nip}  kata sandi awal: {password}", flush=True)
+    print(
+        f"  curl -X POST {directory_url}/sessions -H 'Content-Type: application/json'"
+        f""" -d '{{"nip": "{nip}", "password": "…"}}'""",
+        flush=True,
+    )
+    console.print(
+        "  token untuk skrip dan uji: [cyan]penghubung token --role petugas[/] "
+        "(menemukan sistem ini sendiri; EdDSA, 15 menit)",
+        highlight=False,
+    )

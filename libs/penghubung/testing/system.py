@@ -108,6 +108,9 @@ class System:
             "PENGHUBUNG_STREAM_NAME": self.config.stream_name,
             "PENGHUBUNG_SUBJECT_PREFIX": self.config.subject_prefix,
             "PENGHUBUNG_JWT_SECRET": self.config.jwt_secret,
+            # The directory runs, but nobody registers the run's officers in it: the faults and
+            # the soak order work to them unchecked (HS256 tokens on the run's explicit secret).
+            "PENGHUBUNG_OFFICERS_FROM_DIRECTORY": "false",
             "PENGHUBUNG_HTTP_HOST": HOST,
             "PENGHUBUNG_LOG_JSON": "true",
             "PENGHUBUNG_NOTICES_MAILBOX": str(self.config.log_dir / "notices.mbox"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -15,8 +16,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from penghubung.agency import AgencyMissing, agency_key
 from penghubung.events.base import Actor, Role
+from penghubung.forms import StandIn
 from penghubung.refusals import Forbidden, Unauthenticated
 from penghubung.settings import AuthSettings
+
+log = logging.getLogger(__name__)
+
+DEVELOPMENT_SECRET = "penghubung-development-only-secret-0123456789"
+"""HS256 secret used only when PENGHUBUNG_ENV=development and nothing else is configured."""
+
+ASYMMETRIC = ["EdDSA", "RS256", "ES256"]
+"""The algorithms a JWKS key may sign with (never HS256: no algorithm confusion)."""
+
+KeyResolver = Callable[[str], Any]
+"""A function from a token's `kid` to the public key that verifies it (None: unknown)."""
+
+
+class AuthNotConfigured(RuntimeError):
+    """A service has no way to verify tokens; the message says what to set."""
 
 
 class Principal(BaseModel):
@@ -32,6 +49,10 @@ class Principal(BaseModel):
         default=None, description="NIP of the role holder when the caller is a stand-in"
     )
     acting_for_name: str | None = Field(default=None, description="Name of that role holder")
+    delegation_id: str | None = Field(
+        default=None, description="The directory's delegation a stand-in acts under"
+    )
+    stand_in: StandIn | None = Field(default=None, description="plt or plh, for a stand-in")
 
     def actor(self) -> Actor:
         """The caller as an event's actor."""
@@ -54,21 +75,63 @@ class Principal(BaseModel):
         return agency_key(self.agency)
 
 
-class TokenVerifier:
-    """Checks signature, expiry, audience and issuer of a bearer token."""
+def hs256_secret(settings: AuthSettings) -> str | None:
+    """The HS256 secret: the explicit one, else the development one under PENGHUBUNG_ENV."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    return DEVELOPMENT_SECRET if settings.development else None
 
-    def __init__(self, settings: AuthSettings) -> None:
+
+class TokenVerifier:
+    """Checks signature, expiry, audience and issuer of a bearer token.
+
+    Keys come from the directory's JWKS (`PENGHUBUNG_JWKS_URL`), from the directory's own key
+    table (`local_keys`, in the directory itself), or an explicit HS256 secret. With none, the
+    service refuses to start unless PENGHUBUNG_ENV=development.
+    """
+
+    def __init__(self, settings: AuthSettings, *, local_keys: KeyResolver | None = None) -> None:
         self._settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            if settings.jwks_url
+            else None
+        )
+        self._local = local_keys
+        self._secret = settings.jwt_secret
+        if self._secret is None and self._jwks is None and self._local is None:
+            if not settings.development:
+                raise AuthNotConfigured(
+                    "tidak ada cara memverifikasi token: setel PENGHUBUNG_JWKS_URL (JWKS layanan"
+                    " direktori, mis. http://127.0.0.1:8005/.well-known/jwks.json) atau"
+                    " PENGHUBUNG_JWT_SECRET (HS256, minimal 32 karakter); untuk pengembangan saja:"
+                    " PENGHUBUNG_ENV=development"
+                )
+            log.warning(
+                "PENGHUBUNG_ENV=development: tokens are verified with the development secret;"
+                " never run like this with real people"
+            )
+            self._secret = DEVELOPMENT_SECRET
+
+    def _key(self, token: str) -> tuple[Any, list[str]]:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") == "HS256":
+            if self._secret is None:
+                raise jwt.InvalidTokenError("HS256 is not accepted here")
+            return self._secret, ["HS256"]
+        kid = header.get("kid")
+        if self._local is not None and isinstance(kid, str):
+            key = self._local(kid)
+            if key is not None:
+                return key, ASYMMETRIC
+        if self._jwks is not None:
+            return self._jwks.get_signing_key_from_jwt(token).key, ASYMMETRIC
+        raise jwt.InvalidTokenError("no key for this token")
 
     def verify(self, token: str) -> Principal:
         """The principal a valid token names; `Unauthenticated` otherwise."""
         try:
-            if self._jwks is not None:
-                key: Any = self._jwks.get_signing_key_from_jwt(token).key
-                algorithms = ["RS256", "ES256", "EdDSA"]
-            else:
-                key, algorithms = self._settings.jwt_secret, ["HS256"]
+            key, algorithms = self._key(token)
             claims = jwt.decode(
                 token,
                 key,
@@ -86,6 +149,8 @@ class TokenVerifier:
                 agency=claims.get("agency"),
                 acting_for_nip=claims.get("acting_for_nip"),
                 acting_for_name=claims.get("acting_for_name"),
+                delegation_id=claims.get("delegation"),
+                stand_in=claims.get("stand_in"),
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("token sudah kedaluwarsa", code="token_expired") from None
@@ -103,8 +168,15 @@ def mint_token(
     hours: int = 12,
     acting_for_nip: str | None = None,
     acting_for_name: str | None = None,
+    delegation: str | None = None,
+    stand_in: str | None = None,
 ) -> str:
-    """An HS256 token for trying the system and for tests."""
+    """An HS256 token on the explicit PENGHUBUNG_JWT_SECRET, for scripts and tests."""
+    secret = hs256_secret(settings)
+    if secret is None:
+        raise AuthNotConfigured(
+            "PENGHUBUNG_JWT_SECRET tidak disetel: token HS256 tidak dapat dibuat"
+        )
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": nip or name,
@@ -121,10 +193,12 @@ def mint_token(
         ("agency", agency),
         ("acting_for_nip", acting_for_nip),
         ("acting_for_name", acting_for_name),
+        ("delegation", delegation),
+        ("stand_in", stand_in),
     ):
         if value is not None:
             claims[key] = value
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from `penghubung token`")
@@ -156,20 +230,3 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
         return principal
 
     return dependency
-
-
-def token_command(*, role: str, nip: str | None, name: str, agency: str | None, hours: int) -> int:
-    """`penghubung token`: print a bearer token signed with PENGHUBUNG_JWT_SECRET."""
-    try:
-        parsed = Role(role)
-    except ValueError:
-        roles = ", ".join(r.value for r in Role if r is not Role.SYSTEM)
-        print(f"peran tidak dikenal: {role} (pilihan: {roles})")
-        return 2
-    settings = AuthSettings()
-    if not 0 < hours * 3600 <= settings.jwt_max_lifetime_seconds:
-        longest = settings.jwt_max_lifetime_seconds // 3600
-        print(f"--hours harus antara 1 dan {longest} (PENGHUBUNG_JWT_MAX_LIFETIME_SECONDS)")
-        return 2
-    print(mint_token(settings, role=parsed, name=name, nip=nip, agency=agency, hours=hours))
-    return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from disposition.adapters import http, subscribers
 from disposition.app.handlers import Handlers
+from disposition.settings import DispositionSettings
 from penghubung.runtime.service import ServiceContext, ServiceParts
 
 DESCRIPTION = """\
@@ -16,7 +17,13 @@ the resubmission starts again at kadis.
 
 def build(ctx: ServiceContext) -> ServiceParts:
     """Disposition's parts, bound to the context's event log, clock and ids."""
-    handlers = Handlers(store=ctx.store, clock=ctx.clock, new_id=ctx.new_id)
+    settings = DispositionSettings.of(ctx.settings)
+    handlers = Handlers(
+        store=ctx.store,
+        clock=ctx.clock,
+        new_id=ctx.new_id,
+        officers_from_directory=settings.officers_from_directory,
+    )
     return ServiceParts(
         title="Penghubung — disposisi",
         description=DESCRIPTION,

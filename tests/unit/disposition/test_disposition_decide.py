@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from disposition.domain import errors
-from disposition.domain.commands import Dispose, ReturnRequest
+from disposition.domain.commands import Dispose, Reassign, ReturnRequest
 from disposition.domain.decide import acting_actor, decide
-from disposition.domain.state import Request, Round, Status, fold, next_role
+from disposition.domain.state import Request, Round, Status, evolve_all, fold, next_role
 from penghubung.events.base import Actor, Event, Role
-from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
 from penghubung.forms import Officer, StandIn
 from penghubung.refusals import Conflict, Forbidden
 from penghubung.sop import DocumentKind, Step
@@ -293,16 +293,28 @@ def test_a_stand_in_named_by_the_token_disposes_for_the_holder() -> None:
     assert acting_actor(command) == PLH_KADIS
 
 
-def test_a_stand_in_stated_in_the_body_is_recorded_on_the_actor() -> None:
+def test_a_stand_in_the_token_does_not_carry_is_refused() -> None:
     plt = Actor(nip="198004042006041004", name="Plt Kabid", role=Role.KABID)
     holder = Officer(nip=KABID.nip or "", name=KABID.name)
-    command = dispose(plt, stand_in=StandIn.PLT, on_behalf_of=holder)
-    [event] = decide(command, given(*AT_KABID))
+    for command in (
+        dispose(plt, stand_in=StandIn.PLT, on_behalf_of=holder),
+        dispose(plt, on_behalf_of=holder),
+        dispose(plt, stand_in=StandIn.PLT),
+    ):
+        with pytest.raises(errors.StandInNotInToken) as caught:
+            decide(command, given(*AT_KABID))
+        assert caught.value.code == "stand_in_not_in_token"
+
+
+def test_a_directory_delegation_token_says_plt_or_plh_itself() -> None:
+    command = dispose(PLH_KADIS, token_stand_in=StandIn.PLT, delegation_id="d-1")
+    [event] = decide(command, given())
     assert isinstance(event, Disposed)
     assert event.stand_in is StandIn.PLT
-    assert acting_actor(command) == plt.model_copy(
-        update={"on_behalf_of_nip": KABID.nip, "on_behalf_of_name": KABID.name}
-    )
+    assert acting_actor(command) == PLH_KADIS
+    with pytest.raises(errors.StandInConflict) as caught:
+        decide(dispose(PLH_KADIS, token_stand_in=StandIn.PLT, stand_in=StandIn.PLH), given())
+    assert caught.value.field == "stand_in"
 
 
 def test_token_and_body_may_both_name_the_same_holder() -> None:
@@ -316,23 +328,9 @@ def test_the_holder_acting_is_recorded_as_themself() -> None:
     assert acting_actor(dispose(KADIS)) == KADIS
 
 
-def test_a_stand_in_says_whom_they_act_for() -> None:
-    with pytest.raises(errors.StandInUnnamed) as caught:
-        decide(dispose(KADIS, stand_in=StandIn.PLT), given())
-    assert caught.value.field == "on_behalf_of"
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        dispose(PLH_KADIS),
-        dispose(KADIS, on_behalf_of=Officer(nip="196001012000031001", name="Kadis Lama")),
-    ],
-    ids=["token", "body"],
-)
-def test_a_stand_in_says_whether_plt_or_plh(command: Dispose) -> None:
+def test_a_stand_in_says_whether_plt_or_plh() -> None:
     with pytest.raises(errors.StandInKindMissing) as caught:
-        decide(command, given())
+        decide(dispose(PLH_KADIS), given())
     assert caught.value.field == "stand_in"
 
 
@@ -345,8 +343,8 @@ def test_body_and_token_must_name_the_same_holder() -> None:
 
 
 def test_no_one_stands_in_for_themself() -> None:
-    itself = Officer(nip=KADIS.nip or "", name=KADIS.name)
-    command = dispose(KADIS, stand_in=StandIn.PLT, on_behalf_of=itself)
+    itself = KADIS.model_copy(update={"on_behalf_of_nip": KADIS.nip, "on_behalf_of_name": "X"})
+    command = dispose(itself, stand_in=StandIn.PLT)
     with pytest.raises(errors.StandInForSelf):
         decide(command, given())
 
@@ -416,3 +414,47 @@ def test_the_next_role_below_each_disposer() -> None:
     ]
     assert next_role(Role.PETUGAS) is None
     assert next_role(Role.PEMOHON) is None
+
+
+# --- reassignment ---------------------------------------------------------------------------
+
+
+def reassign(actor: Actor = PRAKOM, **changes: object) -> Reassign:
+    fields: dict[str, object] = {
+        "ticket_id": TICKET,
+        "actor": actor,
+        "to_officer": Officer(nip="199106062016041006", name="Petugas Lain"),
+        "reason": "Petugas semula cuti panjang",
+    }
+    fields.update(changes)
+    return Reassign.model_validate(fields)
+
+
+def test_prakom_or_kabid_moves_the_work_to_another_petugas() -> None:
+    for by in (PRAKOM, KABID):
+        [event] = decide(reassign(by), given(*AT_PETUGAS))
+        assert event == WorkReassigned(
+            ticket_id=TICKET,
+            from_officer=OFFICER,
+            to_officer=Officer(nip="199106062016041006", name="Petugas Lain"),
+            reason="Petugas semula cuti panjang",
+        )
+    moved = evolve_all(given(*AT_PETUGAS) or Request(ticket_id=TICKET), [event])
+    assert moved.officer == event.to_officer
+    assert moved.status is Status.ASSIGNED
+
+
+def test_work_not_yet_ordered_cannot_move() -> None:
+    with pytest.raises(errors.NotAssigned):
+        decide(reassign(), given(*AT_PRAKOM))
+
+
+def test_only_prakom_or_kabid_reassigns() -> None:
+    with pytest.raises(errors.RoleCannotAct):
+        decide(reassign(KADIS), given(*AT_PETUGAS))
+
+
+def test_work_does_not_move_to_the_petugas_who_has_it() -> None:
+    with pytest.raises(errors.SameOfficer) as caught:
+        decide(reassign(to_officer=OFFICER), given(*AT_PETUGAS))
+    assert caught.value.field == "to_officer.nip"

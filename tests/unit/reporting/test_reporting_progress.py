@@ -20,6 +20,7 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
+    WorkReassigned,
 )
 from penghubung.forms import Officer
 from penghubung.sop import Step
@@ -195,3 +196,15 @@ def test_a_reassignment_hands_the_work_to_another_officer_where_it_stands(
     assert row(after) == (status, step, Role.PETUGAS, other)
     assert after is not None
     assert after.since == T0 + timedelta(hours=1)
+
+
+def test_a_work_reassignment_names_the_new_officer_where_the_work_stands() -> None:
+    other = Officer(nip="199106062016041006", name="Petugas Lain")
+    start = Progress(Status.ANALYSED, Step.IMPLEMENTATION, since=T0, officer=BUDI)
+    moved = WorkReassigned(
+        ticket_id="SC05-2026-00001", from_officer=BUDI, to_officer=other, reason="Cuti"
+    )
+
+    [after] = walk(start, moved)
+
+    assert row(after) == (Status.ANALYSED, Step.IMPLEMENTATION, Role.PETUGAS, other)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from penghubung.events.catalog import FeasibilityDone, Integrated, Outcome, RequestClosed
+from penghubung.events.catalog import (
+    FeasibilityCorrected,
+    FeasibilityDone,
+    Integrated,
+    Outcome,
+    RequestClosed,
+)
 from reporting.domain.report import (
     LONG_TEXT_LIMIT,
     closure_report,
@@ -111,6 +117,23 @@ def test_the_latest_analysis_counts_when_there_were_several(feasibility: Make) -
     first, second = feasibility(notes="Analisis pertama"), feasibility(notes="Analisis ulang")
     assert latest_feasibility([first, second]) is second
     assert latest_feasibility([]) is None
+
+
+def test_the_report_uses_a_corrected_analysis_and_keeps_its_verdict(feasibility: Make) -> None:
+    original = feasibility(notes="Catatan salah ketik")
+    correction = FeasibilityCorrected(
+        ticket_id=original.ticket_id,
+        vulnerability=original.vulnerability,
+        stress_test=original.stress_test,
+        notes="Catatan yang benar",
+        recommendations=("Aktifkan HTTPS",),
+        reason="Salah ketik",
+    )
+    found = latest_feasibility([original, correction])
+    assert found is not None
+    assert (found.notes, found.recommendations) == ("Catatan yang benar", ("Aktifkan HTTPS",))
+    assert (found.feasible, found.difficulty) == (original.feasible, original.difficulty)
+    assert latest_feasibility([correction]) is None  # a correction of nothing is no analysis
 
 
 def test_long_notes_are_cut_to_what_an_event_carries(

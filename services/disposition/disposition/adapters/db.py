@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -111,7 +112,8 @@ async def inbox(
 ) -> tuple[list[RequestRecord], int]:
     """A role's inbox (a petugas's: the requests ordered to their NIP), one page, and the total."""
     if role is Role.PETUGAS:
-        where, key = "status = 'assigned' AND officer_nip = $1", nip
+        where = "status = 'assigned' AND officer_nip = $1 AND finished_at IS NULL"
+        key = nip
     else:
         where, key = "status = 'disposing' AND holder_role = $1", role.value
     rows = await conn.fetch(
@@ -124,3 +126,83 @@ async def inbox(
         f"SELECT count(*) FROM disposition.requests WHERE {where}", key
     )
     return [_record(r) for r in rows], total
+
+
+# --- what the directory says, learnt over the bus ---------------------------------------------
+
+
+async def learn_person(conn: asyncpg.Connection, nip: str, name: str) -> None:
+    """A person the directory registered (their name, for the messages)."""
+    await conn.execute(
+        "INSERT INTO disposition.officers (nip, name) VALUES ($1, $2)"
+        " ON CONFLICT (nip) DO UPDATE SET name = $2",
+        nip,
+        name,
+    )
+
+
+async def learn_petugas(conn: asyncpg.Connection, nip: str, *, petugas: bool, version: int) -> None:
+    """Whether a person is a petugas, unless a later fact of theirs is known already."""
+    await conn.execute(
+        "INSERT INTO disposition.officers (nip, petugas, petugas_version) VALUES ($1, $2, $3)"
+        " ON CONFLICT (nip) DO UPDATE SET petugas = $2, petugas_version = $3"
+        " WHERE disposition.officers.petugas_version < $3",
+        nip,
+        petugas,
+        version,
+    )
+
+
+async def is_petugas(conn: asyncpg.Connection, nip: str) -> bool:
+    """Whether the directory made this NIP an active petugas."""
+    found: bool | None = await conn.fetchval(
+        "SELECT petugas FROM disposition.officers WHERE nip = $1", nip
+    )
+    return bool(found)
+
+
+async def learn_delegation(
+    conn: asyncpg.Connection, delegation_id: Any, *, delegate_nip: str | None, ended_on: Any
+) -> None:
+    """A delegation granted (delegate) or ended (the day)."""
+    await conn.execute(
+        "INSERT INTO disposition.delegations (delegation_id, delegate_nip, ended_on)"
+        " VALUES ($1, $2, $3) ON CONFLICT (delegation_id) DO UPDATE SET"
+        " delegate_nip = coalesce($2, disposition.delegations.delegate_nip),"
+        " ended_on = coalesce($3, disposition.delegations.ended_on)",
+        delegation_id,
+        delegate_nip,
+        ended_on,
+    )
+
+
+async def delegation_ended(conn: asyncpg.Connection, delegation_id: str) -> bool:
+    """Whether the directory ended this delegation (one not known yet is not ended)."""
+    try:
+        key = uuid.UUID(delegation_id)
+    except ValueError:
+        return True  # no delegation has such an id
+    ended: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM disposition.delegations"
+        " WHERE delegation_id = $1 AND ended_on IS NOT NULL)",
+        key,
+    )
+    return ended
+
+
+async def mark_finished(conn: asyncpg.Connection, ticket_id: str, *, at: datetime) -> None:
+    """Integration finished the request's work: it leaves the petugas's inbox."""
+    await conn.execute(
+        "UPDATE disposition.requests SET finished_at = $2 WHERE ticket_id = $1"
+        " AND finished_at IS NULL",
+        ticket_id,
+        at,
+    )
+
+
+async def is_finished(conn: asyncpg.Connection, ticket_id: str) -> bool:
+    """Whether integration finished the request's work."""
+    finished: bool = await conn.fetchval(
+        "SELECT finished_at IS NOT NULL FROM disposition.requests WHERE ticket_id = $1", ticket_id
+    )
+    return bool(finished)

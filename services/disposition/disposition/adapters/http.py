@@ -12,11 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from disposition.adapters.db import RequestRecord
 from disposition.app.handlers import Handlers, Recorded
 from disposition.domain import errors
-from disposition.domain.commands import Dispose, ReturnRequest
+from disposition.domain.commands import Dispose, Reassign, ReturnRequest
 from disposition.domain.state import CHAIN, DISPOSERS
 from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Role
-from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
 from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
 from penghubung.instants import Instant
 from penghubung.sop import DocumentKind, Step
@@ -142,6 +142,42 @@ class ReturnOut(BaseModel):
         )
 
 
+class ReassignmentIn(BaseModel):
+    """Another petugas for the work, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_officer: Officer = Field(description="The petugas who gets the work (NIP and name)")
+    reason: LongText = Field(description="Why the work moves")
+
+
+class ReassignmentOut(BaseModel):
+    """A reassignment as recorded."""
+
+    ticket_id: str = Field(description="The request's ticket id")
+    event_id: UUID = Field(description="Id of the WorkReassigned event")
+    occurred_at: Instant = Field(description="When the work moved")
+    from_officer: Officer = Field(description="The petugas who lost it")
+    to_officer: Officer = Field(description="The petugas who got it")
+    reason: str = Field(description="Why")
+    actor: Actor = Field(description="Who moved it, and for whom")
+
+    @classmethod
+    def of(cls, recorded: Recorded) -> ReassignmentOut:
+        """The response for a recorded WorkReassigned event."""
+        event = recorded.event
+        assert isinstance(event, WorkReassigned)
+        return cls(
+            ticket_id=event.ticket_id,
+            event_id=recorded.meta.event_id,
+            occurred_at=recorded.meta.occurred_at,
+            from_officer=event.from_officer,
+            to_officer=event.to_officer,
+            reason=event.reason,
+            actor=recorded.meta.actor,
+        )
+
+
 class InboxPage(BaseModel):
     """One page of an inbox, by priority (P1 first) then age (oldest first)."""
 
@@ -159,8 +195,8 @@ class HistoryEntry(BaseModel):
     stream_version: int = Field(description="Its version in the disposition stream")
     occurred_at: Instant = Field(description="When it was made")
     actor: Actor = Field(description="Who acted, and for whom")
-    fact: Annotated[Disposed | RequestReturned, Field(discriminator="type")] = Field(
-        description="The Disposed or RequestReturned event"
+    fact: Annotated[Disposed | RequestReturned | WorkReassigned, Field(discriminator="type")] = (
+        Field(description="The Disposed, RequestReturned or WorkReassigned event")
     )
 
 
@@ -214,6 +250,8 @@ def router(handlers: Handlers) -> APIRouter:
             to_officer=body.to_officer,
             stand_in=body.stand_in,
             on_behalf_of=body.on_behalf_of,
+            token_stand_in=principal.stand_in,
+            delegation_id=principal.delegation_id,
         )
 
         async def run(conn: asyncpg.Connection) -> DispositionOut:
@@ -239,6 +277,30 @@ def router(handlers: Handlers) -> APIRouter:
 
         return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
 
+    @api.post(
+        "/requests/{ticket_id}/reassignments",
+        status_code=201,
+        response_model=ReassignmentOut,
+        summary="Move the work to another petugas, with a reason (prakom, kabid)",
+    )
+    async def reassign(
+        ticket_id: str,
+        body: ReassignmentIn,
+        principal: Annotated[Principal, Depends(require(Role.KABID, Role.PRAKOM))],
+        once: Idempotent,
+    ) -> dict[str, Any]:
+        cmd = Reassign(
+            ticket_id=_ticket(ticket_id),
+            actor=principal.actor(),
+            to_officer=body.to_officer,
+            reason=body.reason,
+        )
+
+        async def run(conn: asyncpg.Connection) -> ReassignmentOut:
+            return ReassignmentOut.of(await handlers.reassign(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "disposition", cmd.actor, body, run, ticket_id=cmd.ticket_id)
+
     @api.get(
         "/requests/{ticket_id}/dispositions",
         summary="Where the request stands in the chain, and its dispositions and returns",
@@ -261,7 +323,7 @@ def router(handlers: Handlers) -> APIRouter:
                 fact=e.event,
             )
             for e in stream.events
-            if isinstance(e.event, Disposed | RequestReturned)
+            if isinstance(e.event, Disposed | RequestReturned | WorkReassigned)
         ]
         return History(request=record, history=entries)
 

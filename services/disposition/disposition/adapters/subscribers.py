@@ -1,4 +1,5 @@
-"""What disposition hears from intake: a submitted or resubmitted request enters the kadis inbox."""
+"""What disposition hears: from intake, requests entering the kadis inbox; from the directory,
+who is a petugas and which delegations ended."""
 
 from __future__ import annotations
 
@@ -11,17 +12,32 @@ from disposition.domain.commands import StartAtKadis
 from penghubung.bus.consumer import Rejected, Subscription
 from penghubung.bus.topology import ConsumerSpec
 from penghubung.events.base import Envelope
-from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
+from penghubung.events.catalog import (
+    Integrated,
+    RequestClosed,
+    RequestResubmitted,
+    RequestSubmitted,
+)
 
 log = logging.getLogger(__name__)
 
 INTAKE = ConsumerSpec(durable="disposition-intake", filter="intake.>")
 """Every intake event; the subscription wants only the two below."""
 
-CONSUMERS: list[ConsumerSpec] = [INTAKE]
+DIRECTORY = ConsumerSpec(durable="disposition-directory", filter="directory.>")
+"""Who is who: the petugas work may be ordered to, and the delegations that ended."""
+
+INTEGRATION = ConsumerSpec(durable="disposition-integration", filter="integration.>")
+"""Integration's events; of them, the two that end its work on a request."""
+
+CONSUMERS: list[ConsumerSpec] = [INTAKE, DIRECTORY, INTEGRATION]
 """The durable consumers the bootstrap step declares for disposition."""
 
 INTAKE_TYPES = frozenset({"RequestSubmitted", "RequestResubmitted"})
+FINISHED_TYPES = frozenset({"Integrated", "RequestClosed"})
+DIRECTORY_TYPES = frozenset(
+    {"PersonRegistered", "RoleGranted", "RoleRevoked", "DelegationGranted", "DelegationEnded"}
+)
 
 
 def _start_at_kadis(event: RequestSubmitted | RequestResubmitted) -> StartAtKadis:
@@ -64,4 +80,23 @@ def subscriptions(handlers: Handlers) -> list[Subscription]:
         else:
             await when_request_submitted_open_kadis_inbox(conn, envelope, handlers=handlers)
 
-    return [Subscription(INTAKE, on_intake, INTAKE_TYPES)]
+    async def when_directory_changed_learn_it(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        """A person, a petugas role or a delegation changed in the directory: keep what matters."""
+        if envelope.category != "directory":
+            raise Rejected(f"not a directory event: {envelope.type}", code="wrong_event")
+        await handlers.learn(conn, envelope)
+
+    async def when_work_finished_leave_the_petugas_inbox(
+        conn: asyncpg.Connection, envelope: Envelope
+    ) -> None:
+        """Integration finished the work: the request no longer waits in the petugas's inbox."""
+        event = envelope.event
+        if envelope.category != "integration" or not isinstance(event, Integrated | RequestClosed):
+            raise Rejected(f"not an integration end of work: {envelope.type}", code="wrong_event")
+        await handlers.finish(conn, event.ticket_id, at=envelope.occurred_at)
+
+    return [
+        Subscription(INTAKE, on_intake, INTAKE_TYPES),
+        Subscription(DIRECTORY, when_directory_changed_learn_it, DIRECTORY_TYPES),
+        Subscription(INTEGRATION, when_work_finished_leave_the_petugas_inbox, FINISHED_TYPES),
+    ]

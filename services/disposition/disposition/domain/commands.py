@@ -33,8 +33,22 @@ class Dispose(_Command):
         default=None, description="Plt or Plh when a stand-in disposes for the role holder"
     )
     on_behalf_of: Officer | None = Field(
-        default=None, description="The role holder a stand-in acts for, if the token does not say"
+        default=None, description="The role holder a stand-in acts for, as the body states it"
     )
+    token_stand_in: StandIn | None = Field(
+        default=None, description="Plt or Plh as the token says (a directory delegation)"
+    )
+    delegation_id: str | None = Field(
+        default=None, description="The directory's delegation the token was issued for"
+    )
+
+
+class Reassign(_Command):
+    """Move the request's work from its petugas to another, with a reason (prakom or kabid)."""
+
+    actor: Actor = Field(description="Who reassigns (prakom or kabid, or their stand-in)")
+    to_officer: Officer = Field(description="The petugas who gets the work")
+    reason: LongText = Field(description="Why the work moves")
 
 
 class ReturnRequest(_Command):
@@ -54,5 +68,5 @@ class StartAtKadis(_Command):
     resubmission: int = Field(ge=0, description="0 for the first submission, then 1, 2, …")
 
 
-Command = Dispose | ReturnRequest
+Command = Dispose | ReturnRequest | Reassign
 """The commands `decide` rules on."""

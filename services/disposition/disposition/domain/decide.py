@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from disposition.domain import errors
-from disposition.domain.commands import Command, Dispose, ReturnRequest
+from disposition.domain.commands import Command, Dispose, Reassign, ReturnRequest
 from disposition.domain.state import DISPOSERS, Request, Status, next_role
 from penghubung.events.base import Actor, Event, Role
-from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
+from penghubung.forms import StandIn
 from penghubung.sop import DocumentKind, required_documents
 
 
@@ -17,30 +18,58 @@ def decide(command: Command, state: Request | None) -> list[Event]:
             return [_dispose(command, _holding(command.ticket_id, command.actor, state, "dispose"))]
         case ReturnRequest():
             return [_return(command, _holding(command.ticket_id, command.actor, state, "return"))]
+        case Reassign():
+            return [_reassign(command, state)]
+
+
+REASSIGNERS: frozenset[Role] = frozenset({Role.KABID, Role.PRAKOM})
+"""Who may move work from one petugas to another."""
+
+
+def _reassign(command: Reassign, state: Request | None) -> WorkReassigned:
+    """The work moves to another petugas: only once ordered, by prakom or kabid."""
+    if state is None:
+        raise errors.RequestNotFound(command.ticket_id)
+    if command.actor.role not in REASSIGNERS:
+        raise errors.RoleCannotAct(command.actor.role, "mengalihkan pekerjaan")
+    if state.status is not Status.ASSIGNED or state.officer is None:
+        raise errors.NotAssigned(command.ticket_id)
+    if command.to_officer.nip == state.officer.nip:
+        raise errors.SameOfficer()
+    return WorkReassigned(
+        ticket_id=command.ticket_id,
+        from_officer=state.officer,
+        to_officer=command.to_officer,
+        reason=command.reason,
+    )
 
 
 def acting_actor(command: Dispose) -> Actor:
-    """The actor of record: who disposed and, for a stand-in (Plt/Plh), for whom.
-
-    The token may say whom the caller stands in for, or the body may; if both do, they agree.
-    """
+    """The actor of record: who disposed and, for a stand-in (Plt/Plh), for whom — as the token
+    says. A body may repeat the token's words, never add a stand-in the token does not carry."""
     actor, stated = command.actor, command.on_behalf_of
-    if stated is not None and actor.on_behalf_of_nip not in (None, stated.nip):
-        raise errors.StandInConflict()
-    acting_for = actor.on_behalf_of_nip or (stated.nip if stated else None)
+    acting_for = actor.on_behalf_of_nip
     if acting_for is None:
-        if command.stand_in is not None:
-            raise errors.StandInUnnamed()
+        if stated is not None or command.stand_in is not None:
+            raise errors.StandInNotInToken()
         return actor
-    if command.stand_in is None:
+    if stated is not None and stated.nip != acting_for:
+        raise errors.StandInConflict()
+    if command.token_stand_in is not None and command.stand_in not in (
+        None,
+        command.token_stand_in,
+    ):
+        raise errors.StandInConflict(field="stand_in")
+    if stand_in_of(command) is None:
         raise errors.StandInKindMissing()
     if acting_for == actor.nip:
         raise errors.StandInForSelf()
-    if stated is None or actor.on_behalf_of_nip is not None:
-        return actor  # the token's words stand
-    return actor.model_copy(
-        update={"on_behalf_of_nip": stated.nip, "on_behalf_of_name": stated.name}
-    )
+    return actor
+
+
+def stand_in_of(command: Dispose) -> StandIn | None:
+    """Plt or Plh: the token's (a directory delegation), else the body's."""
+    return command.token_stand_in or command.stand_in
 
 
 _ACTIONS = {"dispose": "mendisposisi", "return": "mengembalikan"}
@@ -81,7 +110,7 @@ def _dispose(command: Dispose, state: Request) -> Disposed:
         instruction=command.instruction,
         to_officer=command.to_officer,
         documents=tuple(sorted(command.documents)),
-        stand_in=command.stand_in,
+        stand_in=stand_in_of(command),
     )
 
 

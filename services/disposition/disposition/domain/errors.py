@@ -32,6 +32,29 @@ class RoleCannotAct(Forbidden):
         super().__init__(f"peran {role.value} tidak berwenang {action} permohonan")
 
 
+class StandInNotInToken(Forbidden):
+    """A body claims a Plt/Plh the caller's token does not carry."""
+
+    code = "stand_in_not_in_token"
+    field = "on_behalf_of"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Plt/Plh hanya diakui dari token penugasan yang diterbitkan direktori; minta token"
+            " untuk penugasan tersebut"
+        )
+
+
+class DelegationEnded(Forbidden):
+    """The token names a delegation the directory has since ended."""
+
+    code = "delegation_inactive"
+    field = "delegation"
+
+    def __init__(self) -> None:
+        super().__init__("penugasan Plt/Plh pada token ini sudah diakhiri")
+
+
 # --- conflicts ------------------------------------------------------------------------------
 
 
@@ -131,6 +154,35 @@ class OfficerNotExpected(Invalid):
         super().__init__("petugas hanya disebut pada perintah prakom kepada petugas service desk")
 
 
+class NotAssigned(Conflict):
+    """Only work ordered to a petugas, and not finished, can move to another."""
+
+    code = "not_assigned"
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(f"permohonan {ticket_id} belum atau tidak lagi ditangani petugas")
+
+
+class SameOfficer(Invalid):
+    """The work already is with this petugas."""
+
+    code = "same_officer"
+    field = "to_officer.nip"
+
+    def __init__(self) -> None:
+        super().__init__("pekerjaan ini sudah berada pada petugas tersebut")
+
+
+class OfficerNotPetugas(Invalid):
+    """The NIP ordered is not an active petugas of the directory."""
+
+    code = "officer_not_petugas"
+    field = "to_officer.nip"
+
+    def __init__(self, nip: str) -> None:
+        super().__init__(f"NIP {nip} bukan petugas service desk yang aktif di direktori")
+
+
 class StandInKindMissing(Invalid):
     """Someone acts for the role holder, but not as what: Plt or Plh."""
 
@@ -152,13 +204,16 @@ class StandInUnnamed(Invalid):
 
 
 class StandInConflict(Invalid):
-    """The body names another role holder than the caller's token does."""
+    """The body names another role holder, or another kind, than the caller's token does."""
 
     code = "stand_in_conflict"
     field = "on_behalf_of"
 
-    def __init__(self) -> None:
-        super().__init__("pejabat yang diwakili berbeda dengan yang tercantum pada token")
+    def __init__(self, field: str = "on_behalf_of") -> None:
+        super().__init__(
+            "Plt/Plh atau pejabat yang diwakili berbeda dengan yang tercantum pada token"
+        )
+        self.field = field
 
 
 class StandInForSelf(Invalid):

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.events.base import Event, Role
-from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
 from penghubung.forms import Officer
 from penghubung.sop import Step
 
@@ -100,6 +100,8 @@ def evolve(state: Request, event: Event) -> Request:
             return state.model_copy(update={"holder": event.to_role, "officer": event.to_officer})
         case RequestReturned():
             return state.model_copy(update={"holder": Role.PEMOHON, "officer": None})
+        case WorkReassigned():
+            return state.model_copy(update={"officer": event.to_officer})
         case _:
             return state
 

@@ -164,3 +164,21 @@ async def page(
         return [], total
     records = [WorkItemRecord.of({k: v for k, v in r.items() if k != "total"}) for r in rows]
     return records, rows[0]["total"]
+
+
+async def mark_archived(conn: asyncpg.Connection, ticket_id: str, *, at: datetime) -> None:
+    """Reporting archived the request's report."""
+    await conn.execute(
+        "INSERT INTO integration.archived (ticket_id, archived_at) VALUES ($1, $2)"
+        " ON CONFLICT (ticket_id) DO NOTHING",
+        ticket_id,
+        at,
+    )
+
+
+async def is_archived(conn: asyncpg.Connection, ticket_id: str) -> bool:
+    """Whether the request's report is archived."""
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM integration.archived WHERE ticket_id = $1)", ticket_id
+    )
+    return found

@@ -11,7 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from integration.adapters import db
 from integration.adapters.db import WorkItemRecord
 from integration.app.handlers import Handlers
-from integration.domain.commands import AnalyseFeasibility, ImplementIntegration
+from integration.domain.commands import (
+    AnalyseFeasibility,
+    CorrectFeasibility,
+    CorrectImplementation,
+    ImplementIntegration,
+)
 from integration.domain.errors import NipMissing, WorkItemNotFound
 from integration.domain.state import Status
 from penghubung.events.base import Role
@@ -68,6 +73,30 @@ class ImplementationBody(BaseModel):
 
     details: IntegrationDetails = Field(description="Mechanism, GSB service or API base URL, …")
     notes: LongText = Field(description="The officer's notes of the implementation (Catatan)")
+
+
+class FeasibilityCorrectionBody(BaseModel):
+    """The analysis as it should have been recorded (the verdict and difficulty stand), and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vulnerability: VulnerabilityAssessmentForm = Field(description="The corrected assessment")
+    stress_test: StressTestForm = Field(description="The corrected stress test")
+    notes: LongText = Field(description="The corrected notes")
+    recommendations: tuple[LongText, ...] = Field(
+        default=(), max_length=20, description="The corrected advice"
+    )
+    reason: LongText = Field(description="Why it is corrected")
+
+
+class ImplementationCorrectionBody(BaseModel):
+    """The implementation as it should have been recorded, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    details: IntegrationDetails = Field(description="The corrected mechanism and endpoints")
+    notes: LongText = Field(description="The corrected notes")
+    reason: LongText = Field(description="Why it is corrected")
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -245,6 +274,50 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
 
         async def run(conn: asyncpg.Connection) -> WorkItemDetail:
             return detail(await handlers.implement_integration(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
+
+    @api.post(
+        "/requests/{ticket_id}/feasibility/corrections",
+        status_code=status.HTTP_201_CREATED,
+        response_model=WorkItemDetail,
+        summary="Correct the recorded feasibility analysis, with a reason (the original stays)",
+    )
+    async def correct_feasibility(
+        ticket_id: Ticket,
+        body: FeasibilityCorrectionBody,
+        principal: Petugas,
+        once: Idempotent,
+    ) -> dict[str, Any]:
+        visible_to(principal)
+        cmd = CorrectFeasibility.model_validate(
+            {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
+        )
+
+        async def run(conn: asyncpg.Connection) -> WorkItemDetail:
+            return detail(await handlers.correct_feasibility(conn, cmd, causation_id=once.key))
+
+        return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
+
+    @api.post(
+        "/requests/{ticket_id}/implementation/corrections",
+        status_code=status.HTTP_201_CREATED,
+        response_model=WorkItemDetail,
+        summary="Correct the recorded implementation, with a reason (the original stays)",
+    )
+    async def correct_implementation(
+        ticket_id: Ticket,
+        body: ImplementationCorrectionBody,
+        principal: Petugas,
+        once: Idempotent,
+    ) -> dict[str, Any]:
+        visible_to(principal)
+        cmd = CorrectImplementation.model_validate(
+            {**dict(body), "ticket_id": ticket_id, "actor": principal.actor()}
+        )
+
+        async def run(conn: asyncpg.Connection) -> WorkItemDetail:
+            return detail(await handlers.correct_implementation(conn, cmd, causation_id=once.key))
 
         return await once.run(pool, "integration", cmd.actor, body, run, ticket_id=ticket_id)
 

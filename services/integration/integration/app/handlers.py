@@ -15,15 +15,23 @@ from integration.domain.commands import (
     AnalyseFeasibility,
     AssignOfficer,
     Command,
+    CorrectFeasibility,
+    CorrectImplementation,
     ImplementIntegration,
 )
 from integration.domain.decide import decide
+from integration.domain.errors import RequestArchived
 from integration.domain.state import WorkItem, fold, stream_id
 from penghubung.clock import Clock, IdFactory
 from penghubung.events.base import Event, Metadata, NewEvent
 from penghubung.eventstore import EventStore, Stream
 
 log = logging.getLogger(__name__)
+
+
+async def mark_archived(conn: asyncpg.Connection, ticket_id: str, *, at: datetime) -> None:
+    """Reporting archived the report: no more corrections of its facts."""
+    await db.mark_archived(conn, ticket_id, at=at)
 
 
 async def assign_officer(conn: asyncpg.Connection, cmd: AssignOfficer) -> bool:
@@ -59,6 +67,24 @@ class Handlers:
         """Record that the integration works, in the caller's transaction."""
         return await self._execute(conn, cmd, causation_id)
 
+    async def correct_feasibility(
+        self, conn: asyncpg.Connection, cmd: CorrectFeasibility, *, causation_id: str | None = None
+    ) -> WorkItemRecord:
+        """Correct the recorded analysis (in the caller's transaction); the original stays in
+        the log."""
+        return await self._execute(conn, cmd, causation_id)
+
+    async def correct_implementation(
+        self,
+        conn: asyncpg.Connection,
+        cmd: CorrectImplementation,
+        *,
+        causation_id: str | None = None,
+    ) -> WorkItemRecord:
+        """Correct the recorded implementation (in the caller's transaction); the original
+        stays in the log."""
+        return await self._execute(conn, cmd, causation_id)
+
     async def _execute(
         self, conn: asyncpg.Connection, cmd: Command, causation_id: str | None
     ) -> WorkItemRecord:
@@ -67,6 +93,9 @@ class Handlers:
         state = _load(row, stream)
         events = decide(cmd, state)
         assert state is not None  # decide refuses a missing work item
+        correction = isinstance(cmd, CorrectFeasibility | CorrectImplementation)
+        if correction and await db.is_archived(conn, cmd.ticket_id):
+            raise RequestArchived()
         now = self.clock()
         record = await db.save_progress(conn, fold(state, events), at=now)
         new = self._new_events(events, cmd, now=now, causation_id=causation_id)

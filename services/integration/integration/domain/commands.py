@@ -61,4 +61,22 @@ class AssignOfficer(BaseModel):
     )
 
 
-Command = AnalyseFeasibility | ImplementIntegration
+class CorrectFeasibility(_Command):
+    """Correct the recorded analysis (forms, notes, advice), with a reason."""
+
+    vulnerability: VulnerabilityAssessmentForm = Field(description="The corrected assessment")
+    stress_test: StressTestForm = Field(description="The corrected stress test")
+    notes: LongText = Field(description="The corrected notes")
+    recommendations: tuple[LongText, ...] = Field(default=(), description="The corrected advice")
+    reason: LongText = Field(description="Why it is corrected")
+
+
+class CorrectImplementation(_Command):
+    """Correct the recorded implementation (mechanism, endpoints, notes), with a reason."""
+
+    details: IntegrationDetails = Field(description="The corrected mechanism and endpoints")
+    notes: LongText = Field(description="The corrected notes")
+    reason: LongText = Field(description="Why it is corrected")
+
+
+Command = AnalyseFeasibility | ImplementIntegration | CorrectFeasibility | CorrectImplementation

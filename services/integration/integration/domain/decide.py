@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from integration.domain.commands import AnalyseFeasibility, Command, ImplementIntegration
+from integration.domain.commands import (
+    AnalyseFeasibility,
+    Command,
+    CorrectFeasibility,
+    CorrectImplementation,
+    ImplementIntegration,
+)
 from integration.domain.errors import (
     AlreadyAnalysed,
     AlreadyIntegrated,
     FeasibilityMissing,
+    IntegrationMissing,
     NotAssignedToYou,
     NotFeasible,
     RecommendationRequired,
@@ -15,7 +22,14 @@ from integration.domain.errors import (
 )
 from integration.domain.state import WorkItem
 from penghubung.events.base import Actor, Event
-from penghubung.events.catalog import ClosureReason, FeasibilityDone, Integrated, RequestClosed
+from penghubung.events.catalog import (
+    ClosureReason,
+    FeasibilityCorrected,
+    FeasibilityDone,
+    ImplementationCorrected,
+    Integrated,
+    RequestClosed,
+)
 
 MAX_RECOMMENDATION = 5000
 """The closing recommendation is one LongText: the recommendations joined must fit in it."""
@@ -32,6 +46,16 @@ def decide(command: Command, state: WorkItem | None) -> list[Event]:
             return _analyse(command, state)
         case ImplementIntegration():
             return _implement(command, state)
+        case CorrectFeasibility():
+            if state.analysis is None:
+                raise FeasibilityMissing(state.ticket_id)
+            fields = command.model_dump(exclude={"actor"})
+            return [FeasibilityCorrected.model_validate(fields)]
+        case CorrectImplementation():
+            if state.integration is None:
+                raise IntegrationMissing()
+            fields = command.model_dump(exclude={"actor"})
+            return [ImplementationCorrected.model_validate(fields)]
 
 
 def _acts_for_officer(actor: Actor, state: WorkItem) -> bool:

@@ -33,6 +33,22 @@ class FeasibilityMissing(Conflict):
     message = "implementasi hanya dapat dicatat setelah analisis kelayakan"
 
 
+class IntegrationMissing(Conflict):
+    """A correction of an implementation that was never recorded."""
+
+    code = "integration_missing"
+    message = "belum ada implementasi yang dicatat untuk dikoreksi"
+
+
+class RequestArchived(Conflict):
+    """The report is archived: the facts behind it stand."""
+
+    code = "request_archived"
+    message = (
+        "laporan permohonan ini sudah diarsipkan; analisis dan implementasi tidak dapat dikoreksi"
+    )
+
+
 class NotFeasible(Conflict):
     """The analysis found the request not feasible; it is closed and cannot be implemented."""
 

@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from penghubung.events.base import Event
-from penghubung.events.catalog import FeasibilityDone, Integrated, RequestClosed
+from penghubung.events.catalog import (
+    FeasibilityCorrected,
+    FeasibilityDone,
+    ImplementationCorrected,
+    Integrated,
+    RequestClosed,
+)
 from penghubung.forms import Officer
 
 
@@ -58,6 +64,14 @@ def evolve(state: WorkItem, event: Event) -> WorkItem:
             return replace(state, analysis=event)
         case Integrated():
             return replace(state, integration=event)
+        case FeasibilityCorrected() if state.analysis is not None:
+            return replace(state, analysis=state.analysis.corrected(event))
+        case ImplementationCorrected() if state.integration is not None:
+            fixed = {
+                **state.integration.model_dump(),
+                **event.model_dump(include={"details", "notes"}),
+            }
+            return replace(state, integration=Integrated.model_validate(fixed))
         case RequestClosed():
             return replace(state, closure=event)
         case _:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from penghubung.events import Event
 from penghubung.events.catalog import (
+    FeasibilityCorrected,
     FeasibilityDone,
     Integrated,
     Outcome,
@@ -26,6 +27,8 @@ def latest_feasibility(events: Iterable[Event]) -> FeasibilityDone | None:
     for event in events:
         if isinstance(event, FeasibilityDone):
             found = event
+        elif isinstance(event, FeasibilityCorrected) and found is not None:
+            found = found.corrected(event)  # the report uses the corrected facts
     return found
 
 

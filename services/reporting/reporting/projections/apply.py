@@ -231,6 +231,9 @@ APPLIERS = Routes[Applier](
         sla.ClockPaused: apply_timeline_only,
         sla.ClockResumed: apply_timeline_only,
         sla.SlaWarningRaised: apply_timeline_only,
+        catalog.WorkReassigned: apply_step_taken,
+        catalog.FeasibilityCorrected: apply_timeline_only,
+        catalog.ImplementationCorrected: apply_timeline_only,
         DocumentIssued: apply_issued_document,
         BeritaAcaraSigned: apply_signed_berita_acara,
         notices.NotificationSent: apply_notification,
@@ -238,7 +241,8 @@ APPLIERS = Routes[Applier](
     },
     ignored={
         # no request's row or timeline changes: the calendar and recalculations are the SLA's
-        # (sla/projection.py), the auditor's events are about the log itself
+        # (sla/projection.py), the auditor's events are about the log itself, the directory's
+        # about people
         *sla.CALENDAR_CHANGES,
         sla.SlaRecalculated,
         *audit.AUDIT_EVENTS,

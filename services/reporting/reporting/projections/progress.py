@@ -99,6 +99,11 @@ def _archived(progress: Progress, event: catalog.ReportArchived, at: datetime) -
     return replace(progress, status=Status.ARCHIVED, step=None, since=at)
 
 
+def _reassigned(progress: Progress, event: catalog.WorkReassigned, at: datetime) -> Progress:
+    # Another officer takes the work where it stands.
+    return replace(progress, since=at, officer=event.to_officer)
+
+
 def _disposed(progress: Progress, event: catalog.Disposed, at: datetime) -> Progress:
     step = _AFTER_DISPOSITION[event.step]
     if step is Step.FEASIBILITY and progress.holder_role is Role.PETUGAS:
@@ -122,6 +127,7 @@ MOVES = Routes[Move](
         catalog.RequestResubmitted: _resubmitted,
         catalog.RequestReturned: _returned,
         catalog.Disposed: _disposed,
+        catalog.WorkReassigned: _reassigned,
         catalog.FeasibilityDone: _analysed,
         catalog.Integrated: _integrated,
         catalog.RequestClosed: _closed,
@@ -137,6 +143,10 @@ MOVES = Routes[Move](
         sla.SlaRecalculated,
         *sla.CALENDAR_CHANGES,
         *audit.AUDIT_EVENTS,
+        *directory.DIRECTORY_EVENTS,
+        # a correction changes the facts recorded, not where the request stands
+        catalog.FeasibilityCorrected,
+        catalog.ImplementationCorrected,
         # papers: an issue and a returned signed copy move no request on
         DocumentIssued,
         BeritaAcaraSigned,

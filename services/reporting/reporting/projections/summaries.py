@@ -34,6 +34,21 @@ def _returned(event: catalog.RequestReturned) -> str:
     )
 
 
+def _reassigned(event: catalog.WorkReassigned) -> str:
+    return (
+        f"Pekerjaan dialihkan dari {event.from_officer.name} (NIP {event.from_officer.nip})"
+        f" kepada {event.to_officer.name} (NIP {event.to_officer.nip}): {event.reason}"
+    )
+
+
+def _feasibility_corrected(event: catalog.FeasibilityCorrected) -> str:
+    return f"Analisis kelayakan dikoreksi: {event.reason}"
+
+
+def _implementation_corrected(event: catalog.ImplementationCorrected) -> str:
+    return f"Implementasi integrasi dikoreksi: {event.reason}"
+
+
 def _analysed(event: catalog.FeasibilityDone) -> str:
     verdict = "layak" if event.feasible else "tidak layak"
     return f"Analisis kelayakan selesai: {verdict}, tingkat kesulitan {event.difficulty.value}"
@@ -128,6 +143,9 @@ SUMMARIES = Routes[Callable[[Event], str]](
         catalog.RequestResubmitted: _line(_resubmitted),
         catalog.RequestReturned: _line(_returned),
         catalog.Disposed: _line(_disposed),
+        catalog.WorkReassigned: _line(_reassigned),
+        catalog.FeasibilityCorrected: _line(_feasibility_corrected),
+        catalog.ImplementationCorrected: _line(_implementation_corrected),
         catalog.FeasibilityDone: _line(_analysed),
         catalog.Integrated: _line(_integrated),
         catalog.RequestClosed: _line(_closed),

@@ -156,6 +156,10 @@ SLA_APPLIERS = Routes[SlaApplier](
     ignored={
         catalog.BeritaAcaraNumberReserved,
         *audit.AUDIT_EVENTS,
+        *directory.DIRECTORY_EVENTS,
+        catalog.WorkReassigned,
+        catalog.FeasibilityCorrected,
+        catalog.ImplementationCorrected,
         DocumentIssued,
         BeritaAcaraSigned,
         # who is who, and who was told: no clock, no status, no SLA fact

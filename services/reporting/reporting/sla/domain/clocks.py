@@ -338,6 +338,11 @@ FACTS = Routes[Callable[[Envelope], Fact]](
         sla.SlaRecalculated,
         sla.SlaWarningRaised,
         *audit.AUDIT_EVENTS,
+        *directory.DIRECTORY_EVENTS,
+        # the clock goes on through a reassignment; a correction changes no step's time
+        catalog.WorkReassigned,
+        catalog.FeasibilityCorrected,
+        catalog.ImplementationCorrected,
         DocumentIssued,
         BeritaAcaraSigned,
         # who is who, and who was told: no clock, no status, no SLA fact

@@ -1,0 +1,1 @@
+"""Directory: who is who — agencies, people, roles, Plt/Plh delegations, sign-in and tokens."""

@@ -1,0 +1,1 @@
+"""The directory's handlers: load, decide, then read rows and the append in one transaction."""

@@ -1,0 +1,72 @@
+"""Reassignment through the running services: prakom moves the work from one petugas to another;
+the old one loses the work item, the new one gets it and finishes it, the feasibility clock goes
+on from where it started, and the timeline names both officers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from penghubung.demo import OFFICER, Desk, StepFailed
+
+pytestmark = pytest.mark.e2e
+
+SECOND = {"nip": "199104042016041004", "name": "Yoga Pratama"}
+
+
+async def test_the_work_moves_to_another_petugas_and_the_clock_goes_on(system: Any) -> None:
+    desk = Desk(
+        urls=system.urls,
+        tokens={
+            **system.tokens,
+            "second": system.token_for("petugas", name=SECOND["name"], nip=SECOND["nip"]),
+        },
+    )
+    ticket = await desk.submit("Dinas Kesehatan")
+    await desk.dispose_down_the_chain(ticket)
+
+    async def work_of(role: str) -> bool:
+        items = await desk.call("integration", role, "GET", "/work-items?limit=100")
+        return any(item["ticket_id"] == ticket for item in items["items"])
+
+    async def feasibility_clock() -> Any:
+        sla = await desk.call("reporting", "auditor", "GET", f"/requests/{ticket}/sla")
+        return next((c for c in sla["clocks"] if c["step"] == "feasibility"), None)
+
+    await desk.until("the first petugas' work item", lambda: work_of("petugas"))
+    before = await desk.until("the feasibility clock", feasibility_clock)
+    moved = await desk.call(
+        "disposition",
+        "prakom",
+        "POST",
+        f"/requests/{ticket}/reassignments",
+        expect=201,
+        json={"to_officer": SECOND, "reason": f"{OFFICER['name']} ditugaskan ke luar daerah"},
+    )
+    assert moved["from_officer"] == OFFICER
+    await desk.until("the second petugas' work item", lambda: work_of("second"))
+
+    async def gone() -> bool:
+        return not await work_of("petugas")
+
+    await desk.until("the first petugas losing it", gone)
+    with pytest.raises(StepFailed, match=r"403|409"):
+        await desk.call(
+            "integration",
+            "petugas",
+            "POST",
+            f"/requests/{ticket}/clock/pause",
+            expect=201,
+            json={"reason": "uat"},
+        )
+    second = Desk(urls=desk.urls, tokens={**desk.tokens, "petugas": desk.tokens["second"]})
+    await second.analyse(ticket, feasible=True)
+    after = await feasibility_clock()
+    assert after["start"] == before["start"]  # the office's time, not the officer's
+    journey = await desk.timeline(ticket, until_type="FeasibilityDone")
+    [reassigned] = [e for e in journey if e["type"] == "WorkReassigned"]
+    assert OFFICER["name"] in reassigned["summary"]
+    assert SECOND["name"] in reassigned["summary"]
+    shown = await desk.call("reporting", "auditor", "GET", f"/requests/{ticket}")
+    assert SECOND["nip"] in str(shown)  # the request's view names the new officer
