@@ -21,7 +21,7 @@ from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_t
 from penghubung.instants import Instant
 from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
 
 
@@ -237,6 +237,24 @@ def router(handlers: Handlers) -> APIRouter:
         status_code=201,
         response_model=DispositionOut,
         summary="Dispose the request one level down (kadis→kabid→prakom→petugas)",
+        responses=refusals(
+            errors.RequestNotFound,
+            errors.RoleCannotAct,
+            errors.StandInNotInToken,
+            errors.DelegationEnded,
+            errors.OutOfOrder,
+            errors.AwaitingResubmission,
+            errors.DispositionComplete,
+            errors.DocumentsMissing,
+            errors.DocumentsNotYetMade,
+            errors.OfficerRequired,
+            errors.OfficerNotExpected,
+            errors.OfficerNotPetugas,
+            errors.StandInKindMissing,
+            errors.StandInUnnamed,
+            errors.StandInConflict,
+            errors.StandInForSelf,
+        ),
     )
     async def dispose(
         ticket_id: str, body: DispositionIn, principal: Disposer, once: Idempotent
@@ -264,6 +282,15 @@ def router(handlers: Handlers) -> APIRouter:
         status_code=201,
         response_model=ReturnOut,
         summary="Return the request to the applicant as incomplete, with reasons",
+        responses=refusals(
+            errors.RequestNotFound,
+            errors.RoleCannotAct,
+            errors.StandInNotInToken,
+            errors.DelegationEnded,
+            errors.OutOfOrder,
+            errors.AwaitingResubmission,
+            errors.DispositionComplete,
+        ),
     )
     async def return_request(
         ticket_id: str, body: ReturnIn, principal: Disposer, once: Idempotent
@@ -282,6 +309,13 @@ def router(handlers: Handlers) -> APIRouter:
         status_code=201,
         response_model=ReassignmentOut,
         summary="Move the work to another petugas, with a reason (prakom, kabid)",
+        responses=refusals(
+            errors.RequestNotFound,
+            errors.RoleCannotAct,
+            errors.NotAssigned,
+            errors.SameOfficer,
+            errors.OfficerNotPetugas,
+        ),
     )
     async def reassign(
         ticket_id: str,
@@ -304,6 +338,7 @@ def router(handlers: Handlers) -> APIRouter:
     @api.get(
         "/requests/{ticket_id}/dispositions",
         summary="Where the request stands in the chain, and its dispositions and returns",
+        responses=refusals(errors.RequestNotFound),
     )
     async def history(
         ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]

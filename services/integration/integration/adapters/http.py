@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from integration.adapters import db
 from integration.adapters.db import WorkItemRecord
 from integration.app.handlers import Handlers
+from integration.domain import errors
 from integration.domain.commands import (
     AnalyseFeasibility,
     CorrectFeasibility,
@@ -31,7 +32,7 @@ from penghubung.forms import (
 from penghubung.instants import Instant
 from penghubung.sop import Difficulty
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
 
 READERS = (Role.PETUGAS, Role.PRAKOM, Role.KABID, Role.KADIS, Role.ADMIN, Role.AUDITOR)
@@ -226,7 +227,11 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
             items=[summary(r) for r in records], total=total, limit=limit, offset=offset
         )
 
-    @api.get("/work-items/{ticket_id}", summary="One work item with its analysis and integration")
+    @api.get(
+        "/work-items/{ticket_id}",
+        summary="One work item with its analysis and integration",
+        responses=refusals(errors.WorkItemNotFound),
+    )
     async def get_work_item(ticket_id: Ticket, principal: Reader) -> WorkItemDetail:
         record = await db.fetch(pool, ticket_id, officer_nip=visible_to(principal))
         if record is None:
@@ -238,6 +243,14 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=WorkItemDetail,
         summary="Record the feasibility analysis (closes the request if not feasible)",
+        responses=refusals(
+            errors.WorkItemNotFound,
+            errors.NipMissing,
+            errors.NotAssignedToYou,
+            errors.AlreadyAnalysed,
+            errors.RecommendationRequired,
+            errors.RecommendationsTooLong,
+        ),
     )
     async def analyse_feasibility(
         ticket_id: Ticket,
@@ -260,6 +273,14 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=WorkItemDetail,
         summary="Record the implemented integration (after a feasible analysis)",
+        responses=refusals(
+            errors.WorkItemNotFound,
+            errors.NipMissing,
+            errors.NotAssignedToYou,
+            errors.FeasibilityMissing,
+            errors.NotFeasible,
+            errors.AlreadyIntegrated,
+        ),
     )
     async def implement_integration(
         ticket_id: Ticket,
@@ -282,6 +303,13 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=WorkItemDetail,
         summary="Correct the recorded feasibility analysis, with a reason (the original stays)",
+        responses=refusals(
+            errors.WorkItemNotFound,
+            errors.NipMissing,
+            errors.NotAssignedToYou,
+            errors.FeasibilityMissing,
+            errors.RequestArchived,
+        ),
     )
     async def correct_feasibility(
         ticket_id: Ticket,
@@ -304,6 +332,13 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=WorkItemDetail,
         summary="Correct the recorded implementation, with a reason (the original stays)",
+        responses=refusals(
+            errors.WorkItemNotFound,
+            errors.NipMissing,
+            errors.NotAssignedToYou,
+            errors.IntegrationMissing,
+            errors.RequestArchived,
+        ),
     )
     async def correct_implementation(
         ticket_id: Ticket,

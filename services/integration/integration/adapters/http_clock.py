@@ -16,13 +16,14 @@ from integration.adapters.http import (
     visible_to,
 )
 from integration.app.clock import ClockChanged, ClockHandlers
+from integration.domain import errors
 from integration.domain.errors import WorkItemNotFound
 from integration.domain.pause import ClockCommand, PauseClock, ResumeClock
 from penghubung.events.sla import ClockPaused, PauseReason
 from penghubung.forms import LongText
 from penghubung.instants import Instant
 from penghubung.sop import Step
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import CommandOnce, Idempotent
 
 
@@ -82,7 +83,11 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
             pool, "integration", cmd.actor, body, run, ticket=cmd.ticket_id, kind=kind
         )
 
-    @api.get("/requests/{ticket_id}/clock", summary="Whether the work item's clock is paused")
+    @api.get(
+        "/requests/{ticket_id}/clock",
+        summary="Whether the work item's clock is paused",
+        responses=refusals(errors.WorkItemNotFound),
+    )
     async def get_clock(ticket_id: Ticket, principal: Reader) -> ClockView:
         if await db.fetch(pool, ticket_id, officer_nip=visible_to(principal)) is None:
             raise WorkItemNotFound()
@@ -102,6 +107,13 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=ClockView,
         summary="Pause the clock of the step being worked on, with a typed reason",
+        responses=refusals(
+            errors.WorkItemNotFound,
+            errors.NipMissing,
+            errors.NotAssignedToYou,
+            errors.WorkFinished,
+            errors.ClockAlreadyPaused,
+        ),
     )
     async def pause(
         ticket_id: Ticket,
@@ -120,6 +132,13 @@ def router(handlers: ClockHandlers, pool: asyncpg.Pool) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=ClockView,
         summary="Resume the paused clock",
+        responses=refusals(
+            errors.WorkItemNotFound,
+            errors.NipMissing,
+            errors.NotAssignedToYou,
+            errors.WorkFinished,
+            errors.ClockNotPaused,
+        ),
     )
     async def resume(
         ticket_id: Ticket,
