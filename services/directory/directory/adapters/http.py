@@ -24,6 +24,7 @@ from directory.app.views import (
     PersonView,
     SessionCreated,
 )
+from directory.domain import errors
 from directory.domain.commands import (
     EndDelegation,
     GrantDelegation,
@@ -50,7 +51,7 @@ from penghubung.forms import (
 from penghubung.idempotency import REPLAYED_HEADER
 from penghubung.refusals import Invalid
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import CommandOnce, Idempotent
 
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS)
@@ -195,7 +196,12 @@ def router(directory: Directory) -> APIRouter:
 def _sessions(directory: Directory) -> APIRouter:
     api = APIRouter(tags=["sign-in"])
 
-    @api.post("/sessions", status_code=201, summary="Sign in with NIP and password")
+    @api.post(
+        "/sessions",
+        status_code=201,
+        summary="Sign in with NIP and password",
+        responses=refusals(errors.CredentialsInvalid, errors.SignInThrottled),
+    )
     async def sign_in(body: SignInBody, request: Request) -> SessionCreated:
         address = request.client.host if request.client else "unknown"
         return await handlers.sign_in(body.nip, body.password, address=address, directory=directory)
@@ -204,7 +210,12 @@ def _sessions(directory: Directory) -> APIRouter:
     async def current(token: Session) -> CurrentSession:
         return await handlers.current_session(token, directory=directory)
 
-    @api.post("/sessions/current/password", status_code=204, summary="Change one's own password")
+    @api.post(
+        "/sessions/current/password",
+        status_code=204,
+        summary="Change one's own password",
+        responses=refusals(errors.SessionInvalid, errors.CredentialsInvalid, errors.PasswordWeak),
+    )
     async def change_password(body: PasswordChangeBody, token: Session) -> Response:
         await handlers.change_password(
             token, current=body.current_password, new=body.new_password, directory=directory
@@ -216,7 +227,17 @@ def _sessions(directory: Directory) -> APIRouter:
         await handlers.sign_out(token, directory=directory)
         return Response(status_code=204)
 
-    @api.post("/tokens", status_code=201, summary="An access token (≤ 15 minutes) for a role")
+    @api.post(
+        "/tokens",
+        status_code=201,
+        summary="An access token (≤ 15 minutes) for a role",
+        responses=refusals(
+            errors.SessionInvalid,
+            errors.PasswordChangeRequired,
+            errors.RoleNotHeld,
+            errors.DelegationInactive,
+        ),
+    )
     async def token(body: TokenBody, session: Session) -> AccessToken:
         return await handlers.issue_token(
             session, role=body.role, delegation_id=body.delegation_id, directory=directory
@@ -238,18 +259,35 @@ def _sessions(directory: Directory) -> APIRouter:
     async def oidc_enabled() -> dict[str, bool]:
         return {"enabled": directory.settings.oidc_enabled}
 
-    @api.get("/oidc/login", status_code=302, summary="Sign in at the identity provider (SSO)")
+    @api.get(
+        "/oidc/login",
+        status_code=302,
+        summary="Sign in at the identity provider (SSO)",
+        responses=refusals(errors.SsoDisabled, errors.ReturnToRefused),
+    )
     async def oidc_login(return_to: Annotated[str, Query(max_length=2000)]) -> RedirectResponse:
         return RedirectResponse(await oidc.login_url(return_to, provider=provider), 302)
 
-    @api.get("/oidc/callback", status_code=302, summary="Back from the identity provider")
+    @api.get(
+        "/oidc/callback",
+        status_code=302,
+        summary="Back from the identity provider",
+        responses=refusals(
+            errors.SsoDisabled, errors.SsoStateInvalid, errors.SsoFailed, errors.SsoPersonUnknown
+        ),
+    )
     async def oidc_callback(
         code: Annotated[str, Query(max_length=2000)],
         state: Annotated[str, Query(max_length=200)],
     ) -> RedirectResponse:
         return RedirectResponse(await oidc.callback(code, state, provider=provider), 302)
 
-    @api.post("/sessions/grants", status_code=201, summary="A session for a one-time SSO grant")
+    @api.post(
+        "/sessions/grants",
+        status_code=201,
+        summary="A session for a one-time SSO grant",
+        responses=refusals(errors.GrantInvalid),
+    )
     async def redeem(body: GrantBody, request: Request) -> SessionCreated:
         address = request.client.host if request.client else "unknown"
         return await oidc.redeem_grant(body.grant, address=address, directory=directory)
@@ -272,7 +310,7 @@ def _people(directory: Directory) -> APIRouter:
             role=role, agency=agency, limit=limit, offset=offset, directory=directory
         )
 
-    @api.get("/people/{nip}", summary="One person")
+    @api.get("/people/{nip}", summary="One person", responses=refusals(errors.PersonNotFound))
     async def person(nip: str, _: Annotated[Principal, Depends(require(*EVERYONE))]) -> PersonView:
         return await handlers.person(nip, directory=directory)
 
@@ -359,7 +397,12 @@ def _people(directory: Directory) -> APIRouter:
         sent = {"nip": nip, "role": role.value}
         return await once.run(directory.pool, "directory", command.actor, sent, run)
 
-    @api.post("/people/{nip}/password", status_code=204, summary="Set an initial password (admin)")
+    @api.post(
+        "/people/{nip}/password",
+        status_code=204,
+        summary="Set an initial password (admin)",
+        responses=refusals(errors.PersonNotFound, errors.PasswordWeak),
+    )
     async def reset_password(
         nip: str,
         body: InitialPasswordBody,
