@@ -291,3 +291,15 @@ def _with_key(node: Any, key: str) -> list[dict[str, Any]]:
         for value in node:
             found += _with_key(value, key)
     return found
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_command_names_its_refusals(system: Any, service: str) -> None:
+    """Every POST of the four SOP services says, per status, which stable codes it answers."""
+    document = httpx.get(f"{system.urls[service]}/openapi.json", timeout=30).json()
+    for path, operations in document["paths"].items():
+        command = operations.get("post")
+        if command is None:
+            continue
+        described = " ".join(r.get("description", "") for r in command["responses"].values())
+        assert "`" in described, f"{service}: POST {path} names none of its refusals"

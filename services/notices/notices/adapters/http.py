@@ -16,7 +16,7 @@ from penghubung.events.notices import NoticeChannel, NoticeKind
 from penghubung.instants import Instant
 from penghubung.refusals import Invalid
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 
 _EVERYONE = tuple(r for r in Role if r is not Role.SYSTEM)
 
@@ -88,7 +88,11 @@ def router(notices: Notices) -> APIRouter:
     """The notices' routes."""
     api = APIRouter(tags=["notices"], responses=ERROR_RESPONSES)
 
-    @api.get("/notifications", summary="The signed-in person's notices, newest first")
+    @api.get(
+        "/notifications",
+        summary="The signed-in person's notices, newest first",
+        responses=refusals(NipRequired),
+    )
     async def list_notifications(
         principal: Person,
         limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
@@ -101,11 +105,19 @@ def router(notices: Notices) -> APIRouter:
         items = [NotificationView.model_validate(r) for r in rows]
         return NotificationPage(items=items, total=total, limit=limit, offset=offset)
 
-    @api.get("/preferences", summary="The signed-in person's choice of channels")
+    @api.get(
+        "/preferences",
+        summary="The signed-in person's choice of channels",
+        responses=refusals(NipRequired),
+    )
     async def get_preferences(principal: Person) -> PreferencesBody:
         return PreferencesBody.of(await notices.preferences_of(_nip(principal)))
 
-    @api.put("/preferences", summary="Choose e-mail, WhatsApp or both, and the daily digest")
+    @api.put(
+        "/preferences",
+        summary="Choose e-mail, WhatsApp or both, and the daily digest",
+        responses=refusals(NipRequired),
+    )
     async def put_preferences(principal: Chooser, body: PreferencesBody) -> PreferencesBody:
         chosen = Preferences(email=body.email, whatsapp=body.whatsapp, digests=body.digests)
         return PreferencesBody.of(await notices.choose(_nip(principal), chosen))

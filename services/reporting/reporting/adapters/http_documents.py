@@ -21,12 +21,18 @@ from penghubung.forms import TicketId
 from penghubung.refusals import NotFound
 from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 from reporting.adapters import db, documents_db
 from reporting.adapters.views import berita_acara_status
 from reporting.app.issue import issue
 from reporting.app.papers import NoDirectory, People, TicketFacts, build
-from reporting.app.signed import SignedScan, receive_signed_berita_acara
+from reporting.app.signed import (
+    BeritaAcaraMissing,
+    ScanTooLarge,
+    ScanTypeUnsupported,
+    SignedScan,
+    receive_signed_berita_acara,
+)
 from reporting.app.sla_report import sla_monthly_report
 from reporting.documents.models import AgendaBook, AgendaLine
 from reporting.documents.render import Rendered
@@ -306,7 +312,7 @@ def _signed_routes(api: APIRouter, ctx: ServiceContext, settings: ReportingSetti
         status_code=201,
         tags=["documents"],
         summary="Upload the scan of the wet-signed Berita Acara (PDF or JPEG)",
-        responses={415: ERROR_RESPONSES[413]},
+        responses=refusals(RequestNotFound, ScanTooLarge, ScanTypeUnsupported, BeritaAcaraMissing),
     )
     async def upload_signed(
         principal: Annotated[Principal, Depends(require(Role.PETUGAS))],

@@ -19,6 +19,7 @@ from penghubung.forms import FormValueError, IsoDate, TicketId
 from penghubung.instants import Instant
 from penghubung.text import PersonLine
 from penghubung.web.auth import Principal
+from penghubung.web.errors import refusals
 from penghubung.web.idempotency import CommandOnce, Idempotent
 from penghubung.workcal import CalendarSpec, LocalTime, WorkingCalendar
 from reporting.adapters.http_as_of import AsOfQuery, resolve
@@ -260,6 +261,7 @@ def changes(api: APIRouter, sla: Sla) -> None:
         status_code=201,
         response_model=CalendarChangeView,
         summary="Add a day off (regional holiday, decree)",
+        responses=refusals(calendar.AlreadyDayOff, calendar.WeekendIsAlwaysOff),
     )
     async def add_day_off(
         principal: Admin,
@@ -292,6 +294,7 @@ def changes(api: APIRouter, sla: Sla) -> None:
         status_code=201,
         response_model=CalendarChangeView,
         summary="Set reduced hours for a range of dates (e.g. Ramadan)",
+        responses=refusals(calendar.CalendarError),
     )
     async def reduce_hours(
         principal: Admin,
@@ -307,6 +310,7 @@ def changes(api: APIRouter, sla: Sla) -> None:
         tags=["sla"],
         status_code=201,
         summary="Judge finished clocks again under the current calendar",
+        responses=refusals(calendar.CalendarVersionNotFound),
     )
     async def recalculate(
         principal: Admin,

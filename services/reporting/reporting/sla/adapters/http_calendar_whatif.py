@@ -31,7 +31,7 @@ from penghubung.forms import FormValueError
 from penghubung.sop import Step
 from penghubung.text import PersonLine
 from penghubung.web.auth import Principal, require
-from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
 from reporting.domain import labels
 from reporting.sla.adapters.http_calendar import (
@@ -40,7 +40,8 @@ from reporting.sla.adapters.http_calendar import (
     ReducedHoursBody,
     change_calendar,
 )
-from reporting.sla.app.calendar_whatif import CalendarWhatIf, Simulation
+from reporting.sla.app.calendar_whatif import CalendarWhatIf, Simulation, UnknownCalendarVersion
+from reporting.sla.domain import calendar
 from reporting.sla.domain.calendar import (
     AddDayOff,
     CalendarCommand,
@@ -399,6 +400,7 @@ def _decrees(api: APIRouter, whatif: CalendarWhatIf) -> None:
         status_code=201,
         response_model=CalendarChangeView,
         summary="Decree a day off a working day (a Saturday, a holiday)",
+        responses=refusals(calendar.AlreadyWorkingDay),
     )
     async def decree_working_day(
         principal: Admin, body: WorkingDayBody, once: Idempotent
@@ -425,7 +427,11 @@ def _decrees(api: APIRouter, whatif: CalendarWhatIf) -> None:
 
 
 def _questions(api: APIRouter, whatif: CalendarWhatIf) -> None:
-    @api.post("/calendar/calculations", summary="Calculate a due time on the working calendar")
+    @api.post(
+        "/calendar/calculations",
+        summary="Calculate a due time on the working calendar",
+        responses=refusals(UnknownCalendarVersion),
+    )
     async def calculate(_: Anyone, body: CalculationBody) -> CalculationView:
         """The normalised start, the due time and the working time used up to an end, by the
         clocks' own arithmetic; on the calendar in force or on `calendar_version`. Writes
@@ -433,7 +439,17 @@ def _questions(api: APIRouter, whatif: CalendarWhatIf) -> None:
         found = await whatif.calculate(body.calculation(), version=body.calendar_version)
         return CalculationView.of(found)
 
-    @api.post("/calendar/simulations", summary="What a calendar change would do, before it is made")
+    @api.post(
+        "/calendar/simulations",
+        summary="What a calendar change would do, before it is made",
+        responses=refusals(
+            calendar.AlreadyDayOff,
+            calendar.NotADayOff,
+            calendar.WeekendIsAlwaysOff,
+            calendar.AlreadyWorkingDay,
+            calendar.NotADecreedWorkingDay,
+        ),
+    )
     async def simulate(_: Simulator, body: SimulationBody) -> SimulationView:
         """Every clock of the open requests, and of the month's closed ones, whose due time or
         verdict the change would move, before and after. Writes nothing."""
