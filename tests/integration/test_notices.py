@@ -844,6 +844,8 @@ def process_env(settings: NoticesSettings, port: int) -> dict[str, str]:
         "PENGHUBUNG_SMTP_CA_FILE": str(settings.smtp_ca_file),
         "PENGHUBUNG_NOTICES_SENDER_ENABLED": "false",
         "PENGHUBUNG_LOG_LEVEL": "WARNING",
+        # a service with no way to verify tokens refuses to start: this one verifies HS256
+        "PENGHUBUNG_JWT_SECRET": "notices-kill-test-" + "s" * 32,
     }
     return env
 

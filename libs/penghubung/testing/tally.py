@@ -27,7 +27,12 @@ from penghubung.settings import NatsSettings
 HANDLED: Mapping[str, frozenset[str] | None] = {
     "intake-returns": frozenset({"RequestReturned"}),
     "disposition-intake": frozenset({"RequestSubmitted", "RequestResubmitted"}),
-    "integration-dispositions": frozenset({"Disposed"}),
+    "integration-dispositions": frozenset({"Disposed", "WorkReassigned"}),
+    "integration-reports": frozenset({"ReportArchived"}),
+    "disposition-directory": frozenset(
+        {"PersonRegistered", "RoleGranted", "RoleRevoked", "DelegationGranted", "DelegationEnded"}
+    ),
+    "disposition-integration": frozenset({"Integrated", "RequestClosed"}),
     "reporting-projection": None,
     "reporting-reactions": frozenset({"Integrated", "RequestClosed"}),
     "notices-events": frozenset(
