@@ -21,6 +21,19 @@ async def _init_connection(conn: asyncpg.Connection, *, role: str | None = None)
         await conn.execute("SELECT set_config('role', $1, false)", role)
 
 
+@asynccontextmanager
+async def plain_jsonb(conn: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
+    """The connection with asyncpg's own `jsonb` codec (JSON text, binary-capable) for the block:
+    what `copy_records_to_table` needs; the JSON codecs are set again after it."""
+    await conn.reset_type_codec("jsonb", schema="pg_catalog")
+    try:
+        yield conn
+    finally:
+        await conn.set_type_codec(
+            "jsonb", encoder=_dumps, decoder=json.loads, schema="pg_catalog", format="text"
+        )
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 

@@ -328,6 +328,31 @@ class EventStore:
             if len(rows) < batch_size:
                 return
 
+    async def scan_rows(
+        self, *, after: int = 0, until: int | None = None, batch_size: int = 5000
+    ) -> AsyncIterator[list[asyncpg.Record]]:
+        """Raw rows after a position up to `until`, in batches, through one server-side cursor
+        in one read-only snapshot (for rebuilds: the next batch is fetched while the caller
+        works on this one)."""
+        async with (
+            self._pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            cursor = await conn.cursor(
+                f"SELECT {_COLUMNS} FROM eventstore.events WHERE global_position > $1"
+                " AND ($2::bigint IS NULL OR global_position <= $2) ORDER BY global_position",
+                after,
+                until,
+            )
+            ahead = asyncio.ensure_future(cursor.fetch(batch_size))
+            try:
+                while rows := await ahead:
+                    ahead = asyncio.ensure_future(cursor.fetch(batch_size))
+                    yield rows
+            finally:
+                # the fetch in flight ends before the cursor's transaction does
+                await asyncio.gather(ahead, return_exceptions=True)
+
     async def head(self) -> int:
         """The last position given out."""
         async with self._pool.acquire() as conn:

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from reporting.projections import rows
 from reporting.projections.tables import LIVE, PROJECTED, TEMPORARY
 
 BASE_CALENDAR = (1, '{"version": 1}', 0)
@@ -37,10 +38,6 @@ _INDEXES = (
     " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
     " WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
     " WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid) ORDER BY c.relname"
-)
-_COLUMNS = (
-    "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0"
-    " AND NOT attisdropped ORDER BY attnum"
 )
 _ON_TABLE = re.compile(r" ON (ONLY )?\S+ USING ")
 
@@ -86,7 +83,7 @@ async def drop_schema(conn: asyncpg.Connection, schema: str) -> None:
 
 async def columns(conn: asyncpg.Connection, table: str) -> list[str]:
     """The live table's columns, in their order."""
-    return [r["attname"] for r in await conn.fetch(_COLUMNS, f"{LIVE}.{table}")]
+    return await rows.columns(conn, table)
 
 
 # --- comparing --------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ past position (`projections/tables.py`).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
@@ -22,6 +22,7 @@ from penghubung.forms import Officer
 from penghubung.sop import Step
 from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
+from reporting.projections.rows import Json, Row, insert, update
 from reporting.projections.summaries import summarize
 from reporting.projections.tables import LIVE
 from reporting.sla.projection import apply_sla
@@ -44,28 +45,8 @@ async def apply_request_submitted(
     event = _event(envelope, catalog.RequestSubmitted)
     progress = advance(None, event, at=envelope.occurred_at)
     assert progress is not None  # a submission always starts a request
-    form = event.form
-    await conn.execute(
-        f"INSERT INTO {schema}.requests (ticket_id, agency, agency_key, applicant_name,"
-        " applicant_nip, application_name, channel, priority, status, since, received_at,"
-        " last_position, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-        " $13)",
-        event.ticket_id,
-        form.applicant.agency,
-        agency_key(form.applicant.agency),
-        form.applicant.name,
-        form.applicant.nip,
-        form.application.name,
-        event.channel.value,
-        event.priority.value,
-        progress.status.value,
-        progress.since,
-        event.received_at,
-        envelope.global_position,
-        envelope.recorded_at,
-    )
-    await _save_progress(conn, event.ticket_id, progress, envelope, schema=schema)
-    await _add_to_timeline(conn, envelope, event.ticket_id, schema=schema)
+    await insert(conn, schema, "requests", request_row(envelope, event, progress))
+    await insert(conn, schema, "timeline", timeline_row(envelope, event.ticket_id))
 
 
 async def apply_request_resubmitted(
@@ -73,21 +54,7 @@ async def apply_request_resubmitted(
 ) -> None:
     """A returned request came back: the corrected form, at the kadis again."""
     event = _event(envelope, catalog.RequestResubmitted)
-    form = event.form
-    await conn.execute(
-        f"UPDATE {schema}.requests SET agency = $2, agency_key = $3, applicant_name = $4,"
-        " applicant_nip = $5, application_name = $6, channel = $7, priority = $8,"
-        " resubmissions = $9 WHERE ticket_id = $1",
-        event.ticket_id,
-        form.applicant.agency,
-        agency_key(form.applicant.agency),
-        form.applicant.name,
-        form.applicant.nip,
-        form.application.name,
-        event.channel.value,
-        event.priority.value,
-        event.resubmission,
-    )
+    await update(conn, schema, "requests", event.ticket_id, resubmission_changes(event))
     await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
@@ -96,7 +63,7 @@ async def apply_step_taken(
 ) -> None:
     """The request moved on in the SOP (returned, disposed, analysed, integrated or closed):
     its status, step and holder follow from the event, and the timeline gains a line."""
-    await _advance(conn, envelope, _ticket(envelope), schema=schema)
+    await _advance(conn, envelope, ticket_of(envelope), schema=schema)
 
 
 async def apply_report_written(
@@ -104,22 +71,8 @@ async def apply_report_written(
 ) -> None:
     """The report exists: its row, and the request waits for the archive."""
     event = _event(envelope, catalog.ReportWritten)
-    sections = [s.model_dump(mode="json") for s in event.sections]
-    await conn.execute(
-        f"INSERT INTO {schema}.reports (ticket_id, outcome, summary, sections, written_at,"
-        " written_position) VALUES ($1, $2, $3, $4::text::jsonb, $5, $6)",
-        event.ticket_id,
-        event.outcome.value,
-        event.summary,
-        json.dumps(sections, ensure_ascii=False),
-        envelope.occurred_at,
-        envelope.global_position,
-    )
-    await conn.execute(
-        f"UPDATE {schema}.requests SET outcome = $2 WHERE ticket_id = $1",
-        event.ticket_id,
-        event.outcome.value,
-    )
+    await insert(conn, schema, "reports", report_row(envelope, event))
+    await update(conn, schema, "requests", event.ticket_id, {"outcome": event.outcome.value})
     await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
@@ -128,22 +81,9 @@ async def apply_berita_acara_number_reserved(
 ) -> None:
     """A Berita Acara number was taken: the register, the report and the request show it."""
     event = _event(envelope, catalog.BeritaAcaraNumberReserved)
-    await conn.execute(
-        f"INSERT INTO {schema}.berita_acara (year, sequence, number, ticket_id, reserved_at,"
-        " global_position) VALUES ($1, $2, $3, $4, $5, $6)",
-        event.year,
-        event.sequence,
-        event.number,
-        event.ticket_id,
-        envelope.occurred_at,
-        envelope.global_position,
-    )
+    await insert(conn, schema, "berita_acara", berita_acara_row(envelope, event))
     for table in ("reports", "requests"):
-        await conn.execute(
-            f"UPDATE {schema}.{table} SET berita_acara_number = $2 WHERE ticket_id = $1",
-            event.ticket_id,
-            event.number,
-        )
+        await update(conn, schema, table, event.ticket_id, {"berita_acara_number": event.number})
     await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
@@ -152,33 +92,9 @@ async def apply_report_archived(
 ) -> None:
     """The report is in the agenda book: the book's entry, the report's and the request's."""
     event = _event(envelope, catalog.ReportArchived)
-    await conn.execute(
-        f"INSERT INTO {schema}.agenda_book (year, number, ticket_id, code, report_ref,"
-        " archived_at, archived_by, global_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        event.agenda_year,
-        event.agenda_number,
-        event.ticket_id,
-        event.agenda_code,
-        event.report_ref,
-        envelope.occurred_at,
-        envelope.actor.name,
-        envelope.global_position,
-    )
-    await conn.execute(
-        f"UPDATE {schema}.reports SET agenda_year = $2, agenda_number = $3, agenda_code = $4,"
-        " report_ref = $5, archived_at = $6 WHERE ticket_id = $1",
-        event.ticket_id,
-        event.agenda_year,
-        event.agenda_number,
-        event.agenda_code,
-        event.report_ref,
-        envelope.occurred_at,
-    )
-    await conn.execute(
-        f"UPDATE {schema}.requests SET agenda_code = $2 WHERE ticket_id = $1",
-        event.ticket_id,
-        event.agenda_code,
-    )
+    await insert(conn, schema, "agenda_book", agenda_row(envelope, event))
+    await update(conn, schema, "reports", event.ticket_id, archive_changes(envelope, event))
+    await update(conn, schema, "requests", event.ticket_id, {"agenda_code": event.agenda_code})
     await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
@@ -186,16 +102,16 @@ async def apply_timeline_only(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """An event that changes no status, only the request's timeline (pauses, SLA warnings)."""
-    await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
+    await insert(conn, schema, "timeline", timeline_row(envelope, ticket_of(envelope)))
 
 
 async def apply_notification(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """Who was told what about a request, on its timeline (a digest concerns no one request)."""
-    event = _event(envelope, notices.NotificationSent | notices.NotificationFailed)  # type: ignore[arg-type]
-    if event.ticket_id is not None:
-        await _add_to_timeline(conn, envelope, event.ticket_id, schema=schema)
+    ticket = notified_ticket(envelope)
+    if ticket is not None:
+        await insert(conn, schema, "timeline", timeline_row(envelope, ticket))
 
 
 async def apply_issued_document(
@@ -204,7 +120,7 @@ async def apply_issued_document(
     """A paper was issued: its row for the verify page, and a line on its ticket's timeline
     (a register's line stands under its own correlation id)."""
     await apply_document_issued(conn, envelope, schema=schema)
-    await _add_to_timeline(conn, envelope, envelope.correlation_id, schema=schema)
+    await insert(conn, schema, "timeline", timeline_row(envelope, envelope.correlation_id))
 
 
 async def apply_signed_berita_acara(
@@ -212,7 +128,7 @@ async def apply_signed_berita_acara(
 ) -> None:
     """The signed Berita Acara came back: its copy, and a line on the request's timeline."""
     await apply_berita_acara_signed(conn, envelope, schema=schema)
-    await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
+    await insert(conn, schema, "timeline", timeline_row(envelope, ticket_of(envelope)))
 
 
 APPLIERS = Routes[Applier](
@@ -263,39 +179,61 @@ async def apply_event(conn: asyncpg.Connection, envelope: Envelope, *, schema: s
     return applier is not None or clocks
 
 
-# --- shared by the appliers -------------------------------------------------------------------
+# --- the rows: what each event writes, shared with the in-memory rebuild (`fold.py`) ---------
 
 
-def _event(envelope: Envelope, cls: type[E]) -> E:
-    if not isinstance(envelope.event, cls):
-        raise TypeError(f"{envelope.type} at {envelope.global_position} is not {cls.__name__}")
-    return envelope.event
+def request_row(envelope: Envelope, event: catalog.RequestSubmitted, progress: Progress) -> Row:
+    """A new request's row."""
+    form = event.form
+    return {
+        "ticket_id": event.ticket_id,
+        "agency": form.applicant.agency,
+        "agency_key": agency_key(form.applicant.agency),
+        "applicant_name": form.applicant.name,
+        "applicant_nip": form.applicant.nip,
+        "application_name": form.application.name,
+        "channel": event.channel.value,
+        "priority": event.priority.value,
+        "resubmissions": 0,
+        "received_at": event.received_at,
+        **progress_changes(progress, envelope),
+    }
 
 
-def _ticket(envelope: Envelope) -> str:
-    ticket: str = getattr(envelope.event, "ticket_id", envelope.correlation_id)
-    return ticket
+def resubmission_changes(event: catalog.RequestResubmitted) -> Row:
+    """What a resubmission changes in the request's row (its progress aside)."""
+    form = event.form
+    return {
+        "agency": form.applicant.agency,
+        "agency_key": agency_key(form.applicant.agency),
+        "applicant_name": form.applicant.name,
+        "applicant_nip": form.applicant.nip,
+        "application_name": form.application.name,
+        "channel": event.channel.value,
+        "priority": event.priority.value,
+        "resubmissions": event.resubmission,
+    }
 
 
-async def _advance(
-    conn: asyncpg.Connection, envelope: Envelope, ticket_id: str, *, schema: str
-) -> None:
-    """Move the request's progress by this event and add the event to its timeline."""
-    current = await _load_progress(conn, ticket_id, schema=schema)
-    progress = advance(current, envelope.event, at=envelope.occurred_at)
-    if progress is not None:
-        await _save_progress(conn, ticket_id, progress, envelope, schema=schema)
-    await _add_to_timeline(conn, envelope, ticket_id, schema=schema)
+def progress_changes(progress: Progress, envelope: Envelope) -> Row:
+    """The request row's columns that say where it stands, after `envelope`."""
+    holder = progress.holder_officer
+    return {
+        "status": progress.status.value,
+        "current_step": progress.step.value if progress.step else None,
+        "holder_role": progress.holder_role.value if progress.holder_role else None,
+        "holder_officer_nip": holder.nip if holder else None,
+        "holder_officer_name": holder.name if holder else None,
+        "assigned_officer_nip": progress.officer.nip if progress.officer else None,
+        "assigned_officer_name": progress.officer.name if progress.officer else None,
+        "since": progress.since,
+        "last_position": envelope.global_position,
+        "updated_at": envelope.recorded_at,
+    }
 
 
-async def _load_progress(
-    conn: asyncpg.Connection, ticket_id: str, *, schema: str
-) -> Progress | None:
-    row = await conn.fetchrow(
-        "SELECT status, current_step, since, assigned_officer_nip, assigned_officer_name"
-        f" FROM {schema}.requests WHERE ticket_id = $1",
-        ticket_id,
-    )
+def progress_of(row: Mapping[str, Any] | None) -> Progress | None:
+    """Where a request stands, read back from its row (None: no such request)."""
     if row is None:
         return None
     officer = None
@@ -309,47 +247,109 @@ async def _load_progress(
     )
 
 
-async def _save_progress(
-    conn: asyncpg.Connection, ticket_id: str, progress: Progress, envelope: Envelope, *, schema: str
-) -> None:
-    holder = progress.holder_officer
-    await conn.execute(
-        f"UPDATE {schema}.requests SET status = $2, current_step = $3, holder_role = $4,"
-        " holder_officer_nip = $5, holder_officer_name = $6, assigned_officer_nip = $7,"
-        " assigned_officer_name = $8, since = $9, last_position = $10, updated_at = $11"
-        " WHERE ticket_id = $1",
-        ticket_id,
-        progress.status.value,
-        progress.step.value if progress.step else None,
-        progress.holder_role.value if progress.holder_role else None,
-        holder.nip if holder else None,
-        holder.name if holder else None,
-        progress.officer.nip if progress.officer else None,
-        progress.officer.name if progress.officer else None,
-        progress.since,
-        envelope.global_position,
-        envelope.recorded_at,
-    )
+def report_row(envelope: Envelope, event: catalog.ReportWritten) -> Row:
+    """The report's row."""
+    sections = [s.model_dump(mode="json") for s in event.sections]
+    return {
+        "ticket_id": event.ticket_id,
+        "outcome": event.outcome.value,
+        "summary": event.summary,
+        "sections": Json(json.dumps(sections, ensure_ascii=False)),
+        "written_at": envelope.occurred_at,
+        "written_position": envelope.global_position,
+    }
 
 
-async def _add_to_timeline(
+def berita_acara_row(envelope: Envelope, event: catalog.BeritaAcaraNumberReserved) -> Row:
+    """The register's line of a Berita Acara number."""
+    return {
+        "year": event.year,
+        "sequence": event.sequence,
+        "number": event.number,
+        "ticket_id": event.ticket_id,
+        "reserved_at": envelope.occurred_at,
+        "global_position": envelope.global_position,
+    }
+
+
+def agenda_row(envelope: Envelope, event: catalog.ReportArchived) -> Row:
+    """The agenda book's entry."""
+    return {
+        "year": event.agenda_year,
+        "number": event.agenda_number,
+        "ticket_id": event.ticket_id,
+        "code": event.agenda_code,
+        "report_ref": event.report_ref,
+        "archived_at": envelope.occurred_at,
+        "archived_by": envelope.actor.name,
+        "global_position": envelope.global_position,
+    }
+
+
+def archive_changes(envelope: Envelope, event: catalog.ReportArchived) -> Row:
+    """What the archive changes in the report's row."""
+    return {
+        "agenda_year": event.agenda_year,
+        "agenda_number": event.agenda_number,
+        "agenda_code": event.agenda_code,
+        "report_ref": event.report_ref,
+        "archived_at": envelope.occurred_at,
+    }
+
+
+def timeline_row(envelope: Envelope, ticket_id: str) -> Row:
+    """The event's line on its request's timeline."""
+    actor = envelope.actor
+    return {
+        "global_position": envelope.global_position,
+        "event_id": envelope.event_id,
+        "ticket_id": ticket_id,
+        "event_type": envelope.type,
+        "occurred_at": envelope.occurred_at,
+        "recorded_at": envelope.recorded_at,
+        "actor_name": actor.name,
+        "actor_role": actor.role.value,
+        "actor_nip": actor.nip,
+        "on_behalf_of_name": actor.on_behalf_of_name,
+        "on_behalf_of_nip": actor.on_behalf_of_nip,
+        "summary": summarize(envelope.event),
+    }
+
+
+def ticket_of(envelope: Envelope) -> str:
+    """The request an event is about (its ticket id, else its correlation id)."""
+    ticket: str = getattr(envelope.event, "ticket_id", envelope.correlation_id)
+    return ticket
+
+
+def notified_ticket(envelope: Envelope) -> str | None:
+    """The request a notice was about (None: a digest, about no one request)."""
+    event = _event(envelope, notices.NotificationSent | notices.NotificationFailed)  # type: ignore[arg-type]
+    ticket: str | None = event.ticket_id
+    return ticket
+
+
+def _event(envelope: Envelope, cls: type[E]) -> E:
+    if not isinstance(envelope.event, cls):
+        raise TypeError(f"{envelope.type} at {envelope.global_position} is not {cls.__name__}")
+    return envelope.event
+
+
+# --- the SQL of the live appliers --------------------------------------------------------------
+
+
+async def _advance(
     conn: asyncpg.Connection, envelope: Envelope, ticket_id: str, *, schema: str
 ) -> None:
-    actor = envelope.actor
-    await conn.execute(
-        f"INSERT INTO {schema}.timeline (global_position, event_id, ticket_id, event_type,"
-        " occurred_at, recorded_at, actor_name, actor_role, actor_nip, on_behalf_of_name,"
-        " on_behalf_of_nip, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        envelope.global_position,
-        envelope.event_id,
-        ticket_id,
-        envelope.type,
-        envelope.occurred_at,
-        envelope.recorded_at,
-        actor.name,
-        actor.role.value,
-        actor.nip,
-        actor.on_behalf_of_name,
-        actor.on_behalf_of_nip,
-        summarize(envelope.event),
+    """Move the request's progress by this event and add the event to its timeline."""
+    current = progress_of(
+        await conn.fetchrow(
+            "SELECT status, current_step, since, assigned_officer_nip, assigned_officer_name"
+            f" FROM {schema}.requests WHERE ticket_id = $1",
+            ticket_id,
+        )
     )
+    progress = advance(current, envelope.event, at=envelope.occurred_at)
+    if progress is not None:
+        await update(conn, schema, "requests", ticket_id, progress_changes(progress, envelope))
+    await insert(conn, schema, "timeline", timeline_row(envelope, ticket_id))

@@ -7,6 +7,7 @@ import asyncpg
 
 from penghubung.events import Envelope
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
+from reporting.projections.rows import Row, insert, update
 from reporting.projections.tables import LIVE
 
 
@@ -14,53 +15,64 @@ async def apply_document_issued(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """A document was issued: its code, kind, ticket and hash, for anyone to check."""
-    event = envelope.event
-    assert isinstance(event, DocumentIssued)
-    await conn.execute(
-        f"INSERT INTO {schema}.documents (code, paper, ticket_id, period, sha256, size_bytes,"
-        " facts_position, issued_at, global_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        " ON CONFLICT (code) DO NOTHING",
-        event.code,
-        event.paper.value,
-        event.ticket_id,
-        event.period,
-        event.sha256,
-        event.size_bytes,
-        event.facts_position,
-        envelope.occurred_at,
-        envelope.global_position,
-    )
+    row = document_row(envelope)
+    await insert(conn, schema, "documents", row, on_conflict="ON CONFLICT (code) DO NOTHING")
 
 
 async def apply_berita_acara_signed(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """The signed Berita Acara came back: the latest copy is the one that counts."""
+    row = berita_acara_return_row(envelope)
+    changed = ", ".join(f"{k} = EXCLUDED.{k}" for k in row if k != "ticket_id")
+    await insert(
+        conn,
+        schema,
+        "berita_acara_returns",
+        row,
+        on_conflict=f"ON CONFLICT (ticket_id) DO UPDATE SET {changed}",
+    )
+    await update(conn, schema, "requests", row["ticket_id"], returned_changes(envelope))
+
+
+def document_row(envelope: Envelope) -> Row:
+    """An issued document's row (the first issue of a code stands)."""
+    event = envelope.event
+    assert isinstance(event, DocumentIssued)
+    return {
+        "code": event.code,
+        "paper": event.paper.value,
+        "ticket_id": event.ticket_id,
+        "period": event.period,
+        "sha256": event.sha256,
+        "size_bytes": event.size_bytes,
+        "facts_position": event.facts_position,
+        "issued_at": envelope.occurred_at,
+        "global_position": envelope.global_position,
+    }
+
+
+def berita_acara_return_row(envelope: Envelope) -> Row:
+    """The returned signed copy's row (it replaces an earlier one of the same request)."""
     event = envelope.event
     assert isinstance(event, BeritaAcaraSigned)
     scan = event.scan
-    await conn.execute(
-        f"INSERT INTO {schema}.berita_acara_returns (ticket_id, berita_acara_number, returned_at,"
-        " filename, content_type, size_bytes, sha256, storage_key, received_by, global_position)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (ticket_id) DO UPDATE SET"
-        " berita_acara_number = EXCLUDED.berita_acara_number, returned_at = EXCLUDED.returned_at,"
-        " filename = EXCLUDED.filename, content_type = EXCLUDED.content_type,"
-        " size_bytes = EXCLUDED.size_bytes, sha256 = EXCLUDED.sha256,"
-        " storage_key = EXCLUDED.storage_key, received_by = EXCLUDED.received_by,"
-        " global_position = EXCLUDED.global_position",
-        event.ticket_id,
-        event.berita_acara_number,
-        event.returned_at,
-        scan.filename,
-        scan.content_type,
-        scan.size_bytes,
-        scan.sha256,
-        scan.storage_key,
-        envelope.actor.name,
-        envelope.global_position,
-    )
-    await conn.execute(
-        f"UPDATE {schema}.requests SET berita_acara_returned_at = $2 WHERE ticket_id = $1",
-        event.ticket_id,
-        event.returned_at,
-    )
+    return {
+        "ticket_id": event.ticket_id,
+        "berita_acara_number": event.berita_acara_number,
+        "returned_at": event.returned_at,
+        "filename": scan.filename,
+        "content_type": scan.content_type,
+        "size_bytes": scan.size_bytes,
+        "sha256": scan.sha256,
+        "storage_key": scan.storage_key,
+        "received_by": envelope.actor.name,
+        "global_position": envelope.global_position,
+    }
+
+
+def returned_changes(envelope: Envelope) -> Row:
+    """What a returned signed copy changes in the request's row."""
+    event = envelope.event
+    assert isinstance(event, BeritaAcaraSigned)
+    return {"berita_acara_returned_at": event.returned_at}

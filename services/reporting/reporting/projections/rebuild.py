@@ -1,8 +1,13 @@
-"""A rebuild: the log's events, in order, through the live projection's own appliers.
+"""A rebuild: the log's events, in order, through the live projection's own rules.
 
-Into fresh tables of another schema (`adapters/rebuild_db.create_tables`), one transaction per
-batch read from the log. No checkpoint and no gap handling are needed: the log is read in order
-and must hold every position, or the rebuild stops (`MissingFromLog`) rather than skip one.
+From position 1 into fresh tables (`adapters/rebuild_db.create_tables`), the events are folded
+in memory (`fold.py`: the live appliers' rows, held as dicts) from one server-side cursor read a
+batch ahead, and the tables are written with COPY: the growing ones as they fill, the others at
+the end, all in one transaction. A catch-up onto tables that already hold rows (`after` > 0)
+goes through the live appliers themselves, a transaction per batch.
+
+No checkpoint and no gap handling are needed: the log is read in order and must hold every
+position, or the rebuild stops (`MissingFromLog`) rather than skip one.
 """
 
 from __future__ import annotations
@@ -12,11 +17,18 @@ from collections.abc import Callable
 import asyncpg
 
 from penghubung.eventstore import EventStore
+from reporting.projections import fold
 from reporting.projections.apply import apply_event
 from reporting.projections.projector import MissingFromLog
 
 BATCH = 1000
-"""Events read from the log, and applied, per transaction."""
+"""Events read from the log, and applied, per transaction (a catch-up)."""
+
+SCAN_BATCH = 5000
+"""Events fetched from the cursor at a time (a rebuild from position 1)."""
+
+FLUSH_ROWS = 50_000
+"""Rows of the growing tables held in memory before they are written."""
 
 Progress = Callable[[int, int], None]
 """Told after each batch: how many events it held, and the last position applied."""
@@ -32,18 +44,66 @@ async def rebuild(
     progress: Progress | None = None,
 ) -> int:
     """Apply the log's positions after `after` up to `until` (default: its end) to the tables of
-    `schema`; the last position applied."""
-    last = after
-    async for rows in store.read_all_rows(after=after, until=until, batch_size=BATCH):
-        positions = [r["global_position"] for r in rows]
-        if positions != list(range(last + 1, last + 1 + len(rows))):
-            raise MissingFromLog(f"the log does not hold every position after {last}")
-        async with conn.transaction():
-            for row in rows:
-                await apply_event(conn, store.envelope(row), schema=schema)
-        last = positions[-1]
-        if progress is not None:
-            progress(len(rows), last)
+    `schema` (fresh ones when `after` is 0); the last position applied."""
+    if after == 0:
+        last = await _fold(conn, store, schema=schema, until=until, progress=progress)
+    else:
+        last = await _catch_up(
+            conn, store, schema=schema, after=after, until=until, progress=progress
+        )
     if until is not None and last < until:
         raise MissingFromLog(f"the log ends at position {last}, before {until}")
     return last
+
+
+async def _fold(
+    conn: asyncpg.Connection,
+    store: EventStore,
+    *,
+    schema: str,
+    until: int | None,
+    progress: Progress | None,
+) -> int:
+    """Fold from position 1 in memory and COPY, in one transaction."""
+    folded = fold.Folded()
+    last = 0
+    async with conn.transaction():
+        async for rows in store.scan_rows(until=until, batch_size=SCAN_BATCH):
+            last = _check(rows, last)
+            for row in rows:
+                folded.apply(store.envelope(row))
+            if folded.pending() >= FLUSH_ROWS:
+                await fold.write(conn, schema, folded, tables=fold.GROWING)
+            if progress is not None:
+                progress(len(rows), last)
+        await fold.write(conn, schema, folded)
+    return last
+
+
+async def _catch_up(
+    conn: asyncpg.Connection,
+    store: EventStore,
+    *,
+    schema: str,
+    after: int,
+    until: int | None,
+    progress: Progress | None,
+) -> int:
+    """Apply the positions after `after` through the live appliers, a transaction per batch."""
+    last = after
+    async for rows in store.read_all_rows(after=after, until=until, batch_size=BATCH):
+        last = _check(rows, last)
+        async with conn.transaction():
+            for row in rows:
+                await apply_event(conn, store.envelope(row), schema=schema)
+        if progress is not None:
+            progress(len(rows), last)
+    return last
+
+
+def _check(rows: list[asyncpg.Record], last: int) -> int:
+    """The batch's last position, once it is seen to follow `last` without a gap."""
+    first, end = rows[0]["global_position"], rows[-1]["global_position"]
+    if first != last + 1 or end - first + 1 != len(rows):
+        raise MissingFromLog(f"the log does not hold every position after {last}")
+    return int(end)

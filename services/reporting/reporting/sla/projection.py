@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable
+from datetime import date
 from typing import Protocol
 
 import asyncpg
@@ -18,9 +19,10 @@ from penghubung.events import Envelope, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.workcal import CalendarSpec, WorkingCalendar
+from reporting.projections.rows import Json, Row, insert
 from reporting.projections.tables import LIVE
 from reporting.sla.domain import calendar
-from reporting.sla.domain.clocks import FACT, FACTS, fact_of, intake_day
+from reporting.sla.domain.clocks import FACT, FACTS, Fact, fact_of, intake_day
 
 
 class SlaApplier(Protocol):
@@ -38,24 +40,17 @@ async def apply_sla_fact(
     fact = fact_of(envelope)
     if fact is None:
         return
-    ticket: str = getattr(envelope.event, "ticket_id", envelope.correlation_id)
     if isinstance(envelope.event, catalog.RequestSubmitted):
         await _open_request(conn, envelope, envelope.event, schema=schema)
-    await conn.execute(
-        f"INSERT INTO {schema}.sla_facts (global_position, ticket_id, kind, fact)"
-        " VALUES ($1, $2, $3, $4::text::jsonb)",
-        envelope.global_position,
-        ticket,
-        fact.kind,
-        FACT.dump_json(fact).decode(),
-    )
+    row = sla_fact_row(envelope, fact)
+    await insert(conn, schema, "sla_facts", row)
     await conn.execute(
         f"UPDATE {schema}.sla_requests SET last_event_at = greatest(last_event_at, $2),"
         " last_position = $3, open = open AND $4 WHERE ticket_id = $1",
-        ticket,
+        row["ticket_id"],
         fact.at,
         envelope.global_position,
-        envelope.type != "ReportArchived",
+        keeps_open(envelope),
     )
 
 
@@ -68,17 +63,8 @@ async def _open_request(
     rank: int = await conn.fetchval(
         f"SELECT count(*) FROM {schema}.sla_requests WHERE intake_day = $1", day
     )
-    await conn.execute(
-        f"INSERT INTO {schema}.sla_requests (ticket_id, received_at, intake_day, intake_rank,"
-        " intake_calendar_version, last_event_at, last_position)"
-        " VALUES ($1, $2, $3, $4, $5, $2, $6)",
-        event.ticket_id,
-        event.received_at,
-        day,
-        rank,
-        version,
-        envelope.global_position,
-    )
+    row = sla_request_row(envelope, event, version=version, day=day, rank=rank)
+    await insert(conn, schema, "sla_requests", row)
 
 
 async def apply_calendar_change(
@@ -87,60 +73,106 @@ async def apply_calendar_change(
     """The next calendar version: the previous one with this change (the pure fold)."""
     _, spec = await latest_calendar(conn, schema=schema)
     changed = calendar.evolve(spec, envelope.event)
-    await conn.execute(
-        f"INSERT INTO {schema}.calendar_versions (version, spec, global_position, change_type,"
-        " change, changed_at, changed_by)"
-        " VALUES ($1, $2::text::jsonb, $3, $4, $5::text::jsonb, $6, $7::text::jsonb)",
-        changed.version,
-        changed.model_dump_json(),
-        envelope.global_position,
-        envelope.type,
-        json.dumps(envelope.event.payload(), ensure_ascii=False),
-        envelope.occurred_at,
-        envelope.actor.model_dump_json(),
-    )
+    await insert(conn, schema, "calendar_versions", calendar_version_row(envelope, changed))
 
 
 async def apply_sla_recalculated(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """An administrator's recalculation: finished clocks in its scope judged on its version."""
-    event = envelope.event
-    assert isinstance(event, sla.SlaRecalculated)
-    await conn.execute(
-        f"INSERT INTO {schema}.sla_recalculations (global_position, calendar_version, scope,"
-        " month, ticket_id, reason, recalculated_at, recalculated_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)",
-        envelope.global_position,
-        event.calendar_version,
-        event.scope.value,
-        event.month,
-        event.ticket_id,
-        event.reason,
-        envelope.occurred_at,
-        envelope.actor.model_dump_json(),
-    )
+    await insert(conn, schema, "sla_recalculations", recalculation_row(envelope))
 
 
 async def apply_sla_warning_raised(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
     """A warning raised; a second one for the same threshold (never appended) changes nothing."""
+    await insert(
+        conn, schema, "sla_warnings", warning_row(envelope), on_conflict=ON_CONFLICT_NOTHING
+    )
+
+
+ON_CONFLICT_NOTHING = "ON CONFLICT DO NOTHING"
+
+
+# --- the rows (shared with the in-memory rebuild, `projections/fold.py`) -----------------------
+
+
+def sla_request_row(
+    envelope: Envelope, event: catalog.RequestSubmitted, *, version: int, day: date, rank: int
+) -> Row:
+    """A request's SLA row: its intake day, its 0-based rank that day, the calendar version."""
+    return {
+        "ticket_id": event.ticket_id,
+        "received_at": event.received_at,
+        "intake_day": day,
+        "intake_rank": rank,
+        "intake_calendar_version": version,
+        "open": True,
+        "last_event_at": event.received_at,
+        "last_position": envelope.global_position,
+    }
+
+
+def sla_fact_row(envelope: Envelope, fact: Fact) -> Row:
+    """The fact's row."""
+    ticket: str = getattr(envelope.event, "ticket_id", envelope.correlation_id)
+    return {
+        "global_position": envelope.global_position,
+        "ticket_id": ticket,
+        "kind": fact.kind,
+        "fact": Json(FACT.dump_json(fact).decode()),
+    }
+
+
+def keeps_open(envelope: Envelope) -> bool:
+    """Whether the request stays open after this fact (the archive closes it)."""
+    return envelope.type != "ReportArchived"
+
+
+def calendar_version_row(envelope: Envelope, changed: CalendarSpec) -> Row:
+    """The row of the calendar version a change made (`calendar.evolve` of the latest one)."""
+    return {
+        "version": changed.version,
+        "spec": Json(changed.model_dump_json()),
+        "global_position": envelope.global_position,
+        "change_type": envelope.type,
+        "change": Json(json.dumps(envelope.event.payload(), ensure_ascii=False)),
+        "changed_at": envelope.occurred_at,
+        "changed_by": Json(envelope.actor.model_dump_json()),
+    }
+
+
+def recalculation_row(envelope: Envelope) -> Row:
+    """A recalculation's row."""
+    event = envelope.event
+    assert isinstance(event, sla.SlaRecalculated)
+    return {
+        "global_position": envelope.global_position,
+        "calendar_version": event.calendar_version,
+        "scope": event.scope.value,
+        "month": event.month,
+        "ticket_id": event.ticket_id,
+        "reason": event.reason,
+        "recalculated_at": envelope.occurred_at,
+        "recalculated_by": Json(envelope.actor.model_dump_json()),
+    }
+
+
+def warning_row(envelope: Envelope) -> Row:
+    """A warning's row (the first one of a ticket, step and threshold stands)."""
     event = envelope.event
     assert isinstance(event, sla.SlaWarningRaised)
-    await conn.execute(
-        f"INSERT INTO {schema}.sla_warnings (ticket_id, step, threshold_percent, reached_at,"
-        " due_at, raised_at, calendar_version, global_position)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-        event.ticket_id,
-        event.step.value,
-        event.threshold_percent,
-        event.reached_at,
-        event.due_at,
-        envelope.occurred_at,
-        event.calendar_version,
-        envelope.global_position,
-    )
+    return {
+        "ticket_id": event.ticket_id,
+        "step": event.step.value,
+        "threshold_percent": event.threshold_percent,
+        "reached_at": event.reached_at,
+        "due_at": event.due_at,
+        "raised_at": envelope.occurred_at,
+        "calendar_version": event.calendar_version,
+        "global_position": envelope.global_position,
+    }
 
 
 SLA_APPLIERS = Routes[SlaApplier](
