@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import heapq
+import itertools
 import json
 import random
 import uuid
@@ -42,6 +44,17 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
+)
+from penghubung.events.sla import (
+    CALENDAR_STREAM,
+    RECALCULATION_STREAM,
+    CalendarDayOffAdded,
+    ClockPaused,
+    ClockResumed,
+    PauseReason,
+    RecalculationScope,
+    SlaRecalculated,
+    SlaWarningRaised,
 )
 from penghubung.forms import (
     Attachment,
@@ -81,6 +94,7 @@ KABID = _actor(Role.KABID, "Dewi Lestari", "197506202001122001")
 PRAKOM = _actor(Role.PRAKOM, "Budi Santoso", "198802142012011003")
 PETUGAS = _actor(Role.PETUGAS, OFFICER["name"], OFFICER["nip"])
 REPORTER = Actor.system("reporting")
+ADMIN = _actor(Role.ADMIN, "Rina Marlina", "198103082006042002")
 
 
 def applicant(agency: str) -> Actor:
@@ -104,6 +118,8 @@ class Step_:
     @property
     def event(self) -> Event:
         """The event: a copy of its template with this ticket's values."""
+        if "ticket_id" not in type(self.template).model_fields:  # the calendar's, say
+            return self.template.model_copy(update=self.update)
         return self.template.model_copy(update={"ticket_id": self.ticket_id, **self.update})
 
 
@@ -201,6 +217,34 @@ class Templates:
         self.berita_acara = BeritaAcaraNumberReserved(
             ticket_id=_TICKET, year=2026, sequence=1, number=format_berita_acara_number(2026, 1)
         )
+        self.paused = ClockPaused(
+            ticket_id=_TICKET,
+            step=Step.FEASIBILITY,
+            reason=PauseReason.AGENCY_DOCUMENTS,
+            note="Menunggu dokumen topologi jaringan dari OPD",
+        )
+        self.resumed = ClockResumed(
+            ticket_id=_TICKET, step=Step.FEASIBILITY, note="Dokumen topologi diterima"
+        )
+        self.warning = SlaWarningRaised(
+            ticket_id=_TICKET,
+            step=Step.FEASIBILITY,
+            threshold_percent=75,
+            reached_at=at,
+            due_at=at,
+            used_seconds=64_800,
+            budget_seconds=86_400,
+            calendar_version=1,
+        )
+        self.day_off = CalendarDayOffAdded(
+            version=2, day=date(2026, 3, 20), name="Cuti bersama daerah (keputusan gubernur)"
+        )
+        self.recalculated = SlaRecalculated(
+            calendar_version=2,
+            scope=RecalculationScope.MONTH,
+            month="2026-03",
+            reason="Cuti bersama daerah ditetapkan sesudah bulan berjalan",
+        )
         self.archived = ReportArchived(
             ticket_id=_TICKET,
             agenda_year=2026,
@@ -254,6 +298,7 @@ class Histories:
         self.numbers = Numbers.fresh()
         self._rng = random.Random(seed)
         self._days = working_days(first_day)
+        self.calendar_version = 1
 
     def ticket(self, day: date, start_hour: float) -> list[Step_]:
         """One ticket's whole history, submitted on `day` at `start_hour` (WIB)."""
@@ -287,6 +332,20 @@ class Histories:
             step("intake", t.resubmitted[agency], applicant(agency), again, received_at=again)
         for disposed, actor in zip(t.disposed, (KADIS, KABID, PRAKOM), strict=True):
             step("disposition", disposed, actor, later(0.3))
+        if rng.random() < 0.3:  # the petugas waits for the agency's papers
+            step("integration", t.paused, PETUGAS, later(6))
+            step("integration", t.resumed, PETUGAS, later(rng.uniform(20, 120)))
+        if rng.random() < 0.2:  # the clock neared its standard
+            reached = later(30)
+            step(
+                "reporting",
+                t.warning,
+                REPORTER,
+                reached,
+                reached_at=reached,
+                due_at=reached + timedelta(hours=8),
+                calendar_version=self.calendar_version,
+            )
         feasible = path != "not_feasible"
         step("integration", t.feasible if feasible else t.not_feasible, PETUGAS, later(72))
         if feasible:
@@ -327,6 +386,48 @@ class Histories:
         if found is None:
             found = self._payloads[id(template)] = template.payload()
         return found
+
+    def calendar_change(self, day: date) -> list[Step_]:
+        """An administrator closes a working day ahead, and the month's clocks are judged again."""
+        t = self.templates
+        self.calendar_version += 1
+        version = self.calendar_version
+        closed = day + timedelta(days=10)
+        change = t.day_off.model_copy(update={"version": version, "day": closed})
+        recalculation = t.recalculated.model_copy(
+            update={"calendar_version": version, "month": f"{day.year:04d}-{day.month:02d}"}
+        )
+        at = _at(day, 7.5)
+        return [
+            Step_(CALENDAR_STREAM, "calendar", t.day_off, {}, ADMIN, at, change.payload()),
+            Step_(
+                RECALCULATION_STREAM,
+                "sla-recalculation",
+                t.recalculated,
+                {},
+                ADMIN,
+                at + timedelta(minutes=5),
+                recalculation.payload(),
+            ),
+        ]
+
+    def over_time(self, per_day: int, *, calendar_every: int = 20) -> Iterator[list[Step_]]:
+        """Day after day, the events that happened that day, in time order: a ticket stays open
+        for weeks (analysis, waits, implementation) while new ones arrive, and every
+        `calendar_every` working days the calendar changes and a month is recalculated."""
+        waiting: list[tuple[datetime, int, Step_]] = []
+        order = itertools.count()
+        for number, day in enumerate(self._days, start=1):
+            today: list[Step_] = []
+            if number % calendar_every == 0:
+                today.extend(self.calendar_change(day))
+            for i in range(per_day):
+                for s in self.ticket(day, 8 + 7 * i / per_day):
+                    heapq.heappush(waiting, (s.occurred_at, next(order), s))
+            tomorrow = _at(day + timedelta(days=1), 0)
+            while waiting and waiting[0][0] < tomorrow:
+                today.append(heapq.heappop(waiting)[2])
+            yield today
 
     def days(self, per_day: int) -> Iterator[list[Step_]]:
         """Day after day, the events of that day's tickets in waves (every first step, …)."""
@@ -474,15 +575,29 @@ _SECONDARY = (
 )
 
 
-async def write_log(url: str, events: int, *, per_day: int = 40, chunk: int = 20_000) -> int:
-    """Fill an empty log with about `events` events of whole tickets; the count written.
+async def write_log(
+    url: str,
+    events: int,
+    *,
+    per_day: int = 40,
+    chunk: int = 20_000,
+    realistic: bool = False,
+    seed: int = 7,
+    calendar_every: int = 20,
+) -> int:
+    """Fill an empty log with about `events` events of whole tickets (`realistic`: of tickets
+    open for weeks among others, with calendar changes, `Histories.over_time`); the count written.
 
     Rows are made in a thread while the previous chunk is being copied, so that Python and
     PostgreSQL work at the same time.
     """
-    histories = Histories()
+    histories = Histories(seed=seed)
     writer = LogWriter()
-    days = histories.days(per_day)
+    days = (
+        histories.over_time(per_day, calendar_every=calendar_every)
+        if realistic
+        else histories.days(per_day)
+    )
 
     def next_chunk() -> list[Row]:
         rows: list[Row] = []
