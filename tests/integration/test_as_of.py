@@ -51,9 +51,16 @@ class Bed:
     history: Histories
 
     async def call(
-        self, path: str, role: Role = Role.AUDITOR, *, agency: str | None = None, **params: Any
+        self,
+        path: str,
+        role: Role = Role.AUDITOR,
+        *,
+        agency: str | None = None,
+        name: str | None = None,
+        **params: Any,
     ) -> httpx.Response:
-        token = mint_token(self.settings, role=role, name=f"Pengguna {role.value}", agency=agency)
+        name = name or f"Pengguna {role.value}"
+        token = mint_token(self.settings, role=role, name=name, agency=agency)
         headers = {"Authorization": f"Bearer {token}"}
         return await self.client.get(path, params=params, headers=headers)
 
@@ -95,13 +102,13 @@ class Bed:
         return moment
 
 
-NewBed = Callable[[], contextlib.AbstractAsyncContextManager[Bed]]
+NewBed = Callable[..., contextlib.AbstractAsyncContextManager[Bed]]
 
 
 @pytest.fixture(scope="module")
 def new_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: str) -> NewBed:
     @contextlib.asynccontextmanager
-    async def make() -> AsyncIterator[Bed]:
+    async def make(**changes: Any) -> AsyncIterator[Bed]:
         settings = ReportingSettings(
             database_url=await new_database(),
             nats_url=nats_url,
@@ -109,6 +116,8 @@ def new_bed(new_database: Callable[[], Awaitable[str]], nats_url: str, run_id: s
             stream_name=f"ASOF_{run_id}",
             subject_prefix=f"t{run_id}.asof",
             sla_warnings_enabled=False,
+            # these tests ask for many positions as one auditor; the limit has its own test
+            **{"as_of_rebuilds_per_person": 1000, **changes},
         )
         served = serving("reporting", settings, without_consumers(build))
         async with served as (client, ctx, others):
@@ -517,3 +526,69 @@ async def test_copies_are_built_once_per_position_and_the_least_recently_used_dr
     finally:
         await snapshots.close()
     assert snapshots.positions == []
+
+
+async def test_the_copies_kept_are_bounded_by_their_bytes_too(story: tuple[Bed, Story]) -> None:
+    bed, s = story
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(bed.settings.database_url, role=role_of("reporting"))
+
+    snapshots = Snapshots(
+        store=bed.ctx.store, connect=open_connection, size=10, max_events=10**9, max_bytes=1
+    )
+    try:
+        async with snapshots.at(s.assigned):
+            pass
+        assert snapshots.positions == [s.assigned]  # the latest is always kept
+        assert snapshots.size > 0
+        async with snapshots.at(s.integrated):
+            pass
+        assert snapshots.positions == [s.integrated]  # beyond the bytes: the older one dropped
+        assert snapshots.builds == 2
+    finally:
+        await snapshots.close()
+
+
+async def test_a_person_asking_for_too_many_rebuilds_is_told_to_wait(new_bed: NewBed) -> None:
+    async with new_bed(as_of_rebuilds_per_person=2, as_of_rebuild_window_seconds=600) as bed:
+        h = bed.history
+        ticket = new_ticket()
+        start = datetime.now(UTC) - timedelta(minutes=10)
+        first = await h.submit(ticket, start)
+        second = await h.dispose(ticket, Role.KADIS, start + timedelta(minutes=1))
+        third = await h.dispose(ticket, Role.KABID, start + timedelta(minutes=2))
+        await bed.catch_up()
+        path = f"/requests/{ticket}"
+
+        assert (await bed.call(path, as_of=first)).status_code == 200
+        assert (await bed.call(path, as_of=second)).status_code == 200
+        refused = await bed.call(path, as_of=third)
+        assert refused.status_code == 429
+        body = refused.json()
+        assert (body["code"], body["field"]) == ("too_many_rebuilds", "as_of")
+        assert 0 < int(refused.headers["retry-after"]) <= 600
+        # A kept position needs no rebuild: not counted, not refused.
+        assert (await bed.call(path, as_of=first)).status_code == 200
+        # Another person has their own count; the live view is never limited.
+        assert (await bed.call(path, as_of=third, name="Auditor Lain")).status_code == 200
+        assert (await bed.call(path)).status_code == 200
+
+
+async def test_an_applicant_sees_only_their_agency_as_of_a_past_position(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+    mine = await bed.call(f"/requests/{s.ticket}", Role.PEMOHON, agency=AGENCY, as_of=s.assigned)
+    assert mine.status_code == 200
+    other = "Dinas Pariwisata"
+    theirs = await bed.call(f"/requests/{s.ticket}", Role.PEMOHON, agency=other, as_of=s.assigned)
+    assert (theirs.status_code, theirs.json()["code"]) == (404, "request_not_found")
+    timeline = await bed.call(
+        f"/requests/{s.ticket}/timeline", Role.PEMOHON, agency=other, as_of=s.assigned
+    )
+    assert timeline.status_code == 404
+    listed = await bed.call("/requests", Role.PEMOHON, agency=other, as_of=s.archived)
+    assert listed.json()["total"] == 0
+    listed = await bed.call("/requests", Role.PEMOHON, agency=AGENCY, as_of=s.archived)
+    assert {r["ticket_id"] for r in listed.json()["items"]} >= {s.ticket}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import asyncpg
 
 from penghubung.db import connect
@@ -9,7 +11,7 @@ from penghubung.dbroles import service_role
 from penghubung.periodic import Periodic
 from penghubung.runtime.service import ServiceContext, ServiceParts
 from reporting.adapters import http, http_audit, http_documents, subscribers
-from reporting.app.as_of import ReadModels, Snapshots
+from reporting.app.as_of import ReadModels, RebuildLimit, Snapshots
 from reporting.settings import ReportingSettings
 from reporting.sla.adapters import http as http_sla
 from reporting.sla.adapters import http_calendar_whatif
@@ -65,6 +67,12 @@ def as_of_snapshots(ctx: ServiceContext, settings: ReportingSettings) -> Snapsho
         connect=open_connection,
         size=settings.as_of_cache_snapshots,
         max_events=settings.as_of_cache_events,
+        max_bytes=settings.as_of_cache_bytes,
+        limit=RebuildLimit(
+            rebuilds=settings.as_of_rebuilds_per_person,
+            window=settings.as_of_rebuild_window_seconds,
+            clock=time.monotonic,
+        ),
     )
 
 

@@ -55,6 +55,21 @@ class ReportingSettings(ServiceSettings):
         ge=1,
         description="Events the kept `as_of` copies may hold in all (the latest is always kept)",
     )
+    as_of_cache_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=1,
+        description="Bytes the kept `as_of` copies' tables may take in the database, in all"
+        " (the latest is always kept)",
+    )
+    as_of_rebuilds_per_person: int = Field(
+        default=6,
+        ge=1,
+        description="Views as of a position not kept (each a rebuild) one person may ask for per"
+        " `as_of_rebuild_window_seconds`; beyond: 429 too_many_rebuilds with Retry-After",
+    )
+    as_of_rebuild_window_seconds: float = Field(
+        default=60.0, gt=0, description="The window of `as_of_rebuilds_per_person`"
+    )
 
     public_url: str = Field(
         default="http://127.0.0.1:8004",

@@ -104,7 +104,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
             received_from=received_from,
             received_to=received_to,
         )
-        moment = await resolve(reads, as_of, response)
+        moment = await resolve(reads, as_of, response, principal)
         async with reads.open(moment) as read:
             total, rows = await db.list_requests(
                 read.conn, where, limit=limit, offset=offset, schema=read.schema
@@ -122,7 +122,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
     ) -> RequestView:
         """Where the request stands: status, step, holder."""
-        async with reads.open(await resolve(reads, as_of, response)) as read:
+        async with reads.open(await resolve(reads, as_of, response, principal)) as read:
             return RequestView.of(await _visible(read, principal, ticket_id))
 
     @api.get(
@@ -135,7 +135,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
     ) -> TimelineView:
         """Every event of the request, in order, in Bahasa Indonesia."""
-        async with reads.open(await resolve(reads, as_of, response)) as read:
+        async with reads.open(await resolve(reads, as_of, response, principal)) as read:
             await _visible(read, principal, ticket_id)
             rows = await db.timeline(read.conn, ticket_id, schema=read.schema)
         return TimelineView(ticket_id=ticket_id, entries=[TimelineEntry.of(r) for r in rows])
@@ -156,7 +156,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         """The report (Laporan) of a finished request, with its archive entry (JSON only: the
         PDF is `/requests/{ticket_id}/documents/laporan.pdf`; another Accept is 406)."""
         refuse_unoffered(request, ("application/json",))
-        async with reads.open(await resolve(reads, as_of, response)) as read:
+        async with reads.open(await resolve(reads, as_of, response, principal)) as read:
             await _visible(read, principal, ticket_id)
             row = await db.get_report(read.conn, ticket_id, schema=read.schema)
         if row is None:
@@ -170,7 +170,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         response_model=AgendaBookView,
     )
     async def get_agenda_book(
-        _: Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))],
+        principal: Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))],
         request: Request,
         response: Response,
         year: Annotated[
@@ -181,7 +181,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         as_of: AsOfQuery = None,
     ) -> AgendaBookView | Response:
         """The archived reports of a year, by number."""
-        moment = await resolve(reads, as_of, response)
+        moment = await resolve(reads, as_of, response, principal)
         year = year or office_year(moment.at if moment else ctx.clock())
         async with reads.open(moment) as read:
             rows = await documents_db.agenda_entries(read.conn, year, None, schema=read.schema)

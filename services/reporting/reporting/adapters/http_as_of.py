@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query, Response
 from pydantic import AfterValidator
 
+from penghubung.web.auth import Principal
 from reporting.app.as_of import AS_OF_HELP, AsOf, Moment, ReadModels, check_as_of
 
 AsOfText = Annotated[str, AfterValidator(check_as_of)]
@@ -25,10 +26,19 @@ def as_of_headers(moment: Moment | None) -> dict[str, str]:
     return {POSITION_HEADER: str(moment.position), MOMENT_HEADER: moment.at.isoformat()}
 
 
-async def resolve(reads: ReadModels, as_of: str | None, response: Response) -> Moment | None:
-    """The moment a view is asked for (None: now), named in the answer's headers."""
+def asker(principal: Principal) -> str:
+    """Who asks, for the limit on rebuilds: the person (by NIP, else by name) in their role."""
+    return f"{principal.role.value}:{principal.nip or principal.name}"
+
+
+async def resolve(
+    reads: ReadModels, as_of: str | None, response: Response, principal: Principal | None = None
+) -> Moment | None:
+    """The moment a view is asked for (None: now), named in the answer's headers; a view that
+    needs a rebuild counts against `principal`'s limit."""
     if as_of is None:
         return None
-    moment = await reads.resolve(AsOf.parse(as_of))
+    who = asker(principal) if principal is not None else None
+    moment = await reads.resolve(AsOf.parse(as_of), asker=who)
     response.headers.update(as_of_headers(moment))
     return moment

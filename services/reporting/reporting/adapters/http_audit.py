@@ -113,11 +113,11 @@ def routes(reads: ReadModels) -> APIRouter:
         summary="Every event of a ticket from the log: actor, both times, position, hashes",
     )
     async def ticket_events(
-        _: Auditor, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
+        principal: Auditor, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
     ) -> TicketEventsView:
         """The ticket's events read from the event log itself (not from the projection), each with
         its hash checked against its content and linked to the position before."""
-        moment = await resolve(reads, as_of, response)
+        moment = await resolve(reads, as_of, response, principal)
         until = moment.position if moment else None
         async with reads.pool.acquire() as conn:
             rows = await log_db.ticket_events(conn, ticket_id, until=until)

@@ -76,6 +76,17 @@ async def _create_like(conn: asyncpg.Connection, table: str, fresh: str) -> None
         await conn.execute(definition)
 
 
+async def temporary_size(conn: asyncpg.Connection) -> int:
+    """Bytes the connection's temporary copies of the projection's tables take (with indexes)."""
+    size: int = await conn.fetchval(
+        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c"
+        " WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'r'"
+        " AND c.relname = ANY($1::text[])",
+        list(PROJECTED),
+    )
+    return size
+
+
 async def drop_schema(conn: asyncpg.Connection, schema: str) -> None:
     """Drop a rebuild's schema and its tables."""
     await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,7 @@ import asyncpg
 from penghubung.clock import Clock
 from penghubung.eventstore import EventStore
 from reporting.adapters import log_db, rebuild_db
+from reporting.domain.errors import TooManyRebuilds
 from reporting.projections.rebuild import rebuild
 from reporting.projections.tables import LIVE, TEMPORARY
 
@@ -84,6 +86,8 @@ class Moment:
 
     position: int
     at: datetime
+    asker: str | None = None
+    """Who asked (for the limit on rebuilds); None: the service itself."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,40 @@ class ReadModel:
 class _Snapshot:
     position: int
     conn: asyncpg.Connection
+    size: int = 0
+    """Bytes its tables take in the database."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     closed: bool = False
+
+
+class RebuildLimit:
+    """At most `rebuilds` views a person may ask for that need a rebuild, per `window` seconds
+    (a sliding window); views of a kept position do not count."""
+
+    def __init__(self, *, rebuilds: int, window: float, clock: Callable[[], float]) -> None:
+        self._rebuilds = rebuilds
+        self._window = window
+        self._clock = clock
+        self._asked: dict[str, deque[float]] = {}
+
+    def take(self, asker: str) -> None:
+        """Count one rebuild for `asker`, or refuse it (`TooManyRebuilds`, with the wait)."""
+        now = self._clock()
+        asked = self._asked.setdefault(asker, deque())
+        while asked and asked[0] <= now - self._window:
+            asked.popleft()
+        if len(asked) >= self._rebuilds:
+            raise TooManyRebuilds(retry_after=max(1, math.ceil(asked[0] + self._window - now)))
+        asked.append(now)
+        if len(self._asked) > _ASKERS:  # forget the quiet ones rather than grow without end
+            self._forget_quiet(now)
+
+    def _forget_quiet(self, now: float) -> None:
+        for asker in [a for a, times in self._asked.items() if times[-1] <= now - self._window]:
+            del self._asked[asker]
+
+
+_ASKERS = 10_000
 
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
@@ -121,9 +157,13 @@ class Snapshots:
         connect: Connect,
         size: int,
         max_events: int,
+        max_bytes: int | None = None,
+        limit: RebuildLimit | None = None,
         concurrent_builds: int = 2,
     ) -> None:
         self._store = store
+        self._max_bytes = max_bytes
+        self._limit = limit
         self._builders = asyncio.Semaphore(concurrent_builds)
         self._connect = connect
         self._size = size
@@ -135,10 +175,13 @@ class Snapshots:
         """How many copies were built (a view as of a kept position builds none)."""
 
     @contextlib.asynccontextmanager
-    async def at(self, position: int) -> AsyncIterator[asyncpg.Connection]:
-        """A connection whose `pg_temp` holds the projection as of `position`, for the block."""
+    async def at(
+        self, position: int, *, asker: str | None = None
+    ) -> AsyncIterator[asyncpg.Connection]:
+        """A connection whose `pg_temp` holds the projection as of `position`, for the block
+        (a position neither kept nor being built counts against `asker`'s rebuilds)."""
         while True:
-            snapshot = await self._get(position)
+            snapshot = await self._get(position, asker)
             async with snapshot.lock:
                 if snapshot.closed:
                     continue  # dropped meanwhile: build it again
@@ -171,13 +214,20 @@ class Snapshots:
         """The positions kept, least recently used first."""
         return list(self._kept)
 
-    async def _get(self, position: int) -> _Snapshot:
+    @property
+    def size(self) -> int:
+        """Bytes the kept copies take in the database."""
+        return sum(s.size for s in self._kept.values())
+
+    async def _get(self, position: int, asker: str | None) -> _Snapshot:
         kept = self._kept.get(position)
         if kept is not None:
             self._kept.move_to_end(position)
             return kept
         task = self._building.get(position)
         if task is None:
+            if asker is not None and self._limit is not None:
+                self._limit.take(asker)
             task = asyncio.create_task(self._build(position), name=f"as-of-{position}")
             self._building[position] = task
             task.add_done_callback(lambda _: self._building.pop(position, None))
@@ -190,11 +240,12 @@ class Snapshots:
             try:
                 await rebuild_db.create_tables(conn, TEMPORARY)
                 await rebuild(conn, self._store, schema=TEMPORARY, until=position)
+                size = await rebuild_db.temporary_size(conn)
             except BaseException:
                 await conn.close()
                 raise
         self.builds += 1
-        snapshot = _Snapshot(position, conn)
+        snapshot = _Snapshot(position, conn, size)
         self._kept[position] = snapshot
         self._evict()
         log.info("as_of: the projection as of position %d is kept for views", position)
@@ -202,7 +253,9 @@ class Snapshots:
 
     def _evict(self) -> None:
         while len(self._kept) > 1 and (
-            len(self._kept) > self._size or sum(self._kept) > self._max_events
+            len(self._kept) > self._size
+            or sum(self._kept) > self._max_events
+            or (self._max_bytes is not None and self.size > self._max_bytes)
         ):
             _, oldest = self._kept.popitem(last=False)
             # Dropped once the views reading it are done; nobody waits for that.
@@ -241,18 +294,19 @@ class ReadModels:
     clock: Clock
     snapshots: Snapshots | None = None
 
-    async def resolve(self, as_of: AsOf) -> Moment:
-        """The position an `as_of` stands for (at most the head), and its moment."""
+    async def resolve(self, as_of: AsOf, *, asker: str | None = None) -> Moment:
+        """The position an `as_of` stands for (at most the head), and its moment; `asker`: who
+        asks (a view that needs a rebuild counts against their limit)."""
         now = self.clock()
         async with self.pool.acquire() as conn:
             last = await log_db.head(conn)
             if as_of.position is not None:
                 position = min(as_of.position, last)
                 recorded = await log_db.recorded_at(conn, position)
-                return Moment(position, min(recorded, now) if recorded else now)
+                return Moment(position, min(recorded, now) if recorded else now, asker)
             assert as_of.time is not None
             position = await log_db.position_at(conn, as_of.time)
-        return Moment(min(position, last), min(as_of.time, now))
+        return Moment(min(position, last), min(as_of.time, now), asker)
 
     @contextlib.asynccontextmanager
     async def open(self, moment: Moment | None) -> AsyncIterator[ReadModel]:
@@ -263,5 +317,5 @@ class ReadModels:
             return
         if self.snapshots is None:
             raise RuntimeError("views as of a moment need the snapshots")
-        async with self.snapshots.at(moment.position) as conn:
+        async with self.snapshots.at(moment.position, asker=moment.asker) as conn:
             yield ReadModel(conn, TEMPORARY, moment.at, moment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from penghubung.refusals import Conflict, Invalid, NotFound
+from penghubung.refusals import Conflict, Invalid, NotFound, TooMany
 
 
 class RequestNotFound(NotFound):
@@ -78,3 +78,17 @@ class BeritaAcaraAlreadyReserved(Conflict):
 
     def __init__(self, ticket_id: str, number: str) -> None:
         super().__init__(f"permohonan {ticket_id} sudah memiliki nomor berita acara {number}")
+
+
+class TooManyRebuilds(TooMany):
+    """A person asked for too many views as of positions not kept: each needs a rebuild."""
+
+    code = "too_many_rebuilds"
+    field = "as_of"
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(
+            "terlalu banyak permintaan as_of untuk posisi yang belum tersedia;"
+            f" coba lagi dalam {retry_after} detik",
+            retry_after=retry_after,
+        )

@@ -204,7 +204,7 @@ def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
     ) -> RequestSlaView | Response:
         """The request's clocks measured now (or as of a moment), and who holds it since when."""
         own = principal.agency_scope()
-        moment = await resolve(reads, as_of, response)
+        moment = await resolve(reads, as_of, response, principal)
         reading = await sla.request(ticket_id, at=moment)
         if reading is None or (own is not None and reading.request.agency_key != own):
             raise RequestNotFound(ticket_id)

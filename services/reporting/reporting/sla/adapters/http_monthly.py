@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from penghubung.events import Role
 from penghubung.runtime.service import ServiceContext
 from penghubung.sop import Step
+from penghubung.web.auth import Principal
 from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import Moment, ReadModels
@@ -180,9 +181,11 @@ def echelon_row(month: str, view: EchelonView) -> tuple[object, ...]:
 
 
 def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> None:
-    async def when(as_of: str | None, response: Response) -> tuple[Moment | None, str]:
+    async def when(
+        as_of: str | None, response: Response, principal: Principal
+    ) -> tuple[Moment | None, str]:
         """The moment asked for (None: now), and its month (the default month)."""
-        moment = await resolve(reads, as_of, response)
+        moment = await resolve(reads, as_of, response, principal)
         return moment, month_of(moment.at if moment else ctx.clock())
 
     @api.get(
@@ -192,7 +195,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         summary="Monthly compliance per step, agency or officer",
     )
     async def get_compliance(
-        _: Staff,
+        principal: Staff,
         request: Request,
         response: Response,
         month: MonthQuery = None,
@@ -203,7 +206,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
     ) -> ComplianceView | Response:
         """Of the clocks settled in the month (met: at their end; breached: at the due time),
         the share met."""
-        moment, default = await when(as_of, response)
+        moment, default = await when(as_of, response, principal)
         month = month or default
         if wants_csv(request, fmt):
 
@@ -232,7 +235,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         summary="The clocks breached in a month, with the reasons",
     )
     async def get_breaches(
-        _: Staff,
+        principal: Staff,
         request: Request,
         response: Response,
         month: MonthQuery = None,
@@ -241,7 +244,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         as_of: AsOfQuery = None,
     ) -> BreachesView | Response:
         """Every clock breached in the month (its due time fell in it), request by request."""
-        moment, default = await when(as_of, response)
+        moment, default = await when(as_of, response, principal)
         month = month or default
         if wants_csv(request, fmt):
 
@@ -267,7 +270,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         summary="Working time per echelon of the disposition chain in a month",
     )
     async def get_disposition_times(
-        _: Staff,
+        principal: Staff,
         request: Request,
         response: Response,
         month: MonthQuery = None,
@@ -277,7 +280,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
     ) -> DispositionTimesView | Response:
         """How long the kadis, the kabid and the prakom held the requests they disposed of in
         the month (working time, pauses excluded)."""
-        moment, default = await when(as_of, response)
+        moment, default = await when(as_of, response, principal)
         month = month or default
         times = disposition_times(await _all(sla.month(month, at=moment)), month=month)
         views = [EchelonView.of(t) for t in times]
