@@ -29,9 +29,11 @@ from penghubung.testing.beds import deliver, serving, without_consumers
 from penghubung.testing.histories import AGENCY, KADIS, PLH, Histories, new_ticket
 from penghubung.web.auth import mint_token
 from penghubung.workcal import CalendarSpec, WorkingCalendar
+from reporting.adapters import rebuild_db
 from reporting.adapters.subscribers import subscriptions
 from reporting.app.as_of import Snapshots
 from reporting.bootstrap import build
+from reporting.projections.tables import PROJECTED
 from reporting.settings import ReportingSettings
 
 pytestmark = pytest.mark.integration
@@ -592,3 +594,49 @@ async def test_an_applicant_sees_only_their_agency_as_of_a_past_position(
     assert listed.json()["total"] == 0
     listed = await bed.call("/requests", Role.PEMOHON, agency=AGENCY, as_of=s.archived)
     assert {r["ticket_id"] for r in listed.json()["items"]} >= {s.ticket}
+
+
+async def test_a_copy_starts_from_the_nearest_snapshot_and_equals_a_whole_rebuild(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(bed.settings.database_url, role=role_of("reporting"))
+
+    def copies(**options: Any) -> Snapshots:
+        return Snapshots(
+            store=bed.ctx.store, connect=open_connection, size=4, max_events=10**9, **options
+        )
+
+    async def tables(conn: asyncpg.Connection) -> dict[str, rebuild_db.Digest]:
+        async with conn.transaction():
+            return {
+                t: await rebuild_db.digest(
+                    conn, "pg_temp", t, names=await rebuild_db.columns(conn, t)
+                )
+                for t in PROJECTED
+            }
+
+    snapped, whole = copies(snapshot_every=1, snapshots_kept=4), copies()
+    try:
+        async with snapped.at(s.assigned):
+            pass  # kept as a snapshot: nothing nearer before it
+        async with snapped.at(s.archived) as conn:
+            from_snapshot = await tables(conn)
+        async with whole.at(s.archived) as conn:
+            rebuilt = await tables(conn)
+        kept = await snapshot_positions(bed)
+    finally:
+        await snapped.close()
+        await whole.close()
+    assert snapped.started_from[s.archived] == s.assigned
+    assert {s.assigned, s.archived} <= set(kept)
+    assert from_snapshot == rebuilt
+    assert rebuilt["timeline"].rows > 0
+
+
+async def snapshot_positions(bed: Bed) -> list[int]:
+    async with bed.ctx.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT position FROM reporting.as_of_snapshots ORDER BY 1")
+    return [r[0] for r in rows]

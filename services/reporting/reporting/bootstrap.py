@@ -68,6 +68,8 @@ def as_of_snapshots(ctx: ServiceContext, settings: ReportingSettings) -> Snapsho
         size=settings.as_of_cache_snapshots,
         max_events=settings.as_of_cache_events,
         max_bytes=settings.as_of_cache_bytes,
+        snapshot_every=settings.as_of_snapshot_every,
+        snapshots_kept=settings.as_of_snapshots_kept,
         limit=RebuildLimit(
             rebuilds=settings.as_of_rebuilds_per_person,
             window=settings.as_of_rebuild_window_seconds,

@@ -61,6 +61,15 @@ class ReportingSettings(ServiceSettings):
         description="Bytes the kept `as_of` copies' tables may take in the database, in all"
         " (the latest is always kept)",
     )
+    as_of_snapshot_every: int = Field(
+        default=20_000,
+        ge=1,
+        description="A view as of a position this many events or more past the nearest snapshot"
+        " keeps a snapshot of its copy, so later views near it fold only the events after it",
+    )
+    as_of_snapshots_kept: int = Field(
+        default=8, ge=1, description="Snapshots kept in the database for `as_of` views"
+    )
     as_of_rebuilds_per_person: int = Field(
         default=6,
         ge=1,

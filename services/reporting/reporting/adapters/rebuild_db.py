@@ -47,14 +47,19 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-async def create_tables(conn: asyncpg.Connection, schema: str) -> None:
+async def create_tables(
+    conn: asyncpg.Connection, schema: str, *, base_calendar: bool = True
+) -> None:
     """Empty copies of the projection's tables in `schema` (created here unless `pg_temp`), with
-    version 1 of the calendar, as after the migrations: all of it, or nothing."""
+    version 1 of the calendar, as after the migrations (unless not `base_calendar`: a snapshot
+    brings it): all of it, or nothing."""
     async with conn.transaction():
         if schema != TEMPORARY:
             await conn.execute(f"CREATE SCHEMA {schema}")
         for table in PROJECTED:
             await _create_like(conn, table, f"{schema}.{table}")
+        if not base_calendar:
+            return
         await conn.execute(
             f"INSERT INTO {schema}.calendar_versions (version, spec, global_position)"
             " VALUES ($1, $2::text::jsonb, $3)",
@@ -85,6 +90,81 @@ async def temporary_size(conn: asyncpg.Connection) -> int:
         list(PROJECTED),
     )
     return size
+
+
+# --- snapshots for `as_of` -------------------------------------------------------------------
+
+_SHAPE = (
+    "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+    " JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = 'reporting'::regnamespace"
+    " AND c.relname = ANY($1::text[]) AND a.attnum > 0 AND NOT a.attisdropped"
+    " ORDER BY c.relname, a.attnum"
+)
+
+
+async def shape(conn: asyncpg.Connection) -> str:
+    """The SHA-256 of the projected tables' columns and types (a snapshot of other tables is of
+    no use)."""
+    rows = await conn.fetch(_SHAPE, list(PROJECTED))
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+
+
+async def nearest_snapshot(conn: asyncpg.Connection, position: int, *, rules: str) -> int:
+    """The position of the latest snapshot at or before `position` made by `rules` (0: none)."""
+    found: int = await conn.fetchval(
+        "SELECT coalesce(max(position), 0) FROM reporting.as_of_snapshots"
+        " WHERE rules = $1 AND position <= $2",
+        rules,
+        position,
+    )
+    return found
+
+
+async def restore_snapshot(conn: asyncpg.Connection, position: int) -> None:
+    """Fill the connection's empty temporary tables (made without the base calendar) with the
+    rows of the snapshot at `position`."""
+    for table in PROJECTED:
+        await conn.execute(
+            f"INSERT INTO {TEMPORARY}.{table} SELECT (jsonb_populate_record("
+            f"NULL::{TEMPORARY}.{table}, data)).* FROM reporting.as_of_snapshot_rows"
+            " WHERE position = $1 AND table_name = $2",
+            position,
+            table,
+        )
+
+
+async def save_snapshot(conn: asyncpg.Connection, position: int, *, rules: str, keep: int) -> bool:
+    """Keep the connection's temporary tables as the snapshot at `position` (False: one is there
+    already), and drop all but the `keep` latest snapshots made by `rules` (and all others)."""
+    async with conn.transaction():
+        made = await conn.fetchval(
+            "INSERT INTO reporting.as_of_snapshots (position, rules, rows) VALUES ($1, $2, 0)"
+            " ON CONFLICT (position) DO NOTHING RETURNING true",
+            position,
+            rules,
+        )
+        if not made:
+            return False
+        for table in PROJECTED:
+            await conn.execute(
+                "INSERT INTO reporting.as_of_snapshot_rows (position, table_name, data)"
+                f" SELECT $1, $2, to_jsonb(t) FROM {TEMPORARY}.{table} t",
+                position,
+                table,
+            )
+        await conn.execute(
+            "UPDATE reporting.as_of_snapshots SET rows = (SELECT count(*) FROM"
+            " reporting.as_of_snapshot_rows WHERE position = $1) WHERE position = $1",
+            position,
+        )
+        await conn.execute(
+            "DELETE FROM reporting.as_of_snapshots WHERE rules <> $1 OR position NOT IN"
+            " (SELECT position FROM reporting.as_of_snapshots WHERE rules = $1"
+            " ORDER BY made_at DESC, position DESC LIMIT $2)",
+            rules,
+            keep,
+        )
+    return True
 
 
 async def drop_schema(conn: asyncpg.Connection, schema: str) -> None:

@@ -34,6 +34,7 @@ from penghubung.clock import Clock
 from penghubung.eventstore import EventStore
 from reporting.adapters import log_db, rebuild_db
 from reporting.domain.errors import TooManyRebuilds
+from reporting.projections import fold
 from reporting.projections.rebuild import rebuild
 from reporting.projections.tables import LIVE, TEMPORARY
 
@@ -159,9 +160,13 @@ class Snapshots:
         max_events: int,
         max_bytes: int | None = None,
         limit: RebuildLimit | None = None,
+        snapshot_every: int | None = None,
+        snapshots_kept: int = 8,
         concurrent_builds: int = 2,
     ) -> None:
         self._store = store
+        self._every = snapshot_every
+        self._snapshots_kept = snapshots_kept
         self._max_bytes = max_bytes
         self._limit = limit
         self._builders = asyncio.Semaphore(concurrent_builds)
@@ -173,6 +178,8 @@ class Snapshots:
         self._dropping: set[asyncio.Task[None]] = set()
         self.builds = 0
         """How many copies were built (a view as of a kept position builds none)."""
+        self.started_from: dict[int, int] = {}
+        """The snapshot position each copy was built from (0: from position 1)."""
 
     @contextlib.asynccontextmanager
     async def at(
@@ -238,8 +245,7 @@ class Snapshots:
         async with self._builders:  # a few builds at a time, whoever asks for how many
             conn = await self._connect()
             try:
-                await rebuild_db.create_tables(conn, TEMPORARY)
-                await rebuild(conn, self._store, schema=TEMPORARY, until=position)
+                await self._fold(conn, position)
                 size = await rebuild_db.temporary_size(conn)
             except BaseException:
                 await conn.close()
@@ -250,6 +256,32 @@ class Snapshots:
         self._evict()
         log.info("as_of: the projection as of position %d is kept for views", position)
         return snapshot
+
+    async def _fold(self, conn: asyncpg.Connection, position: int) -> None:
+        """Build the copy as of `position` in `conn`'s temporary tables: from the nearest
+        snapshot at or before it when there is one, and keep a snapshot of it when the nearest
+        is `snapshot_every` events or more behind."""
+        if self._every is None:
+            await rebuild_db.create_tables(conn, TEMPORARY)
+            await rebuild(conn, self._store, schema=TEMPORARY, until=position)
+            return
+        rules = f"{fold.rules()}-{await rebuild_db.shape(conn)}"
+        start = await rebuild_db.nearest_snapshot(conn, position, rules=rules)
+        self.started_from[position] = start
+        if start == 0:
+            await rebuild_db.create_tables(conn, TEMPORARY)
+            await rebuild(conn, self._store, schema=TEMPORARY, until=position)
+        else:
+            await rebuild_db.create_tables(conn, TEMPORARY, base_calendar=False)
+            async with conn.transaction():
+                await rebuild_db.restore_snapshot(conn, start)
+                folded = await fold.load(conn, TEMPORARY)
+                await rebuild(
+                    conn, self._store, schema=TEMPORARY, after=start, until=position, start=folded
+                )
+        if position > 0 and position - start >= self._every:
+            kept = self._snapshots_kept
+            await rebuild_db.save_snapshot(conn, position, rules=rules, keep=kept)
 
     def _evict(self) -> None:
         while len(self._kept) > 1 and (

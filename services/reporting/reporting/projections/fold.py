@@ -14,10 +14,14 @@ row) are written at the end.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -272,6 +276,62 @@ def unfoldable() -> set[str]:
         h for _, h in projection.SLA_APPLIERS.items()
     ]
     return {getattr(a, "__name__", repr(a)) for a in appliers if a not in FOLDERS}
+
+
+# --- starting from a snapshot ----------------------------------------------------------------
+
+CHANGING = tuple(t for t in PROJECTED if t not in GROWING)
+"""The tables whose rows later events change: held in memory whole while folding."""
+
+_RULES = (
+    "reporting.projections.apply",
+    "reporting.projections.documents",
+    "reporting.projections.fold",
+    "reporting.projections.progress",
+    "reporting.projections.rows",
+    "reporting.projections.summaries",
+    "reporting.domain.labels",
+    "reporting.sla.projection",
+    "reporting.sla.domain.clocks",
+    "reporting.sla.domain.calendar",
+    "penghubung.workcal",
+    "penghubung.workcal_changes",
+)
+
+
+@functools.cache
+def rules() -> str:
+    """The SHA-256 of the projection's rules (the modules that make its rows): a snapshot made
+    by other rules is not used."""
+    summed = hashlib.sha256()
+    for name in _RULES:
+        summed.update(Path(str(importlib.import_module(name).__file__)).read_bytes())
+    return summed.hexdigest()
+
+
+async def load(conn: asyncpg.Connection, schema: str) -> Folded:
+    """The state held in `schema`'s tables (a snapshot restored there), to fold on from: the
+    changing tables are taken into memory (and emptied there, to be written whole again)."""
+    folded = Folded()
+    async with plain_jsonb(conn):  # jsonb as its text, as the rows built here hold it
+        for table in CHANGING:
+            key = _KEYS[table]
+            rows = folded.tables[table]
+            for record in await conn.fetch(f"SELECT * FROM {schema}.{table}"):
+                row = dict(record)
+                rows[key(row)] = row
+            await conn.execute(f"DELETE FROM {schema}.{table}")
+        latest = await conn.fetchrow(
+            f"SELECT version, spec FROM {schema}.calendar_versions ORDER BY version DESC LIMIT 1"
+        )
+    assert latest is not None  # version 1 is in every snapshot
+    folded.calendar = (latest["version"], CalendarSpec.model_validate_json(latest["spec"]))
+    for ticket, row in folded.tables["requests"].items():
+        progress = apply.progress_of(row)
+        assert progress is not None
+        folded.progress[ticket] = progress
+    folded.intakes.update(r["intake_day"] for r in folded.tables["sla_requests"].values())
+    return folded
 
 
 # --- writing ----------------------------------------------------------------------------------

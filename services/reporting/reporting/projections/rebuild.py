@@ -4,7 +4,8 @@ From position 1 into fresh tables (`adapters/rebuild_db.create_tables`), the eve
 in memory (`fold.py`: the live appliers' rows, held as dicts) from one server-side cursor read a
 batch ahead, and the tables are written with COPY: the growing ones as they fill, the others at
 the end, all in one transaction. A catch-up onto tables that already hold rows (`after` > 0)
-goes through the live appliers themselves, a transaction per batch.
+goes through the live appliers themselves, a transaction per batch; one onto a snapshot's
+tables (`as_of`) folds on from the state taken back from them (`fold.load`).
 
 No checkpoint and no gap handling are needed: the log is read in order and must hold every
 position, or the rebuild stops (`MissingFromLog`) rather than skip one.
@@ -42,11 +43,16 @@ async def rebuild(
     after: int = 0,
     until: int | None = None,
     progress: Progress | None = None,
+    start: fold.Folded | None = None,
 ) -> int:
     """Apply the log's positions after `after` up to `until` (default: its end) to the tables of
-    `schema` (fresh ones when `after` is 0); the last position applied."""
-    if after == 0:
-        last = await _fold(conn, store, schema=schema, until=until, progress=progress)
+    `schema` (fresh ones when `after` is 0; with `start`, the state at `after` taken from them,
+    `fold.load`); the last position applied."""
+    if after == 0 or start is not None:
+        folded = start or fold.Folded()
+        last = await _fold(
+            conn, store, folded, schema=schema, after=after, until=until, progress=progress
+        )
     else:
         last = await _catch_up(
             conn, store, schema=schema, after=after, until=until, progress=progress
@@ -59,16 +65,17 @@ async def rebuild(
 async def _fold(
     conn: asyncpg.Connection,
     store: EventStore,
+    folded: fold.Folded,
     *,
     schema: str,
+    after: int,
     until: int | None,
     progress: Progress | None,
 ) -> int:
-    """Fold from position 1 in memory and COPY, in one transaction."""
-    folded = fold.Folded()
-    last = 0
+    """Fold the positions after `after` in memory onto `folded` and COPY, in one transaction."""
+    last = after
     async with conn.transaction():
-        async for rows in store.scan_rows(until=until, batch_size=SCAN_BATCH):
+        async for rows in store.scan_rows(after=after, until=until, batch_size=SCAN_BATCH):
             last = _check(rows, last)
             for row in rows:
                 folded.apply(store.envelope(row))

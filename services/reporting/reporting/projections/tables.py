@@ -39,6 +39,8 @@ NOT_PROJECTED: dict[str, str] = {
     "counters": "the commands' yearly numbers, taken before the events that carry them",
     "availability_samples": "measurements of this installation, not facts of the log",
     "scans": "the bytes of signed Berita Acara scans; the log holds their hashes",
+    "as_of_snapshots": "a cache of the projection as of past positions, for `as_of` views",
+    "as_of_snapshot_rows": "the rows of those snapshots",
 }
 """reporting's other tables, and why a rebuild neither makes nor compares nor swaps them."""
 
