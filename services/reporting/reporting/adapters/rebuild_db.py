@@ -9,6 +9,7 @@ are made in a schema of their own, or in `pg_temp` (a connection's temporary tab
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -122,40 +123,42 @@ async def nearest_snapshot(conn: asyncpg.Connection, position: int, *, rules: st
 
 async def restore_snapshot(conn: asyncpg.Connection, position: int) -> None:
     """Fill the connection's empty temporary tables (made without the base calendar) with the
-    rows of the snapshot at `position`."""
-    for table in PROJECTED:
-        await conn.execute(
-            f"INSERT INTO {TEMPORARY}.{table} SELECT (jsonb_populate_record("
-            f"NULL::{TEMPORARY}.{table}, data)).* FROM reporting.as_of_snapshot_rows"
-            " WHERE position = $1 AND table_name = $2",
-            position,
-            table,
+    tables of the snapshot at `position`."""
+    rows = await conn.fetch(
+        "SELECT table_name, data FROM reporting.as_of_snapshot_tables WHERE position = $1",
+        position,
+    )
+    for row in rows:
+        await conn.copy_to_table(
+            row["table_name"],
+            schema_name=TEMPORARY,
+            source=io.BytesIO(row["data"]),
+            format="binary",
         )
 
 
 async def save_snapshot(conn: asyncpg.Connection, position: int, *, rules: str, keep: int) -> bool:
     """Keep the connection's temporary tables as the snapshot at `position` (False: one is there
     already), and drop all but the `keep` latest snapshots made by `rules` (and all others)."""
+    tables = {}
+    for table in PROJECTED:
+        data = io.BytesIO()
+        await conn.copy_from_table(table, schema_name=TEMPORARY, output=data, format="binary")
+        tables[table] = data.getvalue()
     async with conn.transaction():
         made = await conn.fetchval(
-            "INSERT INTO reporting.as_of_snapshots (position, rules, rows) VALUES ($1, $2, 0)"
-            " ON CONFLICT (position) DO NOTHING RETURNING true",
+            "INSERT INTO reporting.as_of_snapshots (position, rules, bytes)"
+            " VALUES ($1, $2, $3) ON CONFLICT (position) DO NOTHING RETURNING true",
             position,
             rules,
+            sum(len(d) for d in tables.values()),
         )
         if not made:
             return False
-        for table in PROJECTED:
-            await conn.execute(
-                "INSERT INTO reporting.as_of_snapshot_rows (position, table_name, data)"
-                f" SELECT $1, $2, to_jsonb(t) FROM {TEMPORARY}.{table} t",
-                position,
-                table,
-            )
-        await conn.execute(
-            "UPDATE reporting.as_of_snapshots SET rows = (SELECT count(*) FROM"
-            " reporting.as_of_snapshot_rows WHERE position = $1) WHERE position = $1",
-            position,
+        await conn.executemany(
+            "INSERT INTO reporting.as_of_snapshot_tables (position, table_name, data)"
+            " VALUES ($1, $2, $3)",
+            [(position, table, data) for table, data in tables.items()],
         )
         await conn.execute(
             "DELETE FROM reporting.as_of_snapshots WHERE rules <> $1 OR position NOT IN"

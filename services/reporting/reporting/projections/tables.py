@@ -40,7 +40,7 @@ NOT_PROJECTED: dict[str, str] = {
     "availability_samples": "measurements of this installation, not facts of the log",
     "scans": "the bytes of signed Berita Acara scans; the log holds their hashes",
     "as_of_snapshots": "a cache of the projection as of past positions, for `as_of` views",
-    "as_of_snapshot_rows": "the rows of those snapshots",
+    "as_of_snapshot_tables": "the tables of those snapshots",
 }
 """reporting's other tables, and why a rebuild neither makes nor compares nor swaps them."""
 

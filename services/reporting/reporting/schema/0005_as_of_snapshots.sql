@@ -5,15 +5,16 @@
 CREATE TABLE reporting.as_of_snapshots (
     position bigint      PRIMARY KEY CHECK (position >= 1),
     rules    text        NOT NULL,  -- the fingerprint of the projection's rules and tables
-    rows     bigint      NOT NULL,
+    bytes    bigint      NOT NULL,  -- the size of its tables
     made_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX as_of_snapshots_rules_idx ON reporting.as_of_snapshots (rules, position);
 
--- Their rows: each row of each projected table as it stood at the snapshot's position.
-CREATE TABLE reporting.as_of_snapshot_rows (
+-- Their tables: each projected table as it stood at the snapshot's position, in PostgreSQL's
+-- binary COPY format (the fingerprint above names the columns and types it was written with).
+CREATE TABLE reporting.as_of_snapshot_tables (
     position   bigint NOT NULL REFERENCES reporting.as_of_snapshots ON DELETE CASCADE,
     table_name text   NOT NULL,
-    data       jsonb  NOT NULL
+    data       bytea  NOT NULL,
+    PRIMARY KEY (position, table_name)
 );
-CREATE INDEX as_of_snapshot_rows_idx ON reporting.as_of_snapshot_rows (position, table_name);
