@@ -9,11 +9,17 @@ recalculations in those tables are the ones the log held at P, so a clock is jud
 then. Nothing is kept beside the live tables: no history columns, no second projection to keep
 in step.
 
-The cost is a replay of P events for the first view as of P (the rate of `penghubung replay`,
-about 1,000 events a second here); the views as of the same position after it read the kept
-copy. The copies live in `pg_temp` (they vanish with their connection, whatever happens to the
-process) and the least recently used is dropped beyond `as_of_cache_snapshots` copies or
-`as_of_cache_events` events in all (the latest one is always kept).
+The cost of the first view as of P is a rebuild: from the nearest snapshot at or before P
+(`reporting.as_of_snapshots`, migration 0005; made by the same rules, or not used), else from
+position 1, folded in memory and written with COPY (`projections/rebuild.py`); a copy built
+`as_of_snapshot_every` events or more past its snapshot is kept as one (`as_of_snapshots_kept`
+at most). The views as of the same position after it read the kept copy. The copies live in
+`pg_temp` (they vanish with their connection, whatever happens to the process) and the least
+recently used is dropped beyond `as_of_cache_snapshots` copies, `as_of_cache_events` events or
+`as_of_cache_bytes` bytes in all (the latest one is always kept). A view that needs a rebuild
+counts against its asker's `as_of_rebuilds_per_person` per `as_of_rebuild_window_seconds`
+(beyond: 429 `too_many_rebuilds` with Retry-After); an applicant's views as of a moment are
+scoped to their agency as the live ones are.
 """
 
 from __future__ import annotations
