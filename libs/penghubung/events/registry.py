@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -68,6 +69,15 @@ class EventRegistry:
         if version > current:
             raise UnknownEventType(f"{type_name} v{schema_version} is newer than this code")
         return cls.model_validate({**payload, "type": type_name, "schema_version": current})
+
+    def load_json(self, type_name: str, schema_version: int, payload: str | bytes) -> Event:
+        """`load` from the payload's JSON text: validated straight from the text when it is of
+        the current version (no dict in between), else decoded and upcast first."""
+        cls = self.cls(type_name)
+        if schema_version != current_version(cls):
+            return self.load(type_name, schema_version, json.loads(payload))
+        # type and schema_version are not in a stored payload: their defaults are these
+        return cls.model_validate_json(payload)
 
 
 def event_type_name(cls: type[Event]) -> str:

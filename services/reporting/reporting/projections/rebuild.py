@@ -78,7 +78,7 @@ async def _fold(
         async for rows in store.scan_rows(after=after, until=until, batch_size=SCAN_BATCH):
             last = _check(rows, last)
             for row in rows:
-                folded.apply(store.envelope(row))
+                folded.apply(store.envelope_of_text(row))
             if folded.pending() >= FLUSH_ROWS:
                 await fold.write(conn, schema, folded, tables=fold.GROWING)
             if progress is not None:
