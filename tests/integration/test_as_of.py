@@ -640,3 +640,34 @@ async def snapshot_positions(bed: Bed) -> list[int]:
     async with bed.ctx.pool.acquire() as conn:
         rows = await conn.fetch("SELECT position FROM reporting.as_of_snapshots ORDER BY 1")
     return [r[0] for r in rows]
+
+
+async def test_a_snapshot_that_cannot_be_kept_leaves_the_view_whole(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, s = story
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(bed.settings.database_url, role=role_of("reporting"))
+
+    snapshots = Snapshots(
+        store=bed.ctx.store,
+        connect=open_connection,
+        size=4,
+        max_events=10**9,
+        snapshot_every=1,
+    )
+    owner = await connect(bed.settings.database_url)
+    grant = f"ON reporting.as_of_snapshot_tables TO {role_of('reporting')}"
+    try:
+        await owner.execute(f"REVOKE INSERT {grant.replace(' TO ', ' FROM ')}")
+        async with snapshots.at(s.integrated) as conn:
+            status = await conn.fetchval(
+                "SELECT status FROM pg_temp.requests WHERE ticket_id = $1", s.ticket
+            )
+        assert status == "integrated"
+        assert s.integrated not in await snapshot_positions(bed)
+    finally:
+        await owner.execute(f"GRANT INSERT {grant}")
+        await owner.close()
+        await snapshots.close()

@@ -286,8 +286,12 @@ class Snapshots:
                     conn, self._store, schema=TEMPORARY, after=start, until=position, start=folded
                 )
         if position > 0 and position - start >= self._every:
-            kept = self._snapshots_kept
-            await rebuild_db.save_snapshot(conn, position, rules=rules, keep=kept)
+            try:
+                await rebuild_db.save_snapshot(
+                    conn, position, rules=rules, keep=self._snapshots_kept
+                )
+            except asyncpg.PostgresError as failed:  # a cache: the view goes on without it
+                log.warning("as_of: no snapshot kept at position %d: %s", position, failed)
 
     def _evict(self) -> None:
         while len(self._kept) > 1 and (
