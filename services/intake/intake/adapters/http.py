@@ -14,9 +14,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from intake.app import handlers
 from intake.app.handlers import Intake
-from intake.app.views import AttachmentView, RequestPage, RequestView
+from intake.app.views import AttachmentView, ConfirmationView, RequestPage, RequestView
 from intake.domain import errors
-from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
+from intake.domain.commands import (
+    ConfirmBackdate,
+    ResubmitRequest,
+    SubmitRequest,
+    UploadAttachment,
+)
 from intake.domain.errors import (
     AttachmentTooLarge,
     RequestNotFound,
@@ -31,6 +36,7 @@ from penghubung.forms import (
     check_ticket_id,
 )
 from penghubung.sop import Channel
+from penghubung.text import PersonParagraph
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
@@ -72,6 +78,24 @@ class SubmissionBody(BaseModel):
         json_schema_extra={"minItems": 1},
         description="Ids from POST /attachments; one must be the request letter (surat_permohonan)",
     )
+    backdate_confirmation_id: UUID | None = Field(
+        default=None,
+        description="Desk only: an administrator's confirmation (POST /backdate-confirmations)"
+        " of a received_at further back than PENGHUBUNG_INTAKE_BACKDATE_MAX_DAYS",
+    )
+
+
+class BackdateConfirmationBody(BaseModel):
+    """An administrator confirms that a request really arrived at an old receipt time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    received_at: AwareDatetime = Field(
+        description="The receipt time confirmed, exactly as the registration will state it"
+    )
+    reason: PersonParagraph = Field(
+        description="Why the old receipt time is right (e.g. the letter's agenda stamp)"
+    )
 
 
 class ResubmissionBody(BaseModel):
@@ -105,6 +129,10 @@ def router(intake: Intake) -> APIRouter:
             errors.ReceiptTimeRequired,
             errors.ReceiptTimeNotAllowed,
             errors.ReceiptTimeInFuture,
+            errors.ReceiptTimeTooOld,
+            errors.BackdateConfirmationNotFound,
+            errors.BackdateConfirmationMismatch,
+            errors.BackdateConfirmationUsed,
             errors.RequestLetterMissing,
             errors.AttachmentNotFound,
             errors.AttachmentDuplicated,
@@ -127,6 +155,7 @@ def router(intake: Intake) -> APIRouter:
             channel=body.channel,
             received_at=body.received_at,
             attachment_ids=tuple(body.attachment_ids),
+            backdate_confirmation_id=body.backdate_confirmation_id,
         )
         sent, received = _as_sent(body)
 
@@ -138,6 +167,29 @@ def router(intake: Intake) -> APIRouter:
         view = await once.run(intake.pool, "intake", command.actor, sent, run, at=received)
         response.headers["Location"] = f"/requests/{view['ticket_id']}"
         return view
+
+    @api.post(
+        "/backdate-confirmations",
+        status_code=201,
+        response_model=ConfirmationView,
+        summary="Confirm an old receipt time for one desk registration (administrator)",
+        responses=refusals(errors.ReceiptTimeInFuture, errors.ConfirmerUnknown),
+    )
+    async def confirm_backdate(
+        body: BackdateConfirmationBody,
+        principal: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
+    ) -> dict[str, Any]:
+        command = ConfirmBackdate(
+            actor=principal.actor(), received_at=body.received_at, reason=body.reason
+        )
+        sent = {"reason": body.reason}
+
+        async def run(conn: asyncpg.Connection) -> ConfirmationView:
+            return await handlers.confirm_old_receipt(conn, command, intake=intake)
+
+        at = body.received_at.astimezone(UTC).isoformat()
+        return await once.run(intake.pool, "intake", command.actor, sent, run, at=at)
 
     @api.get("/requests", summary="List the requests the caller may see, newest first")
     async def list_requests(
@@ -244,6 +296,7 @@ def _uploads(intake: Intake) -> APIRouter:
         responses=refusals(
             errors.AttachmentEmpty,
             errors.AttachmentTooLarge,
+            errors.UploadQuotaExceeded,
             errors.AttachmentTypeNotAllowed,
             errors.AttachmentContentMismatch,
         ),
@@ -281,7 +334,7 @@ def _uploads(intake: Intake) -> APIRouter:
         response_class=Response,
         responses={
             200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}},
-            **refusals(errors.UploadNotFound),
+            **refusals(errors.UploadNotFound, errors.UploadDiscarded),
         },
         summary="Download an uploaded file (an applicant: their agency's only)",
     )

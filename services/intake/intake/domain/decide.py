@@ -10,7 +10,13 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from intake.domain.commands import Command, ResubmitRequest, SubmitRequest, UploadAttachment
+from intake.domain.commands import (
+    Command,
+    ConfirmBackdate,
+    ResubmitRequest,
+    SubmitRequest,
+    UploadAttachment,
+)
 from intake.domain.errors import (
     AgencyChanged,
     AgencyMismatch,
@@ -23,6 +29,7 @@ from intake.domain.errors import (
     AttachmentTooLarge,
     AttachmentTypeNotAllowed,
     ChannelNotAllowed,
+    ConfirmerUnknown,
     NotReturned,
     OfficerUnknown,
     ReceiptTimeBeforeReturn,
@@ -33,10 +40,17 @@ from intake.domain.errors import (
     RequestNotFound,
     RoleNotAllowed,
 )
+from intake.domain.limits import Backdating, Confirmation, check_backdating
 from intake.domain.state import Fact, RequestState, Status, Upload, fold, owner_of
 from penghubung.agency import AgencyMissing, agency_key
 from penghubung.events.base import Actor, Event, Role
-from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
+from penghubung.events.catalog import (
+    AttachmentDiscarded,
+    BackdateConfirmation,
+    DiscardReason,
+    RequestResubmitted,
+    RequestSubmitted,
+)
 from penghubung.forms import Attachment, AttachmentKind, Officer
 from penghubung.sop import Channel, priority
 
@@ -57,11 +71,13 @@ def decide(
     *,
     now: datetime,
     uploads: Mapping[UUID, Upload],
+    backdating: Backdating | None = None,
 ) -> list[Event]:
-    """The events a command yields on a request, or the domain error that refuses it."""
+    """The events a command yields on a request, or the domain error that refuses it;
+    `backdating` bounds a desk registration's receipt time (30 days back by default)."""
     match command:
         case SubmitRequest():
-            return [_submit(command, state, now=now, uploads=uploads)]
+            return [_submit(command, state, now=now, uploads=uploads, backdating=backdating)]
         case ResubmitRequest():
             return [_resubmit(command, state, now=now, uploads=uploads)]
 
@@ -87,11 +103,19 @@ def receipt_time(command: Command, *, now: datetime) -> datetime:
 
 
 def _submit(
-    command: SubmitRequest, state: RequestState, *, now: datetime, uploads: Mapping[UUID, Upload]
+    command: SubmitRequest,
+    state: RequestState,
+    *,
+    now: datetime,
+    uploads: Mapping[UUID, Upload],
+    backdating: Backdating | None,
 ) -> RequestSubmitted:
     if state.status is not None:
         raise AlreadySubmitted()
     received_at = receipt_time(command, now=now)
+    confirmed = check_backdating(
+        received_at, command.backdate_confirmation_id, backdating or Backdating(), now=now
+    )
     if command.actor.role is Role.PEMOHON:
         _check_own_agency(command.actor, command.form.applicant.agency)
     attachments = _attachments(command.actor, command.attachment_ids, state.ticket_id, uploads)
@@ -105,7 +129,27 @@ def _submit(
         registered_by=_registrar(command.actor),
         attachments=attachments,
         priority=priority(command.form.impact, command.form.urgency),
+        backdate_confirmation=confirmed,
     )
+
+
+def confirm_backdate(
+    command: ConfirmBackdate, *, confirmation_id: UUID, now: datetime
+) -> Confirmation:
+    """An administrator's confirmation of an old receipt time, ready to be named by one
+    desk registration."""
+    if command.actor.role is not Role.ADMIN:
+        raise RoleNotAllowed(message="hanya administrator yang dapat mengonfirmasi waktu diterima")
+    if command.received_at > now:
+        raise ReceiptTimeInFuture()
+    try:
+        admin = Officer(nip=command.actor.nip or "", name=command.actor.name)
+    except ValidationError:
+        raise ConfirmerUnknown() from None
+    confirmation = BackdateConfirmation(
+        confirmation_id=confirmation_id, confirmed_by=admin, reason=command.reason, confirmed_at=now
+    )
+    return Confirmation(confirmation_id, command.received_at, confirmation)
 
 
 def _resubmit(
@@ -165,6 +209,20 @@ def accept_upload(command: UploadAttachment, *, attachment_id: UUID, max_bytes: 
         storage_key=f"{STORAGE_PREFIX}{attachment_id}",
     )
     return Upload(attachment_id=attachment_id, attachment=attachment, owner=owner)
+
+
+def discard(upload: Upload, *, by: Actor, at: datetime) -> AttachmentDiscarded:
+    """The removal of an upload no request took in time (`by` and `at`: its upload)."""
+    if upload.ticket_id is not None:
+        raise ValueError(f"{upload.attachment_id} belongs to {upload.ticket_id}: it stays")
+    return AttachmentDiscarded(
+        attachment_id=upload.attachment_id,
+        attachment=upload.attachment,
+        owner=upload.owner,
+        uploaded_by=by,
+        uploaded_at=at,
+        reason=DiscardReason.UNATTACHED,
+    )
 
 
 STORAGE_PREFIX = "intake/attachments/"
