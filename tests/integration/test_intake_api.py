@@ -1235,3 +1235,36 @@ async def test_the_sweeper_passes_over_an_upload_a_submission_is_binding(
         )
     assert (await guarded.desk.client.get(f"/attachments/{binding}", headers=headers)).content
     assert (await guarded.desk.store.read_stream(f"intake-upload-{binding}")).events == ()
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+async def test_a_receipt_time_out_of_any_calendar_is_refused_naming_it(
+    desk: Desk, moment: str
+) -> None:
+    confirm = await desk.client.post(
+        "/backdate-confirmations",
+        json={"received_at": moment, "reason": "Uji batas"},
+        headers=desk.as_role(Role.ADMIN, nip=ADMIN.nip),
+    )
+    register = await by_letter(desk, moment)
+    for response in (confirm, register):
+        assert (response.status_code, field_of(response)) == (422, "received_at"), response.text
+
+
+async def test_the_service_sweeps_unattached_uploads_by_itself(
+    new_database: NewDatabase, nats_url: str, run_id: str
+) -> None:
+    async with serving(
+        await new_database(),
+        nats_url,
+        f"{run_id}_S",
+        intake_unattached_upload_hours=0.0002,  # 0.72 s
+        intake_sweep_interval_seconds=0.2,
+    ) as desk:
+        headers = desk.applicant(new_agency())
+        path = f"/attachments/{await desk.letter(headers)}"
+        deadline = asyncio.get_running_loop().time() + 20
+        while (answer := await desk.client.get(path, headers=headers)).status_code == 200:
+            assert asyncio.get_running_loop().time() < deadline, "the upload was never swept"
+            await asyncio.sleep(0.1)
+        assert (answer.status_code, answer.json()["code"]) == (404, "attachment_discarded")

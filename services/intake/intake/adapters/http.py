@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from intake.app import handlers
 from intake.app.handlers import Intake
@@ -58,6 +58,19 @@ _READERS = (
 )
 
 
+def _within_registers(value: datetime) -> datetime:
+    """A receipt time within the years the registers number, whatever its offset."""
+    if not 2000 <= value.year <= 2100:
+        raise FormValueError(
+            "received_at_out_of_range", "waktu diterima harus antara tahun 2000 dan 2100"
+        )
+    return value
+
+
+ReceiptTime = Annotated[AwareDatetime, AfterValidator(_within_registers)]
+"""When a request really arrived, as a caller states it (2000–2100, with its offset)."""
+
+
 class SubmissionBody(BaseModel):
     """A service request as sent: the form, the channel, and the uploaded files it references."""
 
@@ -68,7 +81,7 @@ class SubmissionBody(BaseModel):
         default=Channel.PORTAL,
         description="portal for the applicant; email, surat, telepon, chat, langsung for the desk",
     )
-    received_at: AwareDatetime | None = Field(
+    received_at: ReceiptTime | None = Field(
         default=None,
         description="Desk only: when the request really arrived (with its time zone; not future)",
     )
@@ -90,7 +103,7 @@ class BackdateConfirmationBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    received_at: AwareDatetime = Field(
+    received_at: ReceiptTime = Field(
         description="The receipt time confirmed, exactly as the registration will state it"
     )
     reason: PersonParagraph = Field(
@@ -106,7 +119,7 @@ class ResubmissionBody(BaseModel):
     form: ServiceRequestForm = Field(description="The corrected service request form")
     answer: LongText = Field(description="The answer to the reasons for return")
     channel: Channel = Field(default=Channel.PORTAL, description="As for a submission")
-    received_at: AwareDatetime | None = Field(
+    received_at: ReceiptTime | None = Field(
         default=None, description="Desk only: when the resubmission really arrived"
     )
     attachment_ids: list[UUID] = Field(
