@@ -22,7 +22,10 @@ class IntakeSettings(ServiceSettings):
         description="Bytes one agency may upload per WIB calendar day (429 above)",
     )
     intake_upload_quota_files_per_day: int = Field(
-        default=200, ge=1, description="Files one agency may upload per WIB calendar day"
+        default=200,
+        ge=1,
+        le=10**9,
+        description="Files one agency may upload per WIB calendar day",
     )
     intake_desk_upload_quota_bytes_per_day: int = Field(
         default=1024 * MIB,
@@ -30,7 +33,10 @@ class IntakeSettings(ServiceSettings):
         description="Bytes the service desk (every petugas together) may upload per WIB day",
     )
     intake_desk_upload_quota_files_per_day: int = Field(
-        default=1000, ge=1, description="Files the service desk may upload per WIB calendar day"
+        default=1000,
+        ge=1,
+        le=10**9,
+        description="Files the service desk may upload per WIB calendar day",
     )
     intake_unattached_upload_hours: float = Field(
         default=24.0,
