@@ -20,7 +20,7 @@ import pytest
 from intake.adapters.subscribers import CONSUMERS, when_request_returned_mark_it_returned
 from intake.app.handlers import Intake, sweep_unattached
 from intake.bootstrap import build
-from intake.domain.limits import size_words
+from intake.domain.limits import UploadQuota, UploadQuotas, size_words
 from intake.domain.state import WIB
 from intake.settings import IntakeSettings
 from penghubung.agency import agency_key
@@ -1074,7 +1074,9 @@ class Guarded:
             clock=self.clock,
             new_id=uuid.uuid4,
             attachment_max_bytes=CAP,
+            quotas=UploadQuotas(UploadQuota(QUOTA_BYTES, QUOTA_FILES), UploadQuota(1, 1)),
             unattached_kept=timedelta(hours=24),
+            backdate_max_days=30,
         )
 
     async def uploads_of(self, owner: str) -> tuple[int, int]:
@@ -1210,6 +1212,10 @@ async def test_the_sweeper_removes_old_unattached_uploads_only_and_says_so(
     assert (removal.actor.role, removal.correlation_id) == (Role.SYSTEM, old)
     for kept in (attached, fresh):
         assert (await guarded.desk.store.read_stream(f"intake-upload-{kept}")).events == ()
+    # A registration that still names it is told so, at the place it names it.
+    late = await guarded.desk.submit(headers, {"form": form(agency), "attachment_ids": [old]})
+    assert (late.status_code, late.json()["code"]) == (422, "attachment_discarded")
+    assert field_of(late) == "attachment_ids.0"
     # A second round finds nothing more of these.
     await sweep_unattached(guarded.intake())
     assert len((await guarded.desk.store.read_stream(f"intake-upload-{old}")).events) == 1

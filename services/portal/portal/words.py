@@ -146,7 +146,7 @@ _CODE = {
     # upload_quota_exceeded and received_at_too_old keep the API's sentence: it states the
     # quota and when it is whole again, or the bound and its first day
     "attachment_discarded": "berkas ini sudah dihapus karena tidak dipakai; unggah ulang",
-    "received_at_out_of_range": "waktu diterima harus antara tahun 2000 dan 2100",
+    "received_at_out_of_range": "waktu diterima tidak boleh sebelum tahun 2000",
     "backdate_confirmation_not_found": "nomor konfirmasi administrator tidak dikenal",
     "backdate_confirmation_mismatch": "konfirmasi administrator ini untuk waktu diterima yang lain",
     "backdate_confirmation_used": "konfirmasi administrator ini sudah dipakai permohonan lain",

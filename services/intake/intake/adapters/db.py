@@ -134,6 +134,19 @@ async def discarded_at(
     return at
 
 
+async def discarded_among(
+    conn: asyncpg.Connection, ids: Sequence[UUID], *, owner: str | None
+) -> frozenset[UUID]:
+    """Which of these ids name uploads of `owner` the sweeper removed."""
+    rows = await conn.fetch(
+        "SELECT attachment_id FROM intake.discarded_uploads"
+        " WHERE attachment_id = ANY($1::uuid[]) AND owner = $2",
+        list(ids),
+        owner,
+    )
+    return frozenset(r["attachment_id"] for r in rows)
+
+
 async def insert_confirmation(conn: asyncpg.Connection, confirmation: Confirmation) -> None:
     """Keep an administrator's confirmation of an old receipt time."""
     c = confirmation.confirmation

@@ -24,6 +24,7 @@ from intake.domain.commands import (
 )
 from intake.domain.errors import (
     AttachmentTooLarge,
+    ReceiptTimeInFuture,
     RequestNotFound,
 )
 from intake.domain.state import Status
@@ -59,16 +60,19 @@ _READERS = (
 
 
 def _within_registers(value: datetime) -> datetime:
-    """A receipt time within the years the registers number, whatever its offset."""
-    if not 2000 <= value.year <= 2100:
+    """A receipt time the registers can number, whatever its offset: from the year 2000 (the
+    ticket counters' first), and short of the calendar's end (the future is refused anyway)."""
+    if value.year < 2000:
         raise FormValueError(
-            "received_at_out_of_range", "waktu diterima harus antara tahun 2000 dan 2100"
+            "received_at_out_of_range", "waktu diterima tidak boleh sebelum tahun 2000"
         )
+    if value.year >= 9999:
+        raise FormValueError(ReceiptTimeInFuture.code, ReceiptTimeInFuture.message)
     return value
 
 
 ReceiptTime = Annotated[AwareDatetime, AfterValidator(_within_registers)]
-"""When a request really arrived, as a caller states it (2000–2100, with its offset)."""
+"""When a request really arrived, as a caller states it (with its offset, from the year 2000)."""
 
 
 class SubmissionBody(BaseModel):
@@ -148,6 +152,7 @@ def router(intake: Intake) -> APIRouter:
             errors.BackdateConfirmationUsed,
             errors.RequestLetterMissing,
             errors.AttachmentNotFound,
+            errors.AttachmentSwept,
             errors.AttachmentDuplicated,
             errors.AgencyMismatch,
             errors.OfficerUnknown,
@@ -238,6 +243,7 @@ def router(intake: Intake) -> APIRouter:
             errors.ReceiptTimeInFuture,
             errors.ReceiptTimeBeforeReturn,
             errors.AttachmentNotFound,
+            errors.AttachmentSwept,
             errors.AttachmentDuplicated,
             errors.AgencyChanged,
             errors.RoleNotAllowed,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
@@ -27,19 +27,12 @@ from intake.domain.decide import (
     record_return,
 )
 from intake.domain.errors import RequestNotFound, UploadDiscarded, UploadNotFound
-from intake.domain.limits import (
-    DEFAULT_BACKDATE_DAYS,
-    MIB,
-    Backdating,
-    UploadQuota,
-    UploadQuotas,
-    quota_refusal,
-    upload_day,
-)
+from intake.domain.limits import Backdating, UploadQuotas, quota_refusal, upload_day
 from intake.domain.state import (
     Fact,
     RequestState,
     Status,
+    Upload,
     evolve,
     fold,
     owner_of,
@@ -74,14 +67,9 @@ class Intake:
     clock: Clock
     new_id: IdFactory
     attachment_max_bytes: int
-    quotas: UploadQuotas = field(
-        default=UploadQuotas(
-            agency=UploadQuota(bytes=200 * MIB, files=200),
-            desk=UploadQuota(bytes=1024 * MIB, files=1000),
-        )
-    )
-    unattached_kept: timedelta = timedelta(hours=24)
-    backdate_max_days: int = DEFAULT_BACKDATE_DAYS
+    quotas: UploadQuotas
+    unattached_kept: timedelta
+    backdate_max_days: int
 
 
 def stream_of(ticket_id: str) -> str:
@@ -158,11 +146,14 @@ async def submit_request(
     now = intake.clock()
     year = ticket_year(receipt_time(command, now=now))
     uploads = await db.lock_uploads(conn, command.attachment_ids)
+    removed = await _removed(conn, command, uploads)
     confirmation = await db.lock_confirmation(conn, command.backdate_confirmation_id)
     backdating = Backdating(max_days=intake.backdate_max_days, found=confirmation)
     ticket = format_ticket_id(year, await db.next_ticket_sequence(conn, year))
     state = RequestState(ticket_id=ticket)
-    events = decide(command, state, now=now, uploads=uploads, backdating=backdating)
+    events = decide(
+        command, state, now=now, uploads=uploads, backdating=backdating, removed=removed
+    )
     view = await _write(conn, _after(state, events), command.attachment_ids)
     await db.use_confirmation(conn, command.backdate_confirmation_id, ticket)
     new = _with_meta(events, intake, actor=command.actor, causation_id=causation_id)
@@ -185,11 +176,22 @@ async def resubmit_request(
     returns = await db.return_facts(conn, command.ticket_id)
     state = fold(command.ticket_id, [*_facts(stream.events), *returns])
     uploads = await db.lock_uploads(conn, command.attachment_ids)
-    events = decide(command, state, now=now, uploads=uploads)
+    removed = await _removed(conn, command, uploads)
+    events = decide(command, state, now=now, uploads=uploads, removed=removed)
     view = await _write(conn, _after(state, events), command.attachment_ids)
     new = _with_meta(events, intake, actor=command.actor, causation_id=causation_id)
     await intake.store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
     return view
+
+
+async def _removed(
+    conn: asyncpg.Connection, command: SubmitRequest | ResubmitRequest, found: Mapping[UUID, Upload]
+) -> frozenset[UUID]:
+    """The caller's uploads among those named that the sweeper removed."""
+    missing = [i for i in command.attachment_ids if i not in found]
+    if not missing:
+        return frozenset()
+    return await db.discarded_among(conn, missing, owner=owner_of(command.actor))
 
 
 async def mark_returned(conn: asyncpg.Connection, envelope: Envelope, *, store: EventStore) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from intake.domain.errors import (
     AttachmentEmpty,
     AttachmentInUse,
     AttachmentNotFound,
+    AttachmentSwept,
     AttachmentTooLarge,
     AttachmentTypeNotAllowed,
     ChannelNotAllowed,
@@ -72,14 +74,25 @@ def decide(
     now: datetime,
     uploads: Mapping[UUID, Upload],
     backdating: Backdating | None = None,
+    removed: Collection[UUID] = (),
 ) -> list[Event]:
     """The events a command yields on a request, or the domain error that refuses it;
-    `backdating` bounds a desk registration's receipt time (30 days back by default)."""
+    `backdating` bounds a desk registration's receipt time (30 days back by default), `removed`
+    are the caller's uploads the sweeper removed."""
+    files = Files(uploads, frozenset(removed))
     match command:
         case SubmitRequest():
-            return [_submit(command, state, now=now, uploads=uploads, backdating=backdating)]
+            return [_submit(command, state, now=now, files=files, backdating=backdating)]
         case ResubmitRequest():
-            return [_resubmit(command, state, now=now, uploads=uploads)]
+            return [_resubmit(command, state, now=now, files=files)]
+
+
+@dataclass(frozen=True)
+class Files:
+    """The uploads a command names, as found: kept ones, and the caller's removed ones."""
+
+    uploads: Mapping[UUID, Upload]
+    removed: frozenset[UUID] = frozenset()
 
 
 def receipt_time(command: Command, *, now: datetime) -> datetime:
@@ -107,7 +120,7 @@ def _submit(
     state: RequestState,
     *,
     now: datetime,
-    uploads: Mapping[UUID, Upload],
+    files: Files,
     backdating: Backdating | None,
 ) -> RequestSubmitted:
     if state.status is not None:
@@ -118,7 +131,7 @@ def _submit(
     )
     if command.actor.role is Role.PEMOHON:
         _check_own_agency(command.actor, command.form.applicant.agency)
-    attachments = _attachments(command.actor, command.attachment_ids, state.ticket_id, uploads)
+    attachments = _attachments(command.actor, command.attachment_ids, state.ticket_id, files)
     if not any(a.kind is AttachmentKind.REQUEST_LETTER for a in attachments):
         raise RequestLetterMissing()
     return RequestSubmitted(
@@ -153,7 +166,7 @@ def confirm_backdate(
 
 
 def _resubmit(
-    command: ResubmitRequest, state: RequestState, *, now: datetime, uploads: Mapping[UUID, Upload]
+    command: ResubmitRequest, state: RequestState, *, now: datetime, files: Files
 ) -> RequestResubmitted:
     if state.status is None or not may_see(command.actor, state):
         raise RequestNotFound()
@@ -170,7 +183,7 @@ def _resubmit(
         channel=command.channel,
         received_at=received_at,
         registered_by=_registrar(command.actor),
-        attachments=_attachments(command.actor, command.attachment_ids, state.ticket_id, uploads),
+        attachments=_attachments(command.actor, command.attachment_ids, state.ticket_id, files),
         priority=priority(command.form.impact, command.form.urgency),
         resubmission=state.resubmissions + 1,
         answer=command.answer,
@@ -266,14 +279,16 @@ def _registrar(actor: Actor) -> Officer | None:
 
 
 def _attachments(
-    actor: Actor, ids: Sequence[UUID], ticket_id: str, uploads: Mapping[UUID, Upload]
+    actor: Actor, ids: Sequence[UUID], ticket_id: str, files: Files
 ) -> tuple[Attachment, ...]:
     if len(set(ids)) != len(ids):
         raise AttachmentDuplicated()
     owner = owner_of(actor)
     found: list[Attachment] = []
     for i, attachment_id in enumerate(ids):
-        upload = uploads.get(attachment_id)
+        upload = files.uploads.get(attachment_id)
+        if upload is None and attachment_id in files.removed:
+            raise AttachmentSwept(field=f"attachment_ids.{i}")
         if upload is None or upload.owner != owner:
             raise AttachmentNotFound(field=f"attachment_ids.{i}")
         if upload.ticket_id not in (None, ticket_id):

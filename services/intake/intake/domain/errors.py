@@ -46,6 +46,14 @@ class AttachmentNotFound(Invalid):
     field = "attachment_ids"
 
 
+class AttachmentSwept(Invalid):
+    """An attachment named was removed by the sweeper before the request came."""
+
+    code = "attachment_discarded"
+    message = "lampiran telah dihapus karena lama tidak dipakai; unggah ulang berkasnya"
+    field = "attachment_ids"
+
+
 class AttachmentDuplicated(Invalid):
     """The same attachment is listed twice."""
 
