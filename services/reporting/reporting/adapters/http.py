@@ -54,6 +54,7 @@ from reporting.domain.errors import (
     ReportMissing,
     ReportNotFound,
     RequestNotFound,
+    TooManyRebuilds,
 )
 from reporting.domain.numbers import office_year
 from reporting.projections.progress import Status
@@ -80,7 +81,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         "/requests",
         tags=["requests"],
         summary="List requests (filtered, paginated)",
-        responses=refusals(DateRangeReversed),
+        responses=refusals(DateRangeReversed, TooManyRebuilds),
     )
     async def list_requests(
         principal: Reader,
@@ -116,7 +117,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         "/requests/{ticket_id}",
         tags=["requests"],
         summary="One request's status",
-        responses=refusals(RequestNotFound),
+        responses=refusals(RequestNotFound, TooManyRebuilds),
     )
     async def get_request(
         principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
@@ -129,7 +130,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         "/requests/{ticket_id}/timeline",
         tags=["requests"],
         summary="One request's timeline",
-        responses=refusals(RequestNotFound),
+        responses=refusals(RequestNotFound, TooManyRebuilds),
     )
     async def get_timeline(
         principal: Reader, ticket_id: Ticket, response: Response, as_of: AsOfQuery = None
@@ -144,7 +145,9 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         "/requests/{ticket_id}/report",
         tags=["reports"],
         summary="One request's report",
-        responses=refusals(RequestNotFound, ReportNotFound, RepresentationNotOffered),
+        responses=refusals(
+            RequestNotFound, ReportNotFound, RepresentationNotOffered, TooManyRebuilds
+        ),
     )
     async def get_report(
         principal: Reader,
@@ -168,6 +171,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         tags=["reports"],
         summary="One year's agenda book (JSON, CSV or .xlsx)",
         response_model=AgendaBookView,
+        responses=refusals(TooManyRebuilds),
     )
     async def get_agenda_book(
         principal: Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))],

@@ -13,11 +13,12 @@ from pydantic import BaseModel, Field
 from penghubung.events import Role
 from penghubung.instants import Instant
 from penghubung.sop import Difficulty, Step
+from penghubung.web.errors import refusals
 from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
 from reporting.domain import labels
-from reporting.domain.errors import RequestNotFound
+from reporting.domain.errors import RequestNotFound, TooManyRebuilds
 from reporting.sla.adapters.answers import (
     FormatQuery,
     Reader,
@@ -191,6 +192,7 @@ def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
         "/requests/{ticket_id}/sla",
         tags=["sla"],
         response_model=RequestSlaView,
+        responses=refusals(TooManyRebuilds),
         summary="Every clock of a request: start, due, used, paused, remaining, state",
     )
     async def get_request_sla(

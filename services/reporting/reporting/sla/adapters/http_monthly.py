@@ -16,9 +16,11 @@ from penghubung.events import Role
 from penghubung.runtime.service import ServiceContext
 from penghubung.sop import Step
 from penghubung.web.auth import Principal
+from penghubung.web.errors import refusals
 from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import Moment, ReadModels
+from reporting.domain.errors import TooManyRebuilds
 from reporting.sla.adapters.answers import (
     FormatQuery,
     MonthQuery,
@@ -192,6 +194,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         "/sla/compliance",
         tags=["sla"],
         response_model=ComplianceView,
+        responses=refusals(TooManyRebuilds),
         summary="Monthly compliance per step, agency or officer",
     )
     async def get_compliance(
@@ -232,6 +235,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         "/sla/breaches",
         tags=["sla"],
         response_model=BreachesView,
+        responses=refusals(TooManyRebuilds),
         summary="The clocks breached in a month, with the reasons",
     )
     async def get_breaches(
@@ -267,6 +271,7 @@ def routes(api: APIRouter, ctx: ServiceContext, sla: Sla, reads: ReadModels) -> 
         "/sla/disposition-times",
         tags=["sla"],
         response_model=DispositionTimesView,
+        responses=refusals(TooManyRebuilds),
         summary="Working time per echelon of the disposition chain in a month",
     )
     async def get_disposition_times(
