@@ -31,7 +31,7 @@ from penghubung.events import Envelope, catalog
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.projections import apply, documents
 from reporting.projections.progress import Progress, advance
-from reporting.projections.rows import Row, columns
+from reporting.projections.rows import Row, columns, defaults
 from reporting.projections.tables import PROJECTED
 from reporting.sla import projection
 from reporting.sla.domain import calendar
@@ -348,7 +348,14 @@ async def write(
             if not rows:
                 continue
             names = await columns(conn, table)
-            records = [tuple(row.get(n) for n in names) for row in rows.values()]
+            preset = await defaults(conn, table)
+            if preset:  # a column a row leaves out takes its default, as with an INSERT
+                records = [
+                    tuple(row[n] if n in row else preset.get(n) for n in names)
+                    for row in rows.values()
+                ]
+            else:
+                records = [tuple(row.get(n) for n in names) for row in rows.values()]
             await conn.copy_records_to_table(
                 table, schema_name=schema, columns=names, records=records
             )

@@ -60,3 +60,23 @@ _COLUMNS = (
 async def columns(conn: asyncpg.Connection, table: str) -> list[str]:
     """The live table's columns, in their order."""
     return [r["attname"] for r in await conn.fetch(_COLUMNS, f"{LIVE}.{table}")]
+
+
+_DEFAULTS = (
+    "SELECT attname, pg_get_expr(d.adbin, d.adrelid) AS expression FROM pg_attribute a"
+    " JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+    " ORDER BY a.attnum"
+)
+
+
+async def defaults(conn: asyncpg.Connection, table: str) -> Row:
+    """The live table's column defaults, evaluated (what an INSERT that leaves a column out
+    writes there): for rows written by COPY, which writes every column it names."""
+    found = await conn.fetch(_DEFAULTS, f"{LIVE}.{table}")
+    if not found:
+        return {}
+    values = ", ".join(f'{r["expression"]} AS "{r["attname"]}"' for r in found)
+    evaluated = await conn.fetchrow(f"SELECT {values}")
+    assert evaluated is not None
+    return dict(evaluated)
