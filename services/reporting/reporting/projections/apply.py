@@ -9,7 +9,7 @@ past position (`projections/tables.py`).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import asyncpg
@@ -22,7 +22,7 @@ from penghubung.forms import Officer
 from penghubung.sop import Step
 from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
-from reporting.projections.rows import Json, Row, insert, update
+from reporting.projections.rows import Insert, Json, Row, Update, Write, insert, write
 from reporting.projections.summaries import summarize
 from reporting.projections.tables import LIVE
 from reporting.sla.projection import apply_sla
@@ -45,8 +45,12 @@ async def apply_request_submitted(
     event = _event(envelope, catalog.RequestSubmitted)
     progress = advance(None, event, at=envelope.occurred_at)
     assert progress is not None  # a submission always starts a request
-    await insert(conn, schema, "requests", request_row(envelope, event, progress))
-    await insert(conn, schema, "timeline", timeline_row(envelope, event.ticket_id))
+    await write(
+        conn,
+        schema,
+        Insert("requests", request_row(envelope, event, progress)),
+        Insert("timeline", timeline_row(envelope, event.ticket_id)),
+    )
 
 
 async def apply_request_resubmitted(
@@ -54,8 +58,9 @@ async def apply_request_resubmitted(
 ) -> None:
     """A returned request came back: the corrected form, at the kadis again."""
     event = _event(envelope, catalog.RequestResubmitted)
-    await update(conn, schema, "requests", event.ticket_id, resubmission_changes(event))
-    await _advance(conn, envelope, event.ticket_id, schema=schema)
+    await _advance(
+        conn, envelope, event.ticket_id, schema=schema, changes=resubmission_changes(event)
+    )
 
 
 async def apply_step_taken(
@@ -71,9 +76,14 @@ async def apply_report_written(
 ) -> None:
     """The report exists: its row, and the request waits for the archive."""
     event = _event(envelope, catalog.ReportWritten)
-    await insert(conn, schema, "reports", report_row(envelope, event))
-    await update(conn, schema, "requests", event.ticket_id, {"outcome": event.outcome.value})
-    await _advance(conn, envelope, event.ticket_id, schema=schema)
+    await _advance(
+        conn,
+        envelope,
+        event.ticket_id,
+        schema=schema,
+        changes={"outcome": event.outcome.value},
+        before=[Insert("reports", report_row(envelope, event))],
+    )
 
 
 async def apply_berita_acara_number_reserved(
@@ -81,10 +91,18 @@ async def apply_berita_acara_number_reserved(
 ) -> None:
     """A Berita Acara number was taken: the register, the report and the request show it."""
     event = _event(envelope, catalog.BeritaAcaraNumberReserved)
-    await insert(conn, schema, "berita_acara", berita_acara_row(envelope, event))
-    for table in ("reports", "requests"):
-        await update(conn, schema, table, event.ticket_id, {"berita_acara_number": event.number})
-    await _advance(conn, envelope, event.ticket_id, schema=schema)
+    number = {"berita_acara_number": event.number}
+    await _advance(
+        conn,
+        envelope,
+        event.ticket_id,
+        schema=schema,
+        changes=number,
+        before=[
+            Insert("berita_acara", berita_acara_row(envelope, event)),
+            Update("reports", event.ticket_id, number),
+        ],
+    )
 
 
 async def apply_report_archived(
@@ -92,10 +110,17 @@ async def apply_report_archived(
 ) -> None:
     """The report is in the agenda book: the book's entry, the report's and the request's."""
     event = _event(envelope, catalog.ReportArchived)
-    await insert(conn, schema, "agenda_book", agenda_row(envelope, event))
-    await update(conn, schema, "reports", event.ticket_id, archive_changes(envelope, event))
-    await update(conn, schema, "requests", event.ticket_id, {"agenda_code": event.agenda_code})
-    await _advance(conn, envelope, event.ticket_id, schema=schema)
+    await _advance(
+        conn,
+        envelope,
+        event.ticket_id,
+        schema=schema,
+        changes={"agenda_code": event.agenda_code},
+        before=[
+            Insert("agenda_book", agenda_row(envelope, event)),
+            Update("reports", event.ticket_id, archive_changes(envelope, event)),
+        ],
+    )
 
 
 async def apply_timeline_only(
@@ -341,9 +366,17 @@ def _event(envelope: Envelope, cls: type[E]) -> E:
 
 
 async def _advance(
-    conn: asyncpg.Connection, envelope: Envelope, ticket_id: str, *, schema: str
+    conn: asyncpg.Connection,
+    envelope: Envelope,
+    ticket_id: str,
+    *,
+    schema: str,
+    changes: Row | None = None,
+    before: Sequence[Write] = (),
 ) -> None:
-    """Move the request's progress by this event and add the event to its timeline."""
+    """Move the request's progress by this event (with the event's other `changes` to its row
+    and its writes to other tables, `before`) and add the event to its timeline: one read, then
+    one statement."""
     current = progress_of(
         await conn.fetchrow(
             "SELECT status, current_step, since, assigned_officer_nip, assigned_officer_name"
@@ -352,6 +385,11 @@ async def _advance(
         )
     )
     progress = advance(current, envelope.event, at=envelope.occurred_at)
+    request = dict(changes or {})
     if progress is not None:
-        await update(conn, schema, "requests", ticket_id, progress_changes(progress, envelope))
-    await insert(conn, schema, "timeline", timeline_row(envelope, ticket_id))
+        request.update(progress_changes(progress, envelope))
+    writes: list[Write] = list(before)
+    if request:
+        writes.append(Update("requests", ticket_id, request))
+    writes.append(Insert("timeline", timeline_row(envelope, ticket_id)))
+    await write(conn, schema, *writes)

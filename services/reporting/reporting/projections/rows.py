@@ -8,7 +8,8 @@ rules, two writers.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -24,31 +25,76 @@ class Json(str):
     __slots__ = ()
 
 
-def _value(name: str, number: int, value: Any) -> str:
+def _value(number: int, value: Any) -> str:
     return f"${number}::text::jsonb" if isinstance(value, Json) else f"${number}"
+
+
+@dataclass(frozen=True)
+class Insert:
+    """One row to insert (`on_conflict`: an `ON CONFLICT ...` clause)."""
+
+    table: str
+    row: Row
+    on_conflict: str = ""
+
+    def sql(self, schema: str, first: int) -> tuple[str, list[Any]]:
+        """The statement, its parameters numbered from `first`."""
+        names = ", ".join(self.row)
+        values = ", ".join(_value(n, v) for n, v in enumerate(self.row.values(), start=first))
+        clause = f" {self.on_conflict}" if self.on_conflict else ""
+        return f"INSERT INTO {schema}.{self.table} ({names}) VALUES ({values}){clause}", list(
+            self.row.values()
+        )
+
+
+@dataclass(frozen=True)
+class Update:
+    """Some columns of the row of `key` (a table with a one-column key); no row, no change."""
+
+    table: str
+    key: Any
+    changes: Row
+
+    def sql(self, schema: str, first: int) -> tuple[str, list[Any]]:
+        """The statement, its parameters numbered from `first`."""
+        (key_name,) = PROJECTED[self.table]
+        values = list(self.changes.values())
+        sets = ", ".join(
+            f"{k} = {_value(n, v)}" for n, (k, v) in enumerate(self.changes.items(), start=first)
+        )
+        where = f"{key_name} = ${first + len(values)}"
+        return f"UPDATE {schema}.{self.table} SET {sets} WHERE {where}", [*values, self.key]
+
+
+class Write(Protocol):
+    """One insert or update, as SQL with its parameters numbered from `first`."""
+
+    def sql(self, schema: str, first: int) -> tuple[str, list[Any]]: ...
+
+
+async def write(conn: asyncpg.Connection, schema: str, *writes: Write) -> None:
+    """The writes in one statement (one round trip): all but the last as data-modifying CTEs.
+    They see the tables as they were before the statement, so each must touch other rows."""
+    parts: list[str] = []
+    args: list[Any] = []
+    for n, each in enumerate(writes):
+        text, values = each.sql(schema, len(args) + 1)
+        args.extend(values)
+        parts.append(text if n == len(writes) - 1 else f"w{n} AS ({text})")
+    prefix = f"WITH {', '.join(parts[:-1])} " if len(parts) > 1 else ""
+    await conn.execute(prefix + parts[-1], *args)
 
 
 async def insert(
     conn: asyncpg.Connection, schema: str, table: str, row: Row, *, on_conflict: str = ""
 ) -> None:
     """Insert one row into `schema.table` (`on_conflict`: an `ON CONFLICT ...` clause)."""
-    names = ", ".join(row)
-    values = ", ".join(_value(k, n, v) for n, (k, v) in enumerate(row.items(), start=1))
-    clause = f" {on_conflict}" if on_conflict else ""
-    await conn.execute(
-        f"INSERT INTO {schema}.{table} ({names}) VALUES ({values}){clause}", *row.values()
-    )
+    await write(conn, schema, Insert(table, row, on_conflict))
 
 
 async def update(conn: asyncpg.Connection, schema: str, table: str, key: Any, changes: Row) -> None:
     """Change some columns of the row of `key` (a one-column key); no row, no change."""
-    (key_name,) = PROJECTED[table]
-    sets = ", ".join(
-        f"{k} = {_value(k, n, v)}" for n, (k, v) in enumerate(changes.items(), start=2)
-    )
-    await conn.execute(
-        f"UPDATE {schema}.{table} SET {sets} WHERE {key_name} = $1", key, *changes.values()
-    )
+    await write(conn, schema, Update(table, key, changes))
 
 
 _COLUMNS = (

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable
-from datetime import date
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -19,7 +20,7 @@ from penghubung.events import Envelope, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
 from penghubung.workcal import CalendarSpec, WorkingCalendar
-from reporting.projections.rows import Json, Row, insert
+from reporting.projections.rows import Insert, Json, Row, insert, write
 from reporting.projections.tables import LIVE
 from reporting.sla.domain import calendar
 from reporting.sla.domain.clocks import FACT, FACTS, Fact, fact_of, intake_day
@@ -40,31 +41,51 @@ async def apply_sla_fact(
     fact = fact_of(envelope)
     if fact is None:
         return
-    if isinstance(envelope.event, catalog.RequestSubmitted):
-        await _open_request(conn, envelope, envelope.event, schema=schema)
     row = sla_fact_row(envelope, fact)
-    await insert(conn, schema, "sla_facts", row)
-    await conn.execute(
-        f"UPDATE {schema}.sla_requests SET last_event_at = greatest(last_event_at, $2),"
-        " last_position = $3, open = open AND $4 WHERE ticket_id = $1",
-        row["ticket_id"],
-        fact.at,
-        envelope.global_position,
-        keeps_open(envelope),
+    if isinstance(envelope.event, catalog.RequestSubmitted):
+        await _open_request(conn, envelope, envelope.event, fact, schema=schema)
+        return
+    await write(
+        conn,
+        schema,
+        Insert("sla_facts", row),
+        Touch(row["ticket_id"], fact.at, envelope.global_position, keeps_open(envelope)),
     )
 
 
 async def _open_request(
-    conn: asyncpg.Connection, envelope: Envelope, event: catalog.RequestSubmitted, *, schema: str
+    conn: asyncpg.Connection,
+    envelope: Envelope,
+    event: catalog.RequestSubmitted,
+    fact: Fact,
+    *,
+    schema: str,
 ) -> None:
-    """The request's row: its intake day and its rank that day, on the calendar then in force."""
+    """The request's row, with its first fact: its intake day and its rank that day (counted in
+    the same statement), on the calendar then in force."""
     version, spec = await latest_calendar(conn, schema=schema)
     day = intake_day(WorkingCalendar(spec), event.received_at)
-    rank: int = await conn.fetchval(
-        f"SELECT count(*) FROM {schema}.sla_requests WHERE intake_day = $1", day
+    request = sla_request_row(envelope, event, version=version, day=day, rank=0)
+    # the first fact's touch, on the row as it is made (the fold does it after, the same)
+    request["last_event_at"] = max(request["last_event_at"], fact.at)
+    request["open"] = keeps_open(envelope)
+    names = ", ".join(request)
+    values = ", ".join(
+        f"(SELECT count(*) FROM {schema}.sla_requests WHERE intake_day = ${n})::integer"
+        if name == "intake_rank"
+        else f"${n}"
+        for n, name in enumerate(request, start=1)
     )
-    row = sla_request_row(envelope, event, version=version, day=day, rank=rank)
-    await insert(conn, schema, "sla_requests", row)
+    args = [day if name == "intake_rank" else value for name, value in request.items()]
+    fact_row = sla_fact_row(envelope, fact)
+    first = len(args) + 1
+    await conn.execute(
+        f"WITH fact AS (INSERT INTO {schema}.sla_facts (global_position, ticket_id, kind, fact)"
+        f" VALUES (${first}, ${first + 1}, ${first + 2}, ${first + 3}::text::jsonb))"
+        f" INSERT INTO {schema}.sla_requests ({names}) VALUES ({values})",
+        *args,
+        *fact_row.values(),
+    )
 
 
 async def apply_calendar_change(
@@ -93,6 +114,25 @@ async def apply_sla_warning_raised(
 
 
 ON_CONFLICT_NOTHING = "ON CONFLICT DO NOTHING"
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A request's SLA row after one more fact: its latest time, its position, still open."""
+
+    ticket_id: str
+    at: datetime
+    position: int
+    open: bool
+
+    def sql(self, schema: str, first: int) -> tuple[str, list[Any]]:
+        """The UPDATE, its parameters numbered from `first`."""
+        n = first
+        return (
+            f"UPDATE {schema}.sla_requests SET last_event_at = greatest(last_event_at, ${n + 1}),"
+            f" last_position = ${n + 2}, open = open AND ${n + 3} WHERE ticket_id = ${n}",
+            [self.ticket_id, self.at, self.position, self.open],
+        )
 
 
 # --- the rows (shared with the in-memory rebuild, `projections/fold.py`) -----------------------
