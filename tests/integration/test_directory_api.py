@@ -502,6 +502,25 @@ async def test_the_admin_registers_agencies_people_and_roles(bed: Bed) -> None:
     assert (await bed.call("GET", f"/people/{new_nip()}", admin)).status_code == 404
 
 
+async def test_people_are_found_by_part_of_the_name_or_the_start_of_the_nip(bed: Bed) -> None:
+    admin = await bed.admin()
+    code = f"opd_{uuid.uuid4().hex[:8]}"
+    await bed.call("POST", "/agencies", admin, {"code": code, "name": "Dinas Cari"})
+    nip, _ = await bed.person(["petugas"], agency=code)
+    other, _ = await bed.person(["petugas"], agency=code)
+
+    async def found(text: str) -> list[str]:
+        answer = await bed.call("GET", f"/people?agency={code}&q={text}", admin)
+        return [p["nip"] for p in answer.json()["items"]]
+
+    assert await found(f"gawai {nip[-4:]}".upper()) == [nip]
+    assert await found(nip) == [nip]
+    assert await found(nip[1:]) == []  # a NIP is found by its start, not by any digits in it
+    assert await found("100%") == []
+    too_long = await bed.call("GET", f"/people?q={'x' * 101}", admin)
+    assert too_long.status_code == 422
+
+
 async def test_bad_registrations_name_the_field(bed: Bed) -> None:
     admin = await bed.admin()
     base = {

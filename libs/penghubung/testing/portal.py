@@ -18,6 +18,8 @@ from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
+from penghubung.testing.directory import INITIAL_PASSWORD, OWN_PASSWORD
+
 ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "output" / "screenshots"
@@ -126,17 +128,43 @@ async def person(browser: Browser, base: str) -> Person:
     return Person(page=page, context=context, base=base)
 
 
-async def signs_in(someone: Person, nip: str, *, acting_as: str | None = None) -> Person:
-    """Sign in (development sign-in: the demo person by NIP) and take their role, or the
-    choice whose label starts with `acting_as` (a Plt/Plh delegation)."""
+PASSWORDS: dict[tuple[str, str], str] = {}
+"""Each person's password by (portal, NIP), once they chose their own (the initial one before)."""
+
+
+async def signs_in(
+    someone: Person, nip: str, *, acting_as: str | None = None, look: str | None = None
+) -> Person:
+    """Sign in with NIP and password through the directory — at the first sign-in changing the
+    initial password on the portal's screen (looked at as `look`, if named) — and take their
+    role, or the choice whose label starts with `acting_as` (a Plt/Plh delegation)."""
     await someone.open("/masuk")
-    await someone.page.get_by_label("Masuk sebagai").select_option(nip)
+    password = PASSWORDS.get((someone.base, nip), INITIAL_PASSWORD)
+    await someone.page.get_by_label("NIP").fill(nip)
+    await someone.page.get_by_label("Kata sandi").fill(password)
     await someone.page.get_by_role("button", name="Masuk").click()
+    heading = someone.page.get_by_role("heading", level=1)
+    await expect(heading).not_to_have_text("Masuk")
+    if await heading.inner_text() == "Ganti kata sandi":
+        if look is not None:
+            await someone.look_at(look)
+        await changes_password(someone, current=password, new=OWN_PASSWORD)
+        PASSWORDS[(someone.base, nip)] = OWN_PASSWORD
+    await expect(heading).to_have_text("Pilih peran")
     if acting_as is not None:
         await someone.page.get_by_label(re.compile(re.escape(acting_as))).check()
     await someone.page.get_by_role("button", name="Lanjutkan").click()
-    await expect(someone.page.get_by_role("heading", level=1)).to_be_visible()
+    await expect(heading).to_be_visible()
     return someone
+
+
+async def changes_password(someone: Person, *, current: str, new: str) -> None:
+    """On the must-change screen: the initial password, then one's own, twice."""
+    page = someone.page
+    await page.get_by_label("Kata sandi saat ini").fill(current)
+    await page.get_by_label("Kata sandi baru", exact=True).fill(new)
+    await page.get_by_label("Ulangi kata sandi baru").fill(new)
+    await page.get_by_role("button", name="Simpan kata sandi").click()
 
 
 async def fills_request_form(

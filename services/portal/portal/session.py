@@ -57,6 +57,8 @@ class Session(BaseModel):
     access_token: str | None = None
     access_expires_at: datetime | None = None
     directory_token: str | None = None
+    must_change_password: bool = False
+    """The directory gives no token until the person has chosen their own password."""
     stand_in_label: str | None = None
     stand_in: str | None = None
     """plt or plh while acting under a delegation (the API wants it named with each act)."""

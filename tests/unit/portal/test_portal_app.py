@@ -154,16 +154,17 @@ def test_a_wrong_password_is_said_in_bahasa(with_directory: TestClient) -> None:
     assert "NIP atau kata sandi salah" in answer.text
 
 
-def test_the_development_sign_in_is_refused_outside_development(production: TestClient) -> None:
-    page = production.get("/masuk")
-    assert "Masuk sebagai" not in page.text
+def test_there_is_no_sign_in_but_the_directorys(contract: Contract) -> None:
+    for development in client(contract, env="development"):
+        page = development.get("/masuk")
+        assert "Masuk sebagai" not in page.text
 
-    answer = production.post(
-        "/masuk/pengembangan", data={"csrf_token": csrf(page.text), "nip": NIP}
-    )
+        answer = development.post(
+            "/masuk/pengembangan", data={"csrf_token": csrf(page.text), "nip": NIP}
+        )
 
-    assert answer.status_code == 403
-    assert production.get("/kotak-masuk").url.path == "/masuk"
+        assert answer.status_code == 404
+        assert development.get("/kotak-masuk").url.path == "/masuk"
 
 
 def test_without_a_directory_a_password_sign_in_says_it_is_not_there(

@@ -59,6 +59,12 @@ class Directory:
         response = await self._call("POST", "/sessions", json={"nip": nip, "password": password})
         return SignedIn.model_validate(response.json())
 
+    async def change_password(self, session_token: str, *, current: str, new: str) -> None:
+        """Change the session's person's password; `ApiRefusal` 401 credentials_invalid, 422
+        password_weak (field `new_password`)."""
+        body = {"current_password": current, "new_password": new}
+        await self._call("POST", "/sessions/current/password", bearer=session_token, json=body)
+
     async def sso_enabled(self) -> bool:
         """Whether the province's identity provider (OIDC) signs people in."""
         try:
