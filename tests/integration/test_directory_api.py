@@ -507,7 +507,7 @@ async def test_people_are_found_by_part_of_the_name_or_the_start_of_the_nip(bed:
     code = f"opd_{uuid.uuid4().hex[:8]}"
     await bed.call("POST", "/agencies", admin, {"code": code, "name": "Dinas Cari"})
     nip, _ = await bed.person(["petugas"], agency=code)
-    other, _ = await bed.person(["petugas"], agency=code)
+    await bed.person(["petugas"], agency=code)
 
     async def found(text: str) -> list[str]:
         answer = await bed.call("GET", f"/people?agency={code}&q={text}", admin)
