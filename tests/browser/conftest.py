@@ -18,7 +18,20 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from penghubung.testing.directory import register_the_sop_people
-from penghubung.testing.portal import SCREENSHOTS, WEIGHTS
+from penghubung.testing.portal import (
+    ADMIN,
+    AUDITOR,
+    KABID,
+    KADIS,
+    PEMOHON,
+    PETUGAS,
+    PRAKOM,
+    SCREENSHOTS,
+    WEIGHTS,
+    Person,
+    person,
+    signs_in,
+)
 from penghubung.testing.system import System, SystemConfig
 
 pytestmark = pytest.mark.browser
@@ -72,6 +85,26 @@ async def browser() -> AsyncIterator[Browser]:
             yield launched
         finally:
             await asyncio.wait_for(launched.close(), timeout=30)
+
+
+@pytest.fixture(scope="session")
+async def people(system: System, browser: Browser) -> dict[str, Person]:
+    """Everyone of the SOP, signed in at their own browser (the first sign-in of each changes
+    the initial password on the portal's screen; the pemohon's is looked at)."""
+    base = system.urls["portal"]
+    signed: dict[str, Person] = {}
+    for role, nip in (
+        ("pemohon", PEMOHON),
+        ("kadis", KADIS),
+        ("kabid", KABID),
+        ("prakom", PRAKOM),
+        ("petugas", PETUGAS),
+        ("admin", ADMIN),
+        ("auditor", AUDITOR),
+    ):
+        look = "00a-ganti-kata-sandi" if role == "pemohon" else None
+        signed[role] = await signs_in(await person(browser, base), nip, look=look)
+    return signed
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,8 +13,10 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
@@ -380,3 +382,34 @@ async def petugas_resumes(petugas: Person, ticket: str) -> None:
     """The officer starts the clock again."""
     await petugas.page.get_by_role("button", name="Lanjutkan jam").click()
     await expect(petugas.flash()).to_contain_text("Jam SLA berjalan kembali")
+
+
+async def admin_names_a_stand_in(
+    admin: Person,
+    *,
+    position: str,
+    kind: str,
+    delegate: str,
+    holder: str | None,
+    starts_on: date,
+    ends_on: date,
+    decree: str,
+) -> None:
+    """The admin names a Plt/Plh on the delegations screen (people picked by their labels)."""
+    await admin.open("/admin/plt-plh")
+    page = admin.page
+    await page.get_by_label("Jabatan", exact=True).select_option(label=position)
+    await page.get_by_role("group", name="Jenis penugasan").get_by_label(kind).check()
+    await page.get_by_label("Pelaksana", exact=True).select_option(label=delegate)
+    if holder is not None:
+        await page.get_by_label(re.compile("^Pejabat definitif")).select_option(label=holder)
+    await page.get_by_label("Mulai tanggal").fill(starts_on.isoformat())
+    await page.get_by_label("Sampai tanggal").fill(ends_on.isoformat())
+    await page.get_by_label("Nomor SK").fill(decree)
+    await page.get_by_role("button", name="Tetapkan").click()
+    await expect(admin.flash()).to_contain_text(f"SK {decree} tercatat")
+
+
+def today_wib() -> date:
+    """Today in Jakarta, the directory's day for delegations."""
+    return datetime.now(ZoneInfo("Asia/Jakarta")).date()

@@ -26,12 +26,31 @@ class Contract:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, Any] | None, str | None]] = []
+        self.changed = False
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         bearer = request.headers.get("authorization")
         self.calls.append((request.method, request.url.path, body, bearer))
         route = (request.method, request.url.host, request.url.path)
+        if route == ("POST", "directory", "/sessions/current/password"):
+            if body and body["new_password"] == NIP:
+                problem = {"field": "new_password", "code": "password_weak", "message": "x"}
+                return httpx.Response(
+                    422, json={"code": "password_weak", "message": "x", "errors": [problem]}
+                )
+            self.changed = True
+            return httpx.Response(204)
+        if route == ("POST", "directory", "/sessions") and body == {"nip": NIP, "password": "awal"}:
+            return httpx.Response(
+                201,
+                json={
+                    "session_token": "phs_abc",
+                    "expires_at": "2099-01-01T00:00:00+07:00",
+                    "must_change_password": True,
+                    "person": PERSON,
+                },
+            )
         if route == ("POST", "directory", "/sessions"):
             if body != {"nip": NIP, "password": "rahasia-yang-benar"}:
                 return httpx.Response(
@@ -142,6 +161,33 @@ def test_a_plt_signs_in_through_the_directory_and_acts_under_the_delegation(
     with_directory.post("/keluar", data={"csrf_token": csrf(home.text)})
     assert ("DELETE", "/sessions/current", None, "Bearer phs_abc") in contract.calls
     assert with_directory.get("/kotak-masuk").url.path == "/masuk"
+
+
+def test_an_initial_password_is_changed_before_any_role_is_taken(
+    with_directory: TestClient, contract: Contract
+) -> None:
+    page = with_directory.get("/masuk")
+    form = {"csrf_token": csrf(page.text), "nip": NIP, "password": "awal"}
+    screen = with_directory.post("/masuk", data=form)
+    assert screen.url.path == "/kata-sandi"
+    assert with_directory.get("/peran").url.path == "/kata-sandi"
+    token = csrf(screen.text)
+
+    def change(new: str, repeat: str) -> Any:
+        body = {"csrf_token": token, "current_password": "awal", "new_password": new}
+        return with_directory.post("/kata-sandi", data={**body, "repeat_password": repeat})
+
+    differs = change("Sandi-Baru-2027", "Sandi-Lain-2027")
+    assert differs.status_code == 422
+    assert "kata sandi baru dan ulangannya tidak sama" in differs.text
+    weak = change(NIP, NIP)
+    assert weak.status_code == 422
+    assert "kata sandi minimal 10 karakter" in weak.text
+    assert not contract.changed
+    done = change("Sandi-Baru-2027", "Sandi-Baru-2027")
+    assert done.url.path == "/peran"
+    assert contract.changed
+    assert "Kata sandi Anda sudah diganti" in done.text
 
 
 def test_a_wrong_password_is_said_in_bahasa(with_directory: TestClient) -> None:
