@@ -89,7 +89,7 @@ async def test_admin_finds_people_by_name_nip_role_and_agency(people: dict[str, 
     admin = people["admin"]
     await admin.open("/admin/orang")
     page = admin.page
-    await page.get_by_label("Peran").select_option(label="Pemohon")
+    await page.get_by_label("Peran", exact=True).select_option(label="Pemohon")
     await page.get_by_label("Perangkat Daerah").select_option(label="Dinas Pendidikan")
     await page.get_by_role("button", name="Cari").click()
     await expect(page.get_by_role("link", name="Agus Prasetyo")).to_be_visible()

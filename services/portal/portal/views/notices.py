@@ -6,11 +6,11 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from portal import formdata, web
-from portal.clients.services import ApiRefusal
+from portal.clients.services import ApiRefusal, Services, ServiceUnreachable, SignInAgain
 
 router = APIRouter()
 Form = Annotated[FormData, Depends(web.checked_form)]
@@ -48,6 +48,24 @@ async def _page(
 async def notices(request: Request) -> Response:
     """The person's notices, newest first, with their delivery state; and the preferences."""
     return await _page(request)
+
+
+@router.get("/notifikasi/jumlah")
+async def waiting_count(request: Request) -> Response:
+    """The header's badge: how many of the person's latest notices wait for service hours
+    (fetched by htmx after the page, so a slow notices service never slows a page)."""
+    portal, session = web.portal_of(request), web.session_of(request)
+    if not session.signed_in:
+        return HTMLResponse("")
+    # The token as it is, never refreshed here: this fragment must not write the session
+    # (a late answer would overwrite what a form posted meanwhile); no count beats a wrong page.
+    api = Services(portal.http, portal.settings.service_urls, session.access_token)
+    try:
+        page = await api.get("notices", "/notifications", limit=PAGE)
+    except (ApiRefusal, ServiceUnreachable, SignInAgain):
+        return HTMLResponse("")
+    waiting = sum(1 for n in page["items"] if n["status"] == "pending")
+    return portal.templates.TemplateResponse(request, "notices/_count.html", {"waiting": waiting})
 
 
 @router.post("/notifikasi/pengaturan")
