@@ -92,19 +92,22 @@ async def people(system: System, browser: Browser) -> dict[str, Person]:
     """Everyone of the SOP, signed in at their own browser (the first sign-in of each changes
     the initial password on the portal's screen; the pemohon's is looked at)."""
     base = system.urls["portal"]
-    signed: dict[str, Person] = {}
-    for role, nip in (
-        ("pemohon", PEMOHON),
-        ("kadis", KADIS),
-        ("kabid", KABID),
-        ("prakom", PRAKOM),
-        ("petugas", PETUGAS),
-        ("admin", ADMIN),
-        ("auditor", AUDITOR),
-    ):
+    everyone = {
+        "pemohon": PEMOHON,
+        "kadis": KADIS,
+        "kabid": KABID,
+        "prakom": PRAKOM,
+        "petugas": PETUGAS,
+        "admin": ADMIN,
+        "auditor": AUDITOR,
+    }
+
+    async def first_sign_in(role: str, nip: str) -> Person:
         look = "00a-ganti-kata-sandi" if role == "pemohon" else None
-        signed[role] = await signs_in(await person(browser, base), nip, look=look)
-    return signed
+        return await signs_in(await person(browser, base), nip, look=look)
+
+    signed = await asyncio.gather(*(first_sign_in(r, n) for r, n in everyone.items()))
+    return dict(zip(everyone, signed, strict=True))
 
 
 @pytest.fixture(scope="session", autouse=True)
