@@ -49,6 +49,15 @@ class SystemUnderTestError(RuntimeError):
     """The system did not come up, or a process did not do what it was asked in time."""
 
 
+LOAD_UPLOAD_QUOTAS: Mapping[str, str] = {
+    f"PENGHUBUNG_INTAKE_{who}UPLOAD_QUOTA_{what}_PER_DAY": str(most)
+    for who in ("", "DESK_")
+    for what, most in (("BYTES", 2**40), ("FILES", 10**9))
+}
+"""Intake's daily upload quotas lifted: a load (the soak, the faults, the bench) uploads thousands
+of letters a day from a handful of agencies, which is what the quota exists to stop."""
+
+
 @dataclass(frozen=True)
 class SystemConfig:
     """Where the system runs and how it is tuned; the run id keeps its stream apart."""
@@ -63,7 +72,7 @@ class SystemConfig:
     ack_wait_seconds: int | None = None
     """Declare the consumers with this ack wait instead of their own (30 s)."""
     with_portal: bool = False
-    """Run the portal too (the browser tests); it has no database or bus to break."""
+    """Run the portal too (the browser tests, with `directory_sign_in`: people sign in there)."""
     directory_sign_in: bool = False
     """Tokens come from the directory, as under `penghubung up`: every process verifies them
     through its JWKS (no shared secret), the portal signs people in there by password, and the
@@ -121,6 +130,7 @@ class System:
             "PENGHUBUNG_HTTP_HOST": HOST,
             "PENGHUBUNG_LOG_JSON": "true",
             "PENGHUBUNG_NOTICES_MAILBOX": str(self.config.log_dir / "notices.mbox"),
+            **LOAD_UPLOAD_QUOTAS,
             **self.config.settings,
         }
 
@@ -191,8 +201,6 @@ class System:
         env = self.env if not self.config.directory_sign_in else self._signed_by_directory(name)
         if name == "portal":  # it calls the others' APIs
             apis = {n: url for n, url in self.urls.items() if n != "portal"}
-            if not self.config.directory_sign_in:  # the demo people sign in without a directory
-                env = {"PENGHUBUNG_ENV": "development", **env}
             env["PENGHUBUNG_SERVICE_URLS"] = json.dumps(apis)
         process = start_service(
             name, port=self._ports[name], host=HOST, env=env, log_dir=self.config.log_dir
