@@ -21,12 +21,34 @@ PLT = "Plt. Kepala Dinas (SK 800/123/BKPSDM/2026)"
 PERSON = {"nip": NIP, "name": "Dewi Lestari", "position": "Kepala Bidang", "agency": None}
 
 
+def notice(status: str, ticket: str | None) -> dict[str, Any]:
+    return {
+        "notice_id": "7d6f3c8e-0000-4000-8000-000000000001",
+        "kind": "inbox_item",
+        "ticket_id": ticket,
+        "channel": "mailbox",
+        "address": NIP,
+        "subject": f"Pemberitahuan {status}",
+        "body": "x",
+        "raised_at": "2026-12-07T17:05:00+00:00",
+        "due_at": "2026-12-08T01:00:00+00:00",
+        "status": status,
+        "attempts": 0,
+        "finished_at": None,
+        "last_error": None,
+    }
+
+
+NOTICES = [notice("pending", "SC05-2026-00007"), notice("sent", None)]
+
+
 class Contract:
     """The directory and disposition as the contract says they answer; what was asked."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, Any] | None, str | None]] = []
         self.changed = False
+        self.notices_down = False
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
@@ -87,6 +109,16 @@ class Contract:
             return httpx.Response(204)
         if route == ("GET", "directory", "/oidc"):
             return httpx.Response(200, json={"enabled": False})
+        if route == ("GET", "notices", "/notifications"):
+            if self.notices_down:
+                return httpx.Response(503, json={"code": "unavailable", "message": "x"})
+            return httpx.Response(
+                200, json={"items": NOTICES, "total": 2, "limit": 50, "offset": 0}
+            )
+        if route == ("GET", "notices", "/preferences"):
+            return httpx.Response(200, json={"email": True, "whatsapp": False, "digests": True})
+        if route == ("PUT", "notices", "/preferences"):
+            return httpx.Response(200, json=body)
         if route == ("POST", "disposition", "/requests/SC05-2026-00001/dispositions"):
             return httpx.Response(201, json={})
         if route == ("GET", "disposition", "/inbox"):
@@ -108,7 +140,7 @@ def contract() -> Contract:
 def client(contract: Contract, **settings: Any) -> Iterator[TestClient]:
     app = build(
         PortalSettings(
-            service_urls={"disposition": "http://disposition"},
+            service_urls={"disposition": "http://disposition", "notices": "http://notices"},
             portal_session_secret="s" * 40,
             **settings,
         ),
@@ -247,3 +279,39 @@ def test_every_page_carries_the_safety_headers(production: TestClient) -> None:
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
     assert production.get("/static/htmx.min.js").status_code == 200
+
+
+def signed_in(test: TestClient) -> str:
+    """Sign in as the Kabid; the CSRF token of the first page."""
+    page = test.get("/masuk")
+    form = {"csrf_token": csrf(page.text), "nip": NIP, "password": "rahasia-yang-benar"}
+    choose = test.post("/masuk", data=form)
+    home = test.post("/peran", data={"csrf_token": csrf(choose.text), "choice": "0"})
+    return csrf(home.text)
+
+
+def test_the_notices_page_reads_in_wib_and_saves_the_choice_of_channels(
+    with_directory: TestClient, contract: Contract
+) -> None:
+    token = signed_in(with_directory)
+    page = with_directory.get("/notifikasi")
+    assert "Selasa, 8 Desember 2026 pukul 00.05 WIB" in page.text
+    assert "Menunggu jam layanan" in page.text
+    assert '<a href="/permohonan/SC05-2026-00007">' in page.text
+    form = {"csrf_token": token, "channel": "keduanya", "mute_digest": "ya"}
+    saved = with_directory.post("/notifikasi/pengaturan", data=form)
+    assert saved.url.path == "/notifikasi"
+    put = next(c for c in contract.calls if c[0] == "PUT")
+    assert put[2] == {"email": True, "whatsapp": True, "digests": False}
+
+
+def test_the_header_counts_waiting_notices_and_says_nothing_when_it_cannot(
+    with_directory: TestClient, contract: Contract
+) -> None:
+    assert with_directory.get("/notifikasi/jumlah").text == ""
+    signed_in(with_directory)
+    counted = with_directory.get("/notifikasi/jumlah")
+    assert ">1<" in counted.text
+    assert "set-cookie" not in counted.headers
+    contract.notices_down = True
+    assert with_directory.get("/notifikasi/jumlah").text == ""
