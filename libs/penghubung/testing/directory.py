@@ -9,7 +9,6 @@ through the portal's own screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import httpx
 
@@ -76,30 +75,6 @@ class DirectoryAdmin:
             "initial_password": password,
         }
         await self.call("POST", "/people", body)
-
-    async def delegate(
-        self,
-        *,
-        position: str,
-        holder_nip: str | None,
-        delegate_nip: str,
-        kind: str,
-        starts_on: date,
-        ends_on: date,
-        decree_number: str,
-    ) -> str:
-        """Name a Plt/Plh of a position; the delegation's id."""
-        body = {
-            "position": position,
-            "holder_nip": holder_nip,
-            "delegate_nip": delegate_nip,
-            "kind": kind,
-            "starts_on": starts_on.isoformat(),
-            "ends_on": ends_on.isoformat(),
-            "decree_number": decree_number,
-        }
-        answer = await self.call("POST", "/delegations", body)
-        return str(answer.json()["delegation_id"])
 
 
 async def first_admin(
