@@ -159,3 +159,20 @@ async def test_admin_names_a_plh_then_ends_it_early(people: dict[str, Person]) -
     await expect(admin.flash()).to_contain_text("Penugasan Plt/Plh diakhiri")
     ended = page.get_by_role("region", name="Berakhir atau belum mulai")
     await expect(ended.get_by_text("Prakom definitif kembali bertugas")).to_be_visible()
+
+
+async def test_only_the_admin_keeps_the_directory(people: dict[str, Person]) -> None:
+    kadis = people["kadis"]
+    for path in ("/admin/orang", "/admin/perangkat-daerah", "/admin/plt-plh"):
+        answer = await kadis.page.goto(kadis.base + path)
+        assert answer is not None
+        assert answer.status == 403
+        await expect(kadis.page.get_by_role("heading", name="Tidak berwenang")).to_be_visible()
+    # A post by hand, with the session's own CSRF token: the role is what refuses it.
+    token = await kadis.page.locator("input[name=csrf_token]").first.get_attribute("value")
+    posted = await kadis.context.request.post(
+        kadis.base + "/admin/perangkat-daerah",
+        form={"csrf_token": token or "", "code": "palsu", "name": "Palsu"},
+    )
+    assert posted.status == 403
+    assert "Tidak berwenang" in await posted.text()
