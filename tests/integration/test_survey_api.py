@@ -3,6 +3,7 @@ back; the leaders read the month's IKM in JSON and CSV; a rebuild gives the same
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -159,6 +160,14 @@ async def test_a_second_answer_is_refused_and_a_retry_with_its_key_is_not(bed: B
     assert second.json()["code"] == "survey_already_answered"
     events = await bed.ctx.store.read_stream(f"reporting-{ticket}")
     assert [e.type for e in events.events].count("SatisfactionSurveyAnswered") == 1
+
+
+async def test_answers_sent_at_once_make_one_answer_and_refusals(bed: Bed) -> None:
+    ticket = await bed.archived()
+    answers = await asyncio.gather(*(bed.answer(ticket) for _ in range(6)))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409, 409]
+    codes = {a.json()["code"] for a in answers if a.status_code == 409}
+    assert codes == {"survey_already_answered"}
 
 
 async def test_another_agency_meets_an_unknown_request(bed: Bed) -> None:

@@ -10,6 +10,7 @@ from penghubung.clock import Clock, IdFactory
 from penghubung.events import Actor, Metadata, NewEvent
 from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.eventstore import EventStore
+from reporting.adapters import db
 from reporting.app.handlers import stream_id
 from reporting.domain import survey
 from reporting.domain.survey import AnswerSurvey, Respondent
@@ -32,6 +33,7 @@ async def answer_survey(
     new_id: IdFactory,
 ) -> SatisfactionSurveyAnswered:
     """Record the answers once the rules allow them (a second answer meets the first's event)."""
+    await db.lock_survey(conn, cmd.ticket_id)
     intake = await store.read_stream(intake_stream(cmd.ticket_id), conn=conn)
     stream = await store.read_stream(stream_id(cmd.ticket_id), conn=conn)
     state = survey.fold(e.event for e in (*intake.events, *stream.events))
