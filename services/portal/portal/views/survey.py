@@ -114,7 +114,7 @@ async def answer_survey(request: Request, ticket_id: str, form: Form) -> Respons
             return web.redirect(f"/permohonan/{ticket_id}")
         if refused.status != 422:
             raise
-        errors = {f: _unanswered(m) for f, m in formdata.field_errors(refused).items()}
+        errors = {f: unanswered(m) for f, m in formdata.field_errors(refused).items()}
         values = {f: str(form.get(f) or "") for f in [*FIELDS, "saran"]}
         status = await api.find("reporting", f"/requests/{ticket_id}")
         context = _context(ticket_id, status, values, errors, key=key)
@@ -123,7 +123,7 @@ async def answer_survey(request: Request, ticket_id: str, form: Form) -> Respons
     return web.redirect(f"/permohonan/{ticket_id}")
 
 
-def _unanswered(message: str) -> str:
+def unanswered(message: str) -> str:
     """An element left without an answer is asked to pick one (a radio is not "filled in")."""
     return "pilih salah satu jawaban" if message == words.problem_text("missing", "") else message
 
