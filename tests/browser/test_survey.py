@@ -80,6 +80,9 @@ async def test_the_pemohon_answers_the_survey_and_the_kadis_sees_the_ikm(
 ) -> None:
     pemohon, kadis, petugas = people["pemohon"], people["kadis"], people["petugas"]
     ticket = await pemohon_submits(pemohon, application="SIMPATEN")
+    await pemohon.open(f"/permohonan/{ticket}/survei")  # not yet: the service is not finished
+    await expect(pemohon.flash()).to_contain_text("setelah laporan permohonan diarsipkan")
+    await expect(pemohon.page.get_by_role("link", name="Isi Survei Kepuasan")).to_have_count(0)
     await kadis_disposes(kadis, ticket)
     await kabid_disposes(people["kabid"], ticket)
     await prakom_orders(people["prakom"], ticket, officer=OFFICER)

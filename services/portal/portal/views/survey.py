@@ -89,6 +89,9 @@ async def survey_form(request: Request, ticket_id: str) -> Response:
     status = await api.find("reporting", f"/requests/{ticket_id}")
     if status is None:
         return web.render(request, "errors/not_found.html", status=404)
+    if status.get("status") != "archived":
+        web.flash(request, _sentence("survey_not_open"))
+        return web.redirect(f"/permohonan/{ticket_id}")
     if await api.find("reporting", f"/requests/{ticket_id}/survey") is not None:
         return web.redirect(f"/permohonan/{ticket_id}")
     return web.render(request, "survey/form.html", _context(ticket_id, status, {}, {}))
@@ -109,8 +112,8 @@ async def answer_survey(request: Request, ticket_id: str, form: Form) -> Respons
             "reporting", f"/requests/{ticket_id}/survey", body, headers={"Idempotency-Key": key}
         )
     except ApiRefusal as refused:
-        if refused.code == "survey_already_answered":
-            web.flash(request, "Survei kepuasan permohonan ini sudah diisi sebelumnya.")
+        if refused.code in ("survey_already_answered", "survey_not_open"):
+            web.flash(request, _sentence(refused.code))
             return web.redirect(f"/permohonan/{ticket_id}")
         if refused.status != 422:
             raise
@@ -121,6 +124,11 @@ async def answer_survey(request: Request, ticket_id: str, form: Form) -> Respons
         return web.render(request, "survey/form.html", context, status=422)
     web.flash(request, "Terima kasih, survei kepuasan Anda telah tercatat.")
     return web.redirect(f"/permohonan/{ticket_id}")
+
+
+def _sentence(code: str) -> str:
+    """A refusal's words as a sentence of a flash message."""
+    return words.problem_text(code, "").capitalize() + "."
 
 
 def unanswered(message: str) -> str:
