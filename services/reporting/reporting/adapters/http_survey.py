@@ -91,10 +91,10 @@ class SurveyAnswerView(BaseModel):
 class AnsweredView(BaseModel):
     """The answer just recorded."""
 
-    ticket_id: str
-    agency: str
-    scores: SurveyScores
-    saran: str | None
+    ticket_id: str = Field(description="The request's ticket id")
+    agency: str = Field(description="The agency (OPD) that answered")
+    scores: SurveyScores = Field(description="U1 … U9, each 1 to 4")
+    saran: str | None = Field(description="Suggestions, if any")
 
 
 class ElementView(BaseModel):
