@@ -17,7 +17,19 @@ from portal import web
 from portal.clients.services import ApiRefusal, ServiceUnreachable, SignInAgain
 from portal.session import Session, SessionCodec
 from portal.settings import PortalSettings
-from portal.views import admin, audit, auth, dashboard, home, inbox, notices, people, requests, work
+from portal.views import (
+    admin,
+    audit,
+    auth,
+    dashboard,
+    home,
+    inbox,
+    notices,
+    people,
+    requests,
+    survey,
+    work,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +60,19 @@ def build(
     )
     app.add_middleware(web.SessionAndHeaders)
     app.mount("/static", StaticFiles(directory=web.HERE / "static"), name="static")
-    for module in (auth, home, requests, inbox, work, admin, audit, dashboard, people, notices):
+    for module in (
+        auth,
+        home,
+        requests,
+        inbox,
+        work,
+        admin,
+        audit,
+        dashboard,
+        survey,
+        people,
+        notices,
+    ):
         app.include_router(module.router)
     _handlers(app)
 

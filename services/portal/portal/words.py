@@ -3,6 +3,7 @@ field labels and the APIs' error codes. Sentences of the pages live in the templ
 
 from __future__ import annotations
 
+from penghubung.skm import ELEMENTS
 from penghubung.sop import RequestStatus
 
 STATUS = {
@@ -101,6 +102,7 @@ EVENT = {
     "CalendarHoursReduced": "Jam layanan dikurangi",
     "ChainCheckpointSigned": "Titik periksa rantai ditandatangani",
     "AuditExported": "Berkas audit diekspor",
+    "SatisfactionSurveyAnswered": "Survei kepuasan diisi",
     "AttachmentDiscarded": "Lampiran yang tidak dipakai dihapus",
 }
 
@@ -153,6 +155,8 @@ FIELD = {
     "ends_on": "Sampai tanggal",
     "decree_number": "Nomor SK",
     "reason": "Alasan",
+    "saran": "Saran dan masukan",
+    **{f"scores.{e.value}": f"{w.code} {w.name}" for e, w in ELEMENTS.items()},
 }
 
 _CODE = {
@@ -186,6 +190,10 @@ _CODE = {
     "delegation_already_ended": "penugasan Plt/Plh ini sudah berakhir",
     "delegation_inactive": "penugasan Plt/Plh ini tidak berlaku hari ini",
     "nip_required": "akun ini tidak memiliki NIP, jadi tidak memiliki pemberitahuan",
+    "survey_not_open": "survei kepuasan baru dapat diisi setelah laporan permohonan diarsipkan",
+    "survey_already_answered": "survei kepuasan permohonan ini sudah diisi",
+    "score_out_of_range": "pilih salah satu dari empat jawaban",
+    "score_missing": "pilih salah satu jawaban",
     # upload_quota_exceeded and received_at_too_old keep the API's sentence: it states the
     # quota and when it is whole again, or the bound and its first day
     "attachment_discarded": "berkas ini sudah dihapus karena tidak dipakai; unggah ulang",
