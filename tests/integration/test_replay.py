@@ -137,7 +137,8 @@ class Story:
 
 
 async def varied_history(bed: Bed) -> Story:
-    """The three journeys, an open request, calendar changes, a recalculation, warnings."""
+    """The three journeys (one reassigned), an open request, calendar changes, a
+    recalculation, warnings."""
     h = bed.history
     bed.at(wib(6, 30, 9))
     await bed.ok("POST", "/calendar/days-off", Role.ADMIN, json={"day": "2026-07-08", "name": "x"})
@@ -145,6 +146,7 @@ async def varied_history(bed: Bed) -> Story:
     integrated = new_ticket()
     await h.submit(integrated, wib(7, 1, 9), channel=Channel.LETTER)
     await h.chain(integrated, wib(7, 1, 9, 5), wib(7, 1, 9, 10), wib(7, 1, 9, 20), stand_in=True)
+    await h.reassign(integrated, wib(7, 2, 10))  # the clock goes on; the officer changes
     await h.analyse(integrated, wib(7, 3, 10), difficulty=Difficulty.LOW)
     await h.pause(integrated, Step.IMPLEMENTATION, wib(7, 6, 14))
     await h.resume(integrated, Step.IMPLEMENTATION, wib(7, 7, 10))

@@ -23,6 +23,7 @@ from penghubung.events.catalog import (
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
+    WorkReassigned,
 )
 from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason
 from penghubung.eventstore.store import ANY_VERSION
@@ -51,6 +52,7 @@ PLH = Officer(nip="198004042006041004", name="Sekretaris Dinas")
 KABID = Officer(nip="197802022003121002", name="Kabid eGotik")
 PRAKOM = Officer(nip="198503032010011003", name="Prakom Aplikasi")
 PETUGAS = Officer(nip="199005052015031005", name="Petugas Service Desk")
+SECOND_PETUGAS = Officer(nip="199104042016041004", name="Yoga Pratama")
 APPLICANT = Officer(nip="197001012000032001", name="Dr. Siti Aminah")
 HOLDERS = {Role.KADIS: KADIS, Role.KABID: KABID, Role.PRAKOM: PRAKOM, Role.PETUGAS: PETUGAS}
 NEXT = {Role.KADIS: Role.KABID, Role.KABID: Role.PRAKOM, Role.PRAKOM: Role.PETUGAS}
@@ -231,6 +233,15 @@ class Histories:
             answer="Surat sudah ditandatangani",
         )
         return await self.append("intake", event, by=actor(APPLICANT, Role.PEMOHON), at=at)
+
+    async def reassign(
+        self, ticket: str, at: datetime, *, to: Officer = SECOND_PETUGAS, by: Role = Role.PRAKOM
+    ) -> int:
+        """The prakom moves the work from the petugas to another one (the clock goes on)."""
+        event = WorkReassigned(
+            ticket_id=ticket, from_officer=PETUGAS, to_officer=to, reason="Petugas sedang cuti"
+        )
+        return await self.append("disposition", event, by=actor(HOLDERS[by], by), at=at)
 
     async def analyse(
         self,

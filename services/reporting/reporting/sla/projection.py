@@ -157,7 +157,6 @@ SLA_APPLIERS = Routes[SlaApplier](
         catalog.BeritaAcaraNumberReserved,
         *audit.AUDIT_EVENTS,
         *directory.DIRECTORY_EVENTS,
-        catalog.WorkReassigned,
         catalog.FeasibilityCorrected,
         catalog.ImplementationCorrected,
         DocumentIssued,
