@@ -157,6 +157,7 @@ SLA_APPLIERS = Routes[SlaApplier](
         catalog.BeritaAcaraNumberReserved,
         *audit.AUDIT_EVENTS,
         *directory.DIRECTORY_EVENTS,
+        catalog.ReportRevised,
         catalog.FeasibilityCorrected,
         catalog.ImplementationCorrected,
         DocumentIssued,

@@ -360,7 +360,8 @@ FACTS = Routes[Callable[[Envelope], Fact]](
         sla.SlaWarningRaised,
         *audit.AUDIT_EVENTS,
         *directory.DIRECTORY_EVENTS,
-        # a correction changes no step's time
+        # a correction, and the report's revision after it, change no step's time
+        catalog.ReportRevised,
         catalog.FeasibilityCorrected,
         catalog.ImplementationCorrected,
         DocumentIssued,
