@@ -18,6 +18,7 @@ from penghubung.events.catalog import (
     ClosureReason,
     Disposed,
     FeasibilityDone,
+    ImplementationCorrected,
     Integrated,
     RequestClosed,
     RequestResubmitted,
@@ -278,6 +279,21 @@ class Histories:
                 authentication=AuthenticationType.MTLS,
             ),
             notes=notes,
+        )
+        return await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
+
+    async def correct_implementation(self, ticket: str, at: datetime) -> int:
+        """The petugas corrects the recorded implementation: a second operation was left out."""
+        event = ImplementationCorrected(
+            ticket_id=ticket,
+            details=IntegrationDetails(
+                mechanism=MechanismChoice(kind=Mechanism.GSB),
+                gsb_service_name="simpus-pasien",
+                operations=("cariPasien", "kirimRujukan"),
+                authentication=AuthenticationType.MTLS,
+            ),
+            notes="Layanan aktif di GSB dengan dua operasi",
+            reason="Operasi kedua terlupa dicatat",
         )
         return await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
 
