@@ -18,7 +18,7 @@ from portal import web
 from portal.clients.services import ApiRefusal, ServiceUnreachable, SignInAgain
 from portal.session import Session, SessionCodec
 from portal.settings import PortalSettings
-from portal.views import admin, audit, auth, dashboard, home, inbox, requests, work
+from portal.views import admin, audit, auth, dashboard, home, inbox, requests, survey, work
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def build(
         # Outermost: the sign-in forwards the person's address behind the proxy, not the proxy's
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=web.HERE / "static"), name="static")
-    for module in (auth, home, requests, inbox, work, admin, audit, dashboard):
+    for module in (auth, home, requests, inbox, work, admin, audit, dashboard, survey):
         app.include_router(module.router)
     _handlers(app)
 
