@@ -49,11 +49,14 @@ class Contract:
         self.calls: list[tuple[str, str, dict[str, Any] | None, str | None]] = []
         self.changed = False
         self.notices_down = False
+        self.forwarded: list[str | None] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         bearer = request.headers.get("authorization")
         self.calls.append((request.method, request.url.path, body, bearer))
+        if request.url.path == "/sessions":
+            self.forwarded.append(request.headers.get("x-forwarded-for"))
         route = (request.method, request.url.host, request.url.path)
         if route == ("POST", "directory", "/sessions/current/password"):
             if body and body["new_password"] == NIP:
@@ -137,7 +140,9 @@ def contract() -> Contract:
     return Contract()
 
 
-def client(contract: Contract, **settings: Any) -> Iterator[TestClient]:
+def client(
+    contract: Contract, *, peer: str = "testclient", **settings: Any
+) -> Iterator[TestClient]:
     app = build(
         PortalSettings(
             service_urls={"disposition": "http://disposition", "notices": "http://notices"},
@@ -146,7 +151,7 @@ def client(contract: Contract, **settings: Any) -> Iterator[TestClient]:
         ),
         transport=httpx.MockTransport(contract),
     )
-    with TestClient(app) as test:
+    with TestClient(app, client=(peer, 50000)) as test:
         yield test
 
 
@@ -220,6 +225,26 @@ def test_an_initial_password_is_changed_before_any_role_is_taken(
     assert done.url.path == "/peran"
     assert contract.changed
     assert "Kata sandi Anda sudah diganti" in done.text
+
+
+@pytest.mark.parametrize(
+    ("trusted", "seen"),
+    [
+        (["10.9.0.0/24"], "203.0.113.7"),  # behind the proxy: the person's address
+        ([], "10.9.0.2"),  # the header is the client's own word: the connection's address
+    ],
+)
+def test_the_sign_in_forwards_the_persons_address_to_the_directory(
+    contract: Contract, trusted: list[str], seen: str
+) -> None:
+    proxied = client(
+        contract, peer="10.9.0.2", directory_url="http://directory", trusted_proxies=trusted
+    )
+    for test in proxied:
+        page = test.get("/masuk")
+        form = {"csrf_token": csrf(page.text), "nip": NIP, "password": "rahasia-yang-benar"}
+        test.post("/masuk", data=form, headers={"X-Forwarded-For": "203.0.113.7"})
+    assert contract.forwarded == [seen]
 
 
 def test_a_wrong_password_is_said_in_bahasa(with_directory: TestClient) -> None:

@@ -37,7 +37,7 @@ async def sso_return(request: Request, grant: str = "") -> Response:
     if directory is None or not grant:
         return web.redirect("/masuk")
     try:
-        signed = await directory.redeem(grant)
+        signed = await directory.redeem(grant, client=_address(request))
         choices = await directory.choices(signed.session_token)
     except ApiRefusal as refused:
         error = words.problem_text(refused.code, refused.message)
@@ -73,7 +73,7 @@ async def sign_in(request: Request, form: Form) -> Response:
             status=503,
         )
     try:
-        signed = await directory.sign_in(nip, password)
+        signed = await directory.sign_in(nip, password, client=_address(request))
         choices = await directory.choices(signed.session_token)
     except ApiRefusal as refused:
         error = words.problem_text(refused.code, refused.message)
@@ -180,3 +180,8 @@ async def sign_out(request: Request, form: Form) -> Response:
     fresh = Session.anonymous(hours=portal.settings.portal_session_hours)
     web.save(request, fresh.model_copy(update={"flash": "Anda telah keluar."}))
     return web.redirect("/masuk")
+
+
+def _address(request: Request) -> str | None:
+    """The person's address as the portal knows it (behind a trusted proxy: the forwarded one)."""
+    return request.client.host if request.client else None
