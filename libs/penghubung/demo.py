@@ -454,6 +454,49 @@ async def _demo(desk: Desk, console: Console) -> None:
         show(console, f"{title} {done.ticket}", done.entries)
         if journey == desk.integrated_journey:
             await _berita_acara(desk, console, done.ticket)
+    await _notices(desk, console)
+
+
+async def _notices(desk: Desk, console: Console, *, wait_seconds: float = 15.0) -> None:
+    """Who was told what: each demo person's notices, sent or waiting for service hours (the
+    notices service sends only 08.00-16.00 WIB on working days), as `/notifikasi` shows them."""
+    if "notices" not in desk.urls:
+        return
+    roles = [
+        role for role in ("kadis", "kabid", "prakom", "petugas", "pemohon") if role in desk.tokens
+    ]
+    deadline = time.monotonic() + wait_seconds
+    pages: dict[str, dict[str, Any]] = {}
+    try:
+        while True:  # the notices follow the events over the bus: wait until they settle
+            before = {role: page["total"] for role, page in pages.items()}
+            for role in roles:
+                pages[role] = await desk.call("notices", role, "GET", "/notifications?limit=100")
+            settled = before == {role: page["total"] for role, page in pages.items()}
+            if (settled and before) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(2)
+    except (StepFailed, httpx.HTTPError) as failed:
+        console.print(f"[yellow]pemberitahuan tidak terbaca:[/] {failed}", highlight=False)
+        return
+    table = Table(title="Pemberitahuan orang demo (lihat juga /notifikasi di portal)")
+    for column in ("peran", "terkirim", "menunggu jam layanan", "gagal", "dikirim mulai"):
+        table.add_column(column, overflow="fold")
+    for role in roles:
+        items = pages[role]["items"]
+        count = {
+            status: sum(1 for i in items if i["status"] == status)
+            for status in ("sent", "pending", "failed")
+        }
+        waiting = [i["due_at"] for i in items if i["status"] == "pending"]
+        table.add_row(
+            role,
+            str(count["sent"]),
+            str(count["pending"]),
+            str(count["failed"]),
+            wib_time(min(waiting)) if waiting else "",
+        )
+    console.print(table)
 
 
 async def _berita_acara(desk: Desk, console: Console, ticket: str) -> None:
