@@ -18,12 +18,14 @@ from penghubung.agency import agency_key
 from penghubung.events import Envelope, Event, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.forms import Officer
 from penghubung.sop import Step
 from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
 from reporting.projections.rows import Insert, Json, Row, Update, Write, insert, write
 from reporting.projections.summaries import summarize
+from reporting.projections.survey import ANSWERED_ONCE, survey_row
 from reporting.projections.tables import LIVE
 from reporting.sla.projection import apply_sla
 
@@ -86,6 +88,20 @@ async def apply_report_written(
     )
 
 
+async def apply_report_revised(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """The report written again from corrected facts: its row shows the revision, and the
+    timeline gains a line; the request stays where it stands."""
+    event = _event(envelope, catalog.ReportRevised)
+    await write(
+        conn,
+        schema,
+        Update("reports", event.ticket_id, revision_changes(envelope, event)),
+        Insert("timeline", timeline_row(envelope, event.ticket_id)),
+    )
+
+
 async def apply_berita_acara_number_reserved(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
@@ -130,6 +146,16 @@ async def apply_timeline_only(
     await insert(conn, schema, "timeline", timeline_row(envelope, ticket_of(envelope)))
 
 
+async def apply_survey(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> None:
+    """The applicant answered the survey: the answer's row, and a line on the timeline."""
+    await write(
+        conn,
+        schema,
+        Insert("survey_answers", survey_row(envelope), ANSWERED_ONCE),
+        Insert("timeline", timeline_row(envelope, ticket_of(envelope))),
+    )
+
+
 async def apply_notification(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
@@ -167,6 +193,7 @@ APPLIERS = Routes[Applier](
         catalog.Integrated: apply_step_taken,
         catalog.RequestClosed: apply_step_taken,
         catalog.ReportWritten: apply_report_written,
+        catalog.ReportRevised: apply_report_revised,
         catalog.BeritaAcaraNumberReserved: apply_berita_acara_number_reserved,
         catalog.ReportArchived: apply_report_archived,
         sla.ClockPaused: apply_timeline_only,
@@ -177,6 +204,7 @@ APPLIERS = Routes[Applier](
         catalog.ImplementationCorrected: apply_timeline_only,
         DocumentIssued: apply_issued_document,
         BeritaAcaraSigned: apply_signed_berita_acara,
+        SatisfactionSurveyAnswered: apply_survey,
         notices.NotificationSent: apply_notification,
         notices.NotificationFailed: apply_notification,
     },
@@ -284,6 +312,18 @@ def report_row(envelope: Envelope, event: catalog.ReportWritten) -> Row:
         "sections": Json(json.dumps(sections, ensure_ascii=False)),
         "written_at": envelope.occurred_at,
         "written_position": envelope.global_position,
+    }
+
+
+def revision_changes(envelope: Envelope, event: catalog.ReportRevised) -> Row:
+    """What a revision changes in the report's row."""
+    sections = [s.model_dump(mode="json") for s in event.sections]
+    return {
+        "summary": event.summary,
+        "sections": Json(json.dumps(sections, ensure_ascii=False)),
+        "revision": event.revision,
+        "revised_at": envelope.occurred_at,
+        "revision_reason": event.reason,
     }
 
 

@@ -29,7 +29,7 @@ import asyncpg
 from penghubung.db import plain_jsonb
 from penghubung.events import Envelope, catalog
 from penghubung.workcal import CalendarSpec, WorkingCalendar
-from reporting.projections import apply, documents
+from reporting.projections import apply, documents, survey
 from reporting.projections.progress import Progress, advance
 from reporting.projections.rows import Row, columns, defaults
 from reporting.projections.tables import PROJECTED
@@ -149,6 +149,18 @@ def _report_written(f: Folded, envelope: Envelope) -> None:
     _advance(f, envelope, event.ticket_id)
 
 
+def _report_revised(f: Folded, envelope: Envelope) -> None:
+    event = envelope.event
+    assert isinstance(event, catalog.ReportRevised)
+    f.change("reports", event.ticket_id, apply.revision_changes(envelope, event))
+    f.put("timeline", apply.timeline_row(envelope, event.ticket_id))
+
+
+def _survey(f: Folded, envelope: Envelope) -> None:
+    f.put_new("survey_answers", survey.survey_row(envelope))
+    f.put("timeline", apply.timeline_row(envelope, apply.ticket_of(envelope)))
+
+
 def _number_reserved(f: Folded, envelope: Envelope) -> None:
     event = envelope.event
     assert isinstance(event, catalog.BeritaAcaraNumberReserved)
@@ -242,6 +254,8 @@ FOLDERS: dict[object, Folder] = {
     apply.apply_request_resubmitted: _resubmitted,
     apply.apply_step_taken: _step_taken,
     apply.apply_report_written: _report_written,
+    apply.apply_report_revised: _report_revised,
+    apply.apply_survey: _survey,
     apply.apply_berita_acara_number_reserved: _number_reserved,
     apply.apply_report_archived: _archived,
     apply.apply_timeline_only: _timeline_only,
@@ -290,6 +304,7 @@ _RULES = (
     "reporting.projections.progress",
     "reporting.projections.rows",
     "reporting.projections.summaries",
+    "reporting.projections.survey",
     "reporting.domain.labels",
     "reporting.sla.projection",
     "reporting.sla.domain.clocks",

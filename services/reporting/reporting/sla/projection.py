@@ -19,6 +19,7 @@ import asyncpg
 from penghubung.events import Envelope, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.projections.rows import Insert, Json, Row, insert, write
 from reporting.projections.tables import LIVE
@@ -229,11 +230,13 @@ SLA_APPLIERS = Routes[SlaApplier](
         catalog.BeritaAcaraNumberReserved,
         *audit.AUDIT_EVENTS,
         *directory.DIRECTORY_EVENTS,
-        catalog.WorkReassigned,
+        catalog.ReportRevised,
         catalog.FeasibilityCorrected,
         catalog.ImplementationCorrected,
         DocumentIssued,
         BeritaAcaraSigned,
+        # the applicant's survey after the archive: no clock runs any more
+        SatisfactionSurveyAnswered,
         # who is who, and who was told: no clock, no status, no SLA fact
         *directory.DIRECTORY_EVENTS,
         *notices.NOTICE_EVENTS,
