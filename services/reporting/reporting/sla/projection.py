@@ -44,7 +44,8 @@ async def apply_sla_fact(
         return
     row = sla_fact_row(envelope, fact)
     if isinstance(envelope.event, catalog.RequestSubmitted):
-        await _open_request(conn, envelope, envelope.event, fact, schema=schema)
+        opened = await _open_request(conn, envelope, envelope.event, fact, schema=schema)
+        await write(conn, schema, Insert("sla_facts", row), opened)
         return
     await write(
         conn,
@@ -61,32 +62,35 @@ async def _open_request(
     fact: Fact,
     *,
     schema: str,
-) -> None:
-    """The request's row, with its first fact: its intake day and its rank that day (counted in
-    the same statement), on the calendar then in force."""
+) -> Opened:
+    """The request's row: its intake day on the calendar then in force (its rank that day is
+    counted as it is inserted), with its first fact's touch (the fold does it after, the same)."""
     version, spec = await latest_calendar(conn, schema=schema)
     day = intake_day(WorkingCalendar(spec), event.received_at)
     request = sla_request_row(envelope, event, version=version, day=day, rank=0)
-    # the first fact's touch, on the row as it is made (the fold does it after, the same)
     request["last_event_at"] = max(request["last_event_at"], fact.at)
     request["open"] = keeps_open(envelope)
-    names = ", ".join(request)
-    values = ", ".join(
-        f"(SELECT count(*) FROM {schema}.sla_requests WHERE intake_day = ${n})::integer"
-        if name == "intake_rank"
-        else f"${n}"
-        for n, name in enumerate(request, start=1)
-    )
-    args = [day if name == "intake_rank" else value for name, value in request.items()]
-    fact_row = sla_fact_row(envelope, fact)
-    first = len(args) + 1
-    await conn.execute(
-        f"WITH fact AS (INSERT INTO {schema}.sla_facts (global_position, ticket_id, kind, fact)"
-        f" VALUES (${first}, ${first + 1}, ${first + 2}, ${first + 3}::text::jsonb))"
-        f" INSERT INTO {schema}.sla_requests ({names}) VALUES ({values})",
-        *args,
-        *fact_row.values(),
-    )
+    return Opened(request)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A request's SLA row inserted with its rank among the requests of its intake day."""
+
+    row: Row
+
+    def sql(self, schema: str, first: int) -> tuple[str, list[Any]]:
+        """The INSERT, its parameters numbered from `first` (the rank: a count by the day)."""
+        names = ", ".join(self.row)
+        values = ", ".join(
+            f"(SELECT count(*) FROM {schema}.sla_requests WHERE intake_day = ${n})::integer"
+            if name == "intake_rank"
+            else f"${n}"
+            for n, name in enumerate(self.row, start=first)
+        )
+        day = self.row["intake_day"]
+        args = [day if name == "intake_rank" else value for name, value in self.row.items()]
+        return f"INSERT INTO {schema}.sla_requests ({names}) VALUES ({values})", args
 
 
 async def apply_calendar_change(
