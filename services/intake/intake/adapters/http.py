@@ -35,6 +35,7 @@ from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
 from penghubung.web.limits import BodyLimit
+from penghubung.web.params import Limit, Offset, Ticket
 
 MAX_ATTACHMENTS = 20
 MULTIPART_OVERHEAD = 64 * 1024
@@ -143,8 +144,8 @@ def router(intake: Intake) -> APIRouter:
     async def list_requests(
         principal: Annotated[Principal, Depends(require(*_READERS))],
         status: Annotated[Status | None, Query(description="Only this status")] = None,
-        limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Requests to skip")] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> RequestPage:
         return await handlers.list_requests(
             scope=principal.agency_scope(), intake=intake, status=status, limit=limit, offset=offset
@@ -156,7 +157,7 @@ def router(intake: Intake) -> APIRouter:
         responses=refusals(errors.RequestNotFound),
     )
     async def get_request(
-        ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
+        ticket_id: Ticket, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> RequestView:
         return await handlers.get_request(ticket_id, scope=principal.agency_scope(), intake=intake)
 
@@ -181,14 +182,14 @@ def router(intake: Intake) -> APIRouter:
         ),
     )
     async def resubmit(
-        ticket_id: str,
+        ticket_id: Ticket,
         body: ResubmissionBody,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
         once: Idempotent,
     ) -> dict[str, Any]:
         command = ResubmitRequest(
             actor=principal.actor(),
-            ticket_id=_known_ticket(ticket_id),
+            ticket_id=ticket_id,
             form=body.form,
             answer=body.answer,
             channel=body.channel,

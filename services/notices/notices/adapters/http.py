@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from notices.adapters import db
@@ -17,6 +17,7 @@ from penghubung.instants import Instant
 from penghubung.refusals import Invalid
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
+from penghubung.web.params import Limit, Offset
 
 _EVERYONE = tuple(r for r in Role if r is not Role.SYSTEM)
 
@@ -95,8 +96,8 @@ def router(notices: Notices) -> APIRouter:
     )
     async def list_notifications(
         principal: Person,
-        limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Notices to skip")] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> NotificationPage:
         if not principal.nip:  # notices are addressed by NIP: a token without one has none
             return NotificationPage(items=[], total=0, limit=limit, offset=offset)

@@ -17,11 +17,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from penghubung.events import Role
 from penghubung.events.documents import Paper
-from penghubung.forms import TicketId
 from penghubung.refusals import NotFound
 from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
+from penghubung.web.params import Month, Ticket, Year
 from reporting.adapters import db, documents_db
 from reporting.adapters.views import berita_acara_status
 from reporting.app.issue import issue
@@ -46,7 +46,6 @@ from reporting.sla.domain.clocks import month_of
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
 Registrar = Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))]
-Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
 TicketPaper = Literal[
     "permohonan", "disposisi", "uji-kerentanan", "uji-beban", "laporan", "berita-acara"
 ]
@@ -193,7 +192,7 @@ def routes(
     async def agenda_book_pdf(
         principal: Registrar,
         year: Annotated[
-            int | None, Query(ge=2000, le=9999, description="The year (default: this year, WIB)")
+            Year | None, Query(description="The year (default: this year, WIB)")
         ] = None,
         month: Annotated[int | None, Query(ge=1, le=12, description="Only this month")] = None,
     ) -> Response:
@@ -243,7 +242,11 @@ def routes(
         code: Annotated[str, Path(min_length=1, max_length=40, description="The printed code")],
         sha256: Annotated[
             str | None,
-            Query(pattern=r"^[0-9a-fA-F]{64}$", description="The SHA-256 of a copy to check"),
+            Query(
+                pattern=r"^[0-9a-fA-F]{64}$",
+                max_length=64,
+                description="The SHA-256 of a copy to check",
+            ),
         ] = None,
     ) -> VerifiedView:
         """No token needed: the kind, the ticket, when it was issued and the PDF's SHA-256."""
@@ -278,11 +281,7 @@ def routes(
     async def sla_monthly_pdf(
         principal: Registrar,
         month: Annotated[
-            str | None,
-            Query(
-                pattern=r"^2[0-9]{3}-(0[1-9]|1[0-2])$",
-                description="The month, YYYY-MM (default: this month, WIB)",
-            ),
+            Month | None, Query(description="The month, YYYY-MM (default: this month, WIB)")
         ] = None,
     ) -> Response:
         """Compliance by step, agency and officer, the breaches and availability, with charts."""

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from penghubung.events import Role
 from penghubung.instants import Instant
 from penghubung.sop import Difficulty, Step
+from penghubung.web.params import Ticket
 from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
@@ -21,7 +22,6 @@ from reporting.domain.errors import RequestNotFound
 from reporting.sla.adapters.answers import (
     FormatQuery,
     Reader,
-    Ticket,
     Who,
     csv_answer,
     each_row,
