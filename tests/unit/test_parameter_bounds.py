@@ -84,7 +84,7 @@ def test_every_query_and_path_parameter_is_bounded(service: str) -> None:
 
 def test_the_check_finds_what_it_looks_for() -> None:
     """The rules above refuse what they are meant to (they would pass anything otherwise)."""
-    open_ = [
+    open_: list[dict[str, Any]] = [
         {"type": "integer", "minimum": 0},
         {"type": "string"},
         {"type": "string", "format": "date", "maxLength": 10},
@@ -92,7 +92,7 @@ def test_the_check_finds_what_it_looks_for() -> None:
     ]
     for schema in open_:
         assert list(unbounded({}, schema)), schema
-    closed = [
+    closed: list[dict[str, Any]] = [
         {"type": "integer", "minimum": 0, "maximum": 9},
         {"type": "string", "maxLength": 7, "pattern": "^[0-9]{4}-[0-9]{2}$"},
         {"anyOf": [{"type": "string", "enum": ["a"]}, {"type": "null"}]},

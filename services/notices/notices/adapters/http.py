@@ -6,7 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from notices.adapters import db
 from notices.app.handlers import Notices
@@ -35,9 +35,10 @@ class PreferencesBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: bool = Field(description="Notices by e-mail")
-    whatsapp: bool = Field(description="Notices by WhatsApp")
-    digests: bool = Field(description="The daily digest (for the Kadis and a Plt/Plh)")
+    # Strict: `0`, `"no"` or `"off"` are not a choice the person made, and the schema says so.
+    email: StrictBool = Field(description="Notices by e-mail")
+    whatsapp: StrictBool = Field(description="Notices by WhatsApp")
+    digests: StrictBool = Field(description="The daily digest (for the Kadis and a Plt/Plh)")
 
     @classmethod
     def of(cls, chosen: Preferences) -> PreferencesBody:
