@@ -75,7 +75,7 @@ def _links(document: dict[str, Any]) -> None:
             answered = set(_resolved(document, schema).get("properties", {}))
             links = _links_from(paths, path, answered)
             if links:
-                response["links"] = links
+                response["links"] = {**links, **response.get("links", {})}
 
 
 def _links_from(

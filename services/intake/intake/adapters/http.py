@@ -234,6 +234,14 @@ def upload_limit(max_bytes: int) -> BodyLimit:
     )
 
 
+SUBMIT_WITH_IT = {
+    "operationId": "submit_requests_post",
+    "description": "The upload named in a submission",
+    "requestBody": {"attachment_ids": ["$response.body#/attachment_id"]},
+}
+"""The OpenAPI link from an upload to the submission that references it."""
+
+
 def _uploads(intake: Intake) -> APIRouter:
     """The attachment routes."""
     api = APIRouter()
@@ -242,12 +250,15 @@ def _uploads(intake: Intake) -> APIRouter:
         "/attachments",
         status_code=201,
         response_model=AttachmentView,
-        responses=refusals(
-            errors.AttachmentEmpty,
-            errors.AttachmentTooLarge,
-            errors.AttachmentTypeNotAllowed,
-            errors.AttachmentContentMismatch,
-        ),
+        responses={
+            **refusals(
+                errors.AttachmentEmpty,
+                errors.AttachmentTooLarge,
+                errors.AttachmentTypeNotAllowed,
+                errors.AttachmentContentMismatch,
+            ),
+            201: {"links": {"submit_requests_post": SUBMIT_WITH_IT}},
+        },
         summary="Upload a file (PDF, PNG, JPEG) to reference from a submission",
     )
     async def upload(
