@@ -54,7 +54,7 @@ Operation = APIOperation[Any, Any, Any, Any]
 EXAMPLES = int(os.environ.get("PENGHUBUNG_SCHEMATHESIS_EXAMPLES", "100"))
 """Examples per operation and kind (valid / invalid data), shared out among the admitted roles."""
 
-SCENARIOS = int(os.environ.get("PENGHUBUNG_SCHEMATHESIS_SCENARIOS", "40"))
+SCENARIOS = int(os.environ.get("PENGHUBUNG_SCHEMATHESIS_SCENARIOS", "25"))
 """Linked scenarios per service, each of a few steps."""
 
 SERVICES = ("intake", "disposition", "integration", "reporting", "notices", "directory")
