@@ -94,6 +94,7 @@ EXPECTED: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/requests"): EVERYONE,
         ("GET", "/requests/{ticket_id}"): EVERYONE,
         ("POST", "/requests/{ticket_id}/resubmissions"): SUBMITTERS,
+        ("POST", "/backdate-confirmations"): ONLY_ADMIN,
     },
     "disposition": {
         ("GET", "/health/live"): PUBLIC,
@@ -154,6 +155,9 @@ EXPECTED: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/requests/{ticket_id}/berita-acara/signed"): ONLY_PETUGAS,
         ("GET", "/requests/{ticket_id}/berita-acara"): EVERYONE,
         ("GET", "/berita-acara/outstanding"): WORK_READERS,
+        ("POST", "/requests/{ticket_id}/survey"): frozenset({PEMOHON}),
+        ("GET", "/requests/{ticket_id}/survey"): EVERYONE,
+        ("GET", "/sla/ikm"): frozenset({KADIS, KABID, ADMIN, AUDITOR}),
     },
     "notices": {
         ("GET", "/health/live"): PUBLIC,

@@ -11,13 +11,26 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from penghubung import logs
 from portal import web
 from portal.clients.services import ApiRefusal, ServiceUnreachable, SignInAgain
 from portal.session import Session, SessionCodec
 from portal.settings import PortalSettings
-from portal.views import admin, audit, auth, dashboard, home, inbox, requests, work
+from portal.views import (
+    admin,
+    audit,
+    auth,
+    dashboard,
+    home,
+    inbox,
+    notices,
+    people,
+    requests,
+    survey,
+    work,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +60,23 @@ def build(
         openapi_url=None,
     )
     app.add_middleware(web.SessionAndHeaders)
+    if settings.trusted_proxies:
+        # Outermost: the sign-in forwards the person's address behind the proxy, not the proxy's
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=web.HERE / "static"), name="static")
-    for module in (auth, home, requests, inbox, work, admin, audit, dashboard):
+    for module in (
+        auth,
+        home,
+        requests,
+        inbox,
+        work,
+        admin,
+        audit,
+        dashboard,
+        survey,
+        people,
+        notices,
+    ):
         app.include_router(module.router)
     _handlers(app)
 
@@ -110,5 +138,12 @@ def main() -> int:
     if settings.portal_session_secret is None:
         log.warning("PENGHUBUNG_PORTAL_SESSION_SECRET unset: sessions end when the portal stops")
     app = build(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    # proxy_headers off: uvicorn's default trusts 127.0.0.1; the app trusts its settings' list
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        proxy_headers=False,
+    )
     return 0

@@ -3,6 +3,7 @@ field labels and the APIs' error codes. Sentences of the pages live in the templ
 
 from __future__ import annotations
 
+from penghubung.skm import ELEMENTS
 from penghubung.sop import RequestStatus
 
 STATUS = {
@@ -76,6 +77,11 @@ AUTHENTICATION = {
     "mtls": "mTLS",
 }
 
+STAND_IN = {"plt": "Plt. (Pelaksana Tugas)", "plh": "Plh. (Pelaksana Harian)"}
+STAND_IN_SHORT = {"plt": "Plt.", "plh": "Plh."}
+NOTICE_CHANNEL = {"email": "E-mail", "whatsapp": "WhatsApp", "mailbox": "Kotak surat portal"}
+NOTICE_STATUS = {"sent": "Terkirim", "pending": "Menunggu jam layanan", "failed": "Gagal"}
+
 EVENT = {
     "RequestSubmitted": "Permohonan diajukan",
     "RequestResubmitted": "Permohonan diajukan ulang",
@@ -96,6 +102,8 @@ EVENT = {
     "CalendarHoursReduced": "Jam layanan dikurangi",
     "ChainCheckpointSigned": "Titik periksa rantai ditandatangani",
     "AuditExported": "Berkas audit diekspor",
+    "SatisfactionSurveyAnswered": "Survei kepuasan diisi",
+    "AttachmentDiscarded": "Lampiran yang tidak dipakai dihapus",
 }
 
 FIELD = {
@@ -120,11 +128,35 @@ FIELD = {
     "attachment_ids": "Lampiran",
     "answer": "Jawaban atas alasan pengembalian",
     "received_at": "Waktu diterima",
+    "backdate_confirmation_id": "Konfirmasi administrator",
     "channel": "Saluran",
     "instruction": "Isi disposisi",
     "documents": "Kelengkapan",
     "to_officer": "Petugas",
     "reasons": "Alasan pengembalian",
+    "nip": "NIP",
+    "name": "Nama",
+    "position": "Jabatan",
+    "echelon": "Eselon",
+    "agency": "Perangkat Daerah",
+    "unit": "Unit kerja",
+    "email": "Alamat surat elektronik",
+    "mobile": "Nomor telepon HP",
+    "roles": "Peran",
+    "role": "Peran",
+    "initial_password": "Kata sandi awal",
+    "current_password": "Kata sandi saat ini",
+    "new_password": "Kata sandi baru",
+    "code": "Kode",
+    "holder_nip": "Pejabat definitif",
+    "delegate_nip": "Pelaksana",
+    "kind": "Jenis penugasan",
+    "starts_on": "Mulai tanggal",
+    "ends_on": "Sampai tanggal",
+    "decree_number": "Nomor SK",
+    "reason": "Alasan",
+    "saran": "Saran dan masukan",
+    **{f"scores.{e.value}": f"{w.code} {w.name}" for e, w in ELEMENTS.items()},
 }
 
 _CODE = {
@@ -141,6 +173,35 @@ _CODE = {
     "request_letter_missing": "surat permohonan wajib dilampirkan",
     "attachment_too_large": "berkas terlalu besar",
     "attachment_type": "berkas harus PDF, PNG atau JPEG",
+    "password_weak": "kata sandi minimal 10 karakter, memuat huruf dan angka, dan tidak memuat NIP",
+    "password_change_required": "kata sandi awal harus diganti lebih dahulu",
+    "person_exists": "NIP ini sudah terdaftar",
+    "person_not_found": "pegawai dengan NIP ini tidak terdaftar",
+    "agency_exists": "kode Perangkat Daerah ini sudah terdaftar",
+    "agency_unknown": "Perangkat Daerah ini tidak terdaftar",
+    "role_already_held": "pegawai sudah memegang peran ini",
+    "role_not_held": "pegawai tidak memegang peran ini",
+    "role_not_grantable": "peran ini tidak dapat diberikan",
+    "delegation_dates": "tanggal akhir tidak boleh sebelum tanggal mulai",
+    "delegate_unknown": "pelaksana tidak terdaftar atau tidak aktif",
+    "delegate_is_holder": "pelaksana tidak boleh pejabat definitifnya sendiri",
+    "holder_lacks_position": "pejabat definitif tidak memegang jabatan ini",
+    "delegation_not_found": "penugasan Plt/Plh tidak ditemukan",
+    "delegation_already_ended": "penugasan Plt/Plh ini sudah berakhir",
+    "delegation_inactive": "penugasan Plt/Plh ini tidak berlaku hari ini",
+    "nip_required": "akun ini tidak memiliki NIP, jadi tidak memiliki pemberitahuan",
+    "survey_not_open": "survei kepuasan baru dapat diisi setelah laporan permohonan diarsipkan",
+    "survey_already_answered": "survei kepuasan permohonan ini sudah diisi",
+    "score_out_of_range": "pilih salah satu dari empat jawaban",
+    "score_missing": "pilih salah satu jawaban",
+    # upload_quota_exceeded and received_at_too_old keep the API's sentence: it states the
+    # quota and when it is whole again, or the bound and its first day
+    "attachment_discarded": "berkas ini sudah dihapus karena tidak dipakai; unggah ulang",
+    "received_at_out_of_range": "waktu diterima tidak boleh sebelum tahun 2000",
+    "backdate_confirmation_not_found": "nomor konfirmasi administrator tidak dikenal",
+    "backdate_confirmation_mismatch": "konfirmasi administrator ini untuk waktu diterima yang lain",
+    "backdate_confirmation_used": "konfirmasi administrator ini sudah dipakai permohonan lain",
+    "admin_nip_missing": "akun administrator harus memiliki NIP yang valid",
 }
 
 

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from portal import formdata, timefmt, web, words
 from portal.clients.services import ApiRefusal, Services
+from portal.views import survey
 from portal.views.models import clocks_of
 
 router = APIRouter()
@@ -132,7 +133,15 @@ def page_context(
     }
 
 
-_PLACED = {"letter", "others", "attachment_ids", "answer", "channel", "received_at"}
+_PLACED = {
+    "letter",
+    "others",
+    "attachment_ids",
+    "answer",
+    "channel",
+    "received_at",
+    "backdate_confirmation_id",
+}
 
 
 @router.get("/permohonan/baru")
@@ -171,6 +180,9 @@ async def _submit(request: Request, form: FormData, *, desk: bool) -> Response:
             body["received_at"] = timefmt.local_input(received).isoformat() if received else None
         except ValueError:
             errors["received_at"] = "tanggal dan jam tidak valid"
+        confirmation = str(form.get("backdate_confirmation_id") or "").strip()
+        if confirmation:
+            body["backdate_confirmation_id"] = confirmation
     key = str(form.get("idempotency_key") or uuid.uuid4())
     if not errors:
         try:
@@ -219,8 +231,10 @@ async def request_detail(request: Request, ticket_id: str) -> Response:
     )
     if submitted is None and status is None:
         return web.render(request, "errors/not_found.html", status=404)
+    role = web.session_of(request).role
     context = {
         "ticket_id": ticket_id,
+        "survey": await survey.panel(api, role, ticket_id, status),
         "submitted": submitted,
         "status": status,
         "timeline": (timeline or {}).get("entries", []),

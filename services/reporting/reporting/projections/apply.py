@@ -18,11 +18,13 @@ from penghubung.agency import agency_key
 from penghubung.events import Envelope, Event, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.forms import Officer
 from penghubung.sop import Step
 from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
 from reporting.projections.summaries import summarize
+from reporting.projections.survey import apply_survey_answered
 from reporting.projections.tables import LIVE
 from reporting.sla.projection import apply_sla
 
@@ -123,6 +125,26 @@ async def apply_report_written(
     await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
+async def apply_report_revised(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """The report written again from corrected facts: its row shows the revision, and the
+    timeline gains a line; the request stays where it stands."""
+    event = _event(envelope, catalog.ReportRevised)
+    sections = [s.model_dump(mode="json") for s in event.sections]
+    await conn.execute(
+        f"UPDATE {schema}.reports SET summary = $2, sections = $3::text::jsonb, revision = $4,"
+        " revised_at = $5, revision_reason = $6 WHERE ticket_id = $1",
+        event.ticket_id,
+        event.summary,
+        json.dumps(sections, ensure_ascii=False),
+        event.revision,
+        envelope.occurred_at,
+        event.reason,
+    )
+    await _add_to_timeline(conn, envelope, event.ticket_id, schema=schema)
+
+
 async def apply_berita_acara_number_reserved(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
@@ -189,6 +211,12 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
+async def apply_survey(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> None:
+    """The applicant answered the survey: the answer's row, and a line on the timeline."""
+    await apply_survey_answered(conn, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
+
+
 async def apply_notification(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
@@ -226,6 +254,7 @@ APPLIERS = Routes[Applier](
         catalog.Integrated: apply_step_taken,
         catalog.RequestClosed: apply_step_taken,
         catalog.ReportWritten: apply_report_written,
+        catalog.ReportRevised: apply_report_revised,
         catalog.BeritaAcaraNumberReserved: apply_berita_acara_number_reserved,
         catalog.ReportArchived: apply_report_archived,
         sla.ClockPaused: apply_timeline_only,
@@ -236,6 +265,7 @@ APPLIERS = Routes[Applier](
         catalog.ImplementationCorrected: apply_timeline_only,
         DocumentIssued: apply_issued_document,
         BeritaAcaraSigned: apply_signed_berita_acara,
+        SatisfactionSurveyAnswered: apply_survey,
         notices.NotificationSent: apply_notification,
         notices.NotificationFailed: apply_notification,
     },
@@ -248,6 +278,8 @@ APPLIERS = Routes[Applier](
         *audit.AUDIT_EVENTS,
         # who is who: the directory's own business, on no request's timeline
         *directory.DIRECTORY_EVENTS,
+        # an upload removed before any request took it: on no request's timeline
+        catalog.AttachmentDiscarded,
     },
 )
 """The applier of each event class: every one adds the event to its request's timeline."""

@@ -10,6 +10,7 @@ from typing import Any
 from penghubung.events import Event, Role, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.forms import Officer
 from penghubung.sop import RequestStatus, Step
 
@@ -147,12 +148,17 @@ MOVES = Routes[Move](
         # a correction changes the facts recorded, not where the request stands
         catalog.FeasibilityCorrected,
         catalog.ImplementationCorrected,
+        catalog.ReportRevised,
         # papers: an issue and a returned signed copy move no request on
         DocumentIssued,
         BeritaAcaraSigned,
+        # the applicant's survey comes after the archive: the request stays archived
+        SatisfactionSurveyAnswered,
         # who is who, and who was told: no clock, no status, no SLA fact
         *directory.DIRECTORY_EVENTS,
         *notices.NOTICE_EVENTS,
+        # an upload removed before any request took it moves no request
+        catalog.AttachmentDiscarded,
     },
 )
 """The move of each event class that changes where a request stands."""

@@ -8,6 +8,7 @@ from typing import TypeVar, cast
 from penghubung.events import Event, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from reporting.domain import labels
 from reporting.domain.numbers import WIB
 
@@ -47,6 +48,17 @@ def _feasibility_corrected(event: catalog.FeasibilityCorrected) -> str:
 
 def _implementation_corrected(event: catalog.ImplementationCorrected) -> str:
     return f"Implementasi integrasi dikoreksi: {event.reason}"
+
+
+def _report_revised(event: catalog.ReportRevised) -> str:
+    why = {
+        "FeasibilityCorrected": "koreksi analisis kelayakan",
+        "ImplementationCorrected": "koreksi implementasi integrasi",
+    }[event.corrected]
+    parts = ", ".join(event.changed)
+    return (
+        f"Laporan direvisi (revisi ke-{event.revision}) karena {why}; bagian yang berubah: {parts}"
+    )
 
 
 def _analysed(event: catalog.FeasibilityDone) -> str:
@@ -118,6 +130,10 @@ def _signed(event: BeritaAcaraSigned) -> str:
     return f"Berita Acara {event.berita_acara_number} ditandatangani dan dikembalikan"
 
 
+def _surveyed(event: SatisfactionSurveyAnswered) -> str:
+    return f"Survei kepuasan masyarakat diisi oleh {event.respondent_name} ({event.agency})"
+
+
 def _sent(event: notices.NotificationSent) -> str:
     return f"Pemberitahuan dikirim kepada {_told(event)}: {event.subject}"
 
@@ -150,6 +166,7 @@ SUMMARIES = Routes[Callable[[Event], str]](
         catalog.Integrated: _line(_integrated),
         catalog.RequestClosed: _line(_closed),
         catalog.ReportWritten: _line(_report_written),
+        catalog.ReportRevised: _line(_report_revised),
         catalog.BeritaAcaraNumberReserved: _line(_number_reserved),
         catalog.ReportArchived: _line(_archived),
         sla.ClockPaused: _line(_clock),
@@ -157,6 +174,7 @@ SUMMARIES = Routes[Callable[[Event], str]](
         sla.SlaWarningRaised: _line(_clock),
         DocumentIssued: _line(_issued),
         BeritaAcaraSigned: _line(_signed),
+        SatisfactionSurveyAnswered: _line(_surveyed),
         notices.NotificationSent: _line(_sent),
         notices.NotificationFailed: _line(_failed),
     },
@@ -166,6 +184,7 @@ SUMMARIES = Routes[Callable[[Event], str]](
         sla.SlaRecalculated,
         *audit.AUDIT_EVENTS,
         *directory.DIRECTORY_EVENTS,
+        catalog.AttachmentDiscarded,
     },
 )
 """The sentence of each event class on a request's timeline."""
