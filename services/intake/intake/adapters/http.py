@@ -25,7 +25,6 @@ from intake.domain.commands import (
 from intake.domain.errors import (
     AttachmentTooLarge,
     ReceiptTimeInFuture,
-    RequestNotFound,
 )
 from intake.domain.state import Status
 from penghubung.events.base import Role
@@ -34,7 +33,6 @@ from penghubung.forms import (
     FormValueError,
     LongText,
     ServiceRequestForm,
-    check_ticket_id,
 )
 from penghubung.sop import Channel
 from penghubung.text import PersonParagraph
@@ -385,11 +383,3 @@ def _uploads(intake: Intake) -> APIRouter:
         )
 
     return api
-
-
-def _known_ticket(ticket_id: str) -> str:
-    """A path's ticket id; a malformed one names no request."""
-    try:
-        return check_ticket_id(ticket_id)
-    except FormValueError:
-        raise RequestNotFound() from None
