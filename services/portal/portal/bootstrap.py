@@ -17,7 +17,19 @@ from portal import web
 from portal.clients.services import ApiRefusal, ServiceUnreachable, SignInAgain
 from portal.session import Session, SessionCodec
 from portal.settings import PortalSettings
-from portal.views import admin, audit, auth, dashboard, home, inbox, requests, work
+from portal.views import (
+    admin,
+    audit,
+    auth,
+    calendar,
+    chain,
+    dashboard,
+    documents,
+    home,
+    inbox,
+    requests,
+    work,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +60,8 @@ def build(
     )
     app.add_middleware(web.SessionAndHeaders)
     app.mount("/static", StaticFiles(directory=web.HERE / "static"), name="static")
-    for module in (auth, home, requests, inbox, work, admin, audit, dashboard):
+    screens = (auth, home, requests, documents, inbox, work, admin, calendar, audit, chain)
+    for module in (*screens, dashboard):
         app.include_router(module.router)
     _handlers(app)
 
