@@ -79,7 +79,14 @@ class Services:
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         try:
-            response = await self._http.request(method, base + path, headers=headers, **kw)
+            try:
+                response = await self._http.request(method, base + path, headers=headers, **kw)
+            except httpx.RemoteProtocolError:
+                # A kept-alive connection the service closed as it was reused: a read may be
+                # asked again on a fresh one; a write is not repeated.
+                if method != "GET":
+                    raise
+                response = await self._http.request(method, base + path, headers=headers, **kw)
         except httpx.HTTPError as error:
             raise ServiceUnreachable(service, type(error).__name__) from error
         if response.status_code == 401:

@@ -30,8 +30,10 @@ def hours_body(values: dict[str, str]) -> dict[str, Any]:
 
 
 def hours_errors(errors: dict[str, str]) -> dict[str, str]:
-    """The API's errors by the form's field names."""
-    return {("reason" if k == "name" else k): v for k, v in errors.items()}
+    """The API's errors by the form's field names (the simulation's paths name the change's
+    kind: `change.hours_reduced.last_day`)."""
+    named = {k.rsplit(".", 1)[-1]: v for k, v in errors.items()}
+    return {("reason" if k == "name" else k): v for k, v in named.items()}
 
 
 async def preview(api: Services, change: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,228 @@
+"""The papers of a request, the calendar's administration and the chain's state, in a browser:
+the pemohon downloads the Berita Acara, the petugas sends its signed scan back, the admin
+removes a day off and reduces the service hours after seeing which clocks move, the auditor
+reads the chain's state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+import pytest
+from playwright.async_api import Browser, expect
+
+from penghubung.audit import generate_key_pair, load_private_key, sign_head
+from penghubung.audit.keys import KeyFiles
+from penghubung.db import create_pool
+from penghubung.eventstore import EventStore
+from penghubung.testing import pdfs
+from penghubung.testing.portal import (
+    ADMIN,
+    AUDITOR,
+    KABID,
+    KADIS,
+    PDF,
+    PEMOHON,
+    PETUGAS,
+    PRAKOM,
+    Person,
+    kabid_disposes,
+    kadis_disposes,
+    pemohon_submits,
+    person,
+    petugas_analyses,
+    petugas_archives,
+    petugas_implements,
+    prakom_orders,
+    signs_in,
+)
+from penghubung.testing.system import System, SystemConfig
+from portal.timefmt import day_words
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+OFFICER = "Rina Wulandari (NIP 199207082019032004)"
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture(scope="module")
+def audit_keys(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
+    """The audit key pair whose public half reporting trusts."""
+    return generate_key_pair(Path(tmp_path_factory.mktemp("audit-keys")))
+
+
+@pytest.fixture(scope="module")
+async def system(
+    servers: Any,
+    new_database: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    audit_keys: KeyFiles,
+) -> AsyncIterator[System]:
+    """The system of the browser tests, with the audit public key given to the services."""
+    config = SystemConfig(
+        database_url=await new_database(),
+        nats_url=servers.nats_url,
+        log_dir=Path(tmp_path_factory.mktemp("browser-logs")),
+        settings={
+            "PENGHUBUNG_RELAY_POLL_SECONDS": "0.2",
+            "PENGHUBUNG_RETRY_BACKOFF_SECONDS": "0.2",
+            "PENGHUBUNG_AUDIT_PUBLIC_KEY": str(audit_keys.public_key),
+        },
+        with_portal=True,
+    )
+    async with System(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def people(system: System, browser: Browser) -> dict[str, Person]:
+    """Everyone of the SOP, signed in at their own browser."""
+    base = system.urls["portal"]
+    return {
+        role: await signs_in(await person(browser, base), nip)
+        for role, nip in (
+            ("pemohon", PEMOHON),
+            ("kadis", KADIS),
+            ("kabid", KABID),
+            ("prakom", PRAKOM),
+            ("petugas", PETUGAS),
+            ("admin", ADMIN),
+            ("auditor", AUDITOR),
+        )
+    }
+
+
+def an_open_weekday_after(today: date) -> date:
+    """A weekday of this year, after today, that is no national holiday or cuti bersama."""
+    off = holidays.country_holidays("ID", years=today.year, categories=("public", "government"))
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5 or day in off:
+        day += timedelta(days=1)
+    return day
+
+
+async def test_the_pemohon_downloads_the_berita_acara_and_the_petugas_returns_it_signed(
+    people: dict[str, Person], tmp_path: Path
+) -> None:
+    pemohon, petugas = people["pemohon"], people["petugas"]
+    ticket = await pemohon_submits(pemohon, application="SIMRS")
+    await kadis_disposes(people["kadis"], ticket)
+    await kabid_disposes(people["kabid"], ticket)
+    await prakom_orders(people["prakom"], ticket, officer=OFFICER)
+    await petugas.open("/pekerjaan")
+    await petugas_analyses(petugas, ticket, feasible=True)
+    await petugas_implements(petugas, ticket)
+    await petugas_archives(petugas, ticket)
+
+    link = pemohon.page.get_by_role("link", name="Berita Acara (PDF)")
+
+    async def offered() -> bool:
+        return await link.count() > 0
+
+    await pemohon.until("the Berita Acara offered", offered, path=f"/permohonan/{ticket}")
+    await expect(pemohon.page.get_by_role("heading", name="Dokumen")).to_be_visible()
+    await pemohon.look_at("20-dokumen-permohonan")
+    async with pemohon.page.expect_download() as waiting:
+        await link.click()
+    download = await waiting.value
+    saved = tmp_path / "berita-acara.pdf"
+    await download.save_as(saved)
+    pdf = saved.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert ticket in pdfs.text(pdf)
+
+    await petugas.open(f"/permohonan/{ticket}")
+    scan = petugas.page.get_by_label("Pindaian Berita Acara yang sudah ditandatangani")
+    await scan.set_input_files(
+        files=[{"name": "ba.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"0"}]
+    )
+    await petugas.page.get_by_role("button", name="Kirim pindaian").click()
+    await expect(petugas.flash()).to_contain_text("Pindaian tidak diterima: berkas pindaian harus")
+    await petugas.look_at("21-pindaian-ditolak")
+    await scan.set_input_files(
+        files=[{"name": "ba-ttd.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    await petugas.page.get_by_role("button", name="Kirim pindaian").click()
+    await expect(petugas.flash()).to_contain_text("Pindaian Berita Acara yang ditandatangani")
+    await expect(petugas.page.get_by_text("dikembalikan").first).to_be_visible()
+    await expect(scan).to_have_count(0)
+    await petugas.look_at("22-berita-acara-kembali")
+
+
+async def test_the_admin_removes_a_day_off_and_reduces_the_hours_after_a_preview(
+    people: dict[str, Person],
+) -> None:
+    admin, pemohon = people["admin"], people["pemohon"]
+    # The kadis's clock of a new request (3 working hours) ends later when the office closes at 10.
+    running = await pemohon_submits(pemohon, application="SIPKD")
+    today = datetime.now(WIB).date()
+    day = an_open_weekday_after(today)
+    page = admin.page
+    await admin.open("/kalender")
+    await page.get_by_label("Tanggal", exact=True).fill(day.isoformat())
+    await page.get_by_label("Keterangan").fill("Cuti daerah Keputusan Gubernur 7/2026")
+    await page.get_by_role("button", name="Tambahkan").click()
+    await expect(admin.flash()).to_contain_text("Hari libur ditambahkan")
+
+    await page.get_by_role("link", name=f"Hapus hari libur {day_words(day)}").click()
+    await expect(page.get_by_role("heading", name="Dampak pada jam SLA")).to_be_visible()
+    await admin.look_at("23-hapus-hari-libur")
+    await page.get_by_role("button", name="Hapus hari libur").click()
+    reason = page.get_by_label("Dasar penghapusan")
+    await expect(reason).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#err-reason")).to_be_visible()
+    await reason.fill("Keputusan Gubernur 8/2026 mencabut cuti daerah")
+    await page.get_by_role("button", name="Hapus hari libur").click()
+    await expect(admin.flash()).to_contain_text("dihapus")
+    versions = page.get_by_role("region", name="Versi kalender")
+    await expect(versions.get_by_text("Hari libur dihapus")).to_be_visible()
+
+    first = today + timedelta(days=1)
+    await page.get_by_label("Hari pertama").fill(first.isoformat())
+    await page.get_by_label("Hari terakhir").fill(today.isoformat())
+    await page.get_by_label("Jam tutup", exact=True).fill("10:00")
+    await page.get_by_label("Alasan").fill("Keputusan Gubernur 9/2026 jam layanan singkat")
+    await page.get_by_role("button", name="Lihat dampak").click()
+    last = page.get_by_label("Hari terakhir")
+    await expect(last).to_have_attribute("aria-invalid", "true")
+    await expect(page.get_by_text("tanggal akhir tidak boleh sebelum tanggal awal")).to_be_visible()
+    await admin.look_at("24-jam-layanan-salah")
+
+    await page.get_by_label("Hari pertama").fill(today.isoformat())
+    await last.fill((today + timedelta(days=14)).isoformat())
+    await page.get_by_role("button", name="Lihat dampak").click()
+    impact = page.get_by_role("region", name="Dampak pada jam SLA")
+    await expect(impact.get_by_text(running).first).to_be_visible()
+    await admin.look_at("25-pratinjau-jam-layanan")
+    await page.get_by_role("button", name="Ya, terapkan").click()
+    await expect(admin.flash()).to_contain_text("Jam layanan dikurangi")
+    await expect(versions.get_by_text(re.compile(r"pukul 08\.00–10\.00 WIB"))).to_be_visible()
+    await admin.look_at("26-kalender-versi")
+
+
+async def test_the_auditor_reads_the_chain_state_from_the_last_signed_checkpoint(
+    system: System, people: dict[str, Person], audit_keys: KeyFiles
+) -> None:
+    async with create_pool(system.config.database_url, size=2) as pool:
+        signed = await sign_head(
+            EventStore(pool),
+            private_key=load_private_key(audit_keys.private_key),
+            checkpoint_dir=audit_keys.private_key.parent / "checkpoints",
+        )
+    assert signed is not None
+    auditor = people["auditor"]
+    await auditor.open("/")
+    await auditor.page.get_by_role("link", name="Keadaan rantai").click()
+    await expect(auditor.page.get_by_text("rantai utuh")).to_be_visible()
+    last = auditor.page.get_by_role("region", name="Titik periksa bertanda tangan terakhir")
+    await expect(last.get_by_text(signed.checkpoint.head_hash)).to_be_visible()
+    await expect(last.get_by_text("tanda tangan sah; hash rantai cocok")).to_be_visible()
+    await expect(last.get_by_text(" WIB")).to_be_visible()
+    await auditor.look_at("27-keadaan-rantai")
+    await auditor.open("/dasbor")
+    await auditor.look_at("28-dasbor-sla-kartu")
