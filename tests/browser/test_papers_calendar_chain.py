@@ -31,6 +31,7 @@ from penghubung.testing.portal import (
     PETUGAS,
     PRAKOM,
     Person,
+    fills_request_form,
     kabid_disposes,
     kadis_disposes,
     pemohon_submits,
@@ -224,5 +225,28 @@ async def test_the_auditor_reads_the_chain_state_from_the_last_signed_checkpoint
     await expect(last.get_by_text("tanda tangan sah; hash rantai cocok")).to_be_visible()
     await expect(last.get_by_text(" WIB")).to_be_visible()
     await auditor.look_at("27-keadaan-rantai")
-    await auditor.open("/dasbor")
-    await auditor.look_at("28-dasbor-sla-kartu")
+
+
+async def test_a_late_letter_shows_in_the_breach_list_as_a_card_on_a_phone(
+    people: dict[str, Person],
+) -> None:
+    petugas, kadis = people["petugas"], people["kadis"]
+    week_ago = datetime.now(WIB) - timedelta(days=7)
+    await petugas.open("/meja/baru")
+    page = petugas.page
+    await page.get_by_label("Saluran masuk").select_option("surat")
+    await page.get_by_label("Waktu diterima (WIB)").fill(week_ago.strftime("%Y-%m-%dT09:30"))
+    await page.get_by_label("Nama", exact=True).fill("Agus Prasetyo")
+    await page.get_by_label("Perangkat Daerah").fill("Dinas Pendidikan")
+    await fills_request_form(petugas, application="SIAKAD", nip="198703032011011007")
+    await page.get_by_role("button", name="Catat permohonan").click()
+    await expect(petugas.flash()).to_contain_text("Tiket ID")
+    ticket = re.findall(r"SC05-\d{4}-\d{5}", await petugas.flash().inner_text())[0]
+
+    breaches = kadis.page.get_by_role("region", name="Pelanggaran SLA")
+
+    async def listed() -> bool:
+        return await breaches.get_by_role("link", name=ticket).count() > 0
+
+    await kadis.until(f"{ticket} in the breach list", listed, path="/dasbor")
+    await kadis.look_at("28-dasbor-pelanggaran")
