@@ -112,6 +112,14 @@ async def test_the_pemohon_downloads_the_berita_acara_and_the_petugas_returns_it
 ) -> None:
     pemohon, petugas = people["pemohon"], people["petugas"]
     ticket = await pemohon_submits(pemohon, application="SIMRS")
+    refused = pemohon.page.get_by_role("heading", name="Permintaan ditolak")
+
+    async def too_early() -> bool:  # once reporting knows the request, the paper is not ready
+        return await refused.count() > 0
+
+    early = f"/permohonan/{ticket}/dokumen/berita-acara.pdf"
+    await pemohon.until("the Berita Acara refused", too_early, path=early)
+    await expect(pemohon.page.get_by_text("dokumen belum dapat diterbitkan")).to_be_visible()
     await kadis_disposes(people["kadis"], ticket)
     await kabid_disposes(people["kabid"], ticket)
     await prakom_orders(people["prakom"], ticket, officer=OFFICER)

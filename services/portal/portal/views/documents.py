@@ -10,7 +10,8 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
 from portal import web, words
@@ -35,13 +36,20 @@ async def section(api: Services, ticket_id: str) -> dict[str, Any]:
 async def download(request: Request, ticket_id: str, paper: PaperName) -> Response:
     """One paper as PDF, issued by reporting for this person (recorded with its hash)."""
     api = await web.services_for(request)
-    got = await api.call("reporting", "GET", f"/requests/{ticket_id}/documents/{paper}.pdf")
+    got = await api.stream("reporting", f"/requests/{ticket_id}/documents/{paper}.pdf")
     filename = f"{paper}-{ticket_id}.pdf"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     for name in ("penghubung-document-code", "penghubung-document-sha256"):
         if name in got.headers:
             headers[name] = got.headers[name]
-    return Response(got.content, media_type="application/pdf", headers=headers)
+    if "content-encoding" not in got.headers and "content-length" in got.headers:
+        headers["content-length"] = got.headers["content-length"]
+    return StreamingResponse(
+        got.aiter_bytes(),
+        media_type="application/pdf",
+        headers=headers,
+        background=BackgroundTask(got.aclose),
+    )
 
 
 @router.post("/permohonan/{ticket_id}/berita-acara")
