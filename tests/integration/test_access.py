@@ -94,6 +94,7 @@ EXPECTED: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/requests"): EVERYONE,
         ("GET", "/requests/{ticket_id}"): EVERYONE,
         ("POST", "/requests/{ticket_id}/resubmissions"): SUBMITTERS,
+        ("POST", "/backdate-confirmations"): ONLY_ADMIN,
     },
     "disposition": {
         ("GET", "/health/live"): PUBLIC,

@@ -18,13 +18,16 @@ import nats
 import pytest
 
 from intake.adapters.subscribers import CONSUMERS, when_request_returned_mark_it_returned
+from intake.app.handlers import Intake, sweep_unattached
 from intake.bootstrap import build
+from intake.domain.limits import UploadQuota, UploadQuotas, size_words
 from intake.domain.state import WIB
 from intake.settings import IntakeSettings
+from penghubung.agency import agency_key
 from penghubung.bus.consumer import Rejected
 from penghubung.bus.topology import ConsumerSpec, bootstrap
 from penghubung.events.base import Actor, Envelope, Event, Metadata, NewEvent, Role
-from penghubung.events.catalog import Disposed, RequestReturned
+from penghubung.events.catalog import AttachmentDiscarded, Disposed, RequestReturned
 from penghubung.eventstore import EventStore
 from penghubung.eventstore.store import ANY_VERSION
 from penghubung.forms import Officer
@@ -42,6 +45,7 @@ CAP = 64 * 1024
 PDF = b"%PDF-1.7\n" + b"surat permohonan " * 40
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 DESK_OFFICER = Officer(nip="199212312019032002", name="Budi Santoso")
+ADMIN = Officer(nip="198001012005011001", name="Pengguna admin")
 KABID = Actor(nip="197504042000031004", name="Kabid eGotik", role=Role.KABID)
 TICKET = re.compile(r"^SC05-(\d{4})-(\d{5})$")
 NewDatabase = Callable[[], Awaitable[str]]
@@ -137,6 +141,17 @@ class Desk:
             headers = {**headers, "Idempotency-Key": key}
         return await self.client.post("/requests", json=body, headers=headers)
 
+    async def confirmed(self, received_at: str, reason: str = "Cap agenda surat masuk") -> str:
+        """The id of an administrator's confirmation of an old receipt time."""
+        response = await self.client.post(
+            "/backdate-confirmations",
+            json={"received_at": received_at, "reason": reason},
+            headers=self.as_role(Role.ADMIN, nip=ADMIN.nip),
+        )
+        assert response.status_code == 201, response.text
+        confirmation_id: str = response.json()["confirmation_id"]
+        return confirmation_id
+
     async def submitted(self, agency: str) -> dict[str, Any]:
         """A request submitted through the portal by an applicant of the agency."""
         headers = self.applicant(agency)
@@ -182,8 +197,16 @@ def auth(token: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def serving(url: str, nats_url: str, name: str) -> AsyncIterator[Desk]:
-    """Intake on its own database, stream and subjects, without the relay or the bus consumers."""
+async def serving(
+    url: str,
+    nats_url: str,
+    name: str,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    **more: Any,
+) -> AsyncIterator[Desk]:
+    """Intake on its own database, stream and subjects, without the relay or the bus consumers
+    (on the test's `clock`, with `more` settings, when given)."""
     settings = IntakeSettings(
         database_url=url,
         nats_url=nats_url,
@@ -192,8 +215,13 @@ async def serving(url: str, nats_url: str, name: str) -> AsyncIterator[Desk]:
         subject_prefix=f"t{name}.intake",
         attachment_max_bytes=CAP,
         database_pool_size=25,
+        **more,
     )
-    async with running_service("intake", settings, build=without_consumers) as (app, ctx):
+
+    def parts(ctx: ServiceContext) -> ServiceParts:
+        return without_consumers(ctx if clock is None else replace(ctx, clock=clock))
+
+    async with running_service("intake", settings, build=parts) as (app, ctx):
         transport = httpx.ASGITransport(app=app)
         async with (
             httpx.AsyncClient(transport=transport, base_url="http://intake") as client,
@@ -291,12 +319,16 @@ async def test_the_desk_registers_a_letter_at_its_real_receipt_time(desk: Desk) 
 
 
 async def test_a_letter_of_new_years_eve_in_jakarta_takes_that_years_number(desk: Desk) -> None:
+    # Further back than the desk may date alone: an administrator confirms the receipt time,
+    # and the request still takes the number of the year it was received in.
+    received_at = "2025-12-31T23:30:00+07:00"
     headers = desk.as_role(Role.PETUGAS)
     body = {
         "form": form(new_agency()),
         "channel": "email",
-        "received_at": "2025-12-31T23:30:00+07:00",
+        "received_at": received_at,
         "attachment_ids": [await desk.letter(headers)],
+        "backdate_confirmation_id": await desk.confirmed(received_at),
     }
     response = await desk.submit(headers, body)
     assert response.status_code == 201, response.text
@@ -453,7 +485,7 @@ async def test_a_desk_token_without_a_nip_cannot_register(desk: Desk) -> None:
     body = {
         "form": form(new_agency()),
         "channel": "surat",
-        "received_at": "2026-01-05T10:00:00+07:00",
+        "received_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
         "attachment_ids": [await desk.letter(headers)],
     }
     response = await desk.submit(nameless, body)
@@ -915,3 +947,330 @@ async def test_a_return_reaches_intake_over_the_bus(
             await nc.jetstream().delete_stream(settings.stream_name)
         finally:
             await nc.close()
+
+
+# --- receipt times further back than the desk may date alone --------------------------------
+
+
+def days_ago(days: int) -> str:
+    """A receipt time `days` calendar days back, at this time of day."""
+    return (datetime.now(WIB) - timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+async def by_letter(desk: Desk, received_at: str, **more: Any) -> httpx.Response:
+    """The desk registers a letter received at `received_at`."""
+    headers = desk.as_role(Role.PETUGAS)
+    body = {
+        "form": form(new_agency()),
+        "channel": "surat",
+        "received_at": received_at,
+        "attachment_ids": [await desk.letter(headers)],
+        **more,
+    }
+    return await desk.submit(headers, body)
+
+
+async def test_the_desk_dates_a_letter_29_days_back_alone(desk: Desk) -> None:
+    response = await by_letter(desk, days_ago(29))
+    assert response.status_code == 201, response.text
+    [stored] = await desk.events(response.json()["ticket_id"])
+    assert stored.event.payload()["backdate_confirmation"] is None
+
+
+async def test_31_days_back_is_refused_naming_received_at_and_the_bound(desk: Desk) -> None:
+    response = await by_letter(desk, days_ago(31))
+    assert (response.status_code, field_of(response)) == (422, "received_at"), response.text
+    body = response.json()
+    assert body["code"] == "received_at_too_old"
+    assert "30 hari" in body["message"]
+    assert "konfirmasi administrator" in body["message"]
+
+
+async def test_31_days_back_with_an_administrators_confirmation_is_accepted_and_recorded(
+    desk: Desk,
+) -> None:
+    received_at = days_ago(31)
+    reason = "Surat tercatat di buku agenda surat masuk sebulan lalu, baru diteruskan hari ini"
+    confirmation = await desk.confirmed(received_at, reason)
+
+    response = await by_letter(desk, received_at, backdate_confirmation_id=confirmation)
+
+    assert response.status_code == 201, response.text
+    [stored] = await desk.events(response.json()["ticket_id"])
+    confirmed = stored.event.payload()["backdate_confirmation"]
+    assert confirmed["confirmation_id"] == confirmation
+    assert confirmed["confirmed_by"] == ADMIN.model_dump()
+    assert confirmed["reason"] == reason
+    assert stored.actor.role is Role.PETUGAS  # the desk registered it; the admin confirmed
+    assert stored.occurred_at == datetime.fromisoformat(received_at)
+
+
+async def test_only_an_administrator_confirms_an_old_receipt_time(desk: Desk) -> None:
+    body = {"received_at": days_ago(40), "reason": "Saya yakin"}
+    for role in (Role.PETUGAS, Role.KADIS, Role.PEMOHON):
+        refused = await desk.client.post(
+            "/backdate-confirmations", json=body, headers=desk.as_role(role, agency="Dinas X")
+        )
+        assert (refused.status_code, refused.json()["code"]) == (403, "role_not_allowed")
+    nameless = await desk.client.post(
+        "/backdate-confirmations", json=body, headers=desk.as_role(Role.ADMIN)
+    )
+    assert (nameless.status_code, nameless.json()["code"]) == (403, "admin_nip_missing")
+
+
+async def test_a_confirmation_serves_one_registration_of_its_own_receipt_time(
+    desk: Desk,
+) -> None:
+    received_at = days_ago(45)
+    confirmation = await desk.confirmed(received_at)
+
+    other_time = await by_letter(desk, days_ago(46), backdate_confirmation_id=confirmation)
+    unknown = await by_letter(desk, received_at, backdate_confirmation_id=str(uuid.uuid4()))
+    used = await by_letter(desk, received_at, backdate_confirmation_id=confirmation)
+    again = await by_letter(desk, received_at, backdate_confirmation_id=confirmation)
+
+    assert (other_time.status_code, other_time.json()["code"]) == (
+        422,
+        "backdate_confirmation_mismatch",
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "backdate_confirmation_not_found")
+    assert used.status_code == 201, used.text
+    assert (again.status_code, again.json()["code"]) == (409, "backdate_confirmation_used")
+    assert field_of(again) == "backdate_confirmation_id"
+
+
+# --- the daily upload quota and the sweeper of unattached uploads ---------------------------
+
+T0 = datetime(2026, 12, 7, 10, 0, tzinfo=WIB)
+"""A Monday morning in Pangkalpinang: the next WIB midnight is 14 hours away."""
+QUOTA_BYTES = 3 * len(PDF) + 200
+"""Three request letters a day, not four."""
+QUOTA_FILES = 5
+DESK_QUOTA_BYTES = 2 * len(PDF) + 100
+
+
+class Moment:
+    """A clock the test sets."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class Guarded:
+    """Intake with small quotas on its own database, on a clock the test sets."""
+
+    desk: Desk
+    clock: Moment
+
+    def intake(self) -> Intake:
+        """The handlers over the service's pool and log, on the test's clock."""
+        return Intake(
+            pool=self.desk.ctx.pool,
+            store=self.desk.store,
+            clock=self.clock,
+            new_id=uuid.uuid4,
+            attachment_max_bytes=CAP,
+            quotas=UploadQuotas(UploadQuota(QUOTA_BYTES, QUOTA_FILES), UploadQuota(1, 1)),
+            unattached_kept=timedelta(hours=24),
+            backdate_max_days=30,
+        )
+
+    async def uploads_of(self, owner: str) -> tuple[int, int]:
+        """How many uploads of an owner are kept, and their bytes."""
+        row = await self.desk.ctx.pool.fetchrow(
+            "SELECT count(*) AS n, coalesce(sum(size_bytes), 0) AS b FROM intake.attachments"
+            " WHERE owner = $1",
+            owner,
+        )
+        assert row is not None
+        return row["n"], row["b"]
+
+
+@pytest.fixture(scope="module")
+async def guarded(new_database: NewDatabase, nats_url: str, run_id: str) -> AsyncIterator[Guarded]:
+    clock = Moment(T0)
+    async with serving(
+        await new_database(),
+        nats_url,
+        f"{run_id}_G",
+        clock=clock,
+        intake_upload_quota_bytes_per_day=QUOTA_BYTES,
+        intake_upload_quota_files_per_day=QUOTA_FILES,
+        intake_desk_upload_quota_bytes_per_day=DESK_QUOTA_BYTES,
+    ) as running:
+        yield Guarded(running, clock)
+
+
+def owner(agency: str) -> str:
+    return f"agency:{agency_key(agency)}"
+
+
+async def test_an_agency_uploads_up_to_its_daily_quota_then_waits_for_midnight_wib(
+    guarded: Guarded,
+) -> None:
+    guarded.clock.at = T0
+    agency = new_agency()
+    headers = guarded.desk.applicant(agency)
+    for _ in range(3):
+        assert (await guarded.desk.upload(headers)).status_code == 201
+
+    refused = await guarded.desk.upload(headers)
+
+    assert refused.status_code == 429, refused.text
+    body = refused.json()
+    assert (body["code"], body["field"]) == ("upload_quota_exceeded", "file")
+    assert refused.headers["retry-after"] == str(14 * 3600)
+    assert size_words(QUOTA_BYTES) in body["message"]
+    assert f"{QUOTA_FILES} berkas per hari" in body["message"]
+    assert "pukul 00.00 WIB, Selasa, 8 Desember 2026" in body["message"]
+    assert await guarded.uploads_of(owner(agency)) == (3, 3 * len(PDF))
+    # Another agency has its own quota; the next WIB day the agency has its whole quota again.
+    other = guarded.desk.applicant(new_agency())
+    assert (await guarded.desk.upload(other)).status_code == 201
+    guarded.clock.at = T0 + timedelta(hours=14)
+    assert (await guarded.desk.upload(headers)).status_code == 201
+
+
+async def test_the_files_of_a_day_are_counted_too(guarded: Guarded) -> None:
+    guarded.clock.at = T0
+    headers = guarded.desk.applicant(new_agency())
+    small = {"content": PNG, "content_type": "image/png", "kind": "lainnya"}
+    for _ in range(QUOTA_FILES):
+        assert (await guarded.desk.upload(headers, **small)).status_code == 201
+    refused = await guarded.desk.upload(headers, **small)
+    assert (refused.status_code, refused.json()["code"]) == (429, "upload_quota_exceeded")
+
+
+async def test_concurrent_uploads_never_overshoot_the_quota(guarded: Guarded) -> None:
+    guarded.clock.at = T0
+    agency = new_agency()
+    headers = guarded.desk.applicant(agency)
+
+    answers = await asyncio.gather(*(guarded.desk.upload(headers) for _ in range(10)))
+
+    assert sorted(a.status_code for a in answers) == [201] * 3 + [429] * 7
+    assert await guarded.uploads_of(owner(agency)) == (3, 3 * len(PDF))
+
+
+async def test_the_desks_uploads_count_against_the_desks_own_quota(guarded: Guarded) -> None:
+    guarded.clock.at = T0 + timedelta(days=3)
+    petugas = guarded.desk.as_role(Role.PETUGAS)
+    for _ in range(2):
+        assert (await guarded.desk.upload(petugas)).status_code == 201
+    refused = await guarded.desk.upload(petugas)
+    assert (refused.status_code, refused.json()["code"]) == (429, "upload_quota_exceeded")
+    assert "layanan meja" in refused.json()["message"]
+    # An agency's applicant uploads on its own agency's quota meanwhile.
+    assert (await guarded.desk.upload(guarded.desk.applicant(new_agency()))).status_code == 201
+
+
+async def test_the_sweeper_removes_old_unattached_uploads_only_and_says_so(
+    guarded: Guarded,
+) -> None:
+    guarded.clock.at = T0 + timedelta(days=10)
+    uploaded_at = guarded.clock.at
+    agency = new_agency()
+    headers = guarded.desk.applicant(agency)
+    old = await guarded.desk.letter(headers)
+    attached = await guarded.desk.letter(headers)
+    submitted = await guarded.desk.submit(
+        headers, {"form": form(agency), "attachment_ids": [attached]}
+    )
+    assert submitted.status_code == 201, submitted.text
+    guarded.clock.at = uploaded_at + timedelta(hours=2)
+    fresh = await guarded.desk.letter(headers)
+    guarded.clock.at = uploaded_at + timedelta(hours=25)
+
+    assert await sweep_unattached(guarded.intake()) >= 1
+
+    gone = await guarded.desk.client.get(f"/attachments/{old}", headers=headers)
+    assert (gone.status_code, gone.json()["code"]) == (404, "attachment_discarded")
+    assert "24 jam" in gone.json()["message"]
+    for kept in (attached, fresh):
+        assert (await guarded.desk.client.get(f"/attachments/{kept}", headers=headers)).content
+    # Another agency's applicant learns nothing of it; staff learn that it was removed.
+    stranger = guarded.desk.applicant(new_agency())
+    hidden = await guarded.desk.client.get(f"/attachments/{old}", headers=stranger)
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "attachment_not_found")
+    staff = await guarded.desk.client.get(
+        f"/attachments/{old}", headers=guarded.desk.as_role(Role.KADIS)
+    )
+    assert staff.json()["code"] == "attachment_discarded"
+
+    [removal] = (await guarded.desk.store.read_stream(f"intake-upload-{old}")).events
+    assert isinstance(removal.event, AttachmentDiscarded)
+    assert removal.event.attachment_id == uuid.UUID(old)
+    assert removal.event.owner == owner(agency)
+    assert removal.event.uploaded_by.agency == agency
+    assert removal.event.uploaded_at == uploaded_at
+    assert removal.event.attachment.size_bytes == len(PDF)
+    assert removal.event.reason == "unattached"
+    assert (removal.actor.role, removal.correlation_id) == (Role.SYSTEM, old)
+    for kept in (attached, fresh):
+        assert (await guarded.desk.store.read_stream(f"intake-upload-{kept}")).events == ()
+    # A registration that still names it is told so, at the place it names it.
+    late = await guarded.desk.submit(headers, {"form": form(agency), "attachment_ids": [old]})
+    assert (late.status_code, late.json()["code"]) == (422, "attachment_discarded")
+    assert field_of(late) == "attachment_ids.0"
+    # A second round finds nothing more of these.
+    await sweep_unattached(guarded.intake())
+    assert len((await guarded.desk.store.read_stream(f"intake-upload-{old}")).events) == 1
+
+
+async def test_the_sweeper_passes_over_an_upload_a_submission_is_binding(
+    guarded: Guarded,
+) -> None:
+    guarded.clock.at = T0 + timedelta(days=20)
+    headers = guarded.desk.applicant(new_agency())
+    binding = await guarded.desk.letter(headers)
+    guarded.clock.at += timedelta(hours=25)
+    async with guarded.desk.ctx.pool.acquire() as conn, conn.transaction():
+        # What a submission holds between locking its uploads and committing their binding.
+        await conn.execute(
+            "SELECT 1 FROM intake.attachments WHERE attachment_id = $1 FOR UPDATE",
+            uuid.UUID(binding),
+        )
+        async with asyncio.timeout(10):  # it does not wait for the submission either
+            await sweep_unattached(guarded.intake())
+        assert await conn.fetchval(
+            "SELECT count(*) FROM intake.attachments WHERE attachment_id = $1", uuid.UUID(binding)
+        )
+    assert (await guarded.desk.client.get(f"/attachments/{binding}", headers=headers)).content
+    assert (await guarded.desk.store.read_stream(f"intake-upload-{binding}")).events == ()
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+async def test_a_receipt_time_out_of_any_calendar_is_refused_naming_it(
+    desk: Desk, moment: str
+) -> None:
+    confirm = await desk.client.post(
+        "/backdate-confirmations",
+        json={"received_at": moment, "reason": "Uji batas"},
+        headers=desk.as_role(Role.ADMIN, nip=ADMIN.nip),
+    )
+    register = await by_letter(desk, moment)
+    for response in (confirm, register):
+        assert (response.status_code, field_of(response)) == (422, "received_at"), response.text
+
+
+async def test_the_service_sweeps_unattached_uploads_by_itself(
+    new_database: NewDatabase, nats_url: str, run_id: str
+) -> None:
+    async with serving(
+        await new_database(),
+        nats_url,
+        f"{run_id}_S",
+        intake_unattached_upload_hours=0.0002,  # 0.72 s
+        intake_sweep_interval_seconds=0.2,
+    ) as desk:
+        headers = desk.applicant(new_agency())
+        path = f"/attachments/{await desk.letter(headers)}"
+        deadline = asyncio.get_running_loop().time() + 20
+        while (answer := await desk.client.get(path, headers=headers)).status_code == 200:
+            assert asyncio.get_running_loop().time() < deadline, "the upload was never swept"
+            await asyncio.sleep(0.1)
+        assert (answer.status_code, answer.json()["code"]) == (404, "attachment_discarded")

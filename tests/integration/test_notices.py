@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from notices.adapters import subscribers
+from notices.adapters.channels import Smtp
 from notices.app.handlers import Notices
 from notices.app.ports import Channel, Outgoing
 from notices.bootstrap import assemble
@@ -473,8 +474,10 @@ async def test_each_notice_of_a_request_arrives_once_with_its_text(
     ]
     for stream, event, at in steps:
         assert await bed.append(stream, event, at=at) is Outcome.HANDLED
-    before = len(inbox.raw)
+    before, logins = len(inbox.raw), len(inbox.logins)
     assert await bed.send(wib(12, 9, 12)) == 10
+    # one round, one kept connection: a single handshake and login for the ten e-mails
+    assert len(inbox.logins) - logins == 1
     got = inbox.received()[before:]
     expected = [
         (KADIS[2], f"[{t}] Permohonan menunggu tindakan Anda: Disposisi Kadis kepada Kabid"),
@@ -518,6 +521,38 @@ async def test_each_notice_of_a_request_arrives_once_with_its_text(
     assert "Senin, 7 Desember 2026 09.00 WIB" in body
     assert inbox.logins, "the SMTP server required a login"
     print(inbox.raw[index])  # as the SMTP server received it
+
+
+async def test_a_kept_smtp_connection_the_server_closed_is_renewed_and_the_notice_sent(
+    make_bed: Make, smtp: tuple[SmtpInbox, int, Path]
+) -> None:
+    inbox, _, _ = smtp
+    bed = await make_bed(whatsapp_webhook_url=None)
+    await staff(bed)
+    first, second = new_ticket(), new_ticket()
+    assert await bed.append(f"intake-{first}", submission(first, MONDAY), at=MONDAY)
+    before, logins = len(inbox.raw), len(inbox.logins)
+    assert await bed.send(wib(12, 7, 9, 1)) == 1
+    channel = bed.notices.channels[NoticeChannel.EMAIL]
+    assert isinstance(channel, Smtp)
+    # the server ends the kept connection between two rounds, as servers do with idle ones
+    kept = channel._client
+    assert kept is not None
+    assert kept.is_connected
+    await kept.execute_command(b"QUIT")
+    await asyncio.sleep(0.2)
+    assert await bed.append(f"intake-{second}", submission(second, MONDAY), at=MONDAY)
+    assert await bed.send(wib(12, 7, 9, 2)) == 1
+    subjects = [subject for _, subject in inbox.received()[before:]]
+    assert subjects == [
+        f"[{first}] Permohonan menunggu tindakan Anda: Disposisi Kadis kepada Kabid",
+        f"[{second}] Permohonan menunggu tindakan Anda: Disposisi Kadis kepada Kabid",
+    ]
+    assert len(inbox.logins) - logins == 2  # a fresh connection for the second round
+    assert len(await bed.logged("NotificationSent")) == 2
+    assert not await bed.logged("NotificationFailed")
+    await channel.close()
+    assert channel._client is None
 
 
 def integrated(ticket: str) -> Integrated:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 import penghubung.events
 from penghubung.events import Event, Role, UnknownEventType, registry
 from penghubung.events.catalog import (
+    AttachmentDiscarded,
     BeritaAcaraNumberReserved,
     Disposed,
     FeasibilityCorrected,
@@ -107,6 +108,20 @@ def samples() -> dict[str, Event]:
             registered_by=OFFICER,
             attachments=[ATTACHMENT],
             priority="P1",
+            backdate_confirmation={
+                "confirmation_id": "0b5c1f2e-8d7a-4c3b-9e6f-1a2b3c4d5e6f",
+                "confirmed_by": {"nip": NIP, "name": "Admin Diskominfo"},
+                "reason": "Cap agenda surat masuk bertanggal 5 Januari 2026",
+                "confirmed_at": datetime(2026, 2, 20, 9, 0, tzinfo=WIB),
+            },
+        ),
+        AttachmentDiscarded(
+            attachment_id="7d0c9a4e-2b1f-4e8a-9c3d-5f6e7a8b9c0d",
+            attachment=ATTACHMENT,
+            owner="agency:dinas kesehatan",
+            uploaded_by={"name": "Rina Marlina", "role": "pemohon", "agency": "Dinas Kesehatan"},
+            uploaded_at=datetime(2026, 1, 5, 15, 40, tzinfo=WIB),
+            reason="unattached",
         ),
         RequestResubmitted(
             ticket_id=TICKET,
@@ -188,6 +203,7 @@ def samples() -> dict[str, Event]:
 EXPECTED_CATEGORIES = {
     "RequestSubmitted": "intake",
     "RequestResubmitted": "intake",
+    "AttachmentDiscarded": "intake",
     "RequestReturned": "disposition",
     "Disposed": "disposition",
     "WorkReassigned": "disposition",

@@ -36,6 +36,7 @@ from penghubung.runtime.supervisor import (
 from penghubung.runtime.welcome import DEMO_USERS
 from penghubung.services import SERVICES
 from penghubung.settings import AuthSettings
+from penghubung.testing.system import LOAD_UPLOAD_QUOTAS
 from penghubung.web.auth import mint_token
 
 SECTION = "journeys"
@@ -77,6 +78,7 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
         "PENGHUBUNG_LOG_JSON": "true",
         # No directory runs here: the demo petugas is nobody's, work goes to them unchecked.
         "PENGHUBUNG_OFFICERS_FROM_DIRECTORY": "false",
+        **LOAD_UPLOAD_QUOTAS,
     }
     logs = bench.out / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import ClassVar, Literal, Self
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from penghubung.events.base import Event, Role
+from penghubung.events.base import Actor, Event, Role
 from penghubung.events.registry import registry
 from penghubung.forms import (
     Attachment,
@@ -26,8 +27,11 @@ from penghubung.forms import (
 from penghubung.sop import Channel, Difficulty, DocumentKind, Priority, Step
 
 __all__ = [
+    "AttachmentDiscarded",
+    "BackdateConfirmation",
     "BeritaAcaraNumberReserved",
     "ClosureReason",
+    "DiscardReason",
     "Disposed",
     "FeasibilityCorrected",
     "FeasibilityDone",
@@ -43,6 +47,7 @@ __all__ = [
     "RequestSubmitted",
     "WorkReassigned",
     "disposition_step",
+    "upload_stream",
 ]
 
 _TYPE = "The event type name"
@@ -62,6 +67,18 @@ def disposition_step(from_role: Role, to_role: Role) -> Step | None:
 
 
 # --- intake ---------------------------------------------------------------------------------
+
+
+class BackdateConfirmation(BaseModel):
+    """An administrator's confirmation that a desk registration really arrived further back than
+    the desk may date one alone (PENGHUBUNG_INTAKE_BACKDATE_MAX_DAYS)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    confirmation_id: UUID = Field(description="Its id, from POST /backdate-confirmations")
+    confirmed_by: Officer = Field(description="The administrator who confirmed: NIP and name")
+    reason: LongText = Field(description="Why the old receipt time is right, in their words")
+    confirmed_at: AwareDatetime = Field(description="When the administrator confirmed it")
 
 
 @registry.register
@@ -88,6 +105,11 @@ class RequestSubmitted(Event):
     resubmission: int = Field(
         default=0, ge=0, description="0 for a first submission (resubmissions have their event)"
     )
+    backdate_confirmation: BackdateConfirmation | None = Field(
+        default=None,
+        description="The administrator's confirmation of a receipt time further back than the"
+        " desk may date alone; none otherwise",
+    )
 
 
 @registry.register
@@ -111,6 +133,34 @@ class RequestResubmitted(Event):
     priority: Priority = Field(description="Priority by impact × urgency of the corrected form")
     resubmission: int = Field(ge=1, description="1 for the first resubmission, 2 for the next…")
     answer: LongText = Field(description="The applicant's answer to the reasons for return")
+
+
+class DiscardReason(StrEnum):
+    """Why an upload was removed."""
+
+    UNATTACHED = "unattached"
+    """No request referenced it within PENGHUBUNG_INTAKE_UNATTACHED_UPLOAD_HOURS."""
+
+
+@registry.register
+class AttachmentDiscarded(Event):
+    """An uploaded file that no request referenced in time was removed, bytes and all."""
+
+    category: ClassVar[str] = "intake"
+
+    type: Literal["AttachmentDiscarded"] = Field(default="AttachmentDiscarded", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    attachment_id: UUID = Field(description="The upload's id, as POST /attachments answered it")
+    attachment: Attachment = Field(description="The file's metadata (its bytes are gone)")
+    owner: str = Field(description="Whose upload it was: agency:<agency key>, or desk")
+    uploaded_by: Actor = Field(description="Who uploaded it")
+    uploaded_at: AwareDatetime = Field(description="When it was uploaded")
+    reason: DiscardReason = Field(description="Why it was removed: unattached")
+
+
+def upload_stream(attachment_id: UUID) -> str:
+    """The intake stream of one upload's own facts (its removal)."""
+    return f"intake-upload-{attachment_id}"
 
 
 # --- disposition ----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def channels(settings: NoticesSettings, client: httpx.AsyncClient) -> dict[Notic
         NoticeChannel.MAILBOX: Mailbox(settings.mailbox_path, sender=settings.smtp_sender)
     }
     if settings.smtp_host:
-        found[NoticeChannel.EMAIL] = Smtp(settings)
+        found[NoticeChannel.EMAIL] = Smtp(settings, idle_seconds=settings.smtp_idle_seconds)
     if settings.whatsapp_webhook_url:
         found[NoticeChannel.WHATSAPP] = WhatsAppGateway(settings, client)
     return found
@@ -64,6 +64,7 @@ def assemble(ctx: ServiceContext) -> tuple[Notices, ServiceParts]:
             max_age=timedelta(days=settings.notices_max_age_days),
         ),
     )
+    closers = [channel.close for channel in notices.channels.values() if isinstance(channel, Smtp)]
     tasks = []
     if settings.notices_sender_enabled:
         tasks = [
@@ -82,5 +83,5 @@ def assemble(ctx: ServiceContext) -> tuple[Notices, ServiceParts]:
         routers=[http.router(notices)],
         subscriptions=subscribers.subscriptions(notices),
         on_start=[task.start for task in tasks],
-        on_stop=[client.aclose, *(task.stop for task in tasks)],
+        on_stop=[client.aclose, *closers, *(task.stop for task in tasks)],
     )

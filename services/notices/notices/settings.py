@@ -43,6 +43,12 @@ class NoticesSettings(ServiceSettings, RuntimeSettings):
         description="CA bundle to trust for the server's certificate (default: system)",
     )
     smtp_timeout_seconds: float = Field(default=20.0, gt=0, description="Timeout of one delivery")
+    smtp_idle_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long the SMTP connection is kept open without a notice before it closes",
+    )
     whatsapp_webhook_url: str | None = Field(
         default=None, description="The WhatsApp gateway's send URL; none: no WhatsApp"
     )

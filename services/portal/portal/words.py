@@ -98,6 +98,7 @@ EVENT = {
     "CalendarWorkingDayWithdrawn": "Penetapan hari kerja dicabut",
     "ChainCheckpointSigned": "Titik periksa rantai ditandatangani",
     "AuditExported": "Berkas audit diekspor",
+    "AttachmentDiscarded": "Lampiran yang tidak dipakai dihapus",
 }
 
 FIELD = {
@@ -122,6 +123,7 @@ FIELD = {
     "attachment_ids": "Lampiran",
     "answer": "Jawaban atas alasan pengembalian",
     "received_at": "Waktu diterima",
+    "backdate_confirmation_id": "Konfirmasi administrator",
     "channel": "Saluran",
     "instruction": "Isi disposisi",
     "documents": "Kelengkapan",
@@ -143,6 +145,14 @@ _CODE = {
     "request_letter_missing": "surat permohonan wajib dilampirkan",
     "attachment_too_large": "berkas terlalu besar",
     "attachment_type": "berkas harus PDF, PNG atau JPEG",
+    # upload_quota_exceeded and received_at_too_old keep the API's sentence: it states the
+    # quota and when it is whole again, or the bound and its first day
+    "attachment_discarded": "berkas ini sudah dihapus karena tidak dipakai; unggah ulang",
+    "received_at_out_of_range": "waktu diterima tidak boleh sebelum tahun 2000",
+    "backdate_confirmation_not_found": "nomor konfirmasi administrator tidak dikenal",
+    "backdate_confirmation_mismatch": "konfirmasi administrator ini untuk waktu diterima yang lain",
+    "backdate_confirmation_used": "konfirmasi administrator ini sudah dipakai permohonan lain",
+    "admin_nip_missing": "akun administrator harus memiliki NIP yang valid",
 }
 
 

@@ -9,10 +9,16 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
+from intake.domain.commands import (
+    ConfirmBackdate,
+    ResubmitRequest,
+    SubmitRequest,
+    UploadAttachment,
+)
 from intake.domain.decide import (
     accept_upload,
     bare_filename,
+    confirm_backdate,
     decide,
     may_see,
     receipt_time,
@@ -29,16 +35,30 @@ from intake.domain.errors import (
     AttachmentNotFound,
     AttachmentTooLarge,
     AttachmentTypeNotAllowed,
+    BackdateConfirmationMismatch,
+    BackdateConfirmationNotFound,
+    BackdateConfirmationUsed,
     ChannelNotAllowed,
+    ConfirmerUnknown,
     NotReturned,
     OfficerUnknown,
     ReceiptTimeBeforeReturn,
     ReceiptTimeInFuture,
     ReceiptTimeNotAllowed,
     ReceiptTimeRequired,
+    ReceiptTimeTooOld,
     RequestLetterMissing,
     RequestNotFound,
     RoleNotAllowed,
+)
+from intake.domain.limits import (
+    MIB,
+    Backdating,
+    Confirmation,
+    UploadQuota,
+    UploadQuotas,
+    quota_refusal,
+    upload_day,
 )
 from intake.domain.state import (
     WIB,
@@ -52,7 +72,12 @@ from intake.domain.state import (
 )
 from penghubung.agency import AgencyMissing
 from penghubung.events.base import Actor, Event, Role
-from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
+from penghubung.events.catalog import (
+    BackdateConfirmation,
+    RequestResubmitted,
+    RequestReturned,
+    RequestSubmitted,
+)
 from penghubung.forms import Attachment, AttachmentKind, Officer, ServiceRequestForm
 from penghubung.refusals import Refused
 from penghubung.sop import Channel, Priority, Step
@@ -614,3 +639,98 @@ def test_only_an_applicant_with_an_agency_or_the_desk_uploads(
 )
 def test_a_file_name_loses_its_folders(sent: str, kept: str) -> None:
     assert bare_filename(sent) == kept
+
+
+# --- how far back the desk may date a receipt ------------------------------------------------
+
+
+def confirmation(received_at: datetime, *, used_by: str | None = None) -> Confirmation:
+    """An administrator's confirmation of `received_at`."""
+    confirmed = BackdateConfirmation(
+        confirmation_id=uuid4(),
+        confirmed_by=Officer(nip="198001012005011001", name="Admin Diskominfo"),
+        reason="Cap agenda surat masuk",
+        confirmed_at=NOW,
+    )
+    return Confirmation(confirmed.confirmation_id, received_at, confirmed, used_by)
+
+
+def backdated(received_at: datetime, found: Confirmation | None = None) -> list[Event]:
+    """The desk registers a letter of `received_at`, naming `found` if given."""
+    named = found.confirmation_id if found else None
+    command = by_desk(received_at=received_at, backdate_confirmation_id=named)
+    uploaded = uploads(DESK_LETTER)
+    state = RequestState(ticket_id=TICKET)
+    return decide(command, state, now=NOW, uploads=uploaded, backdating=Backdating(30, found))
+
+
+def test_the_bound_counts_calendar_days_in_wib() -> None:
+    # NOW is 2 March 2026, 09.00 WIB: 30 days back is 31 January, from its first minute.
+    first_minute = datetime(2026, 1, 31, 0, 0, tzinfo=WIB)
+    assert only(backdated(first_minute), RequestSubmitted).backdate_confirmation is None
+    with pytest.raises(ReceiptTimeTooOld) as refused:
+        backdated(first_minute - timedelta(minutes=1))
+    assert refused.value.field == "received_at"
+    assert "Sabtu, 31 Januari 2026" in refused.value.message
+
+
+def test_an_administrators_confirmation_carries_an_old_receipt_time_into_the_event() -> None:
+    received = NOW - timedelta(days=365)
+    found = confirmation(received)
+    event = only(backdated(received, found), RequestSubmitted)
+    assert event.backdate_confirmation == found.confirmation
+    assert ticket_year(event.received_at) == 2025  # the year it was received in
+
+
+@pytest.mark.parametrize(
+    ("found", "refusal"),
+    [
+        (None, BackdateConfirmationNotFound),
+        (confirmation(NOW - timedelta(days=40)), BackdateConfirmationMismatch),
+        (confirmation(NOW - timedelta(days=41), used_by=TICKET), BackdateConfirmationUsed),
+    ],
+)
+def test_a_confirmation_must_be_there_unused_and_for_this_receipt_time(
+    found: Confirmation | None, refusal: type[Refused]
+) -> None:
+    named = by_desk(received_at=NOW - timedelta(days=41), backdate_confirmation_id=uuid4())
+    with pytest.raises(refusal):
+        decide(
+            named,
+            RequestState(ticket_id=TICKET),
+            now=NOW,
+            uploads=uploads(DESK_LETTER),
+            backdating=Backdating(30, found),
+        )
+
+
+@pytest.mark.parametrize(
+    ("actor", "refusal"),
+    [
+        (DESK, RoleNotAllowed),
+        (Actor(name="Admin tanpa NIP", role=Role.ADMIN), ConfirmerUnknown),
+    ],
+)
+def test_only_an_administrator_with_a_nip_confirms(actor: Actor, refusal: type[Refused]) -> None:
+    command = ConfirmBackdate(actor=actor, received_at=NOW - timedelta(days=40), reason="Benar")
+    with pytest.raises(refusal):
+        confirm_backdate(command, confirmation_id=uuid4(), now=NOW)
+
+
+# --- the daily upload quota ----------------------------------------------------------------
+
+
+def test_over_the_quota_is_refused_until_the_next_midnight_in_wib() -> None:
+    quota = UploadQuota(bytes=200 * MIB, files=200)
+    at = datetime(2026, 12, 7, 16, 30, tzinfo=UTC)  # 23.30 WIB
+    refused = quota_refusal(quota, owner="agency:dinas kesehatan", now=at)
+    assert (refused.code, refused.retry_after) == ("upload_quota_exceeded", 1800)
+    assert "200 MiB atau 200 berkas per hari" in refused.message
+    assert "pukul 00.00 WIB, Selasa, 8 Desember 2026" in refused.message
+    assert upload_day(at).isoformat() == "2026-12-07"
+
+
+def test_the_desk_counts_against_its_own_quota() -> None:
+    quotas = UploadQuotas(agency=UploadQuota(1, 1), desk=UploadQuota(2, 2))
+    assert quotas.of(owner_of(DESK) or "") == UploadQuota(2, 2)
+    assert quotas.of(owner_of(APPLICANT) or "") == UploadQuota(1, 1)

@@ -148,7 +148,9 @@ def test_a_returned_request_waits_for_the_applicant_then_starts_again_at_the_kad
     returned = RequestReturned(ticket_id=TICKET, step=returned_at, reasons=["Surat belum diteken"])
     resubmitted = RequestResubmitted.model_validate(
         {
-            **submitted().model_dump(exclude={"type", "schema_version", "resubmission"}),
+            **submitted().model_dump(
+                exclude={"type", "schema_version", "resubmission", "backdate_confirmation"}
+            ),
             "received_at": T0 + timedelta(days=2),
             "resubmission": 1,
             "answer": "Surat sudah diteken",

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
 
 from intake.app.views import AttachmentView, RequestPage, RequestSummary, RequestView, ReturnView
+from intake.domain.limits import Confirmation, UploadQuota
 from intake.domain.state import Fact, RequestState, Status, Upload
 from penghubung.agency import agency_key
 from penghubung.events.base import Actor
-from penghubung.events.catalog import RequestReturned
+from penghubung.events.catalog import BackdateConfirmation, RequestReturned
 from penghubung.forms import Attachment
 
 
@@ -48,6 +50,149 @@ async def insert_upload(
         at,
         content,
     )
+
+
+async def count_upload(
+    conn: asyncpg.Connection, owner: str, day: date, *, size: int, quota: UploadQuota
+) -> bool:
+    """Count an upload against its owner's quota of the day, if it fits; False when it does not.
+
+    One conditional upsert: the row stays locked until the caller commits, so concurrent uploads
+    of one owner take turns and none can push the sum over the quota.
+    """
+    if size > quota.bytes:
+        return False
+    counted = await conn.fetchval(
+        "INSERT INTO intake.upload_usage AS u (owner, day, bytes, files) VALUES ($1, $2, $3, 1)"
+        " ON CONFLICT (owner, day) DO UPDATE SET bytes = u.bytes + excluded.bytes,"
+        " files = u.files + 1"
+        " WHERE u.bytes + excluded.bytes <= $4 AND u.files + 1 <= $5"
+        " RETURNING files",
+        owner,
+        day,
+        size,
+        quota.bytes,
+        quota.files,
+    )
+    return counted is not None
+
+
+@dataclass(frozen=True)
+class Unattached:
+    """An upload the sweeper took: what the event of its removal says."""
+
+    upload: Upload
+    uploaded_by: Actor
+    uploaded_at: datetime
+
+
+async def take_unattached(
+    conn: asyncpg.Connection, *, before: datetime, limit: int
+) -> list[Unattached]:
+    """Delete up to `limit` uploads no request references, uploaded before `before`.
+
+    Rows a submission holds (it locks its uploads before binding them) are skipped, not waited
+    for: the submission binds them, or the next round takes them. The caller appends the
+    removals' events in the same transaction.
+    """
+    rows = await conn.fetch(
+        f"DELETE FROM intake.attachments WHERE attachment_id IN (SELECT attachment_id"
+        " FROM intake.attachments WHERE ticket_id IS NULL AND uploaded_at < $1"
+        " ORDER BY attachment_id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        f" RETURNING {_UPLOAD_COLUMNS}, uploaded_by, uploaded_at",
+        before,
+        limit,
+    )
+    found = [
+        Unattached(_upload(r), Actor.model_validate(r["uploaded_by"]), r["uploaded_at"])
+        for r in rows
+    ]
+    return sorted(found, key=lambda u: u.upload.attachment_id)
+
+
+async def remember_discarded(
+    conn: asyncpg.Connection, taken: Sequence[Unattached], *, at: datetime, reason: str
+) -> None:
+    """Keep the removed uploads' ids, so a download says they were removed."""
+    await conn.executemany(
+        "INSERT INTO intake.discarded_uploads (attachment_id, owner, uploaded_at, discarded_at,"
+        " reason) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (attachment_id) DO NOTHING",
+        [(u.upload.attachment_id, u.upload.owner, u.uploaded_at, at, reason) for u in taken],
+    )
+
+
+async def discarded_at(
+    conn: asyncpg.Connection, attachment_id: UUID, *, owner: str | None
+) -> datetime | None:
+    """When the sweeper removed an upload (for an applicant: only their agency's)."""
+    at: datetime | None = await conn.fetchval(
+        "SELECT discarded_at FROM intake.discarded_uploads"
+        " WHERE attachment_id = $1 AND ($2::text IS NULL OR owner = $2)",
+        attachment_id,
+        owner,
+    )
+    return at
+
+
+async def discarded_among(
+    conn: asyncpg.Connection, ids: Sequence[UUID], *, owner: str | None
+) -> frozenset[UUID]:
+    """Which of these ids name uploads of `owner` the sweeper removed."""
+    rows = await conn.fetch(
+        "SELECT attachment_id FROM intake.discarded_uploads"
+        " WHERE attachment_id = ANY($1::uuid[]) AND owner = $2",
+        list(ids),
+        owner,
+    )
+    return frozenset(r["attachment_id"] for r in rows)
+
+
+async def insert_confirmation(conn: asyncpg.Connection, confirmation: Confirmation) -> None:
+    """Keep an administrator's confirmation of an old receipt time."""
+    c = confirmation.confirmation
+    await conn.execute(
+        "INSERT INTO intake.backdate_confirmations (confirmation_id, received_at, reason,"
+        " confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5)",
+        confirmation.confirmation_id,
+        confirmation.received_at,
+        c.reason,
+        c.confirmed_by.model_dump(mode="json"),
+        c.confirmed_at,
+    )
+
+
+async def lock_confirmation(
+    conn: asyncpg.Connection, confirmation_id: UUID | None
+) -> Confirmation | None:
+    """A confirmation by id, locked until the caller commits (one registration may use it)."""
+    if confirmation_id is None:
+        return None
+    row = await conn.fetchrow(
+        "SELECT confirmation_id, received_at, reason, confirmed_by, confirmed_at, ticket_id"
+        " FROM intake.backdate_confirmations WHERE confirmation_id = $1 FOR UPDATE",
+        confirmation_id,
+    )
+    if row is None:
+        return None
+    confirmation = BackdateConfirmation(
+        confirmation_id=row["confirmation_id"],
+        confirmed_by=row["confirmed_by"],
+        reason=row["reason"],
+        confirmed_at=row["confirmed_at"],
+    )
+    return Confirmation(row["confirmation_id"], row["received_at"], confirmation, row["ticket_id"])
+
+
+async def use_confirmation(
+    conn: asyncpg.Connection, confirmation_id: UUID | None, ticket_id: str
+) -> None:
+    """Mark a confirmation as used by a registration."""
+    if confirmation_id is not None:
+        await conn.execute(
+            "UPDATE intake.backdate_confirmations SET ticket_id = $2 WHERE confirmation_id = $1",
+            confirmation_id,
+            ticket_id,
+        )
 
 
 _UPLOAD_COLUMNS = (

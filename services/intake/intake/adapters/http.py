@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from intake.app import handlers
 from intake.app.handlers import Intake
-from intake.app.views import AttachmentView, RequestPage, RequestView
+from intake.app.views import AttachmentView, ConfirmationView, RequestPage, RequestView
 from intake.domain import errors
-from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
+from intake.domain.commands import (
+    ConfirmBackdate,
+    ResubmitRequest,
+    SubmitRequest,
+    UploadAttachment,
+)
 from intake.domain.errors import (
     AttachmentTooLarge,
+    ReceiptTimeInFuture,
     RequestNotFound,
 )
 from intake.domain.state import Status
@@ -31,6 +37,7 @@ from penghubung.forms import (
     check_ticket_id,
 )
 from penghubung.sop import Channel
+from penghubung.text import PersonParagraph
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
@@ -52,6 +59,22 @@ _READERS = (
 )
 
 
+def _within_registers(value: datetime) -> datetime:
+    """A receipt time the registers can number, whatever its offset: from the year 2000 (the
+    ticket counters' first), and short of the calendar's end (the future is refused anyway)."""
+    if value.year < 2000:
+        raise FormValueError(
+            "received_at_out_of_range", "waktu diterima tidak boleh sebelum tahun 2000"
+        )
+    if value.year >= 9999:
+        raise FormValueError(ReceiptTimeInFuture.code, ReceiptTimeInFuture.message)
+    return value
+
+
+ReceiptTime = Annotated[AwareDatetime, AfterValidator(_within_registers)]
+"""When a request really arrived, as a caller states it (with its offset, from the year 2000)."""
+
+
 class SubmissionBody(BaseModel):
     """A service request as sent: the form, the channel, and the uploaded files it references."""
 
@@ -62,7 +85,7 @@ class SubmissionBody(BaseModel):
         default=Channel.PORTAL,
         description="portal for the applicant; email, surat, telepon, chat, langsung for the desk",
     )
-    received_at: AwareDatetime | None = Field(
+    received_at: ReceiptTime | None = Field(
         default=None,
         description="Desk only: when the request really arrived (with its time zone; not future)",
     )
@@ -71,6 +94,24 @@ class SubmissionBody(BaseModel):
         # Said in the schema; refused by the rules with their own code (request_letter_missing).
         json_schema_extra={"minItems": 1},
         description="Ids from POST /attachments; one must be the request letter (surat_permohonan)",
+    )
+    backdate_confirmation_id: UUID | None = Field(
+        default=None,
+        description="Desk only: an administrator's confirmation (POST /backdate-confirmations)"
+        " of a received_at further back than PENGHUBUNG_INTAKE_BACKDATE_MAX_DAYS",
+    )
+
+
+class BackdateConfirmationBody(BaseModel):
+    """An administrator confirms that a request really arrived at an old receipt time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    received_at: ReceiptTime = Field(
+        description="The receipt time confirmed, exactly as the registration will state it"
+    )
+    reason: PersonParagraph = Field(
+        description="Why the old receipt time is right (e.g. the letter's agenda stamp)"
     )
 
 
@@ -82,7 +123,7 @@ class ResubmissionBody(BaseModel):
     form: ServiceRequestForm = Field(description="The corrected service request form")
     answer: LongText = Field(description="The answer to the reasons for return")
     channel: Channel = Field(default=Channel.PORTAL, description="As for a submission")
-    received_at: AwareDatetime | None = Field(
+    received_at: ReceiptTime | None = Field(
         default=None, description="Desk only: when the resubmission really arrived"
     )
     attachment_ids: list[UUID] = Field(
@@ -105,8 +146,13 @@ def router(intake: Intake) -> APIRouter:
             errors.ReceiptTimeRequired,
             errors.ReceiptTimeNotAllowed,
             errors.ReceiptTimeInFuture,
+            errors.ReceiptTimeTooOld,
+            errors.BackdateConfirmationNotFound,
+            errors.BackdateConfirmationMismatch,
+            errors.BackdateConfirmationUsed,
             errors.RequestLetterMissing,
             errors.AttachmentNotFound,
+            errors.AttachmentSwept,
             errors.AttachmentDuplicated,
             errors.AgencyMismatch,
             errors.OfficerUnknown,
@@ -127,6 +173,7 @@ def router(intake: Intake) -> APIRouter:
             channel=body.channel,
             received_at=body.received_at,
             attachment_ids=tuple(body.attachment_ids),
+            backdate_confirmation_id=body.backdate_confirmation_id,
         )
         sent, received = _as_sent(body)
 
@@ -138,6 +185,29 @@ def router(intake: Intake) -> APIRouter:
         view = await once.run(intake.pool, "intake", command.actor, sent, run, at=received)
         response.headers["Location"] = f"/requests/{view['ticket_id']}"
         return view
+
+    @api.post(
+        "/backdate-confirmations",
+        status_code=201,
+        response_model=ConfirmationView,
+        summary="Confirm an old receipt time for one desk registration (administrator)",
+        responses=refusals(errors.ReceiptTimeInFuture, errors.ConfirmerUnknown),
+    )
+    async def confirm_backdate(
+        body: BackdateConfirmationBody,
+        principal: Annotated[Principal, Depends(require(Role.ADMIN))],
+        once: Idempotent,
+    ) -> dict[str, Any]:
+        command = ConfirmBackdate(
+            actor=principal.actor(), received_at=body.received_at, reason=body.reason
+        )
+        sent = {"reason": body.reason}
+
+        async def run(conn: asyncpg.Connection) -> ConfirmationView:
+            return await handlers.confirm_old_receipt(conn, command, intake=intake)
+
+        at = body.received_at.astimezone(UTC).isoformat()
+        return await once.run(intake.pool, "intake", command.actor, sent, run, at=at)
 
     @api.get("/requests", summary="List the requests the caller may see, newest first")
     async def list_requests(
@@ -173,6 +243,7 @@ def router(intake: Intake) -> APIRouter:
             errors.ReceiptTimeInFuture,
             errors.ReceiptTimeBeforeReturn,
             errors.AttachmentNotFound,
+            errors.AttachmentSwept,
             errors.AttachmentDuplicated,
             errors.AgencyChanged,
             errors.RoleNotAllowed,
@@ -244,6 +315,7 @@ def _uploads(intake: Intake) -> APIRouter:
         responses=refusals(
             errors.AttachmentEmpty,
             errors.AttachmentTooLarge,
+            errors.UploadQuotaExceeded,
             errors.AttachmentTypeNotAllowed,
             errors.AttachmentContentMismatch,
         ),
@@ -281,7 +353,7 @@ def _uploads(intake: Intake) -> APIRouter:
         response_class=Response,
         responses={
             200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}},
-            **refusals(errors.UploadNotFound),
+            **refusals(errors.UploadNotFound, errors.UploadDiscarded),
         },
         summary="Download an uploaded file (an applicant: their agency's only)",
     )

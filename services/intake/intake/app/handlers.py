@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
 import asyncpg
 
 from intake.adapters import db
-from intake.app.views import AttachmentView, RequestPage, RequestView
-from intake.domain.commands import ResubmitRequest, SubmitRequest, UploadAttachment
-from intake.domain.decide import accept_upload, decide, receipt_time, record_return
-from intake.domain.errors import RequestNotFound, UploadNotFound
+from intake.app.views import AttachmentView, ConfirmationView, RequestPage, RequestView
+from intake.domain.commands import (
+    ConfirmBackdate,
+    ResubmitRequest,
+    SubmitRequest,
+    UploadAttachment,
+)
+from intake.domain.decide import (
+    accept_upload,
+    confirm_backdate,
+    decide,
+    discard,
+    receipt_time,
+    record_return,
+)
+from intake.domain.errors import RequestNotFound, UploadDiscarded, UploadNotFound
+from intake.domain.limits import Backdating, UploadQuotas, quota_refusal, upload_day
 from intake.domain.state import (
     Fact,
     RequestState,
     Status,
+    Upload,
     evolve,
     fold,
     owner_of,
@@ -24,20 +40,36 @@ from intake.domain.state import (
 )
 from penghubung.clock import Clock, IdFactory
 from penghubung.events.base import Actor, Envelope, Event, Metadata, NewEvent, Role
-from penghubung.events.catalog import RequestResubmitted, RequestReturned, RequestSubmitted
+from penghubung.events.catalog import (
+    DiscardReason,
+    RequestResubmitted,
+    RequestReturned,
+    RequestSubmitted,
+    upload_stream,
+)
 from penghubung.eventstore import EventStore
 from penghubung.forms import format_ticket_id
+from penghubung.instants import wib_words
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH = 200
+"""Uploads the sweeper removes in one transaction (a round takes batches until none is left)."""
 
 
 @dataclass(frozen=True)
 class Intake:
-    """What the handlers work with: the pool, the event log, the clock, ids and the upload cap."""
+    """What the handlers work with: the pool, the event log, the clock, ids, the upload cap and
+    quotas, how long an unattached upload is kept, how far back the desk may date a receipt."""
 
     pool: asyncpg.Pool
     store: EventStore
     clock: Clock
     new_id: IdFactory
     attachment_max_bytes: int
+    quotas: UploadQuotas
+    unattached_kept: timedelta
+    backdate_max_days: int
 
 
 def stream_of(ticket_id: str) -> str:
@@ -50,13 +82,56 @@ async def upload_attachment(
 ) -> AttachmentView:
     """Keep an uploaded file's bytes in intake's table (in the caller's transaction); the
     events will carry its metadata."""
+    now = intake.clock()
     upload = accept_upload(
         command, attachment_id=intake.new_id(), max_bytes=intake.attachment_max_bytes
     )
-    await db.insert_upload(
-        conn, upload, content=command.content, by=command.actor, at=intake.clock()
-    )
+    quota = intake.quotas.of(upload.owner)
+    size = upload.attachment.size_bytes
+    if not await db.count_upload(conn, upload.owner, upload_day(now), size=size, quota=quota):
+        raise quota_refusal(quota, owner=upload.owner, now=now)
+    await db.insert_upload(conn, upload, content=command.content, by=command.actor, at=now)
     return db.attachment_view(upload)
+
+
+async def sweep_unattached(intake: Intake) -> int:
+    """Remove the uploads no request took within the time kept, each with its
+    `AttachmentDiscarded` in the same transaction; how many were removed."""
+    removed = 0
+    while True:
+        async with intake.pool.acquire() as conn, conn.transaction():
+            now = intake.clock()
+            taken = await db.take_unattached(
+                conn, before=now - intake.unattached_kept, limit=SWEEP_BATCH
+            )
+            await db.remember_discarded(conn, taken, at=now, reason=DiscardReason.UNATTACHED)
+            for upload in taken:
+                event = discard(upload.upload, by=upload.uploaded_by, at=upload.uploaded_at)
+                meta = Metadata(
+                    event_id=intake.new_id(),
+                    occurred_at=now,
+                    actor=Actor.system("intake-sweeper"),
+                    correlation_id=str(upload.upload.attachment_id),
+                )
+                stream = upload_stream(upload.upload.attachment_id)
+                new = [NewEvent(event=event, meta=meta)]
+                await intake.store.append(stream, expected_version=0, events=new, conn=conn)
+        removed += len(taken)
+        if len(taken) < SWEEP_BATCH:
+            break
+    if removed:
+        log.info("removed %d uploads no request referenced", removed)
+    return removed
+
+
+async def confirm_old_receipt(
+    conn: asyncpg.Connection, command: ConfirmBackdate, *, intake: Intake
+) -> ConfirmationView:
+    """Keep an administrator's confirmation of an old receipt time (in the caller's
+    transaction), for one desk registration to name."""
+    confirmation = confirm_backdate(command, confirmation_id=intake.new_id(), now=intake.clock())
+    await db.insert_confirmation(conn, confirmation)
+    return ConfirmationView.of(confirmation)
 
 
 async def submit_request(
@@ -71,10 +146,16 @@ async def submit_request(
     now = intake.clock()
     year = ticket_year(receipt_time(command, now=now))
     uploads = await db.lock_uploads(conn, command.attachment_ids)
+    removed = await _removed(conn, command, uploads)
+    confirmation = await db.lock_confirmation(conn, command.backdate_confirmation_id)
+    backdating = Backdating(max_days=intake.backdate_max_days, found=confirmation)
     ticket = format_ticket_id(year, await db.next_ticket_sequence(conn, year))
     state = RequestState(ticket_id=ticket)
-    events = decide(command, state, now=now, uploads=uploads)
+    events = decide(
+        command, state, now=now, uploads=uploads, backdating=backdating, removed=removed
+    )
     view = await _write(conn, _after(state, events), command.attachment_ids)
+    await db.use_confirmation(conn, command.backdate_confirmation_id, ticket)
     new = _with_meta(events, intake, actor=command.actor, causation_id=causation_id)
     await intake.store.append(stream_of(ticket), expected_version=0, events=new, conn=conn)
     return view
@@ -95,11 +176,22 @@ async def resubmit_request(
     returns = await db.return_facts(conn, command.ticket_id)
     state = fold(command.ticket_id, [*_facts(stream.events), *returns])
     uploads = await db.lock_uploads(conn, command.attachment_ids)
-    events = decide(command, state, now=now, uploads=uploads)
+    removed = await _removed(conn, command, uploads)
+    events = decide(command, state, now=now, uploads=uploads, removed=removed)
     view = await _write(conn, _after(state, events), command.attachment_ids)
     new = _with_meta(events, intake, actor=command.actor, causation_id=causation_id)
     await intake.store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
     return view
+
+
+async def _removed(
+    conn: asyncpg.Connection, command: SubmitRequest | ResubmitRequest, found: Mapping[UUID, Upload]
+) -> frozenset[UUID]:
+    """The caller's uploads among those named that the sweeper removed."""
+    missing = [i for i in command.attachment_ids if i not in found]
+    if not missing:
+        return frozenset()
+    return await db.discarded_among(conn, missing, owner=owner_of(command.actor))
 
 
 async def mark_returned(conn: asyncpg.Connection, envelope: Envelope, *, store: EventStore) -> None:
@@ -142,9 +234,21 @@ async def attachment_content(
     owner = owner_of(viewer) if viewer.role is Role.PEMOHON else None
     async with intake.pool.acquire() as conn:
         found = await db.upload_content(conn, attachment_id, owner=owner, agency=scope)
+        if found is None:
+            removed = await db.discarded_at(conn, attachment_id, owner=owner)
+            if removed is not None:
+                raise UploadDiscarded(
+                    message=f"{UploadDiscarded.message} dalam {_hours(intake.unattached_kept)}"
+                    f" jam; dihapus pada {wib_words(removed)}; unggah ulang berkasnya"
+                )
     if found is None:
         raise UploadNotFound()
     return found
+
+
+def _hours(kept: timedelta) -> str:
+    hours = kept.total_seconds() / 3600
+    return str(int(hours)) if hours.is_integer() else f"{hours:.1f}".replace(".", ",")
 
 
 async def _write(

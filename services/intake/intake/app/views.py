@@ -1,4 +1,5 @@
-"""What intake answers with: a request, a page of requests, an uploaded file's metadata."""
+"""What intake answers with: a request, a page of requests, an uploaded file's metadata, an
+administrator's confirmation of an old receipt time."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from intake.domain.decide import STORAGE_PREFIX
+from intake.domain.limits import Confirmation
 from intake.domain.state import Status
 from penghubung.forms import AttachmentKind, Officer, ServiceRequestForm
 from penghubung.instants import Instant
@@ -124,3 +126,25 @@ class AttachmentView(_View):
     size_bytes: int = Field(description="Size in bytes")
     sha256: str = Field(description="SHA-256 of the bytes, hex")
     storage_key: str = Field(description="Where the bytes are kept")
+
+
+class ConfirmationView(_View):
+    """An administrator's confirmation of an old receipt time, to name in one registration."""
+
+    confirmation_id: UUID = Field(description="backdate_confirmation_id for POST /requests")
+    received_at: Instant = Field(description="The receipt time confirmed (the registration's own)")
+    reason: str = Field(description="Why the old receipt time is right")
+    confirmed_by: Officer = Field(description="The administrator who confirmed")
+    confirmed_at: Instant = Field(description="When they confirmed")
+
+    @classmethod
+    def of(cls, confirmation: Confirmation) -> ConfirmationView:
+        """The view of a confirmation as intake keeps it."""
+        c = confirmation.confirmation
+        return cls(
+            confirmation_id=confirmation.confirmation_id,
+            received_at=confirmation.received_at,
+            reason=c.reason,
+            confirmed_by=c.confirmed_by,
+            confirmed_at=c.confirmed_at,
+        )

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from penghubung.events.base import Actor
 from penghubung.forms import AttachmentKind, LongText, ServiceRequestForm, TicketId
 from penghubung.sop import Channel
+from penghubung.text import PersonParagraph
 
 
 class _Command(BaseModel):
@@ -37,6 +38,18 @@ class SubmitRequest(_Command):
     attachment_ids: tuple[UUID, ...] = Field(
         description="Uploaded files, the request letter among them"
     )
+    backdate_confirmation_id: UUID | None = Field(
+        default=None,
+        description="An administrator's confirmation of a receipt time further back than the"
+        " desk may date alone",
+    )
+
+
+class ConfirmBackdate(_Command):
+    """An administrator confirms that a request really arrived at an old receipt time."""
+
+    received_at: AwareDatetime = Field(description="The receipt time confirmed")
+    reason: PersonParagraph = Field(description="Why the old receipt time is right")
 
 
 class ResubmitRequest(_Command):

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from pydantic import ValidationError
 
-from intake.domain.commands import Command, ResubmitRequest, SubmitRequest, UploadAttachment
+from intake.domain.commands import (
+    Command,
+    ConfirmBackdate,
+    ResubmitRequest,
+    SubmitRequest,
+    UploadAttachment,
+)
 from intake.domain.errors import (
     AgencyChanged,
     AgencyMismatch,
@@ -20,9 +27,11 @@ from intake.domain.errors import (
     AttachmentEmpty,
     AttachmentInUse,
     AttachmentNotFound,
+    AttachmentSwept,
     AttachmentTooLarge,
     AttachmentTypeNotAllowed,
     ChannelNotAllowed,
+    ConfirmerUnknown,
     NotReturned,
     OfficerUnknown,
     ReceiptTimeBeforeReturn,
@@ -33,10 +42,17 @@ from intake.domain.errors import (
     RequestNotFound,
     RoleNotAllowed,
 )
+from intake.domain.limits import Backdating, Confirmation, check_backdating
 from intake.domain.state import Fact, RequestState, Status, Upload, fold, owner_of
 from penghubung.agency import AgencyMissing, agency_key
 from penghubung.events.base import Actor, Event, Role
-from penghubung.events.catalog import RequestResubmitted, RequestSubmitted
+from penghubung.events.catalog import (
+    AttachmentDiscarded,
+    BackdateConfirmation,
+    DiscardReason,
+    RequestResubmitted,
+    RequestSubmitted,
+)
 from penghubung.forms import Attachment, AttachmentKind, Officer
 from penghubung.sop import Channel, priority
 
@@ -57,13 +73,26 @@ def decide(
     *,
     now: datetime,
     uploads: Mapping[UUID, Upload],
+    backdating: Backdating | None = None,
+    removed: Collection[UUID] = (),
 ) -> list[Event]:
-    """The events a command yields on a request, or the domain error that refuses it."""
+    """The events a command yields on a request, or the domain error that refuses it;
+    `backdating` bounds a desk registration's receipt time (30 days back by default), `removed`
+    are the caller's uploads the sweeper removed."""
+    files = Files(uploads, frozenset(removed))
     match command:
         case SubmitRequest():
-            return [_submit(command, state, now=now, uploads=uploads)]
+            return [_submit(command, state, now=now, files=files, backdating=backdating)]
         case ResubmitRequest():
-            return [_resubmit(command, state, now=now, uploads=uploads)]
+            return [_resubmit(command, state, now=now, files=files)]
+
+
+@dataclass(frozen=True)
+class Files:
+    """The uploads a command names, as found: kept ones, and the caller's removed ones."""
+
+    uploads: Mapping[UUID, Upload]
+    removed: frozenset[UUID] = frozenset()
 
 
 def receipt_time(command: Command, *, now: datetime) -> datetime:
@@ -87,14 +116,22 @@ def receipt_time(command: Command, *, now: datetime) -> datetime:
 
 
 def _submit(
-    command: SubmitRequest, state: RequestState, *, now: datetime, uploads: Mapping[UUID, Upload]
+    command: SubmitRequest,
+    state: RequestState,
+    *,
+    now: datetime,
+    files: Files,
+    backdating: Backdating | None,
 ) -> RequestSubmitted:
     if state.status is not None:
         raise AlreadySubmitted()
     received_at = receipt_time(command, now=now)
+    confirmed = check_backdating(
+        received_at, command.backdate_confirmation_id, backdating or Backdating(), now=now
+    )
     if command.actor.role is Role.PEMOHON:
         _check_own_agency(command.actor, command.form.applicant.agency)
-    attachments = _attachments(command.actor, command.attachment_ids, state.ticket_id, uploads)
+    attachments = _attachments(command.actor, command.attachment_ids, state.ticket_id, files)
     if not any(a.kind is AttachmentKind.REQUEST_LETTER for a in attachments):
         raise RequestLetterMissing()
     return RequestSubmitted(
@@ -105,11 +142,31 @@ def _submit(
         registered_by=_registrar(command.actor),
         attachments=attachments,
         priority=priority(command.form.impact, command.form.urgency),
+        backdate_confirmation=confirmed,
     )
 
 
+def confirm_backdate(
+    command: ConfirmBackdate, *, confirmation_id: UUID, now: datetime
+) -> Confirmation:
+    """An administrator's confirmation of an old receipt time, ready to be named by one
+    desk registration."""
+    if command.actor.role is not Role.ADMIN:
+        raise RoleNotAllowed(message="hanya administrator yang dapat mengonfirmasi waktu diterima")
+    if command.received_at > now:
+        raise ReceiptTimeInFuture()
+    try:
+        admin = Officer(nip=command.actor.nip or "", name=command.actor.name)
+    except ValidationError:
+        raise ConfirmerUnknown() from None
+    confirmation = BackdateConfirmation(
+        confirmation_id=confirmation_id, confirmed_by=admin, reason=command.reason, confirmed_at=now
+    )
+    return Confirmation(confirmation_id, command.received_at, confirmation)
+
+
 def _resubmit(
-    command: ResubmitRequest, state: RequestState, *, now: datetime, uploads: Mapping[UUID, Upload]
+    command: ResubmitRequest, state: RequestState, *, now: datetime, files: Files
 ) -> RequestResubmitted:
     if state.status is None or not may_see(command.actor, state):
         raise RequestNotFound()
@@ -126,7 +183,7 @@ def _resubmit(
         channel=command.channel,
         received_at=received_at,
         registered_by=_registrar(command.actor),
-        attachments=_attachments(command.actor, command.attachment_ids, state.ticket_id, uploads),
+        attachments=_attachments(command.actor, command.attachment_ids, state.ticket_id, files),
         priority=priority(command.form.impact, command.form.urgency),
         resubmission=state.resubmissions + 1,
         answer=command.answer,
@@ -165,6 +222,20 @@ def accept_upload(command: UploadAttachment, *, attachment_id: UUID, max_bytes: 
         storage_key=f"{STORAGE_PREFIX}{attachment_id}",
     )
     return Upload(attachment_id=attachment_id, attachment=attachment, owner=owner)
+
+
+def discard(upload: Upload, *, by: Actor, at: datetime) -> AttachmentDiscarded:
+    """The removal of an upload no request took in time (`by` and `at`: its upload)."""
+    if upload.ticket_id is not None:
+        raise ValueError(f"{upload.attachment_id} belongs to {upload.ticket_id}: it stays")
+    return AttachmentDiscarded(
+        attachment_id=upload.attachment_id,
+        attachment=upload.attachment,
+        owner=upload.owner,
+        uploaded_by=by,
+        uploaded_at=at,
+        reason=DiscardReason.UNATTACHED,
+    )
 
 
 STORAGE_PREFIX = "intake/attachments/"
@@ -208,14 +279,16 @@ def _registrar(actor: Actor) -> Officer | None:
 
 
 def _attachments(
-    actor: Actor, ids: Sequence[UUID], ticket_id: str, uploads: Mapping[UUID, Upload]
+    actor: Actor, ids: Sequence[UUID], ticket_id: str, files: Files
 ) -> tuple[Attachment, ...]:
     if len(set(ids)) != len(ids):
         raise AttachmentDuplicated()
     owner = owner_of(actor)
     found: list[Attachment] = []
     for i, attachment_id in enumerate(ids):
-        upload = uploads.get(attachment_id)
+        upload = files.uploads.get(attachment_id)
+        if upload is None and attachment_id in files.removed:
+            raise AttachmentSwept(field=f"attachment_ids.{i}")
         if upload is None or upload.owner != owner:
             raise AttachmentNotFound(field=f"attachment_ids.{i}")
         if upload.ticket_id not in (None, ticket_id):

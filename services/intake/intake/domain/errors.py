@@ -6,7 +6,15 @@ HTTP status (`penghubung.web.errors.install`) or, for a consumed message, the de
 
 from __future__ import annotations
 
-from penghubung.refusals import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
+from penghubung.refusals import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    TooMany,
+    Unsupported,
+)
 
 
 class RequestNotFound(NotFound):
@@ -23,11 +31,26 @@ class UploadNotFound(NotFound):
     message = "lampiran tidak ditemukan"
 
 
+class UploadDiscarded(NotFound):
+    """The uploaded file was removed by the sweeper: no request referenced it in time."""
+
+    code = "attachment_discarded"
+    message = "lampiran telah dihapus karena tidak dipakai oleh permohonan mana pun"
+
+
 class AttachmentNotFound(Invalid):
     """An attachment id is unknown, or was uploaded by someone the caller does not act for."""
 
     code = "attachment_not_found"
     message = "lampiran tidak ditemukan; unggah berkasnya lebih dahulu"
+    field = "attachment_ids"
+
+
+class AttachmentSwept(Invalid):
+    """An attachment named was removed by the sweeper before the request came."""
+
+    code = "attachment_discarded"
+    message = "lampiran telah dihapus karena lama tidak dipakai; unggah ulang berkasnya"
     field = "attachment_ids"
 
 
@@ -169,3 +192,50 @@ class AttachmentContentMismatch(Unsupported):
     code = "attachment_content_mismatch"
     message = "isi berkas tidak sesuai dengan jenisnya (PDF, PNG atau JPEG)"
     field = "file"
+
+
+class UploadQuotaExceeded(TooMany):
+    """The uploader's agency (or the desk) has used up today's upload quota."""
+
+    code = "upload_quota_exceeded"
+    message = "kuota unggahan hari ini telah habis"
+    field = "file"
+
+
+class ReceiptTimeTooOld(Invalid):
+    """A desk registration dated further back than the desk may date one alone."""
+
+    code = "received_at_too_old"
+    message = "waktu diterima terlalu lama; diperlukan konfirmasi administrator"
+    field = "received_at"
+
+
+class BackdateConfirmationNotFound(Invalid):
+    """The confirmation named is unknown."""
+
+    code = "backdate_confirmation_not_found"
+    message = "konfirmasi administrator atas waktu diterima tidak ditemukan"
+    field = "backdate_confirmation_id"
+
+
+class BackdateConfirmationMismatch(Invalid):
+    """The confirmation confirms another receipt time than the one stated."""
+
+    code = "backdate_confirmation_mismatch"
+    message = "konfirmasi administrator berlaku untuk waktu diterima yang lain"
+    field = "backdate_confirmation_id"
+
+
+class BackdateConfirmationUsed(Conflict):
+    """The confirmation was already used by another registration."""
+
+    code = "backdate_confirmation_used"
+    message = "konfirmasi administrator ini sudah dipakai oleh permohonan lain"
+    field = "backdate_confirmation_id"
+
+
+class ConfirmerUnknown(Forbidden):
+    """An administrator's token carries no valid NIP, so the confirmation cannot name them."""
+
+    code = "admin_nip_missing"
+    message = "token administrator harus memuat NIP yang valid"

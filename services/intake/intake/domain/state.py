@@ -69,12 +69,16 @@ class RequestState:
         return self.form.applicant.agency if self.form is not None else None
 
 
+DESK = "desk"
+"""The owner of the service desk's uploads: every petugas may reference them."""
+
+
 def owner_of(actor: Actor) -> str | None:
     """Whose uploads an actor may reference: their agency's (applicant) or the desk's (petugas)."""
     if actor.role is Role.PEMOHON and actor.agency:
         return f"agency:{agency_key(actor.agency)}"
     if actor.role is Role.PETUGAS:
-        return "desk"
+        return DESK
     return None
 
 

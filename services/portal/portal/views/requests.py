@@ -133,7 +133,15 @@ def page_context(
     }
 
 
-_PLACED = {"letter", "others", "attachment_ids", "answer", "channel", "received_at"}
+_PLACED = {
+    "letter",
+    "others",
+    "attachment_ids",
+    "answer",
+    "channel",
+    "received_at",
+    "backdate_confirmation_id",
+}
 
 
 @router.get("/permohonan/baru")
@@ -172,6 +180,9 @@ async def _submit(request: Request, form: FormData, *, desk: bool) -> Response:
             body["received_at"] = timefmt.local_input(received).isoformat() if received else None
         except ValueError:
             errors["received_at"] = "tanggal dan jam tidak valid"
+        confirmation = str(form.get("backdate_confirmation_id") or "").strip()
+        if confirmation:
+            body["backdate_confirmation_id"] = confirmation
     key = str(form.get("idempotency_key") or uuid.uuid4())
     if not errors:
         try:

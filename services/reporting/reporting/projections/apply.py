@@ -248,6 +248,8 @@ APPLIERS = Routes[Applier](
         *audit.AUDIT_EVENTS,
         # who is who: the directory's own business, on no request's timeline
         *directory.DIRECTORY_EVENTS,
+        # an upload removed before any request took it: on no request's timeline
+        catalog.AttachmentDiscarded,
     },
 )
 """The applier of each event class: every one adds the event to its request's timeline."""

@@ -153,6 +153,8 @@ MOVES = Routes[Move](
         # who is who, and who was told: no clock, no status, no SLA fact
         *directory.DIRECTORY_EVENTS,
         *notices.NOTICE_EVENTS,
+        # an upload removed before any request took it moves no request
+        catalog.AttachmentDiscarded,
     },
 )
 """The move of each event class that changes where a request stands."""

@@ -166,6 +166,7 @@ SUMMARIES = Routes[Callable[[Event], str]](
         sla.SlaRecalculated,
         *audit.AUDIT_EVENTS,
         *directory.DIRECTORY_EVENTS,
+        catalog.AttachmentDiscarded,
     },
 )
 """The sentence of each event class on a request's timeline."""

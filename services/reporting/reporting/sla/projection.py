@@ -165,6 +165,8 @@ SLA_APPLIERS = Routes[SlaApplier](
         # who is who, and who was told: no clock, no status, no SLA fact
         *directory.DIRECTORY_EVENTS,
         *notices.NOTICE_EVENTS,
+        # an upload removed before any request took it starts no clock
+        catalog.AttachmentDiscarded,
     },
 )
 """The SLA applier of each event class (a clock fact for each class the clocks use)."""

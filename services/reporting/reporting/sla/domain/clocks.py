@@ -348,6 +348,8 @@ FACTS = Routes[Callable[[Envelope], Fact]](
         # who is who, and who was told: no clock, no status, no SLA fact
         *directory.DIRECTORY_EVENTS,
         *notices.NOTICE_EVENTS,
+        # an upload removed before any request took it starts no clock
+        catalog.AttachmentDiscarded,
     },
 )
 """The fact each event class gives the clocks."""
