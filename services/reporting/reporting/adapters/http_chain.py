@@ -116,9 +116,12 @@ def routes(ctx: ServiceContext) -> APIRouter:
                 report = await verify_database(conn, public_keys=keys, from_checkpoint=True)
             except AuditUsageError:
                 report = None
-            head = await read_head(conn)
-            located, _unreadable = merge(await read_log_checkpoints(conn))
-        views = _checkpoints(report, located, trusted_keys(keys))
+            if report is not None and report.head is not None:
+                head, views = report.head, [_judged(r) for r in report.checkpoints]
+            else:
+                head = await read_head(conn)
+                located, _unreadable = merge(await read_log_checkpoints(conn))
+                views = [_signed_only(c, trusted_keys(keys)) for c in located]
         newest = views[-1] if views else None
         return ChainStateView(
             head=HeadView(position=head.position, hash=head.hash.hex()),
@@ -163,17 +166,6 @@ def _verification(report: AuditReport | None, now: datetime) -> VerificationView
         problem=finding.problem.value if finding else None,
         message=finding.message if finding else None,
     )
-
-
-def _checkpoints(
-    report: AuditReport | None,
-    located: list[Located],
-    keys: dict[str, Ed25519PublicKey],
-) -> list[CheckpointView]:
-    """Oldest first: the verifier's results after a walk, else the signatures alone."""
-    if report is not None:
-        return [_judged(r) for r in report.checkpoints]
-    return [_signed_only(c, keys) for c in located]
 
 
 def _judged(result: CheckpointResult) -> CheckpointView:
