@@ -175,7 +175,9 @@ async def test_the_admin_removes_a_day_off_and_reduces_the_hours_after_a_preview
     await admin.open("/kalender")
     await page.get_by_label("Tanggal", exact=True).fill(day.isoformat())
     await page.get_by_label("Keterangan").fill("Cuti daerah Keputusan Gubernur 7/2026")
-    await page.get_by_role("button", name="Tambahkan").click()
+    await page.get_by_role("button", name="Pratinjau dampak").click()
+    await expect(page.get_by_role("heading", name="Dampak pada jam SLA")).to_be_visible()
+    await page.get_by_role("button", name="Ya, terapkan").click()
     await expect(admin.flash()).to_contain_text("Hari libur ditambahkan")
 
     await page.get_by_role("link", name=f"Hapus hari libur {day_words(day)}").click()

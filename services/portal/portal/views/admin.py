@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import date
 from typing import Annotated
 
@@ -48,7 +49,8 @@ async def add_day_off(request: Request, form: Form) -> Response:
     api = await web.services_for(request, "admin")
     body = formdata.nested(formdata.text_fields(form, ["day", "name"]))
     try:
-        await api.post("reporting", "/calendar/days-off", body)
+        key = str(form.get("idempotency_key") or uuid.uuid4())  # the confirm page's, if any
+        await api.post("reporting", "/calendar/days-off", body, headers={"Idempotency-Key": key})
     except ApiRefusal as refused:
         if refused.status not in (409, 422):
             raise

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from portal import formdata, web, words
+from portal import formdata, timefmt, web, words
 from portal.clients.services import ApiRefusal, Services
 from portal.views.admin import calendar_page
 
@@ -62,14 +62,12 @@ async def reduce_hours(request: Request, form: Form) -> Response:
             return await calendar_page(
                 request, hours_values=values, hours_errors=errors, status=422
             )
-        context = {
-            "what": f"Jam layanan dikurangi: {values['reason']}",
-            "action": "/kalender/jam-layanan",
-            "values": values,
-            "simulation": found,
-            "key": str(uuid.uuid4()),
-        }
-        return web.render(request, "admin/calendar_confirm.html", context)
+        facts = [
+            ("Perubahan", f"Jam layanan dikurangi: {values['reason']}"),
+            ("Tanggal", f"{_day(values['first_day'])} sampai {_day(values['last_day'])}"),
+            ("Jam layanan", _hours(values)),
+        ]
+        return _confirm(request, "/kalender/jam-layanan", values, facts, found)
     key = str(form.get("idempotency_key") or uuid.uuid4())
     try:
         await api.post(
@@ -80,6 +78,55 @@ async def reduce_hours(request: Request, form: Form) -> Response:
         return await calendar_page(request, hours_values=values, hours_errors=errors, status=422)
     web.flash(request, "Jam layanan dikurangi; versi kalender baru berlaku.")
     return web.redirect("/kalender")
+
+
+@router.post("/kalender/libur/pratinjau")
+async def day_off_preview(request: Request, form: Form) -> Response:
+    """Before a day off is added: the clocks it would move, and a confirm step."""
+    api = await web.services_for(request, "admin")
+    values = formdata.text_fields(form, ["day", "name"])
+    try:
+        found = await preview(api, {"kind": "day_off_added", **formdata.nested(values)})
+    except ApiRefusal as refused:
+        errors = {k.rsplit(".", 1)[-1]: v for k, v in _refused(refused, strip="").items()}
+        return await calendar_page(request, errors=errors, status=422)
+    facts = [
+        ("Perubahan", f"Hari libur ditambahkan: {values['name']}"),
+        ("Tanggal", _day(values["day"])),
+    ]
+    return _confirm(request, "/kalender/libur", values, facts, found)
+
+
+def _confirm(
+    request: Request,
+    action: str,
+    values: dict[str, str],
+    facts: list[tuple[str, str]],
+    simulation: dict[str, Any],
+) -> Response:
+    """The confirm page of a previewed change: what, the clocks it moves, the form again."""
+    context = {
+        "facts": facts,
+        "action": action,
+        "values": values,
+        "simulation": simulation,
+        "key": str(uuid.uuid4()),
+    }
+    return web.render(request, "admin/calendar_confirm.html", context)
+
+
+def _day(value: str) -> str:
+    try:
+        return timefmt.day_words(value)
+    except ValueError:
+        return value
+
+
+def _hours(values: dict[str, str]) -> str:
+    opening = values.get("opening") or "08:00"
+    text = f"{timefmt.hhmm(opening)}–{timefmt.hhmm(values.get('closing'))} WIB"
+    friday = values.get("friday_closing")
+    return text + (f"; Jumat sampai {timefmt.hhmm(friday)} WIB" if friday else "")
 
 
 async def _removal_page(
