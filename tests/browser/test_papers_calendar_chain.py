@@ -177,6 +177,7 @@ async def test_the_admin_removes_a_day_off_and_reduces_the_hours_after_a_preview
     await page.get_by_label("Keterangan").fill("Cuti daerah Keputusan Gubernur 7/2026")
     await page.get_by_role("button", name="Pratinjau dampak").click()
     await expect(page.get_by_role("heading", name="Dampak pada jam SLA")).to_be_visible()
+    await admin.look_at("23a-pratinjau-hari-libur")
     await page.get_by_role("button", name="Ya, terapkan").click()
     await expect(admin.flash()).to_contain_text("Hari libur ditambahkan")
 
