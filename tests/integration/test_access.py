@@ -157,6 +157,9 @@ EXPECTED: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/requests/{ticket_id}/berita-acara/signed"): ONLY_PETUGAS,
         ("GET", "/requests/{ticket_id}/berita-acara"): EVERYONE,
         ("GET", "/berita-acara/outstanding"): WORK_READERS,
+        ("POST", "/requests/{ticket_id}/survey"): frozenset({PEMOHON}),
+        ("GET", "/requests/{ticket_id}/survey"): EVERYONE,
+        ("GET", "/sla/ikm"): frozenset({KADIS, KABID, ADMIN, AUDITOR}),
     },
     "notices": {
         ("GET", "/health/live"): PUBLIC,

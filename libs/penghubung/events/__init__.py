@@ -20,6 +20,7 @@ __all__ = [
     "registry",
     "sla",
     "stream_category",
+    "survey",
 ]
 
 from penghubung.events import audit as audit  # imported last: registers the auditor's events
@@ -28,3 +29,4 @@ from penghubung.events import directory as directory  # imported last: registers
 from penghubung.events import documents as documents  # imported last: registers the papers' events
 from penghubung.events import notices as notices  # imported last: registers who was told
 from penghubung.events import sla as sla  # imported last: registers the SLA clocks' events
+from penghubung.events import survey as survey  # imported last: registers the survey's answer

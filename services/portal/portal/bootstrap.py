@@ -28,6 +28,7 @@ from portal.views import (
     home,
     inbox,
     requests,
+    survey,
     work,
 )
 
@@ -61,7 +62,7 @@ def build(
     app.add_middleware(web.SessionAndHeaders)
     app.mount("/static", StaticFiles(directory=web.HERE / "static"), name="static")
     screens = (auth, home, requests, documents, inbox, work, admin, calendar, audit, chain)
-    for module in (*screens, dashboard):
+    for module in (*screens, dashboard, survey):
         app.include_router(module.router)
     _handlers(app)
 

@@ -3,6 +3,7 @@ field labels and the APIs' error codes. Sentences of the pages live in the templ
 
 from __future__ import annotations
 
+from penghubung.skm import ELEMENTS
 from penghubung.sop import RequestStatus
 
 STATUS = {
@@ -98,6 +99,7 @@ EVENT = {
     "CalendarWorkingDayWithdrawn": "Penetapan hari kerja dicabut",
     "ChainCheckpointSigned": "Titik periksa rantai ditandatangani",
     "AuditExported": "Berkas audit diekspor",
+    "SatisfactionSurveyAnswered": "Survei kepuasan diisi",
     "AttachmentDiscarded": "Lampiran yang tidak dipakai dihapus",
 }
 
@@ -129,6 +131,8 @@ FIELD = {
     "documents": "Kelengkapan",
     "to_officer": "Petugas",
     "reasons": "Alasan pengembalian",
+    "saran": "Saran dan masukan",
+    **{f"scores.{e.value}": f"{w.code} {w.name}" for e, w in ELEMENTS.items()},
 }
 
 _CODE = {
@@ -145,6 +149,10 @@ _CODE = {
     "request_letter_missing": "surat permohonan wajib dilampirkan",
     "attachment_too_large": "berkas terlalu besar",
     "attachment_type": "berkas harus PDF, PNG atau JPEG",
+    "survey_not_open": "survei kepuasan baru dapat diisi setelah laporan permohonan diarsipkan",
+    "survey_already_answered": "survei kepuasan permohonan ini sudah diisi",
+    "score_out_of_range": "pilih salah satu dari empat jawaban",
+    "score_missing": "pilih salah satu jawaban",
     # upload_quota_exceeded and received_at_too_old keep the API's sentence: it states the
     # quota and when it is whole again, or the bound and its first day
     "attachment_discarded": "berkas ini sudah dihapus karena tidak dipakai; unggah ulang",

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from portal import web
 from portal.charts import bars
+from portal.views.survey import ikm_panel
 
 router = APIRouter()
 READERS = ("kadis", "kabid", "admin", "auditor", "prakom")
@@ -19,6 +20,7 @@ VIEWS = {
     "compliance": "/sla/compliance",
     "breaches": "/sla/breaches",
     "availability": "/sla/availability",
+    "ikm": "/sla/ikm",
 }
 
 
@@ -28,10 +30,11 @@ async def dashboard(request: Request, bulan: str | None = None, per: str = "step
     api = await web.services_for(request, *READERS)
     month = bulan or date.today().strftime("%Y-%m")
     by = per if per in ("step", "agency", "officer") else "step"
-    compliance, breaches, availability = await asyncio.gather(
+    compliance, breaches, availability, ikm = await asyncio.gather(
         api.get("reporting", "/sla/compliance", month=month, by=by),
         api.get("reporting", "/sla/breaches", month=month),
         api.get("reporting", "/sla/availability", month=month),
+        ikm_panel(api, web.session_of(request).role, month),
     )
     chart = bars(
         [(line["label"], line["compliance_percent"]) for line in compliance["lines"]],
@@ -44,6 +47,7 @@ async def dashboard(request: Request, bulan: str | None = None, per: str = "step
         "breaches": breaches,
         "availability": availability,
         "chart": chart,
+        "ikm": ikm,
     }
     return web.render(request, "dashboard/sla.html", context)
 

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from portal import formdata, timefmt, web, words
 from portal.clients.services import ApiRefusal, Services
-from portal.views import documents
+from portal.views import documents, survey
 from portal.views.models import clocks_of
 
 router = APIRouter()
@@ -231,8 +231,10 @@ async def request_detail(request: Request, ticket_id: str) -> Response:
     )
     if submitted is None and status is None:
         return web.render(request, "errors/not_found.html", status=404)
+    role = web.session_of(request).role
     context = {
         "ticket_id": ticket_id,
+        "survey": await survey.panel(api, role, ticket_id, status),
         "submitted": submitted,
         "status": status,
         "timeline": (timeline or {}).get("entries", []),

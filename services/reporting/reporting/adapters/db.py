@@ -127,3 +127,11 @@ async def projection_status(
         "SELECT * FROM reporting.gaps WHERE projection = $1 ORDER BY id DESC LIMIT 20", projection
     )
     return checkpoint, count, gaps
+
+
+async def lock_survey(conn: asyncpg.Connection, ticket_id: str) -> None:
+    """Hold the request's survey until the transaction ends: a second answer sent at the same
+    moment waits, then reads the first one's event and is refused as already answered."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1))", f"reporting-survey-{ticket_id}"
+    )

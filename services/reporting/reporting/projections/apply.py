@@ -18,11 +18,13 @@ from penghubung.agency import agency_key
 from penghubung.events import Envelope, Event, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.forms import Officer
 from penghubung.sop import Step
 from reporting.projections.documents import apply_berita_acara_signed, apply_document_issued
 from reporting.projections.progress import Progress, Status, advance
 from reporting.projections.summaries import summarize
+from reporting.projections.survey import apply_survey_answered
 from reporting.projections.tables import LIVE
 from reporting.sla.projection import apply_sla
 
@@ -189,6 +191,12 @@ async def apply_timeline_only(
     await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
 
 
+async def apply_survey(conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE) -> None:
+    """The applicant answered the survey: the answer's row, and a line on the timeline."""
+    await apply_survey_answered(conn, envelope, schema=schema)
+    await _add_to_timeline(conn, envelope, _ticket(envelope), schema=schema)
+
+
 async def apply_notification(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
@@ -236,6 +244,7 @@ APPLIERS = Routes[Applier](
         catalog.ImplementationCorrected: apply_timeline_only,
         DocumentIssued: apply_issued_document,
         BeritaAcaraSigned: apply_signed_berita_acara,
+        SatisfactionSurveyAnswered: apply_survey,
         notices.NotificationSent: apply_notification,
         notices.NotificationFailed: apply_notification,
     },

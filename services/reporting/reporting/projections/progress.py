@@ -10,6 +10,7 @@ from typing import Any
 from penghubung.events import Event, Role, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.forms import Officer
 from penghubung.sop import RequestStatus, Step
 
@@ -150,6 +151,8 @@ MOVES = Routes[Move](
         # papers: an issue and a returned signed copy move no request on
         DocumentIssued,
         BeritaAcaraSigned,
+        # the applicant's survey comes after the archive: the request stays archived
+        SatisfactionSurveyAnswered,
         # who is who, and who was told: no clock, no status, no SLA fact
         *directory.DIRECTORY_EVENTS,
         *notices.NOTICE_EVENTS,

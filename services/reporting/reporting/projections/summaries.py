@@ -8,6 +8,7 @@ from typing import TypeVar, cast
 from penghubung.events import Event, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from reporting.domain import labels
 from reporting.domain.numbers import WIB
 
@@ -118,6 +119,10 @@ def _signed(event: BeritaAcaraSigned) -> str:
     return f"Berita Acara {event.berita_acara_number} ditandatangani dan dikembalikan"
 
 
+def _surveyed(event: SatisfactionSurveyAnswered) -> str:
+    return f"Survei kepuasan masyarakat diisi oleh {event.respondent_name} ({event.agency})"
+
+
 def _sent(event: notices.NotificationSent) -> str:
     return f"Pemberitahuan dikirim kepada {_told(event)}: {event.subject}"
 
@@ -157,6 +162,7 @@ SUMMARIES = Routes[Callable[[Event], str]](
         sla.SlaWarningRaised: _line(_clock),
         DocumentIssued: _line(_issued),
         BeritaAcaraSigned: _line(_signed),
+        SatisfactionSurveyAnswered: _line(_surveyed),
         notices.NotificationSent: _line(_sent),
         notices.NotificationFailed: _line(_failed),
     },

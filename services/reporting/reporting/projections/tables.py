@@ -29,6 +29,7 @@ PROJECTED: dict[str, tuple[str, ...]] = {
     "sla_warnings": ("ticket_id", "step", "threshold_percent"),
     "documents": ("code",),
     "berita_acara_returns": ("ticket_id",),
+    "survey_answers": ("ticket_id",),
 }
 """Every table the log determines, with its key: a rebuild from position 1 gives the same rows."""
 

@@ -17,6 +17,7 @@ import asyncpg
 from penghubung.events import Envelope, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.workcal import CalendarSpec, WorkingCalendar
 from reporting.projections.tables import LIVE
 from reporting.sla.domain import calendar
@@ -162,6 +163,8 @@ SLA_APPLIERS = Routes[SlaApplier](
         catalog.ImplementationCorrected,
         DocumentIssued,
         BeritaAcaraSigned,
+        # the applicant's survey after the archive: no clock runs any more
+        SatisfactionSurveyAnswered,
         # who is who, and who was told: no clock, no status, no SLA fact
         *directory.DIRECTORY_EVENTS,
         *notices.NOTICE_EVENTS,

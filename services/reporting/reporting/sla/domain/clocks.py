@@ -47,6 +47,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 from penghubung.events import Actor, Envelope, Role, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
 from penghubung.events.routing import Routes
+from penghubung.events.survey import SatisfactionSurveyAnswered
 from penghubung.forms import Officer
 from penghubung.sop import Channel, Difficulty, Step
 from penghubung.workcal import CalendarSpec, WorkingCalendar
@@ -345,6 +346,8 @@ FACTS = Routes[Callable[[Envelope], Fact]](
         catalog.ImplementationCorrected,
         DocumentIssued,
         BeritaAcaraSigned,
+        # the applicant's survey after the archive: no clock runs any more
+        SatisfactionSurveyAnswered,
         # who is who, and who was told: no clock, no status, no SLA fact
         *directory.DIRECTORY_EVENTS,
         *notices.NOTICE_EVENTS,
