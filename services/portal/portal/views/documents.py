@@ -7,11 +7,11 @@ refusal comes back as the API's words."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response, StreamingResponse
-from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
 from portal import web, words
@@ -44,12 +44,15 @@ async def download(request: Request, ticket_id: str, paper: PaperName) -> Respon
             headers[name] = got.headers[name]
     if "content-encoding" not in got.headers and "content-length" in got.headers:
         headers["content-length"] = got.headers["content-length"]
-    return StreamingResponse(
-        got.aiter_bytes(),
-        media_type="application/pdf",
-        headers=headers,
-        background=BackgroundTask(got.aclose),
-    )
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in got.aiter_bytes():
+                yield chunk
+        finally:  # also when the browser goes away mid-way: the connection returns to the pool
+            await got.aclose()
+
+    return StreamingResponse(body(), media_type="application/pdf", headers=headers)
 
 
 @router.post("/permohonan/{ticket_id}/berita-acara")
