@@ -7,6 +7,7 @@ is what the tests prove.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 import time
 import uuid
@@ -358,7 +359,8 @@ def desk_from_data_dir(folder: Path) -> Desk:
         )
         for user in DEMO_USERS
     }
-    register_demo_people(system.urls["directory"], admin_token=tokens["admin"])
+    registered = register_demo_people(system.urls["directory"], admin_token=tokens["admin"])
+    show_initial_passwords(Console(), registered, portal=system.urls.get("portal"))
     return Desk(urls=system.urls, tokens=tokens)
 
 
@@ -377,16 +379,35 @@ def _described_desk(folder: Path) -> Desk | None:
     )
 
 
-def register_demo_people(directory_url: str, *, admin_token: str) -> None:
+@dataclass(frozen=True)
+class Registered:
+    """A demo person the demo registered now, with the initial password they sign in with once
+    (the directory makes them change it first; the log records only that a credential was set)."""
+
+    role: str
+    name: str
+    nip: str
+    initial_password: str
+
+
+def initial_password() -> str:
+    """A fresh initial password: random, readable, and strong enough for the directory."""
+    return f"Demo-{secrets.token_hex(6)}-{secrets.randbelow(90) + 10}"
+
+
+def register_demo_people(directory_url: str, *, admin_token: str) -> list[Registered]:
     """The demo people in the directory, each with their role (known ones stay as they are):
-    disposition orders work only to a petugas the directory knows."""
+    disposition orders work only to a petugas the directory knows. The people registered now,
+    with their initial passwords (those known before keep theirs, unknown to the demo)."""
     from penghubung.runtime.welcome import DEMO_USERS
 
+    registered: list[Registered] = []
     headers = {"Authorization": f"Bearer {admin_token}"}
     with httpx.Client(base_url=directory_url, headers=headers, timeout=30) as http:
         agencies = {a["name"]: a["code"] for a in http.get("/agencies").json()["items"]}
         for user in DEMO_USERS:
             agency = agencies.get(user.agency or "Dinas Komunikasi dan Informatika", "diskominfo")
+            password = initial_password()
             response = http.post(
                 "/people",
                 json={
@@ -395,11 +416,33 @@ def register_demo_people(directory_url: str, *, admin_token: str) -> None:
                     "position": f"Demo {user.role}",
                     "agency": agency,
                     "roles": [user.role],
-                    "initial_password": f"Demo-{uuid.uuid4().hex}",
+                    "initial_password": password,
                 },
             )
             if response.status_code not in (201, 409):
                 raise SystemExit(f"cannot register {user.name} in the directory: {response.text}")
+            if response.status_code == 201:
+                registered.append(Registered(user.role, user.name, user.nip, password))
+    return registered
+
+
+def show_initial_passwords(
+    console: Console, registered: list[Registered], *, portal: str | None
+) -> None:
+    """Who the demo registered, to sign in as in the portal: NIP and initial password (to be
+    changed at the first sign-in). Shown once, here only: nowhere else keeps them."""
+    if not registered:
+        return
+    table = Table(
+        title="Orang demo yang baru didaftarkan (kata sandi awal: wajib diganti saat masuk)"
+    )
+    for column in ("peran", "nama", "NIP", "kata sandi awal"):
+        table.add_column(column, overflow="fold")
+    for person in registered:
+        table.add_row(person.role, person.name, person.nip, person.initial_password)
+    console.print(table)
+    where = f" di {portal}/masuk" if portal else " di portal"
+    console.print(f"Masuk sebagai mereka{where}; catat kata sandinya sekarang.", highlight=False)
 
 
 def wib_time(value: object) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -109,6 +110,24 @@ class HttpSettings(_Base):
         ge=1,
         description="Connections one process holds at once; one more is answered 503 and closed",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies in front of the service,"
+        ' e.g. ["172.16.0.0/12"]: only a request from one of them has its client address taken'
+        " from X-Forwarded-For (the rightmost hop that is not a trusted proxy); empty: the header"
+        " is ignored and the client address is the connection's",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        """Each entry an IP address or network: a typo must not silently trust nothing."""
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return [entry.strip() for entry in value]
 
 
 class AuthSettings(_Base):

@@ -1,4 +1,9 @@
-"""The whole system with its portal, one per test module, and Debian's Chromium driving it."""
+"""The whole system with its portal, one per session, and Debian's Chromium driving it.
+
+Tokens come from the directory as under `penghubung up`: the first admin registers the SOP's
+people through the directory's API once per session, each with an initial password that they
+change on the portal's own screen at their first sign-in; every service verifies the tokens
+through the directory's JWKS."""
 
 from __future__ import annotations
 
@@ -12,7 +17,23 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from penghubung.testing.portal import SCREENSHOTS, WEIGHTS
+from penghubung.audit import generate_key_pair
+from penghubung.audit.keys import KeyFiles
+from penghubung.testing.directory import register_the_sop_people
+from penghubung.testing.portal import (
+    ADMIN,
+    AUDITOR,
+    KABID,
+    KADIS,
+    PEMOHON,
+    PETUGAS,
+    PRAKOM,
+    SCREENSHOTS,
+    WEIGHTS,
+    Person,
+    person,
+    signs_in,
+)
 from penghubung.testing.system import System, SystemConfig
 
 pytestmark = pytest.mark.browser
@@ -30,11 +51,21 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def audit_keys(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
+    """The audit key pair whose public half the services trust (the chain's state page)."""
+    return generate_key_pair(Path(tmp_path_factory.mktemp("audit-keys")))
+
+
+@pytest.fixture(scope="session")
 async def system(
-    servers: Any, new_database: Any, tmp_path_factory: pytest.TempPathFactory
+    servers: Any,
+    new_database: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    audit_keys: KeyFiles,
 ) -> AsyncIterator[System]:
-    """The four services and the portal as processes on the run's database and stream."""
+    """Every service and the portal as processes on the run's database and stream, with the
+    SOP's people registered in the directory."""
     config = SystemConfig(
         database_url=await new_database(),
         nats_url=servers.nats_url,
@@ -42,14 +73,20 @@ async def system(
         settings={
             "PENGHUBUNG_RELAY_POLL_SECONDS": "0.2",
             "PENGHUBUNG_RETRY_BACKOFF_SECONDS": "0.2",
+            "PENGHUBUNG_AUDIT_PUBLIC_KEY": str(audit_keys.public_key),
         },
         with_portal=True,
+        directory_sign_in=True,
     )
     async with System(config) as running:
+        nip, password = running.first_admin
+        await register_the_sop_people(
+            running.urls["directory"], admin_nip=nip, admin_password=password
+        )
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     """Headless Chromium (the Debian package; Playwright's own download is not used)."""
     async with async_playwright() as playwright:
@@ -62,7 +99,31 @@ async def browser() -> AsyncIterator[Browser]:
             await asyncio.wait_for(launched.close(), timeout=30)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="session")
+async def people(system: System, browser: Browser) -> dict[str, Person]:
+    """Everyone of the SOP, signed in at their own browser (the first sign-in of each changes
+    the initial password on the portal's screen; the pemohon's is looked at)."""
+    base = system.urls["portal"]
+    everyone = {
+        "pemohon": PEMOHON,
+        "kadis": KADIS,
+        "kabid": KABID,
+        "prakom": PRAKOM,
+        "petugas": PETUGAS,
+        "admin": ADMIN,
+        "auditor": AUDITOR,
+    }
+
+    async def first_sign_in(role: str, nip: str) -> Person:
+        look = "00a-ganti-kata-sandi" if role == "pemohon" else None
+        return await signs_in(await person(browser, base), nip, look=look)
+
+    # One after the other: the directory hashes each password (argon2id, slow by design), and
+    # side by side on a busy machine they outlast the portal's call timeout.
+    return {role: await first_sign_in(role, nip) for role, nip in everyone.items()}
+
+
+@pytest.fixture(scope="session", autouse=True)
 def page_weights() -> Iterator[None]:
     """Write the weight of every screen looked at to tests/output/page-weights.txt."""
     yield

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import Browser, expect
 
 from penghubung.testing.portal import (
-    ADMIN,
-    AUDITOR,
     KABID,
-    KADIS,
-    PEMOHON,
-    PETUGAS,
-    PRAKOM,
     Person,
+    admin_names_a_stand_in,
     kabid_disposes,
     kadis_disposes,
     kadis_returns,
@@ -29,30 +25,13 @@ from penghubung.testing.portal import (
     petugas_resumes,
     prakom_orders,
     signs_in,
+    today_wib,
 )
 from penghubung.testing.system import System
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 OFFICER = "Rina Wulandari (NIP 199207082019032004)"
-
-
-@pytest.fixture(scope="module")
-async def people(system: System, browser: Browser) -> dict[str, Person]:
-    """Everyone of the SOP, signed in at their own browser."""
-    base = system.urls["portal"]
-    return {
-        role: await signs_in(await person(browser, base), nip)
-        for role, nip in (
-            ("pemohon", PEMOHON),
-            ("kadis", KADIS),
-            ("kabid", KABID),
-            ("prakom", PRAKOM),
-            ("petugas", PETUGAS),
-            ("admin", ADMIN),
-            ("auditor", AUDITOR),
-        )
-    }
 
 
 async def test_integrated_request_goes_from_the_form_to_the_agenda_book(
@@ -196,7 +175,21 @@ async def test_admin_adds_a_regional_day_off(people: dict[str, Person]) -> None:
 async def test_a_plt_kadis_disposes_and_both_names_are_shown(
     system: System, browser: Browser, people: dict[str, Person]
 ) -> None:
-    pemohon = people["pemohon"]
+    pemohon, admin = people["pemohon"], people["admin"]
+    today = today_wib()
+    await admin_names_a_stand_in(
+        admin,
+        position="Kepala Dinas",
+        kind="Plt. (Pelaksana Tugas)",
+        delegate="Dewi Lestari (NIP 197506202001122001)",
+        holder="Ahmad Fauzi (NIP 197003152000031002)",
+        starts_on=today,
+        ends_on=today + timedelta(days=7),
+        decree="800/123/BKPSDM/2026",
+    )
+    running = admin.page.get_by_role("region", name="Berlaku hari ini")
+    await expect(running.get_by_text("Plt. Kepala Dinas")).to_be_visible()
+    await admin.look_at("22-plt-plh")
     ticket = await pemohon_submits(pemohon, application="SIMPEG")
     plt = await signs_in(
         await person(browser, system.urls["portal"]), KABID, acting_as="Plt. Kepala Dinas"

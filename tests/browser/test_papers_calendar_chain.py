@@ -6,96 +6,38 @@ reads the chain's state."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import expect
 
-from penghubung.audit import generate_key_pair, load_private_key, sign_head
+from penghubung.audit import load_private_key, sign_head
 from penghubung.audit.keys import KeyFiles
 from penghubung.db import create_pool
 from penghubung.eventstore import EventStore
 from penghubung.testing import pdfs
 from penghubung.testing.portal import (
-    ADMIN,
-    AUDITOR,
-    KABID,
-    KADIS,
     PDF,
-    PEMOHON,
-    PETUGAS,
-    PRAKOM,
     Person,
     fills_request_form,
     kabid_disposes,
     kadis_disposes,
     pemohon_submits,
-    person,
     petugas_analyses,
     petugas_archives,
     petugas_implements,
     prakom_orders,
-    signs_in,
 )
-from penghubung.testing.system import System, SystemConfig
+from penghubung.testing.system import System
 from portal.timefmt import day_words
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 OFFICER = "Rina Wulandari (NIP 199207082019032004)"
 WIB = ZoneInfo("Asia/Jakarta")
-
-
-@pytest.fixture(scope="module")
-def audit_keys(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
-    """The audit key pair whose public half reporting trusts."""
-    return generate_key_pair(Path(tmp_path_factory.mktemp("audit-keys")))
-
-
-@pytest.fixture(scope="module")
-async def system(
-    servers: Any,
-    new_database: Any,
-    tmp_path_factory: pytest.TempPathFactory,
-    audit_keys: KeyFiles,
-) -> AsyncIterator[System]:
-    """The system of the browser tests, with the audit public key given to the services."""
-    config = SystemConfig(
-        database_url=await new_database(),
-        nats_url=servers.nats_url,
-        log_dir=Path(tmp_path_factory.mktemp("browser-logs")),
-        settings={
-            "PENGHUBUNG_RELAY_POLL_SECONDS": "0.2",
-            "PENGHUBUNG_RETRY_BACKOFF_SECONDS": "0.2",
-            "PENGHUBUNG_AUDIT_PUBLIC_KEY": str(audit_keys.public_key),
-        },
-        with_portal=True,
-    )
-    async with System(config) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def people(system: System, browser: Browser) -> dict[str, Person]:
-    """Everyone of the SOP, signed in at their own browser."""
-    base = system.urls["portal"]
-    return {
-        role: await signs_in(await person(browser, base), nip)
-        for role, nip in (
-            ("pemohon", PEMOHON),
-            ("kadis", KADIS),
-            ("kabid", KABID),
-            ("prakom", PRAKOM),
-            ("petugas", PETUGAS),
-            ("admin", ADMIN),
-            ("auditor", AUDITOR),
-        )
-    }
 
 
 def an_open_weekday_after(today: date) -> date:

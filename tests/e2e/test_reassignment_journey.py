@@ -1,10 +1,13 @@
 """Reassignment through the running services: prakom moves the work from one petugas to another;
 the old one loses the work item, the new one gets it and finishes it, the feasibility clock goes
-on from where it started, and the timeline names both officers."""
+on from where it started with the same due time, the officer compliance view credits the new
+officer and names the old one, and the timeline names both officers."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -62,8 +65,31 @@ async def test_the_work_moves_to_another_petugas_and_the_clock_goes_on(system: A
         )
     second = Desk(urls=desk.urls, tokens={**desk.tokens, "petugas": desk.tokens["second"]})
     await second.analyse(ticket, feasible=True)
-    after = await feasibility_clock()
-    assert after["start"] == before["start"]  # the office's time, not the officer's
+
+    async def judged() -> Any:
+        clock = await feasibility_clock()
+        return clock if clock["judged"] else None
+
+    after = await desk.until("the feasibility clock judged", judged)
+    # The office's time, not the officer's: one clock, the same start and due time (sedang).
+    assert (after["start"], after["due"]) == (before["start"], before["due"])
+    assert (after["state"], after["officer"]["nip"], after["reassigned"]) == (
+        "met",
+        SECOND["nip"],
+        True,
+    )
+    assert [(o["nip"], o["credited"]) for o in after["officers"]] == [
+        (OFFICER["nip"], False),
+        (SECOND["nip"], True),
+    ]
+    month = datetime.fromisoformat(after["end"]).astimezone(ZoneInfo("Asia/Jakarta"))
+    compliance = await desk.call(
+        "reporting", "kadis", "GET", f"/sla/compliance?by=officer&month={month:%Y-%m}"
+    )
+    lines = {line["key"]: line for line in compliance["lines"]}
+    assert lines[SECOND["nip"]]["met"] >= 1  # credited to the one who held it when it was met
+    assert lines[SECOND["nip"]]["taken_over"] >= 1
+    assert lines[OFFICER["nip"]]["handed_on"] >= 1  # and the first officer is named too
     journey = await desk.timeline(ticket, until_type="FeasibilityDone")
     [reassigned] = [e for e in journey if e["type"] == "WorkReassigned"]
     assert OFFICER["name"] in reassigned["summary"]

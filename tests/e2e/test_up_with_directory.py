@@ -132,6 +132,16 @@ async def test_make_up_starts_the_directory_and_the_admin_signs_in(
                 check=False,
             )
             assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+            # It printed each person it registered with an initial password: one signs in with
+            # it, and must change it first (the directory's rule).
+            printed = re.findall(r"(\d{18})\s*│\s*(Demo-[0-9a-f]{12}-\d{2})", demo.stdout)
+            assert printed, demo.stdout[:3000]
+            nip, password = printed[0]
+            first = await http.post(
+                f"{directory}/sessions", json={"nip": nip, "password": password}
+            )
+            assert first.status_code == 201, first.text
+            assert first.json()["must_change_password"] is True
             # A Plt Kadis for this week signs in and acts as kadis, for the holder.
             await plt_kadis_for_this_week(http, directory, urls["URL_DISPOSITION"], admin)
     finally:

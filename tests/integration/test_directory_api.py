@@ -33,6 +33,9 @@ pytestmark = pytest.mark.integration
 WIB = ZoneInfo("Asia/Jakarta")
 ADMIN_NIP = "198001012005011001"
 ADMIN_PASSWORD = "Awal-Admin-2026"
+PROXY_NETWORK = "10.9.0.0/24"
+"""Where the reverse proxy runs (PENGHUBUNG_TRUSTED_PROXIES of the bed)."""
+PROXY = "10.9.0.2"
 NEW_PASSWORD = "Sandi-Baru-2026"
 
 
@@ -58,10 +61,18 @@ class Bed:
         return httpx.AsyncClient(transport=transport, base_url="http://directory")
 
     async def sign_in(
-        self, nip: str, password: str, *, address: str = "127.0.0.1"
+        self,
+        nip: str,
+        password: str,
+        *,
+        address: str = "127.0.0.1",
+        forwarded_for: str | None = None,
     ) -> httpx.Response:
+        headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
         async with self.client(address) as client:
-            return await client.post("/sessions", json={"nip": nip, "password": password})
+            return await client.post(
+                "/sessions", json={"nip": nip, "password": password}, headers=headers
+            )
 
     async def session(self, nip: str, password: str) -> str:
         response = await self.sign_in(nip, password, address=f"10.1.{_n()}.1")
@@ -154,6 +165,7 @@ async def bed(
         directory_admin_password=ADMIN_PASSWORD,
         sign_in_account_limit=3,
         sign_in_address_limit=5,
+        trusted_proxies=[PROXY_NETWORK],
     )
     clock = MovableClock()
 
@@ -247,6 +259,39 @@ async def test_failed_sign_ins_are_throttled_per_address(bed: Bed) -> None:
     assert throttled.status_code == 429
     assert throttled.json()["code"] == "sign_in_throttled"
     assert (await bed.sign_in(nip, password, address="10.5.0.2")).status_code == 201
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_address_is_throttled_on_its_own(
+    bed: Bed,
+) -> None:
+    nip, password = await bed.person(["petugas"])
+    for _ in range(5):
+        failed = await bed.sign_in(
+            new_nip(), "Salah-Sandi-2026", address=PROXY, forwarded_for="203.0.113.7"
+        )
+        assert failed.status_code == 401
+    # The proxy's one address carries both people: only the one who failed waits.
+    throttled = await bed.sign_in(nip, password, address=PROXY, forwarded_for="203.0.113.7")
+    assert (throttled.status_code, throttled.json()["code"]) == (429, "sign_in_throttled")
+    other = await bed.sign_in(nip, password, address=PROXY, forwarded_for="203.0.113.8")
+    assert other.status_code == 201, other.text
+    # The rightmost hop the proxy saw counts, not what the client wrote before it.
+    spoofed = await bed.sign_in(
+        nip, password, address=PROXY, forwarded_for="198.51.100.1, 203.0.113.7"
+    )
+    assert spoofed.status_code == 429
+
+
+async def test_a_forged_forwarded_address_from_an_untrusted_peer_is_ignored(bed: Bed) -> None:
+    nip, password = await bed.person(["petugas"])
+    for attempt in range(5):
+        forged = f"198.51.100.{attempt + 1}"  # a new "address" each time: the throttle must hold
+        failed = await bed.sign_in(
+            new_nip(), "Salah-Sandi-2026", address="10.70.0.1", forwarded_for=forged
+        )
+        assert failed.status_code == 401
+    throttled = await bed.sign_in(nip, password, address="10.70.0.1", forwarded_for="198.51.100.99")
+    assert (throttled.status_code, throttled.json()["code"]) == (429, "sign_in_throttled")
 
 
 async def test_an_initial_password_must_be_changed_and_a_weak_one_is_refused(bed: Bed) -> None:
@@ -500,6 +545,25 @@ async def test_the_admin_registers_agencies_people_and_roles(bed: Bed) -> None:
     one = await bed.call("GET", f"/people/{nip}", admin)
     assert one.json()["agency"] == code
     assert (await bed.call("GET", f"/people/{new_nip()}", admin)).status_code == 404
+
+
+async def test_people_are_found_by_part_of_the_name_or_the_start_of_the_nip(bed: Bed) -> None:
+    admin = await bed.admin()
+    code = f"opd_{uuid.uuid4().hex[:8]}"
+    await bed.call("POST", "/agencies", admin, {"code": code, "name": "Dinas Cari"})
+    nip, _ = await bed.person(["petugas"], agency=code)
+    await bed.person(["petugas"], agency=code)
+
+    async def found(text: str) -> list[str]:
+        answer = await bed.call("GET", f"/people?agency={code}&q={text}", admin)
+        return [p["nip"] for p in answer.json()["items"]]
+
+    assert await found(f"gawai {nip[-4:]}".upper()) == [nip]
+    assert await found(nip) == [nip]
+    assert await found(nip[1:]) == []  # a NIP is found by its start, not by any digits in it
+    assert await found("100%") == []
+    too_long = await bed.call("GET", f"/people?q={'x' * 101}", admin)
+    assert too_long.status_code == 422
 
 
 async def test_bad_registrations_name_the_field(bed: Bed) -> None:

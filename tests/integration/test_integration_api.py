@@ -765,6 +765,22 @@ async def test_a_recorded_analysis_and_implementation_are_corrected_with_a_reaso
     item = corrected.json()
     assert item["analysis"]["vulnerability"]["application_ip"] == "10.10.1.21"
     assert (item["difficulty"], item["feasible"], item["status"]) == ("sedang", True, "analysed")
+    # The verdict and the difficulty stand: a correction naming them is refused by name.
+    for name, value in (("feasible", False), ("difficulty", "tinggi")):
+        verdict = await bed.client.post(
+            f"/requests/{ticket}/feasibility/corrections",
+            json={
+                **correction(fixed, "vulnerability", "stress_test", "notes", reason="x"),
+                name: value,
+            },
+            headers=headers,
+        )
+        assert verdict.status_code == 422, verdict.text
+        assert (verdict.json()["code"], verdict.json()["field"]) == (
+            "verdict_not_correctable",
+            name,
+        )
+        assert "tidak dapat dikoreksi" in verdict.json()["message"]
     no_implementation = await bed.client.post(
         f"/requests/{ticket}/implementation/corrections",
         json=correction(implementation(), "details", "notes", reason="Belum ada"),

@@ -137,7 +137,8 @@ class Story:
 
 
 async def varied_history(bed: Bed) -> Story:
-    """The three journeys, an open request, calendar changes, a recalculation, warnings."""
+    """The three journeys (one reassigned, its implementation corrected after the report), an
+    open request, calendar changes, a recalculation, warnings."""
     h = bed.history
     bed.at(wib(6, 30, 9))
     await bed.ok("POST", "/calendar/days-off", Role.ADMIN, json={"day": "2026-07-08", "name": "x"})
@@ -145,6 +146,7 @@ async def varied_history(bed: Bed) -> Story:
     integrated = new_ticket()
     await h.submit(integrated, wib(7, 1, 9), channel=Channel.LETTER)
     await h.chain(integrated, wib(7, 1, 9, 5), wib(7, 1, 9, 10), wib(7, 1, 9, 20), stand_in=True)
+    await h.reassign(integrated, wib(7, 2, 10))  # the clock goes on; the officer changes
     await h.analyse(integrated, wib(7, 3, 10), difficulty=Difficulty.LOW)
     await h.pause(integrated, Step.IMPLEMENTATION, wib(7, 6, 14))
     await h.resume(integrated, Step.IMPLEMENTATION, wib(7, 7, 10))
@@ -170,6 +172,8 @@ async def varied_history(bed: Bed) -> Story:
     still_open = new_ticket()
     await h.submit(still_open, wib(7, 13, 15, 30))
     await h.dispose(still_open, Role.KADIS, wib(7, 13, 15, 40))
+    await bed.catch_up()
+    await h.correct_implementation(integrated, wib(7, 10, 10, 30))  # after its report: revised
     await bed.catch_up()
 
     for ticket, at in ((integrated, wib(7, 10, 11)), (not_feasible, wib(7, 6, 11))):
@@ -262,6 +266,8 @@ async def test_a_replay_of_a_varied_history_equals_the_live_projection(
         t: (await bed.ok("GET", f"/requests/{t}"))["status"]
         for t in (tickets.integrated, tickets.not_feasible, tickets.returned, tickets.still_open)
     }
+    revised = await bed.ok("GET", f"/requests/{tickets.integrated}/report")
+    assert (revised["revision"], revised["revision_reason"]) == (1, "Operasi kedua terlupa dicatat")
     assert statuses == {
         tickets.integrated: "archived",
         tickets.not_feasible: "archived",

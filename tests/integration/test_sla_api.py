@@ -714,6 +714,8 @@ async def test_the_monthly_figures_in_json_and_csv(bed: Bed) -> None:
         "breached": 4,
         "total": 10,
         "compliance_percent": "60.00",
+        "taken_over": 0,
+        "handed_on": 0,
     }
     by_agency = await bed.get("/sla/compliance", month="2026-09", by="agency")
     assert [(x["key"], x["met"], x["breached"]) for x in by_agency["lines"]] == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shlex
 import tomllib
@@ -385,3 +386,18 @@ def test_only_one_process_of_the_cluster_signs_and_samples() -> None:
     ]
     assert signers == ["reporting"]
     assert _merged("reporting-2")["environment"]["PENGHUBUNG_SERVICE_URLS"] == "{}"
+
+
+def test_the_directory_and_the_portal_trust_the_proxy_for_the_client_address() -> None:
+    services = _services()
+    for name in ("directory", "portal"):
+        environment = services[name]["environment"]
+        proxies = json.loads(environment["PENGHUBUNG_TRUSTED_PROXIES"])  # as pydantic reads it
+        settings = ServiceSettings(trusted_proxies=proxies)
+        assert settings.trusted_proxies, name
+
+
+def test_a_trusted_proxy_that_is_no_address_refuses_to_start() -> None:
+    with pytest.raises(ValueError, match="not an IP address or network"):
+        ServiceSettings(trusted_proxies=["caddy"])
+    assert ServiceSettings().trusted_proxies == []  # by default no header is believed

@@ -21,6 +21,7 @@ from penghubung.events.catalog import (
     ImplementationCorrected,
     Integrated,
     ReportArchived,
+    ReportRevised,
     ReportWritten,
     RequestClosed,
     RequestResubmitted,
@@ -186,6 +187,15 @@ def samples() -> dict[str, Event]:
             summary="Integrasi SIMPUS selesai",
             sections=[{"title": "Analisis kelayakan", "body": "Layak dengan catatan"}],
         ),
+        ReportRevised(
+            ticket_id=TICKET,
+            revision=1,
+            corrected="ImplementationCorrected",
+            reason="Operasi kedua terlupa",
+            summary="Integrasi SIMPUS selesai (dua operasi)",
+            sections=[{"title": "Implementasi integrasi sistem", "body": "Dua operasi"}],
+            changed=["Ringkasan", "Implementasi integrasi sistem"],
+        ),
         ReportArchived(
             ticket_id=TICKET,
             agenda_year=2026,
@@ -213,6 +223,7 @@ EXPECTED_CATEGORIES = {
     "Integrated": "integration",
     "RequestClosed": "integration",
     "ReportWritten": "reporting",
+    "ReportRevised": "reporting",
     "ReportArchived": "reporting",
     "BeritaAcaraNumberReserved": "reporting",
 }

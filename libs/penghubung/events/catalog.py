@@ -39,6 +39,7 @@ __all__ = [
     "Integrated",
     "Outcome",
     "ReportArchived",
+    "ReportRevised",
     "ReportSection",
     "ReportWritten",
     "RequestClosed",
@@ -374,6 +375,31 @@ class ReportWritten(Event):
     summary: LongText = Field(description="Summary of the report, built from the notes")
     sections: tuple[ReportSection, ...] = Field(
         default=(), description="The report's sections, in order"
+    )
+
+
+@registry.register
+class ReportRevised(Event):
+    """The report was written again from corrected facts: a feasibility analysis or an
+    implementation corrected after the report was written. The first report stays in the log;
+    the views and the papers show the latest revision."""
+
+    category: ClassVar[str] = "reporting"
+
+    type: Literal["ReportRevised"] = Field(default="ReportRevised", description=_TYPE)
+    schema_version: Literal[1] = Field(default=1, description=_VERSION)
+    ticket_id: TicketId = Field(description=_TICKET)
+    revision: int = Field(ge=1, description="Which revision this is: 1 for the first")
+    corrected: Literal["FeasibilityCorrected", "ImplementationCorrected"] = Field(
+        description="The correction the revision follows"
+    )
+    reason: LongText = Field(description="The correction's reason, as the petugas gave it")
+    summary: LongText = Field(description="The revised summary")
+    sections: tuple[ReportSection, ...] = Field(
+        default=(), description="The revised sections, in order (the whole report, not a diff)"
+    )
+    changed: tuple[Text, ...] = Field(
+        default=(), description="Titles of the sections that changed (and `Ringkasan`)"
     )
 
 

@@ -23,6 +23,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from penghubung import logs
 from penghubung.bus.consumer import Subscription, serve_consumers
@@ -161,6 +162,9 @@ def create_app(ctx: ServiceContext, parts: ServiceParts, health: Health) -> Fast
             person=person_of(app.state.token_verifier.verify),
         )
     app.add_middleware(SecurityHeaders, max_headers=ctx.settings.http_max_headers)
+    if ctx.settings.trusted_proxies:
+        # Outermost: every layer, and the routes, see the client behind a trusted proxy.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=ctx.settings.trusted_proxies)
     app.include_router(health_router(ctx.name, health))
     for router in parts.routers:
         app.include_router(router)

@@ -18,11 +18,13 @@ from penghubung.events.catalog import (
     ClosureReason,
     Disposed,
     FeasibilityDone,
+    ImplementationCorrected,
     Integrated,
     RequestClosed,
     RequestResubmitted,
     RequestReturned,
     RequestSubmitted,
+    WorkReassigned,
 )
 from penghubung.events.sla import ClockPaused, ClockResumed, PauseReason
 from penghubung.eventstore.store import ANY_VERSION
@@ -51,6 +53,7 @@ PLH = Officer(nip="198004042006041004", name="Sekretaris Dinas")
 KABID = Officer(nip="197802022003121002", name="Kabid eGotik")
 PRAKOM = Officer(nip="198503032010011003", name="Prakom Aplikasi")
 PETUGAS = Officer(nip="199005052015031005", name="Petugas Service Desk")
+SECOND_PETUGAS = Officer(nip="199104042016041004", name="Yoga Pratama")
 APPLICANT = Officer(nip="197001012000032001", name="Dr. Siti Aminah")
 HOLDERS = {Role.KADIS: KADIS, Role.KABID: KABID, Role.PRAKOM: PRAKOM, Role.PETUGAS: PETUGAS}
 NEXT = {Role.KADIS: Role.KABID, Role.KABID: Role.PRAKOM, Role.PRAKOM: Role.PETUGAS}
@@ -232,6 +235,15 @@ class Histories:
         )
         return await self.append("intake", event, by=actor(APPLICANT, Role.PEMOHON), at=at)
 
+    async def reassign(
+        self, ticket: str, at: datetime, *, to: Officer = SECOND_PETUGAS, by: Role = Role.PRAKOM
+    ) -> int:
+        """The prakom moves the work from the petugas to another one (the clock goes on)."""
+        event = WorkReassigned(
+            ticket_id=ticket, from_officer=PETUGAS, to_officer=to, reason="Petugas sedang cuti"
+        )
+        return await self.append("disposition", event, by=actor(HOLDERS[by], by), at=at)
+
     async def analyse(
         self,
         ticket: str,
@@ -267,6 +279,21 @@ class Histories:
                 authentication=AuthenticationType.MTLS,
             ),
             notes=notes,
+        )
+        return await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
+
+    async def correct_implementation(self, ticket: str, at: datetime) -> int:
+        """The petugas corrects the recorded implementation: a second operation was left out."""
+        event = ImplementationCorrected(
+            ticket_id=ticket,
+            details=IntegrationDetails(
+                mechanism=MechanismChoice(kind=Mechanism.GSB),
+                gsb_service_name="simpus-pasien",
+                operations=("cariPasien", "kirimRujukan"),
+                authentication=AuthenticationType.MTLS,
+            ),
+            notes="Layanan aktif di GSB dengan dua operasi",
+            reason="Operasi kedua terlupa dicatat",
         )
         return await self.append("integration", event, by=actor(PETUGAS, Role.PETUGAS), at=at)
 

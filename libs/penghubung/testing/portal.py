@@ -13,10 +13,14 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from penghubung.testing.directory import INITIAL_PASSWORD, OWN_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
@@ -126,17 +130,43 @@ async def person(browser: Browser, base: str) -> Person:
     return Person(page=page, context=context, base=base)
 
 
-async def signs_in(someone: Person, nip: str, *, acting_as: str | None = None) -> Person:
-    """Sign in (development sign-in: the demo person by NIP) and take their role, or the
-    choice whose label starts with `acting_as` (a Plt/Plh delegation)."""
+PASSWORDS: dict[tuple[str, str], str] = {}
+"""Each person's password by (portal, NIP), once they chose their own (the initial one before)."""
+
+
+async def signs_in(
+    someone: Person, nip: str, *, acting_as: str | None = None, look: str | None = None
+) -> Person:
+    """Sign in with NIP and password through the directory — at the first sign-in changing the
+    initial password on the portal's screen (looked at as `look`, if named) — and take their
+    role, or the choice whose label starts with `acting_as` (a Plt/Plh delegation)."""
     await someone.open("/masuk")
-    await someone.page.get_by_label("Masuk sebagai").select_option(nip)
+    password = PASSWORDS.get((someone.base, nip), INITIAL_PASSWORD)
+    await someone.page.get_by_label("NIP").fill(nip)
+    await someone.page.get_by_label("Kata sandi").fill(password)
     await someone.page.get_by_role("button", name="Masuk").click()
+    heading = someone.page.get_by_role("heading", level=1)
+    await expect(heading).not_to_have_text("Masuk")
+    if await heading.inner_text() == "Ganti kata sandi":
+        if look is not None:
+            await someone.look_at(look)
+        await changes_password(someone, current=password, new=OWN_PASSWORD)
+        PASSWORDS[(someone.base, nip)] = OWN_PASSWORD
+    await expect(heading).to_have_text("Pilih peran")
     if acting_as is not None:
         await someone.page.get_by_label(re.compile(re.escape(acting_as))).check()
     await someone.page.get_by_role("button", name="Lanjutkan").click()
-    await expect(someone.page.get_by_role("heading", level=1)).to_be_visible()
+    await expect(heading).to_be_visible()
     return someone
+
+
+async def changes_password(someone: Person, *, current: str, new: str) -> None:
+    """On the must-change screen: the initial password, then one's own, twice."""
+    page = someone.page
+    await page.get_by_label("Kata sandi saat ini").fill(current)
+    await page.get_by_label("Kata sandi baru", exact=True).fill(new)
+    await page.get_by_label("Ulangi kata sandi baru").fill(new)
+    await page.get_by_role("button", name="Simpan kata sandi").click()
 
 
 async def fills_request_form(
@@ -352,3 +382,34 @@ async def petugas_resumes(petugas: Person, ticket: str) -> None:
     """The officer starts the clock again."""
     await petugas.page.get_by_role("button", name="Lanjutkan jam").click()
     await expect(petugas.flash()).to_contain_text("Jam SLA berjalan kembali")
+
+
+async def admin_names_a_stand_in(
+    admin: Person,
+    *,
+    position: str,
+    kind: str,
+    delegate: str,
+    holder: str | None,
+    starts_on: date,
+    ends_on: date,
+    decree: str,
+) -> None:
+    """The admin names a Plt/Plh on the delegations screen (people picked by their labels)."""
+    await admin.open("/admin/plt-plh")
+    page = admin.page
+    await page.get_by_label("Jabatan", exact=True).select_option(label=position)
+    await page.get_by_role("group", name="Jenis penugasan").get_by_label(kind).check()
+    await page.get_by_label("Pelaksana", exact=True).select_option(label=delegate)
+    if holder is not None:
+        await page.get_by_label(re.compile("^Pejabat definitif")).select_option(label=holder)
+    await page.get_by_label("Mulai tanggal").fill(starts_on.isoformat())
+    await page.get_by_label("Sampai tanggal").fill(ends_on.isoformat())
+    await page.get_by_label("Nomor SK").fill(decree)
+    await page.get_by_role("button", name="Tetapkan").click()
+    await expect(admin.flash()).to_contain_text(f"SK {decree} tercatat")
+
+
+def today_wib() -> date:
+    """Today in Jakarta, the directory's day for delegations."""
+    return datetime.now(ZoneInfo("Asia/Jakarta")).date()

@@ -33,6 +33,7 @@ from penghubung.runtime.supervisor import (
     start_service,
     stop_services,
 )
+from penghubung.runtime.up import ADMIN_NIP, directory_environment
 from penghubung.runtime.welcome import DEMO_USERS
 from penghubung.services import PROCESSES
 from penghubung.settings import AuthSettings, NatsSettings
@@ -71,7 +72,13 @@ class SystemConfig:
     ack_wait_seconds: int | None = None
     """Declare the consumers with this ack wait instead of their own (30 s)."""
     with_portal: bool = False
-    """Run the portal too (the browser tests); it has no database or bus to break."""
+    """Run the portal too (the browser tests, with `directory_sign_in`: people sign in there)."""
+    directory_sign_in: bool = False
+    """Tokens come from the directory, as under `penghubung up`: every process verifies them
+    through its JWKS (no shared secret), the portal signs people in there by password, and the
+    first admin (`first_admin`) is registered at its start to register everyone else."""
+    first_admin_password: str = "Admin-Awal-2026-uji"
+    """The first admin's initial password (with `directory_sign_in`; changed at first sign-in)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -143,6 +150,11 @@ class System:
         """Where each service answers."""
         return {name: f"http://{HOST}:{port}" for name, port in self._ports.items()}
 
+    @property
+    def first_admin(self) -> tuple[str, str]:
+        """The NIP and initial password of the admin the directory registers at its start."""
+        return ADMIN_NIP, self.config.first_admin_password
+
     def applicant_token(self, agency: str) -> str:
         """A token for an applicant of `agency` (they submit for their own agency only)."""
         return mint_token(
@@ -167,8 +179,12 @@ class System:
         names = self.config.names
         ports = pick_ports(len(names), base_port=None, host=HOST)
         self._ports = dict(zip(names, ports, strict=True))
+        if self.config.directory_sign_in:  # the others fetch its JWKS from their first request
+            self.launch("directory")
+            await self.wait_ready(["directory"], within=within)
         for name in names:
-            self.launch(name)
+            if name not in self.processes:
+                self.launch(name)
         await self.wait_ready(within=within)
         return self
 
@@ -182,16 +198,28 @@ class System:
         running = self.processes.get(name)
         if running is not None and running.alive():
             raise SystemUnderTestError(f"{name} runs already")
-        env = self.env
-        if name == "portal":  # it calls the others' APIs; the demo people sign in
+        env = self.env if not self.config.directory_sign_in else self._signed_by_directory(name)
+        if name == "portal":  # it calls the others' APIs
             apis = {n: url for n, url in self.urls.items() if n != "portal"}
-            env = {"PENGHUBUNG_ENV": "development", **env}
             env["PENGHUBUNG_SERVICE_URLS"] = json.dumps(apis)
         process = start_service(
             name, port=self._ports[name], host=HOST, env=env, log_dir=self.config.log_dir
         )
         self.processes[name] = process
         return process
+
+    def _signed_by_directory(self, name: str) -> dict[str, str]:
+        """A process's environment when the directory signs every token (as `penghubung up`)."""
+        mine = ("PENGHUBUNG_JWT_SECRET", "PENGHUBUNG_ENV", "PENGHUBUNG_JWKS_URL")
+        env = {k: v for k, v in self.env.items() if k not in mine}
+        env["PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD"] = self.config.first_admin_password
+        env.pop("PENGHUBUNG_DIRECTORY_ADMIN_NIP", None)
+        url = self.urls["directory"]
+        env.update(directory_environment(self.config.log_dir, env, directory_url=url))
+        if name != "directory":  # the admin's initial password is the directory's alone
+            env.pop("PENGHUBUNG_DIRECTORY_ADMIN_PASSWORD")
+        env["PENGHUBUNG_OFFICERS_FROM_DIRECTORY"] = "true"
+        return env
 
     def kill(self, name: str) -> None:
         """SIGKILL one service, as a crash would, and reap it."""

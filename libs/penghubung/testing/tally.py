@@ -34,7 +34,9 @@ HANDLED: Mapping[str, frozenset[str] | None] = {
     ),
     "disposition-integration": frozenset({"Integrated", "RequestClosed"}),
     "reporting-projection": None,
-    "reporting-reactions": frozenset({"Integrated", "RequestClosed"}),
+    "reporting-reactions": frozenset(
+        {"Integrated", "RequestClosed", "FeasibilityCorrected", "ImplementationCorrected"}
+    ),
     "notices-events": frozenset(
         {
             "PersonRegistered",

@@ -62,6 +62,9 @@ def uvicorn_config(app: Any, settings: HttpSettings, **options: Any) -> uvicorn.
         log_config=None,
         http=_protocol(limits),
         h11_max_incomplete_event_size=limits.max_header_bytes,
+        # uvicorn's own default trusts X-Forwarded-For from 127.0.0.1; the application trusts
+        # only PENGHUBUNG_TRUSTED_PROXIES (`runtime/service.py`)
+        proxy_headers=False,
         **options,
     )
 

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from penghubung import logs
 from portal import web
@@ -27,6 +28,8 @@ from portal.views import (
     documents,
     home,
     inbox,
+    notices,
+    people,
     requests,
     survey,
     work,
@@ -60,9 +63,26 @@ def build(
         openapi_url=None,
     )
     app.add_middleware(web.SessionAndHeaders)
+    if settings.trusted_proxies:
+        # Outermost: the sign-in forwards the person's address behind the proxy, not the proxy's
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=web.HERE / "static"), name="static")
-    screens = (auth, home, requests, documents, inbox, work, admin, calendar, audit, chain)
-    for module in (*screens, dashboard, survey):
+    for module in (
+        auth,
+        home,
+        requests,
+        documents,
+        inbox,
+        work,
+        admin,
+        calendar,
+        audit,
+        chain,
+        dashboard,
+        survey,
+        people,
+        notices,
+    ):
         app.include_router(module.router)
     _handlers(app)
 
@@ -124,5 +144,12 @@ def main() -> int:
     if settings.portal_session_secret is None:
         log.warning("PENGHUBUNG_PORTAL_SESSION_SECRET unset: sessions end when the portal stops")
     app = build(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    # proxy_headers off: uvicorn's default trusts 127.0.0.1; the app trusts its settings' list
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        proxy_headers=False,
+    )
     return 0

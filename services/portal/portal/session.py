@@ -15,10 +15,11 @@ import json
 import os
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 COOKIE = "penghubung_sesi"
 _NONCE = 12
@@ -36,7 +37,7 @@ class Choice(BaseModel):
 
 
 class Person(BaseModel):
-    """Who signed in, as the directory (or the development sign-in) names them."""
+    """Who signed in, as the directory names them."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -44,6 +45,15 @@ class Person(BaseModel):
     name: str
     position: str | None = None
     agency: str | None = None
+    """The agency's name, as applicants write it on the form and their tokens carry it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _agency_by_name(cls, data: Any) -> Any:
+        """The directory names the agency by code and by name: the name is what people read."""
+        if isinstance(data, dict) and data.get("agency_name"):
+            return {**data, "agency": data["agency_name"]}
+        return data
 
 
 class Session(BaseModel):
@@ -57,6 +67,8 @@ class Session(BaseModel):
     access_token: str | None = None
     access_expires_at: datetime | None = None
     directory_token: str | None = None
+    must_change_password: bool = False
+    """The directory gives no token until the person has chosen their own password."""
     stand_in_label: str | None = None
     stand_in: str | None = None
     """plt or plh while acting under a delegation (the API wants it named with each act)."""

@@ -10,10 +10,6 @@ from penghubung.settings import AuthSettings, HttpSettings, LogSettings
 class PortalSettings(HttpSettings, AuthSettings, LogSettings):
     """Everything the portal process needs; every field is a `PENGHUBUNG_*` variable."""
 
-    env: str = Field(
-        default="production",
-        description="`development` enables the development sign-in (tokens minted here)",
-    )
     service_urls: dict[str, str] = Field(
         default_factory=dict,
         description='JSON: {"intake": "http://…", "disposition": …, "integration": …, …}',
@@ -32,8 +28,3 @@ class PortalSettings(HttpSettings, AuthSettings, LogSettings):
     portal_call_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Timeout of each call to a service"
     )
-
-    @property
-    def development(self) -> bool:
-        """Whether the development sign-in may be offered."""
-        return self.env == "development"

@@ -16,7 +16,6 @@ from starlette.datastructures import FormData
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from portal import charts, timefmt, words
-from portal.clients import dev_signin
 from portal.clients.directory import Directory
 from portal.clients.services import Services
 from portal.session import COOKIE, Session, SessionCodec
@@ -186,7 +185,6 @@ def render(
         "session": session,
         "csrf": session.csrf,
         "flash": flash,
-        "development": portal.settings.development and portal.directory is None,
         **(context or {}),
     }
     return portal.templates.TemplateResponse(request, template, values, status_code=status)
@@ -200,14 +198,3 @@ def redirect(url: str) -> RedirectResponse:
 def flash(request: Request, text: str) -> None:
     """A one-time message shown on the next page."""
     save(request, session_of(request).model_copy(update={"flash": text}))
-
-
-def dev_people() -> list[dict[str, str]]:
-    """The development sign-in's people, for the sign-in page."""
-    return [
-        {
-            "nip": p.nip,
-            "label": f"{p.name} — {words.ROLE[p.role]}" + (f", {p.agency}" if p.agency else ""),
-        }
-        for p in dev_signin.people()
-    ]

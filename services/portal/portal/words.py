@@ -77,6 +77,11 @@ AUTHENTICATION = {
     "mtls": "mTLS",
 }
 
+STAND_IN = {"plt": "Plt. (Pelaksana Tugas)", "plh": "Plh. (Pelaksana Harian)"}
+STAND_IN_SHORT = {"plt": "Plt.", "plh": "Plh."}
+NOTICE_CHANNEL = {"email": "E-mail", "whatsapp": "WhatsApp", "mailbox": "Kotak surat portal"}
+NOTICE_STATUS = {"sent": "Terkirim", "pending": "Menunggu jam layanan", "failed": "Gagal"}
+
 EVENT = {
     "RequestSubmitted": "Permohonan diajukan",
     "RequestResubmitted": "Permohonan diajukan ulang",
@@ -131,6 +136,27 @@ FIELD = {
     "documents": "Kelengkapan",
     "to_officer": "Petugas",
     "reasons": "Alasan pengembalian",
+    "nip": "NIP",
+    "name": "Nama",
+    "position": "Jabatan",
+    "echelon": "Eselon",
+    "agency": "Perangkat Daerah",
+    "unit": "Unit kerja",
+    "email": "Alamat surat elektronik",
+    "mobile": "Nomor telepon HP",
+    "roles": "Peran",
+    "role": "Peran",
+    "initial_password": "Kata sandi awal",
+    "current_password": "Kata sandi saat ini",
+    "new_password": "Kata sandi baru",
+    "code": "Kode",
+    "holder_nip": "Pejabat definitif",
+    "delegate_nip": "Pelaksana",
+    "kind": "Jenis penugasan",
+    "starts_on": "Mulai tanggal",
+    "ends_on": "Sampai tanggal",
+    "decree_number": "Nomor SK",
+    "reason": "Alasan",
     "saran": "Saran dan masukan",
     **{f"scores.{e.value}": f"{w.code} {w.name}" for e, w in ELEMENTS.items()},
 }
@@ -149,6 +175,23 @@ _CODE = {
     "request_letter_missing": "surat permohonan wajib dilampirkan",
     "attachment_too_large": "berkas terlalu besar",
     "attachment_type": "berkas harus PDF, PNG atau JPEG",
+    "password_weak": "kata sandi minimal 10 karakter, memuat huruf dan angka, dan tidak memuat NIP",
+    "password_change_required": "kata sandi awal harus diganti lebih dahulu",
+    "person_exists": "NIP ini sudah terdaftar",
+    "person_not_found": "pegawai dengan NIP ini tidak terdaftar",
+    "agency_exists": "kode Perangkat Daerah ini sudah terdaftar",
+    "agency_unknown": "Perangkat Daerah ini tidak terdaftar",
+    "role_already_held": "pegawai sudah memegang peran ini",
+    "role_not_held": "pegawai tidak memegang peran ini",
+    "role_not_grantable": "peran ini tidak dapat diberikan",
+    "delegation_dates": "tanggal akhir tidak boleh sebelum tanggal mulai",
+    "delegate_unknown": "pelaksana tidak terdaftar atau tidak aktif",
+    "delegate_is_holder": "pelaksana tidak boleh pejabat definitifnya sendiri",
+    "holder_lacks_position": "pejabat definitif tidak memegang jabatan ini",
+    "delegation_not_found": "penugasan Plt/Plh tidak ditemukan",
+    "delegation_already_ended": "penugasan Plt/Plh ini sudah berakhir",
+    "delegation_inactive": "penugasan Plt/Plh ini tidak berlaku hari ini",
+    "nip_required": "akun ini tidak memiliki NIP, jadi tidak memiliki pemberitahuan",
     "survey_not_open": "survei kepuasan baru dapat diisi setelah laporan permohonan diarsipkan",
     "survey_already_answered": "survei kepuasan permohonan ini sudah diisi",
     "score_out_of_range": "pilih salah satu dari empat jawaban",

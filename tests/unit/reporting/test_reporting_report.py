@@ -7,16 +7,21 @@ from collections.abc import Callable
 from penghubung.events.catalog import (
     FeasibilityCorrected,
     FeasibilityDone,
+    ImplementationCorrected,
     Integrated,
     Outcome,
+    ReportRevised,
     RequestClosed,
 )
+from reporting.domain import decide
 from reporting.domain.report import (
     LONG_TEXT_LIMIT,
     closure_report,
     integration_report,
     latest_feasibility,
+    report_of,
 )
+from reporting.domain.state import ReportState, fold
 
 Make = Callable[..., FeasibilityDone]
 
@@ -147,3 +152,57 @@ def test_long_notes_are_cut_to_what_an_event_carries(
     assert report.summary.endswith("…")
     assert len(body) <= LONG_TEXT_LIMIT
     assert body.endswith("…")
+
+
+def _api_correction(integrated: Integrated) -> ImplementationCorrected:
+    return ImplementationCorrected(
+        ticket_id=integrated.ticket_id,
+        details={
+            "mechanism": {"kind": "api"},
+            "base_url": "https://api.dinkes.babelprov.go.id/v1",
+            "operations": ["cariPasien"],
+            "authentication": "oauth2",
+        },
+        notes="Layanan dipindah ke API langsung",
+        reason="Mekanisme tercatat keliru",
+    )
+
+
+def test_a_correction_after_the_report_revises_it_with_the_corrected_facts(
+    feasibility: Make, integrated: Callable[..., Integrated]
+) -> None:
+    built = integrated()
+    facts = [feasibility(), built]
+    written = report_of(facts)
+    assert written is not None
+    state = fold(decide.write_report(written, ReportState()))
+    correction = _api_correction(built)
+
+    revised = report_of([*facts, correction])
+    assert revised is not None
+    [event] = decide.revise_report(revised, state, correction=correction)
+
+    assert isinstance(event, ReportRevised)
+    assert (event.revision, event.corrected, event.reason) == (
+        1,
+        "ImplementationCorrected",
+        "Mekanisme tercatat keliru",
+    )
+    assert "Application Programming Interface" in event.summary
+    implementation = next(s for s in event.sections if s.title == "Implementasi integrasi sistem")
+    assert "https://api.dinkes.babelprov.go.id/v1" in implementation.body
+    assert event.changed == ("Ringkasan", "Implementasi integrasi sistem")
+    after = fold([event], state)
+    assert (after.revisions, after.summary, after.outcome) == (1, event.summary, state.outcome)
+    # The same facts again change nothing: no second revision.
+    assert decide.revise_report(revised, after, correction=correction) == []
+
+
+def test_before_the_report_is_written_a_correction_revises_nothing(
+    feasibility: Make, integrated: Callable[..., Integrated]
+) -> None:
+    built = integrated()
+    content = report_of([feasibility(), built, _api_correction(built)])
+    assert content is not None
+    assert decide.revise_report(content, ReportState(), correction=_api_correction(built)) == []
+    assert report_of([feasibility()]) is None  # not finished: no report to give

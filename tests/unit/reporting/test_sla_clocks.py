@@ -25,9 +25,11 @@ from reporting.sla.domain.clocks import (
     DisposedFact,
     Fact,
     FinishedFact,
+    Holding,
     Intake,
     PausedFact,
     Person,
+    ReassignedFact,
     Recalculation,
     ReportWrittenFact,
     ResumedFact,
@@ -36,6 +38,7 @@ from reporting.sla.domain.clocks import (
     month_of,
     request_clocks,
 )
+from reporting.sla.domain.compliance import GroupBy, RequestClocks, compliance, total_line
 
 WIB = ZoneInfo("Asia/Jakarta")
 TICKET = "SC05-2026-00042"
@@ -511,6 +514,92 @@ def test_a_reassignment_keeps_the_feasibility_clock_and_names_the_new_officer() 
     assert clocks[Step.FEASIBILITY].start == wib(3, 9, 8, 20)
     assert clocks[Step.FEASIBILITY].officer == other
     assert clocks[Step.DISPOSE_PETUGAS].state is ClockState.MET
+
+
+SECOND = Person(nip="199104042016041004", name="Yoga Pratama", role=Role.PETUGAS)
+
+
+def reassigned(h: History, at: datetime, to: Person = SECOND) -> History:
+    return h.add(
+        ReassignedFact(position=h.next, at=at, from_officer=PETUGAS, to_officer=to, by=PRAKOM)
+    )
+
+
+def ordered() -> History:
+    """Ordered to the petugas Mon 03-09 08:20: the feasibility clock (sedang) is due Fri 16:00."""
+    return (
+        History().submitted(wib(3, 9, 8)).chain(wib(3, 9, 8, 5), wib(3, 9, 8, 10), wib(3, 9, 8, 20))
+    )
+
+
+def test_a_reassigned_step_keeps_its_clock_and_is_credited_to_the_officer_who_finished_it() -> None:
+    alone = ordered().analysed(wib(3, 12, 10)).clocks(wib(3, 12, 11))[Step.FEASIBILITY]
+    h = reassigned(ordered(), wib(3, 10, 9)).analysed(wib(3, 12, 10))
+    clocks = h.clocks(wib(3, 12, 11))
+    feasibility = clocks[Step.FEASIBILITY]
+    # One clock, the office's: the same start, due and used time as without the reassignment
+    # (08:20 Mon → Thu 10:00 = 7 h 40 + 8 h + 8 h + 2 h = 25 h 40 min of a 4-day budget).
+    assert figures(feasibility) == figures(alone)
+    assert (feasibility.due, feasibility.used_seconds) == (wib(3, 13, 16), 25 * H + 40 * M)
+    assert (feasibility.state, feasibility.officer) == (ClockState.MET, SECOND)
+    assert feasibility.holdings == (
+        Holding(PETUGAS, wib(3, 9, 8, 20), wib(3, 10, 9)),
+        Holding(SECOND, wib(3, 10, 9), wib(3, 12, 10)),
+    )
+    assert feasibility.reassigned
+    # The implementation starts after the reassignment: it is the second officer's alone.
+    implementation = clocks[Step.IMPLEMENTATION]
+    assert implementation.holdings == (Holding(SECOND, wib(3, 12, 10), None),)
+    assert (implementation.officer, implementation.reassigned) == (SECOND, False)
+
+
+def test_a_reassignment_in_the_same_second_as_the_steps_start_and_end_still_counts() -> None:
+    # Clocks count whole seconds: ordered, handed on and analysed within 08:20:00.
+    h = reassigned(ordered(), wib(3, 9, 8, 20)).analysed(wib(3, 9, 8, 20))
+    clock = h.clocks(wib(3, 9, 9))[Step.FEASIBILITY]
+    assert (clock.state, clock.officer, clock.reassigned) == (ClockState.MET, SECOND, True)
+    assert [holding.officer for holding in clock.holdings] == [PETUGAS, SECOND]
+
+
+def test_a_running_step_answers_to_the_officer_holding_it_now() -> None:
+    clock = reassigned(ordered(), wib(3, 10, 9)).clocks(wib(3, 10, 10))[Step.FEASIBILITY]
+    assert (clock.state, clock.officer) == (ClockState.RUNNING, SECOND)
+    assert clock.holdings[-1] == Holding(SECOND, wib(3, 10, 9), None)
+
+
+def test_a_step_handed_on_after_its_due_time_stays_the_breach_of_the_one_who_held_it() -> None:
+    # Due Fri 03-13 16:00 while the first petugas held it; handed on Mon 03-16, done Tue.
+    late = reassigned(ordered(), wib(3, 16, 9)).analysed(wib(3, 17, 10))
+    clock = late.clocks(wib(3, 17, 11))[Step.FEASIBILITY]
+    assert (clock.state, clock.decided_at, clock.officer) == (
+        ClockState.BREACHED,
+        wib(3, 13, 16),
+        PETUGAS,
+    )
+    # Handed on before the due time, finished late by the second: the second's breach.
+    early = reassigned(ordered(), wib(3, 13, 9)).analysed(wib(3, 17, 10))
+    clock = early.clocks(wib(3, 17, 11))[Step.FEASIBILITY]
+    assert (clock.state, clock.officer) == (ClockState.BREACHED, SECOND)
+    # Still running past due: the one who held it at the due time answers for it.
+    running = reassigned(ordered(), wib(3, 16, 9)).clocks(wib(3, 16, 10))[Step.FEASIBILITY]
+    assert (running.state, running.officer) == (ClockState.BREACHED, PETUGAS)
+
+
+def test_the_officer_view_credits_the_second_officer_and_names_the_first() -> None:
+    h = reassigned(ordered(), wib(3, 10, 9)).analysed(wib(3, 12, 10))
+    found = request_clocks(
+        h.facts,
+        intake=Intake(ticket_id=TICKET),
+        book=CalendarBook.of([(0, BASE)]),
+        now=wib(3, 12, 11),
+    )
+    lines = compliance(
+        [RequestClocks(TICKET, "Dinas Kesehatan", found)], month="2026-03", by=GroupBy.OFFICER
+    )
+    by_key = {x.key: (x.met, x.breached, x.taken_over, x.handed_on) for x in lines}
+    assert by_key[SECOND.nip] == (1, 0, 1, 0)  # the feasibility, taken over and met
+    assert by_key[PETUGAS.nip] == (0, 0, 0, 1)  # handed on before it was settled
+    assert total_line(lines).handed_on == 1
 
 
 def test_the_month_of_a_clock_is_its_wib_month() -> None:

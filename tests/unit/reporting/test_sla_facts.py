@@ -18,8 +18,10 @@ from penghubung.events.catalog import (
     Integrated,
     RequestClosed,
     RequestSubmitted,
+    WorkReassigned,
 )
 from penghubung.events.sla import ClockPaused, PauseReason
+from penghubung.forms import Officer
 from penghubung.settings import ServiceSettings
 from penghubung.sop import Channel, Step
 from reporting.settings import ReportingSettings
@@ -29,6 +31,7 @@ from reporting.sla.domain.clocks import (
     DisposedFact,
     FinishedFact,
     PausedFact,
+    ReassignedFact,
     SubmittedFact,
     fact_of,
     registered_at,
@@ -149,3 +152,18 @@ def test_reporting_settings_read_their_fields_from_the_environment(
 def test_bad_sla_settings_are_refused(field: str, value: Any) -> None:
     with pytest.raises(ValidationError):
         ReportingSettings.model_validate({field: value})
+
+
+def test_a_reassignment_names_who_lost_and_who_got_the_work() -> None:
+    first = Officer(nip="199005052015031005", name="Petugas Service Desk")
+    second = Officer(nip="199104042016041004", name="Yoga Pratama")
+    moved = WorkReassigned(ticket_id=TICKET, from_officer=first, to_officer=second, reason="cuti")
+    prakom = Actor(nip="198503032010011003", name="Prakom Aplikasi", role=Role.PRAKOM)
+    fact = fact_of(envelope(moved, at=RECORDED, actor=prakom))
+    assert isinstance(fact, ReassignedFact)
+    assert (fact.from_officer.nip, fact.to_officer.nip, fact.by.role) == (
+        first.nip,
+        second.nip,
+        Role.PRAKOM,
+    )
+    assert FACT.validate_json(FACT.dump_json(fact)) == fact  # as the projection stores it

@@ -120,22 +120,32 @@ async def person(conn: asyncpg.Connection, nip: str) -> PersonView | None:
 
 
 async def people(
-    conn: asyncpg.Connection, *, role: str | None, agency: str | None, limit: int, offset: int
+    conn: asyncpg.Connection,
+    *,
+    role: str | None,
+    agency: str | None,
+    limit: int,
+    offset: int,
+    text: str | None = None,
 ) -> tuple[list[PersonView], int]:
-    """A page of people, by name; with a role, only its holders; with an agency, only its staff."""
+    """A page of people, by name; with a role, only its holders; with an agency, only its staff;
+    with a text, only those whose name holds it or whose NIP starts with it."""
     where = (
         " WHERE ($1::text IS NULL OR EXISTS (SELECT 1 FROM directory.roles x"
         " WHERE x.nip = p.nip AND x.role = $1)) AND ($2::text IS NULL OR p.agency = $2)"
+        " AND ($3::text IS NULL OR strpos(lower(p.name), lower($3)) > 0"
+        " OR strpos(p.nip, $3) = 1)"
     )
     rows = await conn.fetch(
-        f"{_PERSON}{where} GROUP BY p.nip, a.name ORDER BY p.name, p.nip LIMIT $3 OFFSET $4",
+        f"{_PERSON}{where} GROUP BY p.nip, a.name ORDER BY p.name, p.nip LIMIT $4 OFFSET $5",
         role,
         agency,
+        text,
         limit,
         offset,
     )
     total: int = await conn.fetchval(
-        f"SELECT count(*) FROM directory.people p{where}", role, agency
+        f"SELECT count(*) FROM directory.people p{where}", role, agency, text
     )
     return [_person(r) for r in rows], total
 

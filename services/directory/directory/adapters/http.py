@@ -298,16 +298,19 @@ def _sessions(directory: Directory) -> APIRouter:
 def _people(directory: Directory) -> APIRouter:
     api = APIRouter(tags=["people"])
 
-    @api.get("/people", summary="People, by role and agency")
+    @api.get("/people", summary="People, by role, agency, and part of the name or NIP")
     async def people(
         _: Annotated[Principal, Depends(require(*PEOPLE_READERS))],
         role: Role | None = None,
         agency: str | None = Query(default=None, max_length=40),
+        q: str | None = Query(
+            default=None, min_length=1, max_length=100, description="Part of the name, or NIP start"
+        ),
         limit: int = Query(default=100, ge=1, le=500),
         offset: int = Query(default=0, ge=0),
     ) -> PersonPage:
         return await handlers.people(
-            role=role, agency=agency, limit=limit, offset=offset, directory=directory
+            role=role, agency=agency, limit=limit, offset=offset, text=q, directory=directory
         )
 
     @api.get("/people/{nip}", summary="One person", responses=refusals(errors.PersonNotFound))

@@ -609,12 +609,23 @@ async def jwks(*, directory: Directory) -> dict[str, Any]:
 
 
 async def people(
-    *, role: Role | None, agency: str | None, limit: int, offset: int, directory: Directory
+    *,
+    role: Role | None,
+    agency: str | None,
+    limit: int,
+    offset: int,
+    directory: Directory,
+    text: str | None = None,
 ) -> PersonPage:
-    """A page of people."""
+    """A page of people (with `text`: by part of the name or the start of the NIP)."""
     async with directory.pool.acquire() as conn:
         items, total = await db.people(
-            conn, role=role.value if role else None, agency=agency, limit=limit, offset=offset
+            conn,
+            role=role.value if role else None,
+            agency=agency,
+            limit=limit,
+            offset=offset,
+            text=text,
         )
     return PersonPage(items=items, total=total)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from integration.adapters import db
 from integration.adapters.db import WorkItemRecord
@@ -88,6 +88,16 @@ class FeasibilityCorrectionBody(BaseModel):
         default=(), max_length=20, description="The corrected advice"
     )
     reason: LongText = Field(description="Why it is corrected")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _verdict_stands(cls, data: Any) -> Any:
+        """A verdict or a difficulty in a correction is refused by name, not as an unknown field."""
+        if isinstance(data, dict):
+            for name in ("feasible", "difficulty"):
+                if name in data:
+                    raise errors.VerdictNotCorrectable(field=name)
+        return data
 
 
 class ImplementationCorrectionBody(BaseModel):
@@ -309,6 +319,7 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
             errors.NotAssignedToYou,
             errors.FeasibilityMissing,
             errors.RequestArchived,
+            errors.VerdictNotCorrectable,
         ),
     )
     async def correct_feasibility(

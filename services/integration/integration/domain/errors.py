@@ -49,6 +49,19 @@ class RequestArchived(Conflict):
     )
 
 
+class VerdictNotCorrectable(Invalid):
+    """A correction that would change the verdict or the difficulty: they steered the flow and
+    the SLA clocks, so they stand; a wrong verdict is a new request, not a correction."""
+
+    code = "verdict_not_correctable"
+    field = "feasible"
+    message = (
+        "hasil kelayakan (feasible) dan tingkat kesulitan (difficulty) tidak dapat dikoreksi:"
+        " keduanya sudah menentukan alur dan tenggat SLA; koreksi hanya untuk formulir uji,"
+        " catatan dan rekomendasi"
+    )
+
+
 class NotFeasible(Conflict):
     """The analysis found the request not feasible; it is closed and cannot be implemented."""
 

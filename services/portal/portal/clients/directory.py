@@ -41,9 +41,19 @@ class Directory:
         self._url = url.rstrip("/")
 
     async def _call(
-        self, method: str, path: str, *, bearer: str | None = None, **kw: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        bearer: str | None = None,
+        client: str | None = None,
+        **kw: Any,
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        if client is not None:
+            # The person's address, so the directory throttles them, not the portal (it trusts
+            # the header only from a proxy in its PENGHUBUNG_TRUSTED_PROXIES)
+            headers["X-Forwarded-For"] = client
         try:
             response = await self._http.request(method, self._url + path, headers=headers, **kw)
         except httpx.HTTPError as error:
@@ -54,10 +64,18 @@ class Directory:
             raise refusal_of(response)
         return response
 
-    async def sign_in(self, nip: str, password: str) -> SignedIn:
-        """Password sign-in; `ApiRefusal` 401 credentials_invalid, 429 sign_in_throttled."""
-        response = await self._call("POST", "/sessions", json={"nip": nip, "password": password})
+    async def sign_in(self, nip: str, password: str, *, client: str | None = None) -> SignedIn:
+        """Password sign-in for the person at `client` (their address); `ApiRefusal` 401
+        credentials_invalid, 429 sign_in_throttled."""
+        body = {"nip": nip, "password": password}
+        response = await self._call("POST", "/sessions", json=body, client=client)
         return SignedIn.model_validate(response.json())
+
+    async def change_password(self, session_token: str, *, current: str, new: str) -> None:
+        """Change the session's person's password; `ApiRefusal` 401 credentials_invalid, 422
+        password_weak (field `new_password`)."""
+        body = {"current_password": current, "new_password": new}
+        await self._call("POST", "/sessions/current/password", bearer=session_token, json=body)
 
     async def sso_enabled(self) -> bool:
         """Whether the province's identity provider (OIDC) signs people in."""
@@ -70,9 +88,10 @@ class Directory:
         """Where the browser goes to sign in at the identity provider."""
         return f"{self._url}/oidc/login?{urlencode({'return_to': return_to})}"
 
-    async def redeem(self, grant: str) -> SignedIn:
+    async def redeem(self, grant: str, *, client: str | None = None) -> SignedIn:
         """The session for the one-time code the identity provider's sign-in came back with."""
-        response = await self._call("POST", "/sessions/grants", json={"grant": grant})
+        body = {"grant": grant}
+        response = await self._call("POST", "/sessions/grants", json=body, client=client)
         return SignedIn.model_validate(response.json())
 
     async def choices(self, session_token: str) -> list[Choice]:

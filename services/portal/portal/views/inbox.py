@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from portal import formdata, web
-from portal.clients import dev_signin
 from portal.clients.services import ApiRefusal, Services
 from portal.views.models import clocks_of, current_clock
 
@@ -43,13 +42,13 @@ async def inbox(request: Request) -> Response:
 
 
 async def officers(request: Request, api: Services) -> list[dict[str, str]]:
-    """The petugas the prakom may order: from the directory, or the demo people."""
+    """The petugas the prakom may order, from the directory."""
     portal = web.portal_of(request)
     session = web.session_of(request)
-    if portal.directory is not None and session.access_token:
-        people = await portal.directory.people(session.access_token, role="petugas")
-        return [{"nip": p.nip, "name": p.name} for p in people]
-    return [{"nip": p.nip, "name": p.name} for p in dev_signin.people() if p.role == "petugas"]
+    if portal.directory is None or not session.access_token:
+        return []
+    people = await portal.directory.people(session.access_token, role="petugas")
+    return [{"nip": p.nip, "name": p.name} for p in people]
 
 
 async def _open(

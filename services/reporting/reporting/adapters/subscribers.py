@@ -51,6 +51,8 @@ class Reaction(Protocol):
 _REACTIONS: dict[str, Reaction] = {
     "Integrated": handlers.write_integration_report,
     "RequestClosed": handlers.write_closure_report,
+    "FeasibilityCorrected": handlers.revise_report,
+    "ImplementationCorrected": handlers.revise_report,
 }
 
 
@@ -74,7 +76,8 @@ def when_any_event_update_projection(ctx: ServiceContext) -> Handler:
 
 
 def when_request_finished_write_report(ctx: ServiceContext) -> Handler:
-    """On `Integrated` or `RequestClosed`: write the report (and reserve the Berita Acara no.)."""
+    """On `Integrated` or `RequestClosed`: write the report (and reserve the Berita Acara no.);
+    on a correction after it: write it again from the corrected facts (`ReportRevised`)."""
 
     async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
         reaction = _REACTIONS[envelope.type]

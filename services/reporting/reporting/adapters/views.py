@@ -188,6 +188,12 @@ class ReportView(_View):
     agenda_code: str | None = Field(description="The entry's number as written in the book")
     report_ref: str | None = Field(description="Reference of the archived document")
     archived_at: Instant | None = Field(description="When it was archived")
+    revision: int = Field(
+        description="0 as first written; n after the n-th revision (a correction of the"
+        " analysis or the implementation after the report: summary and sections are revised)"
+    )
+    revised_at: Instant | None = Field(description="When it was last revised")
+    revision_reason: str | None = Field(description="The reason of the correction revised after")
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> Self:

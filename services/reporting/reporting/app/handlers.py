@@ -13,13 +13,25 @@ import asyncpg
 
 from penghubung.clock import Clock, IdFactory
 from penghubung.events import Actor, Envelope, Event, Metadata, NewEvent
-from penghubung.events.catalog import FeasibilityDone, Integrated, ReportArchived, RequestClosed
+from penghubung.events.catalog import (
+    FeasibilityCorrected,
+    FeasibilityDone,
+    ImplementationCorrected,
+    Integrated,
+    ReportArchived,
+    RequestClosed,
+)
 from penghubung.eventstore import EventStore
 from reporting.adapters import db
 from reporting.domain import decide
 from reporting.domain.commands import ArchiveReport, ReserveBeritaAcaraNumber
 from reporting.domain.numbers import Series, office_year
-from reporting.domain.report import closure_report, integration_report, latest_feasibility
+from reporting.domain.report import (
+    closure_report,
+    integration_report,
+    latest_feasibility,
+    report_of,
+)
 from reporting.domain.state import fold
 
 SYSTEM = Actor.system("reporting")
@@ -60,6 +72,25 @@ async def write_closure_report(
     events = decide.write_report(closure_report(closed, feasibility), state)
     new = _stamp(events, closed.ticket_id, cause=cause, now=clock(), new_id=new_id)
     await store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
+
+
+async def revise_report(
+    conn: asyncpg.Connection, cause: Envelope, *, store: EventStore, clock: Clock, new_id: IdFactory
+) -> None:
+    """A correction after the report: the report written again from the corrected facts."""
+    correction = cause.event
+    assert isinstance(correction, FeasibilityCorrected | ImplementationCorrected)
+    upstream = await store.read_stream(cause.stream_id, conn=conn)
+    facts = [e.event for e in upstream.events if e.stream_version <= cause.stream_version]
+    content = report_of(facts)
+    if content is None:
+        return  # not finished: the report, when written, takes the corrected facts
+    stream = await store.read_stream(stream_id(correction.ticket_id), conn=conn)
+    state = fold(e.event for e in stream.events)
+    events = decide.revise_report(content, state, correction=correction)
+    if events:
+        new = _stamp(events, correction.ticket_id, cause=cause, now=clock(), new_id=new_id)
+        await store.append(stream.id, expected_version=stream.version, events=new, conn=conn)
 
 
 async def archive_report(

@@ -24,6 +24,7 @@ from penghubung.events.catalog import (
     FeasibilityDone,
     Integrated,
     ReportArchived,
+    ReportRevised,
     ReportWritten,
     RequestResubmitted,
     RequestSubmitted,
@@ -48,6 +49,7 @@ from reporting.documents.models import (
 )
 from reporting.documents.words import wib, wib_time
 from reporting.domain import labels
+from reporting.domain.report import latest_feasibility, latest_implementation
 
 E = TypeVar("E", bound=Event)
 
@@ -228,7 +230,9 @@ def disposition_sheet(facts: TicketFacts) -> DispositionSheet:
 
 
 def _feasibility(facts: TicketFacts) -> tuple[Envelope, FeasibilityDone]:
-    return facts.need(FeasibilityDone, missing="analisis kelayakan belum selesai")
+    """The analysis, dated when it was done, with its corrections applied."""
+    envelope, done = facts.need(FeasibilityDone, missing="analisis kelayakan belum selesai")
+    return envelope, latest_feasibility(e.event for e in facts.envelopes) or done
 
 
 def _tester(envelope: Envelope) -> Signer:
@@ -287,8 +291,15 @@ def stress_form(facts: TicketFacts) -> StressForm:
 
 
 def report(facts: TicketFacts) -> Report:
-    """The report of the finished request, with its Berita Acara and agenda numbers."""
+    """The report of the finished request, with its Berita Acara and agenda numbers: its text as
+    last revised after a correction, if it was."""
     envelope, written = facts.need(ReportWritten, missing="laporan belum dibuat")
+    text: ReportWritten | ReportRevised = written
+    revised = None
+    found = facts.last(ReportRevised)
+    if found is not None:
+        when, text = found
+        revised = f"revisi ke-{text.revision}, {wib_time(when.occurred_at)}: {text.reason}"
     submitted = _submission(facts)[1]
     number = facts.last(BeritaAcaraNumberReserved)
     archived = facts.last(ReportArchived)
@@ -298,9 +309,10 @@ def report(facts: TicketFacts) -> Report:
         agency=submitted.form.applicant.agency,
         application_name=submitted.form.application.name,
         outcome=labels.OUTCOMES[written.outcome],
-        summary=written.summary,
-        sections=tuple(Section(title=s.title, body=s.body) for s in written.sections),
+        summary=text.summary,
+        sections=tuple(Section(title=s.title, body=s.body) for s in text.sections),
         written_at=wib_time(envelope.occurred_at),
+        revised=revised,
         berita_acara_number=number[1].number if number else None,
         agenda_code=archived[1].agenda_code if archived else None,
         officer=_petugas(facts),
@@ -314,6 +326,7 @@ def berita_acara(facts: TicketFacts, *, people: People) -> BeritaAcara:
     )[1]
     # dated the day the integration was done, as the number's year is taken from that day
     envelope, integrated = facts.need(Integrated, missing="integrasi belum selesai")
+    integrated = latest_implementation(e.event for e in facts.envelopes) or integrated
     applicant = _submission(facts)[1].form.applicant
     return BeritaAcara(
         dated=_day(envelope),

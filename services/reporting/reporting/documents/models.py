@@ -257,6 +257,10 @@ class Report(Document):
     summary: str = Field(description="Ringkasan")
     sections: tuple[Section, ...] = Field(description="The report's sections")
     written_at: str = Field(description="When it was written (WIB)")
+    revised: str | None = Field(
+        default=None,
+        description="The latest revision after a correction: which, when (WIB) and why",
+    )
     berita_acara_number: str | None = Field(default=None, description="Nomor Berita Acara")
     agenda_code: str | None = Field(default=None, description="Nomor buku agenda, once archived")
     officer: Signer | None = Field(default=None, description="Petugas service desk")

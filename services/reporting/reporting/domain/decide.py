@@ -5,8 +5,11 @@ from __future__ import annotations
 from penghubung.events import Event
 from penghubung.events.catalog import (
     BeritaAcaraNumberReserved,
+    FeasibilityCorrected,
+    ImplementationCorrected,
     Outcome,
     ReportArchived,
+    ReportRevised,
     ReportWritten,
 )
 from penghubung.forms import format_berita_acara_number
@@ -31,6 +34,46 @@ def write_report(cmd: WriteReport, state: ReportState) -> list[Event]:
             ticket_id=cmd.ticket_id, outcome=cmd.outcome, summary=cmd.summary, sections=cmd.sections
         )
     ]
+
+
+SUMMARY = "Ringkasan"
+"""How a changed summary is named among the changed parts of a revision."""
+
+
+def revise_report(
+    cmd: WriteReport,
+    state: ReportState,
+    *,
+    correction: FeasibilityCorrected | ImplementationCorrected,
+) -> list[Event]:
+    """A written report follows a correction of its facts: a revision, when its text changes.
+    Before the report is written there is nothing to revise (it is written from the corrected
+    facts); the outcome stands (a correction changes no verdict)."""
+    if state.outcome is None or state.summary is None:
+        return []
+    changed = tuple(_changed(state, cmd))
+    if not changed:
+        return []
+    return [
+        ReportRevised(
+            ticket_id=cmd.ticket_id,
+            revision=state.revisions + 1,
+            corrected=correction.type,
+            reason=correction.reason,
+            summary=cmd.summary,
+            sections=cmd.sections,
+            changed=changed,
+        )
+    ]
+
+
+def _changed(state: ReportState, cmd: WriteReport) -> list[str]:
+    """The parts of the report whose text differs: the summary, then each section by title."""
+    found = [SUMMARY] if state.summary != cmd.summary else []
+    before = {s.title: s.body for s in state.sections}
+    after = {s.title: s.body for s in cmd.sections}
+    titles = dict.fromkeys([*before, *after])
+    return found + [t for t in titles if before.get(t) != after.get(t)]
 
 
 def reserve_berita_acara_number(

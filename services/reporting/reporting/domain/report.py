@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from penghubung.events import Event
 from penghubung.events.catalog import (
     FeasibilityCorrected,
     FeasibilityDone,
+    ImplementationCorrected,
     Integrated,
     Outcome,
     ReportSection,
@@ -30,6 +31,28 @@ def latest_feasibility(events: Iterable[Event]) -> FeasibilityDone | None:
         elif isinstance(event, FeasibilityCorrected) and found is not None:
             found = found.corrected(event)  # the report uses the corrected facts
     return found
+
+
+def latest_implementation(events: Iterable[Event]) -> Integrated | None:
+    """The last implementation among an integration stream's events, corrections applied."""
+    found: Integrated | None = None
+    for event in events:
+        if isinstance(event, Integrated):
+            found = event
+        elif isinstance(event, ImplementationCorrected) and found is not None:
+            found = found.corrected(event)
+    return found
+
+
+def report_of(events: Sequence[Event]) -> WriteReport | None:
+    """The report an integration stream's facts give, corrections applied; None until the
+    request is integrated or closed."""
+    feasibility = latest_feasibility(events)
+    integrated = latest_implementation(events)
+    if integrated is not None:
+        return integration_report(integrated, feasibility)
+    closed = [e for e in events if isinstance(e, RequestClosed)]
+    return closure_report(closed[-1], feasibility) if closed else None
 
 
 def integration_report(integrated: Integrated, feasibility: FeasibilityDone | None) -> WriteReport:

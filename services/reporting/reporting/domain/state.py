@@ -10,6 +10,8 @@ from penghubung.events.catalog import (
     BeritaAcaraNumberReserved,
     Outcome,
     ReportArchived,
+    ReportRevised,
+    ReportSection,
     ReportWritten,
 )
 
@@ -23,7 +25,12 @@ class ReportState:
     outcome: Outcome | None = None
     """Set once the report is written."""
     report_version: int | None = None
-    """The stream version of the `ReportWritten` event: the report's reference in the log."""
+    """The stream version of the `ReportWritten` event, or of its latest `ReportRevised`: the
+    report's reference in the log."""
+    summary: str | None = None
+    sections: tuple[ReportSection, ...] = ()
+    """The report's text as it stands (written, or revised last)."""
+    revisions: int = 0
     berita_acara_number: str | None = None
     agenda_code: str | None = None
     """Set once the report is archived."""
@@ -33,8 +40,22 @@ def evolve(state: ReportState, event: Event) -> ReportState:
     """The state after one more event of the stream."""
     state = replace(state, version=state.version + 1)
     match event:
-        case ReportWritten(outcome=outcome):
-            return replace(state, outcome=outcome, report_version=state.version)
+        case ReportWritten(outcome=outcome, summary=summary, sections=sections):
+            return replace(
+                state,
+                outcome=outcome,
+                report_version=state.version,
+                summary=summary,
+                sections=sections,
+            )
+        case ReportRevised(revision=revision, summary=summary, sections=sections):
+            return replace(
+                state,
+                report_version=state.version,
+                summary=summary,
+                sections=sections,
+                revisions=revision,
+            )
         case BeritaAcaraNumberReserved(number=number):
             return replace(state, berita_acara_number=number)
         case ReportArchived(agenda_code=code):

@@ -125,6 +125,26 @@ async def apply_report_written(
     await _advance(conn, envelope, event.ticket_id, schema=schema)
 
 
+async def apply_report_revised(
+    conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
+) -> None:
+    """The report written again from corrected facts: its row shows the revision, and the
+    timeline gains a line; the request stays where it stands."""
+    event = _event(envelope, catalog.ReportRevised)
+    sections = [s.model_dump(mode="json") for s in event.sections]
+    await conn.execute(
+        f"UPDATE {schema}.reports SET summary = $2, sections = $3::text::jsonb, revision = $4,"
+        " revised_at = $5, revision_reason = $6 WHERE ticket_id = $1",
+        event.ticket_id,
+        event.summary,
+        json.dumps(sections, ensure_ascii=False),
+        event.revision,
+        envelope.occurred_at,
+        event.reason,
+    )
+    await _add_to_timeline(conn, envelope, event.ticket_id, schema=schema)
+
+
 async def apply_berita_acara_number_reserved(
     conn: asyncpg.Connection, envelope: Envelope, *, schema: str = LIVE
 ) -> None:
@@ -234,6 +254,7 @@ APPLIERS = Routes[Applier](
         catalog.Integrated: apply_step_taken,
         catalog.RequestClosed: apply_step_taken,
         catalog.ReportWritten: apply_report_written,
+        catalog.ReportRevised: apply_report_revised,
         catalog.BeritaAcaraNumberReserved: apply_berita_acara_number_reserved,
         catalog.ReportArchived: apply_report_archived,
         sla.ClockPaused: apply_timeline_only,

@@ -148,6 +148,7 @@ MOVES = Routes[Move](
         # a correction changes the facts recorded, not where the request stands
         catalog.FeasibilityCorrected,
         catalog.ImplementationCorrected,
+        catalog.ReportRevised,
         # papers: an issue and a returned signed copy move no request on
         DocumentIssued,
         BeritaAcaraSigned,

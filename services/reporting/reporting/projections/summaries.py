@@ -50,6 +50,17 @@ def _implementation_corrected(event: catalog.ImplementationCorrected) -> str:
     return f"Implementasi integrasi dikoreksi: {event.reason}"
 
 
+def _report_revised(event: catalog.ReportRevised) -> str:
+    why = {
+        "FeasibilityCorrected": "koreksi analisis kelayakan",
+        "ImplementationCorrected": "koreksi implementasi integrasi",
+    }[event.corrected]
+    parts = ", ".join(event.changed)
+    return (
+        f"Laporan direvisi (revisi ke-{event.revision}) karena {why}; bagian yang berubah: {parts}"
+    )
+
+
 def _analysed(event: catalog.FeasibilityDone) -> str:
     verdict = "layak" if event.feasible else "tidak layak"
     return f"Analisis kelayakan selesai: {verdict}, tingkat kesulitan {event.difficulty.value}"
@@ -155,6 +166,7 @@ SUMMARIES = Routes[Callable[[Event], str]](
         catalog.Integrated: _line(_integrated),
         catalog.RequestClosed: _line(_closed),
         catalog.ReportWritten: _line(_report_written),
+        catalog.ReportRevised: _line(_report_revised),
         catalog.BeritaAcaraNumberReserved: _line(_number_reserved),
         catalog.ReportArchived: _line(_archived),
         sla.ClockPaused: _line(_clock),

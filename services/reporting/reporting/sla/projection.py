@@ -158,7 +158,7 @@ SLA_APPLIERS = Routes[SlaApplier](
         catalog.BeritaAcaraNumberReserved,
         *audit.AUDIT_EVENTS,
         *directory.DIRECTORY_EVENTS,
-        catalog.WorkReassigned,
+        catalog.ReportRevised,
         catalog.FeasibilityCorrected,
         catalog.ImplementationCorrected,
         DocumentIssued,

@@ -29,7 +29,7 @@ from reporting.sla.adapters.answers import (
     who,
 )
 from reporting.sla.app.handlers import Sla
-from reporting.sla.domain.clocks import Clock, ClockState
+from reporting.sla.domain.clocks import Clock, ClockState, Holding
 
 
 class StandardView(BaseModel):
@@ -51,13 +51,31 @@ class PauseView(BaseModel):
     note: str | None = None
 
 
+class HoldingView(BaseModel):
+    """A petugas who held the step's work, from when until when (cut to the step)."""
+
+    nip: str | None = Field(description="NIP, if known")
+    name: str = Field(description="Name")
+    since: Instant = Field(description="When they got the work (or the step started)")
+    until: Instant | None = Field(description="When it went to another (or the step ended)")
+    credited: bool = Field(description="The one the step's outcome is credited to")
+
+
 class ClockView(BaseModel):
     """One step's clock."""
 
     step: Step
     step_label: str
     role: Role = Field(description="The role that answers for the step")
-    officer: Who | None = Field(description="The officer who answers for it, once known")
+    officer: Who | None = Field(
+        description="The officer who answers for it, once known; after a reassignment, the"
+        " petugas holding the work when the outcome was settled (met: at its end; breached: at"
+        " its due time), or holding it now while it is not"
+    )
+    officers: list[HoldingView] = Field(
+        description="Every petugas who held the step's work, in order (the petugas's steps)"
+    )
+    reassigned: bool = Field(description="The step's work changed hands while its clock ran")
     standard: StandardView
     difficulty: Difficulty | None = Field(description="For feasibility and implementation")
     standard_assumed: bool = Field(description="Difficulty unknown yet: sedang assumed")
@@ -83,6 +101,17 @@ class ClockView(BaseModel):
             step_label=labels.STEPS[clock.step],
             role=clock.role,
             officer=who(clock.officer),
+            officers=[
+                HoldingView(
+                    nip=h.officer.nip,
+                    name=h.officer.name,
+                    since=h.since,
+                    until=h.until,
+                    credited=h.officer == clock.officer,
+                )
+                for h in clock.holdings
+            ],
+            reassigned=clock.reassigned,
             standard=StandardView(
                 minutes=clock.standard.minutes, days=clock.standard.days, label=clock.standard.label
             ),
@@ -157,6 +186,7 @@ CLOCK_COLUMNS = (
     "role",
     "officer_nip",
     "officer_name",
+    "other_officers",
 )
 
 
@@ -183,7 +213,13 @@ def clock_row(ticket_id: str, clock: Clock) -> tuple[object, ...]:
         clock.role.value,
         officer.nip if officer else "",
         officer.name if officer else "",
+        "; ".join(f"{h.officer.name} ({h.officer.nip})" for h in _before(clock)),
     )
+
+
+def _before(clock: Clock) -> list[Holding]:
+    """The holdings of the officers other than the one credited (before or after them)."""
+    return [h for h in clock.holdings if h.officer != clock.officer]
 
 
 def routes(api: APIRouter, sla: Sla, reads: ReadModels) -> None:

@@ -52,6 +52,13 @@ class ComplianceLineView(BaseModel):
     breached: int
     total: int
     compliance_percent: Decimal | None = Field(description="Met of total, in percent; none if 0")
+    taken_over: int = Field(
+        description="By officer: of the clocks counted here, those another officer held first"
+    )
+    handed_on: int = Field(
+        description="By officer: clocks of the month this officer held, then handed on to another"
+        " (credited to the officer holding the work when the outcome was settled)"
+    )
 
     @classmethod
     def of(cls, line: ComplianceLine) -> ComplianceLineView:
@@ -63,6 +70,8 @@ class ComplianceLineView(BaseModel):
             breached=line.breached,
             total=line.total,
             compliance_percent=line.percent,
+            taken_over=line.taken_over,
+            handed_on=line.handed_on,
         )
 
 
@@ -75,13 +84,27 @@ class ComplianceView(BaseModel):
     total: ComplianceLineView
 
 
-COMPLIANCE_COLUMNS = ("month", "by", "key", "label", "met", "breached", "total", "percent")
+COMPLIANCE_COLUMNS = (
+    "month",
+    "by",
+    "key",
+    "label",
+    "met",
+    "breached",
+    "total",
+    "percent",
+    "taken_over",
+    "handed_on",
+)
 
 
 def compliance_row(month: str, by: str, line: ComplianceLine) -> tuple[object, ...]:
     """A compliance line as a CSV row."""
     share = blank(line.percent)  # 0.00 is a figure, not a blank
-    return (month, by, line.key, line.label, line.met, line.breached, line.total, share)
+    return (
+        *(month, by, line.key, line.label, line.met, line.breached, line.total, share),
+        *(line.taken_over, line.handed_on),
+    )
 
 
 class ReasonView(BaseModel):

@@ -198,6 +198,15 @@ class ArchivedFact(_Fact):
     by: Person
 
 
+class ReassignedFact(_Fact):
+    """The work moved from one petugas to another; the step's clock goes on."""
+
+    kind: Literal["reassigned"] = "reassigned"
+    from_officer: Person
+    to_officer: Person
+    by: Person
+
+
 class PausedFact(_Fact):
     """The petugas paused the clock of a step."""
 
@@ -224,6 +233,7 @@ Fact = Annotated[
     | FinishedFact
     | ReportWrittenFact
     | ArchivedFact
+    | ReassignedFact
     | PausedFact
     | ResumedFact,
     Field(discriminator="kind"),
@@ -297,6 +307,16 @@ def _fact_archived(envelope: Envelope) -> Fact:
     return ArchivedFact(**_when_and_who(envelope))
 
 
+def _fact_reassigned(envelope: Envelope) -> Fact:
+    event = envelope.event
+    assert isinstance(event, catalog.WorkReassigned)
+    return ReassignedFact(
+        **_when_and_who(envelope),
+        from_officer=Person.of_officer(event.from_officer),
+        to_officer=Person.of_officer(event.to_officer),
+    )
+
+
 def _fact_paused(envelope: Envelope) -> Fact:
     event = envelope.event
     assert isinstance(event, sla.ClockPaused)
@@ -328,6 +348,7 @@ FACTS = Routes[Callable[[Envelope], Fact]](
         catalog.RequestClosed: _fact_finished,
         catalog.ReportWritten: _fact_report_written,
         catalog.ReportArchived: _fact_archived,
+        catalog.WorkReassigned: _fact_reassigned,
         sla.ClockPaused: _fact_paused,
         sla.ClockResumed: _fact_resumed,
     },
@@ -340,8 +361,8 @@ FACTS = Routes[Callable[[Envelope], Fact]](
         sla.SlaWarningRaised,
         *audit.AUDIT_EVENTS,
         *directory.DIRECTORY_EVENTS,
-        # the clock goes on through a reassignment; a correction changes no step's time
-        catalog.WorkReassigned,
+        # a correction, and the report's revision after it, change no step's time
+        catalog.ReportRevised,
         catalog.FeasibilityCorrected,
         catalog.ImplementationCorrected,
         DocumentIssued,
@@ -382,6 +403,15 @@ class Pause:
 
 
 @dataclass(frozen=True)
+class Holding:
+    """A stretch of time in which one petugas held the request's work; `until` None: holds it."""
+
+    officer: Person
+    since: datetime
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Track:
     """Everything one step's clock is made of, before a calendar measures it."""
 
@@ -392,7 +422,10 @@ class Track:
     end_position: int | None
     """The position of the event that ended the step (a done track), for the calendar version."""
     officer: Person | None
+    """Who answers for the step now (the petugas holding the work, for the petugas's steps)."""
     difficulty: Difficulty | None = None
+    holdings: tuple[Holding, ...] = ()
+    """Every petugas who held the request's work, in order (the petugas's steps only)."""
 
     @property
     def running(self) -> bool:
@@ -409,7 +442,7 @@ class _Builder:
     pauses: dict[Step, list[Pause]] = field(default_factory=dict)
     done: dict[Step, int] = field(default_factory=dict)
     officers: dict[Step, Person] = field(default_factory=dict)
-    petugas: Person | None = None
+    holdings: list[Holding] = field(default_factory=list)
     difficulty: Difficulty | None = None
     returned: Step | None = None
     first_round: bool = True
@@ -450,6 +483,20 @@ class _Builder:
             return False
         return segments[-1].end is None
 
+    @property
+    def petugas(self) -> Person | None:
+        """The petugas holding the work now."""
+        return self.holdings[-1].officer if self.holdings else None
+
+    def hand_to(self, officer: Person, at: datetime) -> None:
+        """The work moves to `officer` at `at` (the first order, or a reassignment)."""
+        if self.holdings:
+            last = self.holdings[-1]
+            if last.officer.nip == officer.nip and last.officer.name == officer.name:
+                return
+            self.holdings[-1] = Holding(last.officer, last.since, at)
+        self.holdings.append(Holding(officer, at))
+
     def tracks(self) -> dict[Step, Track]:
         found: dict[Step, Track] = {}
         for step in Step:
@@ -463,15 +510,21 @@ class _Builder:
                 end_position=self.done.get(step),
                 officer=self._officer(step),
                 difficulty=self.difficulty if step in _DAY_STEPS else None,
+                holdings=tuple(self.holdings) if self._held(step) else (),
             )
         return found
 
     def _officer(self, step: Step) -> Person | None:
         if step in _OFFICE_STEPS and step not in self.officers:
             return OFFICE  # written or registered by the system the moment its cause arrived
-        if STEP_ROLES[step] is Role.PETUGAS and step is not Step.SUBMIT:
+        if self._held(step):
             return self.petugas
         return self.officers.get(step)
+
+    @staticmethod
+    def _held(step: Step) -> bool:
+        """Whether the step is the work of the petugas ordered (not the desk's registration)."""
+        return STEP_ROLES[step] is Role.PETUGAS and step not in _OFFICE_STEPS
 
 
 def tracks(facts: Iterable[Fact], *, overload_day: date | None = None) -> dict[Step, Track]:
@@ -517,6 +570,8 @@ def _walk(b: _Builder, fact: Fact) -> None:
             b.open(Step.ARCHIVE, fact.at)
         case ArchivedFact():
             b.close(Step.ARCHIVE, fact.at, position=fact.position)
+        case ReassignedFact():
+            b.hand_to(fact.to_officer, fact.at)  # the clock goes on: only who holds it changes
         case PausedFact():
             b.pause(fact.step, fact.at, fact.reason.value, fact.note)
         case ResumedFact():
@@ -548,12 +603,13 @@ def _returned(b: _Builder, fact: ReturnedFact) -> None:
 
 def _disposed(b: _Builder, fact: DisposedFact) -> None:
     if fact.step is Step.DISPOSE_PETUGAS and not b.is_open(fact.step) and b.petugas is not None:
-        b.petugas = fact.to_officer or b.petugas  # a reassignment: the work stays where it is
+        if fact.to_officer is not None:  # a second order: the work stays where it is
+            b.hand_to(fact.to_officer, fact.at)
         return
     b.close(fact.step, fact.at, position=fact.position)
     b.officers[fact.step] = fact.by.answerable()
-    if fact.step is Step.DISPOSE_PETUGAS:
-        b.petugas = fact.to_officer
+    if fact.step is Step.DISPOSE_PETUGAS and fact.to_officer is not None:
+        b.hand_to(fact.to_officer, fact.at)
     b.open(_NEXT[fact.step], fact.at)
 
 
@@ -633,6 +689,8 @@ class Clock:
     step: Step
     role: Role
     officer: Person | None
+    """Who the step is credited to: for the petugas's steps, the one holding the work when its
+    outcome was settled (its end if met, its due time if breached), else the one holding it now."""
     standard: Standard
     difficulty: Difficulty | None
     standard_assumed: bool
@@ -649,6 +707,13 @@ class Clock:
     overloaded: bool
     pauses: tuple[PauseView, ...] = ()
     end_position: int | None = None
+    holdings: tuple[Holding, ...] = ()
+    """Every petugas who held the work while the step's clock was started, cut to the step."""
+
+    @property
+    def reassigned(self) -> bool:
+        """Whether the step's work changed hands while its clock was started."""
+        return len(self.holdings) > 1
 
     @property
     def remaining_seconds(self) -> int:
@@ -721,6 +786,10 @@ def measure(
         track, calendar, spans=spans, budget=budget, used=used, now=now
     )
     zone = calendar.zone
+    state = _state(track, used=used, budget=budget)
+    start = spans[0][0].astimezone(zone)
+    end = spans[-1][1].astimezone(zone) if track.done else None
+    held = _held_during(track.holdings, start=start, end=end, now=now, zone=zone)
     pauses = tuple(
         PauseView(
             p.reason,
@@ -734,23 +803,64 @@ def measure(
     return Clock(
         step=track.step,
         role=STEP_ROLES[track.step],
-        officer=track.officer,
+        officer=_credited(track, held, settled=_settled(state, end=end, due=due)),
         standard=standard,
         difficulty=track.difficulty,
         standard_assumed=assumed,
-        start=spans[0][0].astimezone(calendar.zone),
-        due=due.astimezone(calendar.zone),
-        end=spans[-1][1].astimezone(calendar.zone) if track.done else None,
+        start=start,
+        due=due.astimezone(zone),
+        end=end,
         used_seconds=used,
         paused_seconds=sum(p.working_seconds for p in pauses),
         budget_seconds=budget,
-        state=_state(track, used=used, budget=budget),
+        state=state,
         calendar_version=calendar.version,
         judged=track.done,
         overloaded=overloaded and track.segments[0].not_before_day_after is not None,
         pauses=pauses,
         end_position=track.end_position,
+        holdings=held,
     )
+
+
+def _settled(state: ClockState, *, end: datetime | None, due: datetime) -> datetime | None:
+    """When the clock's outcome was settled (as `Clock.decided_at`); None while it is not."""
+    if state is ClockState.MET:
+        return end
+    return due if state is ClockState.BREACHED else None
+
+
+def _held_during(
+    holdings: Sequence[Holding],
+    *,
+    start: datetime,
+    end: datetime | None,
+    now: datetime,
+    zone: ZoneInfo,
+) -> tuple[Holding, ...]:
+    """The holdings that overlap the step's time, cut to it: one ended before the step started
+    (the analyst's, for an implementation after a reassignment) is not the step's, nor one that
+    began after it ended; one within the same second as the step's start or end still is (clocks
+    count whole seconds)."""
+    stop = end or now
+    found = []
+    for h in holdings:
+        ended_before = h.until is not None and h.until <= start and h.since < start
+        if ended_before or h.since > stop:
+            continue
+        until = h.until if end is None else min(h.until or end, end)
+        since = max(h.since, start)
+        found.append(Holding(h.officer, since.astimezone(zone), until and until.astimezone(zone)))
+    return tuple(found)
+
+
+def _credited(track: Track, held: Sequence[Holding], *, settled: datetime | None) -> Person | None:
+    """The officer holding the work when the outcome was settled; the one holding it now, while
+    it is not. A late step handed on stays the breach of the one who held it when it fell due."""
+    if not held or settled is None:
+        return track.officer
+    holding = [h for h in held if h.since <= settled]
+    return (holding[-1] if holding else held[0]).officer
 
 
 def _due_ahead(

@@ -4,6 +4,10 @@ A clock belongs to the month (WIB) in which its outcome was settled: its end whe
 its due time when it was breached (done late, or still running past due). Running clocks within
 their standard, and paused ones, belong to no month yet. So a clock is counted once, and a month
 already reported changes only if its facts or (for running clocks) the calendar change.
+
+Per officer, a clock is credited to the officer it names (`Clock.officer`: after a reassignment,
+the petugas holding the work when the outcome was settled); every other petugas who held it
+counts it as handed on, and the credited one as taken over, so both names are in the view.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from enum import StrEnum
 from penghubung.events import Role
 from penghubung.sop import Step
 from reporting.domain import labels
-from reporting.sla.domain.clocks import DISPOSITION_STEPS, Clock, ClockState, month_of
+from reporting.sla.domain.clocks import DISPOSITION_STEPS, Clock, ClockState, Person, month_of
 
 ECHELONS: dict[Step, str] = {
     Step.DISPOSE_KABID: "Kepala Dinas (eselon II)",
@@ -68,6 +72,10 @@ class ComplianceLine:
     label: str
     met: int
     breached: int
+    taken_over: int = 0
+    """Of the clocks counted here, those another officer held first (by officer only)."""
+    handed_on: int = 0
+    """Clocks settled in the month this officer held but handed on to another (by officer)."""
 
     @property
     def total(self) -> int:
@@ -93,7 +101,19 @@ def group_of(request: RequestClocks, clock: Clock, by: GroupBy) -> tuple[str, st
                 return f"role:{clock.role.value}", f"{role} (belum ditetapkan)"
             if clock.officer.is_office:
                 return "office", clock.officer.name
-            return clock.officer.nip or clock.officer.name, clock.officer.name
+            return officer_key(clock.officer)
+
+
+def officer_key(officer: Person) -> tuple[str, str]:
+    """The (key, label) of a named officer: NIP (or name, without one) and name."""
+    return officer.nip or officer.name, officer.name
+
+
+def handed_on(clock: Clock) -> list[Person]:
+    """The officers who held the clock's work before it went to the one credited with it."""
+    credited = officer_key(clock.officer) if clock.officer else None
+    others = {officer_key(h.officer): h.officer for h in clock.holdings}
+    return [officer for key, officer in others.items() if key != credited]
 
 
 def compliance(
@@ -104,10 +124,15 @@ def compliance(
     for request in requests:
         for clock in request.clocks:
             if decided_in(clock, month):
-                tally = counts.setdefault(group_of(request, clock, by), [0, 0])
+                tally = counts.setdefault(group_of(request, clock, by), [0, 0, 0, 0])
                 tally[0 if clock.state is ClockState.MET else 1] += 1
+                if by is GroupBy.OFFICER and (before := handed_on(clock)):
+                    tally[2] += 1
+                    for officer in before:
+                        counts.setdefault(officer_key(officer), [0, 0, 0, 0])[3] += 1
     lines = [
-        ComplianceLine(k, label, met, breached) for (k, label), (met, breached) in counts.items()
+        ComplianceLine(k, label, met, breached, taken_over, handed)
+        for (k, label), (met, breached, taken_over, handed) in counts.items()
     ]
     if by is GroupBy.STEP:
         order = [s.value for s in Step]
@@ -117,10 +142,11 @@ def compliance(
 
 def total_line(lines: Iterable[ComplianceLine]) -> ComplianceLine:
     """Every group together."""
-    met = breached = 0
+    met = breached = taken_over = handed = 0
     for line in lines:
         met, breached = met + line.met, breached + line.breached
-    return ComplianceLine("total", "semua", met, breached)
+        taken_over, handed = taken_over + line.taken_over, handed + line.handed_on
+    return ComplianceLine("total", "semua", met, breached, taken_over, handed)
 
 
 # --- breaches ---------------------------------------------------------------------------------
