@@ -77,7 +77,7 @@ async def test_the_pemohon_downloads_the_berita_acara_and_the_petugas_returns_it
 
     await pemohon.until("the Berita Acara offered", offered, path=f"/permohonan/{ticket}")
     await expect(pemohon.page.get_by_role("heading", name="Dokumen")).to_be_visible()
-    await pemohon.look_at("20-dokumen-permohonan")
+    await pemohon.look_at("40-dokumen-permohonan")
     async with pemohon.page.expect_download() as waiting:
         await link.click()
     download = await waiting.value
@@ -94,7 +94,7 @@ async def test_the_pemohon_downloads_the_berita_acara_and_the_petugas_returns_it
     )
     await petugas.page.get_by_role("button", name="Kirim pindaian").click()
     await expect(petugas.flash()).to_contain_text("Pindaian tidak diterima: berkas pindaian harus")
-    await petugas.look_at("21-pindaian-ditolak")
+    await petugas.look_at("41-pindaian-ditolak")
     await scan.set_input_files(
         files=[{"name": "ba-ttd.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
@@ -102,7 +102,7 @@ async def test_the_pemohon_downloads_the_berita_acara_and_the_petugas_returns_it
     await expect(petugas.flash()).to_contain_text("Pindaian Berita Acara yang ditandatangani")
     await expect(petugas.page.get_by_text("dikembalikan").first).to_be_visible()
     await expect(scan).to_have_count(0)
-    await petugas.look_at("22-berita-acara-kembali")
+    await petugas.look_at("42-berita-acara-kembali")
 
 
 async def test_the_admin_removes_a_day_off_and_reduces_the_hours_after_a_preview(
@@ -119,13 +119,13 @@ async def test_the_admin_removes_a_day_off_and_reduces_the_hours_after_a_preview
     await page.get_by_label("Keterangan").fill("Cuti daerah Keputusan Gubernur 7/2026")
     await page.get_by_role("button", name="Pratinjau dampak").click()
     await expect(page.get_by_role("heading", name="Dampak pada jam SLA")).to_be_visible()
-    await admin.look_at("23a-pratinjau-hari-libur")
+    await admin.look_at("43a-pratinjau-hari-libur")
     await page.get_by_role("button", name="Ya, terapkan").click()
     await expect(admin.flash()).to_contain_text("Hari libur ditambahkan")
 
     await page.get_by_role("link", name=f"Hapus hari libur {day_words(day)}").click()
     await expect(page.get_by_role("heading", name="Dampak pada jam SLA")).to_be_visible()
-    await admin.look_at("23-hapus-hari-libur")
+    await admin.look_at("43-hapus-hari-libur")
     await page.get_by_role("button", name="Hapus hari libur").click()
     reason = page.get_by_label("Dasar penghapusan")
     await expect(reason).to_have_attribute("aria-invalid", "true")
@@ -145,18 +145,18 @@ async def test_the_admin_removes_a_day_off_and_reduces_the_hours_after_a_preview
     last = page.get_by_label("Hari terakhir")
     await expect(last).to_have_attribute("aria-invalid", "true")
     await expect(page.get_by_text("tanggal akhir tidak boleh sebelum tanggal awal")).to_be_visible()
-    await admin.look_at("24-jam-layanan-salah")
+    await admin.look_at("44-jam-layanan-salah")
 
     await page.get_by_label("Hari pertama").fill(today.isoformat())
     await last.fill((today + timedelta(days=14)).isoformat())
     await page.get_by_role("button", name="Lihat dampak").click()
     impact = page.get_by_role("region", name="Dampak pada jam SLA")
     await expect(impact.get_by_text(running).first).to_be_visible()
-    await admin.look_at("25-pratinjau-jam-layanan")
+    await admin.look_at("45-pratinjau-jam-layanan")
     await page.get_by_role("button", name="Ya, terapkan").click()
     await expect(admin.flash()).to_contain_text("Jam layanan dikurangi")
     await expect(versions.get_by_text(re.compile(r"pukul 08\.00–10\.00 WIB"))).to_be_visible()
-    await admin.look_at("26-kalender-versi")
+    await admin.look_at("46-kalender-versi")
 
 
 async def test_the_auditor_reads_the_chain_state_from_the_last_signed_checkpoint(
@@ -177,7 +177,7 @@ async def test_the_auditor_reads_the_chain_state_from_the_last_signed_checkpoint
     await expect(last.get_by_text(signed.checkpoint.head_hash)).to_be_visible()
     await expect(last.get_by_text("tanda tangan sah; hash rantai cocok")).to_be_visible()
     await expect(last.get_by_text(" WIB")).to_be_visible()
-    await auditor.look_at("27-keadaan-rantai")
+    await auditor.look_at("47-keadaan-rantai")
 
 
 async def test_a_late_letter_shows_in_the_breach_list_as_a_card_on_a_phone(
@@ -202,4 +202,4 @@ async def test_a_late_letter_shows_in_the_breach_list_as_a_card_on_a_phone(
         return await breaches.get_by_role("link", name=ticket).count() > 0
 
     await kadis.until(f"{ticket} in the breach list", listed, path="/dasbor")
-    await kadis.look_at("28-dasbor-pelanggaran")
+    await kadis.look_at("48-dasbor-pelanggaran")
