@@ -7,7 +7,6 @@ is what the tests prove.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import sys
 import time
 import uuid
@@ -22,6 +21,11 @@ from rich.console import Console
 from rich.table import Table
 
 from penghubung.instants import WIB
+from penghubung.runtime.people import (
+    Registered,
+    people_table,
+    register_people,
+)
 from penghubung.settings import RuntimeSettings
 
 PDF = b"%PDF-1.7\n% surat permohonan integrasi\n" + b"0" * 512
@@ -379,68 +383,36 @@ def _described_desk(folder: Path) -> Desk | None:
     )
 
 
-@dataclass(frozen=True)
-class Registered:
-    """A demo person the demo registered now, with the initial password they sign in with once
-    (the directory makes them change it first; the log records only that a credential was set)."""
-
-    role: str
-    name: str
-    nip: str
-    initial_password: str
-
-
-def initial_password() -> str:
-    """A fresh initial password: random, readable, and strong enough for the directory."""
-    return f"Demo-{secrets.token_hex(6)}-{secrets.randbelow(90) + 10}"
-
-
 def register_demo_people(directory_url: str, *, admin_token: str) -> list[Registered]:
     """The demo people in the directory, each with their role (known ones stay as they are):
     disposition orders work only to a petugas the directory knows. The people registered now,
-    with their initial passwords (those known before keep theirs, unknown to the demo)."""
-    from penghubung.runtime.welcome import DEMO_USERS
-
-    registered: list[Registered] = []
-    headers = {"Authorization": f"Bearer {admin_token}"}
-    with httpx.Client(base_url=directory_url, headers=headers, timeout=30) as http:
-        agencies = {a["name"]: a["code"] for a in http.get("/agencies").json()["items"]}
-        for user in DEMO_USERS:
-            agency = agencies.get(user.agency or "Dinas Komunikasi dan Informatika", "diskominfo")
-            password = initial_password()
-            response = http.post(
-                "/people",
-                json={
-                    "nip": user.nip,
-                    "name": user.name,
-                    "position": f"Demo {user.role}",
-                    "agency": agency,
-                    "roles": [user.role],
-                    "initial_password": password,
-                },
-            )
-            if response.status_code not in (201, 409):
-                raise SystemExit(f"cannot register {user.name} in the directory: {response.text}")
-            if response.status_code == 201:
-                registered.append(Registered(user.role, user.name, user.nip, password))
-    return registered
+    with fresh initial passwords (those known before keep theirs, unknown to the demo)."""
+    try:
+        return register_people(directory_url, admin_token=admin_token)
+    except RuntimeError as refused:
+        raise SystemExit(str(refused)) from None
 
 
 def show_initial_passwords(
     console: Console, registered: list[Registered], *, portal: str | None
 ) -> None:
     """Who the demo registered, to sign in as in the portal: NIP and initial password (to be
-    changed at the first sign-in). Shown once, here only: nowhere else keeps them."""
+    changed at the first sign-in). Shown once, here only: nowhere else keeps them. When the
+    people were there already (`make up` registers them on the embedded servers), it says where
+    their passwords are."""
     if not registered:
+        console.print(
+            "Orang demo sudah terdaftar di direktori: kata sandi awal mereka ada di ringkasan "
+            "`make up` (atau diberikan admin).",
+            highlight=False,
+        )
         return
-    table = Table(
-        title="Orang demo yang baru didaftarkan (kata sandi awal: wajib diganti saat masuk)"
+    console.print(
+        people_table(
+            "Orang demo yang baru didaftarkan (kata sandi awal: wajib diganti saat masuk)",
+            registered,
+        )
     )
-    for column in ("peran", "nama", "NIP", "kata sandi awal"):
-        table.add_column(column, overflow="fold")
-    for person in registered:
-        table.add_row(person.role, person.name, person.nip, person.initial_password)
-    console.print(table)
     where = f" di {portal}/masuk" if portal else " di portal"
     console.print(f"Masuk sebagai mereka{where}; catat kata sandinya sekarang.", highlight=False)
 
@@ -482,6 +454,49 @@ async def _demo(desk: Desk, console: Console) -> None:
         show(console, f"{title} {done.ticket}", done.entries)
         if journey == desk.integrated_journey:
             await _berita_acara(desk, console, done.ticket)
+    await _notices(desk, console)
+
+
+async def _notices(desk: Desk, console: Console, *, wait_seconds: float = 15.0) -> None:
+    """Who was told what: each demo person's notices, sent or waiting for service hours (the
+    notices service sends only 08.00-16.00 WIB on working days), as `/notifikasi` shows them."""
+    if "notices" not in desk.urls:
+        return
+    roles = [
+        role for role in ("kadis", "kabid", "prakom", "petugas", "pemohon") if role in desk.tokens
+    ]
+    deadline = time.monotonic() + wait_seconds
+    pages: dict[str, dict[str, Any]] = {}
+    try:
+        while True:  # the notices follow the events over the bus: wait until they settle
+            before = {role: page["total"] for role, page in pages.items()}
+            for role in roles:
+                pages[role] = await desk.call("notices", role, "GET", "/notifications?limit=100")
+            settled = before == {role: page["total"] for role, page in pages.items()}
+            if (settled and before) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(2)
+    except (StepFailed, httpx.HTTPError) as failed:
+        console.print(f"[yellow]pemberitahuan tidak terbaca:[/] {failed}", highlight=False)
+        return
+    table = Table(title="Pemberitahuan orang demo (lihat juga /notifikasi di portal)")
+    for column in ("peran", "terkirim", "menunggu jam layanan", "gagal", "dikirim mulai"):
+        table.add_column(column, overflow="fold")
+    for role in roles:
+        items = pages[role]["items"]
+        count = {
+            status: sum(1 for i in items if i["status"] == status)
+            for status in ("sent", "pending", "failed")
+        }
+        waiting = [i["due_at"] for i in items if i["status"] == "pending"]
+        table.add_row(
+            role,
+            str(count["sent"]),
+            str(count["pending"]),
+            str(count["failed"]),
+            wib_time(min(waiting)) if waiting else "",
+        )
+    console.print(table)
 
 
 async def _berita_acara(desk: Desk, console: Console, ticket: str) -> None:

@@ -62,6 +62,8 @@ async def test_make_up_starts_the_directory_and_the_admin_signs_in(
         PENGHUBUNG_STREAM_NAME=f"UP_{run_id}",
         PENGHUBUNG_SUBJECT_PREFIX=f"up{run_id}.events",
         PENGHUBUNG_DATA_DIR=str(tmp_path),
+        # as on the embedded servers, where it is the default: the example people, one per role
+        PENGHUBUNG_UP_EXAMPLE_PEOPLE="true",
         COLUMNS="200",
     )
     up = subprocess.Popen(  # noqa: ASYNC220 - starting it does not wait
@@ -132,11 +134,14 @@ async def test_make_up_starts_the_directory_and_the_admin_signs_in(
                 check=False,
             )
             assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-            # It printed each person it registered with an initial password: one signs in with
-            # it, and must change it first (the directory's rule).
-            printed = re.findall(r"(\d{18})\s*│\s*(Demo-[0-9a-f]{12}-\d{2})", demo.stdout)
-            assert printed, demo.stdout[:3000]
-            nip, password = printed[0]
+            # The people were there already (the summary listed them): the demo says where their
+            # passwords are. The summary's applicant signs in with hers, and must change it first.
+            assert "sudah terdaftar" in demo.stdout, demo.stdout[:3000]
+            listed = re.search(
+                r"pemohon\s*│[^│]*│\s*(\d{18})\s*│\s*(Demo-[0-9a-f]{12}-\d{2})", output
+            )
+            assert listed, output
+            nip, password = listed.groups()
             first = await http.post(
                 f"{directory}/sessions", json={"nip": nip, "password": password}
             )

@@ -14,15 +14,18 @@ import fcntl
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 
 from penghubung.operate import write_system_env
 from penghubung.runtime.nats import EmbeddedNats
+from penghubung.runtime.people import example_passwords, print_example_people, register_people
 from penghubung.runtime.postgres import EmbeddedPostgres
 from penghubung.runtime.processes import EmbeddedServerError
+from penghubung.runtime.running import NoRunningSystem, access_token, find_running_system
 from penghubung.runtime.supervisor import (
     READY_TIMEOUT_SECONDS,
     Interrupted,
@@ -129,6 +132,8 @@ def _run(
     if postgres is not None:  # whole, on one line, to copy (rich would fold it in the table)
         print(f"PENGHUBUNG_DATABASE_URL={env['PENGHUBUNG_DATABASE_URL']}", flush=True)
     print_sign_in(console, env, directory_url=urls["directory"])
+    if wants_example_people(env, embedded=postgres is not None):
+        example_people(console, folder, env, directory_url=urls["directory"], portal=portal)
     console.print(f"[bold green]Penghubung is running:[/] {portal or ''}  Press Ctrl-C to stop.")
     return supervise(console, services, signals=signals, postgres=postgres, nats=nats)
 
@@ -216,3 +221,41 @@ def audit_environment(folder: Path, env: dict[str, str]) -> dict[str, str]:
             "PENGHUBUNG_AUDIT_CHECKPOINT_DIR", str(folder / "audit" / "checkpoints")
         ),
     }
+
+
+# --------------------------------------------------------------------------- example people
+
+
+def wants_example_people(env: Mapping[str, str], *, embedded: bool) -> bool:
+    """Example people are registered on a system tried on one machine (embedded PostgreSQL),
+    never on one given its own database, unless `PENGHUBUNG_UP_EXAMPLE_PEOPLE` says otherwise."""
+    chosen = env.get("PENGHUBUNG_UP_EXAMPLE_PEOPLE", "").strip().lower()
+    if chosen in ("1", "true", "yes", "on"):
+        return True
+    if chosen in ("0", "false", "no", "off"):
+        return False
+    return embedded
+
+
+def example_people(
+    console: Console,
+    folder: Path,
+    env: Mapping[str, str],
+    *,
+    directory_url: str,
+    portal: str | None,
+) -> None:
+    """Register the example people (known ones stay) and print who signs in with what."""
+    passwords = example_passwords(folder)
+    try:
+        token = access_token(
+            find_running_system(folder),
+            role="admin",
+            name="Administrator",
+            nip=env.get("PENGHUBUNG_DIRECTORY_ADMIN_NIP") or ADMIN_NIP,
+        )
+        register_people(directory_url, admin_token=token, passwords=passwords)
+    except (RuntimeError, OSError, httpx.HTTPError, NoRunningSystem) as failed:
+        console.print(f"[yellow]orang contoh tidak terdaftar:[/] {failed}", highlight=False)
+        return
+    print_example_people(console, passwords, portal=portal or directory_url)
