@@ -25,7 +25,7 @@ from penghubung.web.params import Month, Ticket, Year
 from reporting.adapters import db, documents_db
 from reporting.adapters.views import berita_acara_status
 from reporting.app.issue import issue
-from reporting.app.papers import NoDirectory, People, TicketFacts, build
+from reporting.app.papers import DocumentNotReady, NoDirectory, People, TicketFacts, build
 from reporting.app.signed import (
     BeritaAcaraMissing,
     ScanTooLarge,
@@ -52,6 +52,37 @@ TicketPaper = Literal[
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The document as PDF (A4)"}
 }
+
+
+class PaperOffer(BaseModel):
+    """One of a request's papers, and whether the request has reached the step it records."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paper: Paper = Field(description="Which document (its name in the URL)")
+    label: str = Field(description="The document's name in Bahasa Indonesia")
+    ready: bool = Field(description="The facts it records are in the log: it can be issued")
+    path: str = Field(description="Where to get it as PDF")
+    not_ready_because: str | None = Field(description="What is missing, when not ready")
+
+
+class PaperOffers(BaseModel):
+    """The papers a request can have, at the step it has reached."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str = Field(description="The request")
+    papers: list[PaperOffer] = Field(description="In the order of the SOP")
+
+
+TICKET_PAPERS = (
+    Paper.REQUEST_FORM,
+    Paper.DISPOSITION_SHEET,
+    Paper.VULNERABILITY_TEST,
+    Paper.STRESS_TEST,
+    Paper.REPORT,
+    Paper.BERITA_ACARA,
+)
 
 
 class RequestNotFound(NotFound):
@@ -181,6 +212,24 @@ def routes(
             new_id=ctx.new_id,
         )
         return deliver(rendered, f"{paper}-{ticket_id}")
+
+    @api.get(
+        "/requests/{ticket_id}/documents",
+        tags=["documents"],
+        summary="Which of a request's papers can be issued now (nothing is issued)",
+    )
+    async def request_documents(principal: Reader, ticket_id: Ticket) -> PaperOffers:
+        """Each paper of the request, ready when the step it records is in the log."""
+        async with ctx.pool.acquire() as conn:
+            row = await db.get_request(conn, ticket_id)
+            if row is None or not _may_see(principal, row["agency_key"]):
+                raise RequestNotFound(f"permohonan {ticket_id} tidak ditemukan")
+            envelopes = await documents_db.ticket_envelopes(conn, ticket_id, store=ctx.store)
+        facts = TicketFacts(ticket_id, envelopes)
+        return PaperOffers(
+            ticket_id=ticket_id,
+            papers=[_offer(paper, facts, ticket_id, directory) for paper in TICKET_PAPERS],
+        )
 
     @api.get(
         "/agenda-book.pdf",
@@ -386,6 +435,23 @@ def _signed_routes(api: APIRouter, ctx: ServiceContext, settings: ReportingSetti
             for r in rows
         ]
         return Outstanding(total=len(items), items=items)
+
+
+def _offer(paper: Paper, facts: TicketFacts, ticket_id: str, people: People) -> PaperOffer:
+    """Whether the paper can be built from the facts (built, not rendered nor recorded)."""
+    try:
+        build(paper, facts, people=people)
+    except DocumentNotReady as missing:
+        why: str | None = missing.message
+    else:
+        why = None
+    return PaperOffer(
+        paper=paper,
+        label=paper.label,
+        ready=why is None,
+        path=f"/requests/{ticket_id}/documents/{paper.value}.pdf",
+        not_ready_because=why,
+    )
 
 
 def _filename(name: str | None) -> str:
