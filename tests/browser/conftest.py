@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from penghubung.audit import generate_key_pair
+from penghubung.audit.keys import KeyFiles
 from penghubung.testing.directory import register_the_sop_people
 from penghubung.testing.portal import (
     ADMIN,
@@ -50,8 +52,17 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
+def audit_keys(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
+    """The audit key pair whose public half the services trust (the chain's state page)."""
+    return generate_key_pair(Path(tmp_path_factory.mktemp("audit-keys")))
+
+
+@pytest.fixture(scope="session")
 async def system(
-    servers: Any, new_database: Any, tmp_path_factory: pytest.TempPathFactory
+    servers: Any,
+    new_database: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    audit_keys: KeyFiles,
 ) -> AsyncIterator[System]:
     """Every service and the portal as processes on the run's database and stream, with the
     SOP's people registered in the directory."""
@@ -62,6 +73,7 @@ async def system(
         settings={
             "PENGHUBUNG_RELAY_POLL_SECONDS": "0.2",
             "PENGHUBUNG_RETRY_BACKOFF_SECONDS": "0.2",
+            "PENGHUBUNG_AUDIT_PUBLIC_KEY": str(audit_keys.public_key),
         },
         with_portal=True,
         directory_sign_in=True,

@@ -286,7 +286,7 @@ async def test_beyond_the_head_is_the_head(story: tuple[Bed, Story]) -> None:
     at_head = await bed.call(f"/requests/{s.ticket}/timeline", as_of=head)
     assert far.headers[POSITION] == str(head)
     assert far.json() == at_head.json() == await bed.get(f"/requests/{s.ticket}/timeline")
-    future = await bed.call("/requests", as_of="2999-01-01T00:00:00+07:00")
+    future = await bed.call("/requests", as_of="2100-12-31T23:00:00+07:00")
     assert future.headers[POSITION] == str(head)
 
 

@@ -448,3 +448,85 @@ async def test_a_choice_refused_names_the_choices(apis: dict[str, ServiceApi]) -
     assert error["field"] == "status"
     assert "archived" in error["allowed"]
     assert "pilihan: " in error["message"]
+
+
+LISTS = {
+    "intake": "/requests",
+    "disposition": "/inbox",
+    "integration": "/work-items",
+    "reporting": "/requests",
+    "notices": "/notifications",
+    "directory": "/people",
+}
+"""A paged list of each service, read by a role every one of them admits (or the auditor)."""
+
+
+@pytest.mark.parametrize("service", LISTS)
+@pytest.mark.parametrize("offset", [2**63, 10_000_001, -1])
+async def test_an_offset_out_of_range_is_422_naming_it(
+    apis: dict[str, ServiceApi], service: str, offset: int
+) -> None:
+    """An offset past bigint once reached PostgreSQL and came back a plain-text 500."""
+    api = apis[service]
+    role = Role.KADIS if service == "disposition" else Role.ADMIN
+    response = await api.client.get(
+        LISTS[service], params={"offset": offset}, headers=api.auth(role)
+    )
+    body = problem(response, 422)
+    assert body["code"] == "validation_failed"
+    assert [error["field"] for error in body["errors"]] == ["offset"]
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-12:00",
+        "1999-12-31T23:59:59+00:00",
+        "2101-01-01T00:00:00Z",
+        "9" * 19,
+    ],
+)
+async def test_an_as_of_out_of_range_is_422_naming_it(
+    apis: dict[str, ServiceApi], as_of: str
+) -> None:
+    """A time before year 1 in UTC once overflowed into a 500 (and a dropped connection)."""
+    api = apis["reporting"]
+    response = await api.client.get(
+        "/requests", params={"as_of": as_of}, headers=api.auth(Role.AUDITOR)
+    )
+    body = problem(response, 422)
+    assert [error["field"] for error in body["errors"]] == ["as_of"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31", "2026-02-30"])
+async def test_a_day_out_of_range_is_422_naming_it(apis: dict[str, ServiceApi], day: str) -> None:
+    api = apis["reporting"]
+    response = await api.client.get(
+        "/requests", params={"received_from": day}, headers=api.auth(Role.AUDITOR)
+    )
+    body = problem(response, 422)
+    assert [error["field"] for error in body["errors"]] == ["received_from"]
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "field"),
+    [
+        ("intake", "/requests/SC05-2026-00001%0A", "ticket_id"),
+        ("intake", "/requests/" + "SC05-2026-" + "1" * 11, "ticket_id"),
+        ("disposition", "/requests/nomor-tiket/dispositions", "ticket_id"),
+        ("reporting", "/sla/compliance?month=0000-01", "month"),
+        ("reporting", "/sla/compliance?month=2101-01", "month"),
+        ("reporting", "/agenda-book?year=9999", "year"),
+        ("directory", "/people/1980010120050110011", "nip"),
+    ],
+)
+async def test_a_malformed_parameter_is_422_naming_it(
+    apis: dict[str, ServiceApi], service: str, path: str, field: str
+) -> None:
+    """Ticket ids, months, years and NIPs have one shape in every service."""
+    api = apis[service]
+    response = await api.client.get(path, headers=api.auth(Role.ADMIN))
+    body = problem(response, 422)
+    assert body["code"] == "validation_failed"
+    assert [error["field"] for error in body["errors"]] == [field]

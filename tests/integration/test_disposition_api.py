@@ -570,18 +570,23 @@ async def test_only_the_chain_has_an_inbox(bed: Bed, role: Role) -> None:
     error(await bed.client.get("/inbox", headers=bed.auth(role, agency=AGENCY)), 403)
 
 
-@pytest.mark.parametrize("ticket", ["SC05-2026-99999999", "bukan-tiket"])
-async def test_an_unknown_ticket_is_404(bed: Bed, ticket: str) -> None:
+@pytest.mark.parametrize(
+    ("ticket", "status"),
+    # A well-formed ticket of no request is not found; a malformed one is refused, naming it.
+    [("SC05-2026-99999999", 404), ("bukan-tiket", 422)],
+)
+async def test_an_unknown_ticket_is_404(bed: Bed, ticket: str, status: int) -> None:
     response = await bed.dispose(ticket, Role.KADIS)
-    assert error(response, 404)["code"] == "request_not_found"
+    code = "request_not_found" if status == 404 else "validation_failed"
+    assert error(response, status)["code"] == code
     returned = await bed.client.post(
         f"/requests/{ticket}/returns", json={"reasons": ["x"]}, headers=bed.auth(Role.KADIS)
     )
-    error(returned, 404)
+    error(returned, status)
     history = await bed.client.get(
         f"/requests/{ticket}/dispositions", headers=bed.auth(Role.AUDITOR)
     )
-    error(history, 404)
+    error(history, status)
 
 
 async def test_an_applicant_sees_only_their_own_agencys_history(bed: Bed) -> None:

@@ -431,3 +431,25 @@ async def test_a_representation_not_offered_is_406(bed: Bed) -> None:
         f"/requests/{ticket}/report", headers={**bed.auth(Role.KADIS), "Accept": "*/*"}
     )
     assert anything.status_code == 200
+
+
+async def test_the_papers_offered_follow_the_step_the_request_reached(bed: Bed) -> None:
+    ticket = new_ticket()
+    await bed.submit(ticket)
+    await bed.catch_up()
+    headers = bed.auth(Role.PEMOHON, agency=AGENCY)
+    early = await bed.client.get(f"/requests/{ticket}/documents", headers=headers)
+    reported = await bed.reported()
+    late = await bed.client.get(f"/requests/{reported}/documents", headers=headers)
+    other = bed.auth(Role.PEMOHON, agency=unique_agency())
+    hidden = await bed.client.get(f"/requests/{reported}/documents", headers=other)
+
+    assert early.status_code == 200, early.text
+    offered = {p["paper"]: p for p in early.json()["papers"]}
+    assert list(offered) == list(PAPERS)
+    assert offered["permohonan"]["ready"] is True
+    assert offered["permohonan"]["path"] == f"/requests/{ticket}/documents/permohonan.pdf"
+    assert offered["berita-acara"]["ready"] is False
+    assert offered["berita-acara"]["not_ready_because"]
+    assert all(p["ready"] for p in late.json()["papers"]), late.json()
+    assert hidden.status_code == 404

@@ -786,15 +786,26 @@ async def test_a_request_not_returned_cannot_be_resubmitted(desk: Desk) -> None:
     assert len(await desk.events(ticket)) == 1
 
 
-@pytest.mark.parametrize("ticket", ["SC05-2020-99999", "bukan-tiket"])
-async def test_an_unknown_ticket_cannot_be_resubmitted(desk: Desk, ticket: str) -> None:
+@pytest.mark.parametrize(
+    ("ticket", "status", "code"),
+    [
+        ("SC05-2020-99999", 404, "request_not_found"),
+        # Not a ticket id at all: the path parameter's shape is refused, naming it.
+        ("bukan-tiket", 422, "validation_failed"),
+    ],
+)
+async def test_an_unknown_ticket_cannot_be_resubmitted(
+    desk: Desk, ticket: str, status: int, code: str
+) -> None:
     agency = new_agency()
     response = await desk.client.post(
         f"/requests/{ticket}/resubmissions",
         json=resubmission(agency),
         headers=desk.applicant(agency),
     )
-    assert (response.status_code, response.json()["code"]) == (404, "request_not_found")
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    if status == 422:
+        assert response.json()["field"] == "ticket_id"
 
 
 async def test_another_agency_cannot_resubmit(desk: Desk) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, UploadFile
 from fastapi.responses import Response
 from fastapi.security import HTTPBearer
+from pydantic import BaseModel
 
 from penghubung.web import openapi
 
@@ -56,3 +57,33 @@ def test_open_operations_say_they_need_no_token_and_others_keep_theirs() -> None
 
 def test_the_document_names_its_servers() -> None:
     assert _app().openapi()["servers"] == [{"url": "/", "description": "this service"}]
+
+
+class Created(BaseModel):
+    ticket_id: str
+
+
+def test_what_a_post_creates_links_to_the_operations_on_it() -> None:
+    app = FastAPI()
+
+    @app.post("/requests", status_code=201)
+    async def submit() -> Created:
+        return Created(ticket_id="SC05-2026-00001")
+
+    @app.get("/requests/{ticket_id}")
+    async def get_request(ticket_id: str) -> Created:
+        return Created(ticket_id=ticket_id)
+
+    @app.get("/requests/{ticket_id}/attachments/{attachment_id}")
+    async def attachment(ticket_id: str, attachment_id: str) -> Created:
+        return Created(ticket_id=ticket_id)
+
+    openapi.install(app)
+    links = app.openapi()["paths"]["/requests"]["post"]["responses"]["201"]["links"]
+    # The attachment's id is not in the answer: no link could fill it.
+    assert links == {
+        "get_request_requests__ticket_id__get": {
+            "operationId": "get_request_requests__ticket_id__get",
+            "parameters": {"ticket_id": "$response.body#/ticket_id"},
+        }
+    }

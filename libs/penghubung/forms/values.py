@@ -63,7 +63,7 @@ _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 def check_iso_date(value: object) -> object:
     """Let only a date or `YYYY-MM-DD` through: pydantic reads a number as a Unix time."""
-    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
         return value
     raise FormValueError("date_format", "tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-12-24")
 
@@ -155,12 +155,14 @@ InternalPhone = Annotated[
 """An office phone or extension ("Internal"), free text."""
 
 
-_TICKET_ID = re.compile(r"^SC05-[0-9]{4}-[0-9]{5,}$")
+TICKET_PATTERN = "^SC05-[0-9]{4}-[0-9]{5,10}$"
+"""A ticket id: the year, and the request's number in it (five digits, more past 99 999)."""
+_TICKET_ID = re.compile(TICKET_PATTERN.strip("^$"))
 
 
 def check_ticket_id(value: str) -> str:
     """Check a ticket id of the form `SC05-YYYY-NNNNN`."""
-    if not _TICKET_ID.match(value):
+    if not _TICKET_ID.fullmatch(value):
         raise FormValueError("ticket_id", "Tiket ID harus berbentuk SC05-TTTT-NNNNN")
     return value
 

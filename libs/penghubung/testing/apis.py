@@ -10,13 +10,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from fastapi import FastAPI
 
 from penghubung.events.base import Role
-from penghubung.runtime.service import ServiceContext, ServiceParts, load_build, running_service
+from penghubung.eventstore import EventStore
+from penghubung.runtime.service import (
+    Health,
+    ServiceContext,
+    ServiceParts,
+    create_app,
+    load_build,
+    running_service,
+)
 from penghubung.services import SERVICES
 from penghubung.settings import ServiceSettings
 from penghubung.web.auth import mint_token
@@ -82,3 +90,19 @@ async def service_apis(
             )
             apis[name] = ServiceApi(name=name, app=app, ctx=ctx, client=client)
         yield apis
+
+
+def openapi_documents() -> dict[str, dict[str, Any]]:
+    """Each service's OpenAPI document by name, built without a database or a bus.
+
+    The routes are built over no pool (nothing is connected while they are declared), so a
+    unit test can read what every operation accepts.
+    """
+    documents: dict[str, dict[str, Any]] = {}
+    for name in SERVICES:
+        settings = ServiceSettings(jwt_secret="openapi-documents-only-" + "0" * 32)
+        pool = cast(Any, None)
+        ctx = ServiceContext(name=name, settings=settings, pool=pool, store=EventStore(pool))
+        app = create_app(ctx, load_build(name)(ctx), Health(ctx))
+        documents[name] = app.openapi()
+    return documents

@@ -7,11 +7,15 @@ places; each rule below names what it mends:
   generated client send a text field (the server then answers 422 `Expected UploadFile`);
 - a download's media types without a schema make the generator drop the response;
 - an operation that needs no token says so with `security: []` instead of saying nothing;
-- `servers` names where the operations live (relative to the document, unless set).
+- `servers` names where the operations live (relative to the document, unless set);
+- what a POST creates leads on, by an OpenAPI link, to the operations on it: the answer's
+  `ticket_id` of `POST /requests` is the `{ticket_id}` of `GET /requests/{ticket_id}` (a
+  generator makes a method of it; a fuzzer chains the calls).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -49,7 +53,63 @@ def mend(document: dict[str, Any], *, public_url: str | None = None) -> dict[str
                         content["schema"] = {"type": "string"} if text else dict(BINARY)
     for schema in document.get("components", {}).get("schemas", {}).values():
         _binary_uploads(schema)
+    _links(document)
     return document
+
+
+def _links(document: dict[str, Any]) -> None:
+    """Link each POST's created answer to the operations below it that take its id.
+
+    `POST P` answering a property `x` links to every operation on `P/{x}…` whose other path
+    parameters are `P`'s own (passed on from the request) or properties of the answer.
+    """
+    paths: dict[str, dict[str, Any]] = document.get("paths", {})
+    for path, operations in paths.items():
+        creating = operations.get("post")
+        if not isinstance(creating, dict):
+            continue
+        for status, response in creating.get("responses", {}).items():
+            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            if not status.startswith("2") or schema is None:
+                continue
+            answered = set(_resolved(document, schema).get("properties", {}))
+            links = _links_from(paths, path, answered)
+            if links:
+                response["links"] = {**links, **response.get("links", {})}
+
+
+def _links_from(
+    paths: dict[str, dict[str, Any]], path: str, answered: set[str]
+) -> dict[str, dict[str, Any]]:
+    given = set(_PARAMETER.findall(path))
+    links: dict[str, dict[str, Any]] = {}
+    for target, operations in paths.items():
+        below = _PARAMETER.match(target.removeprefix(path + "/")) if target != path else None
+        if below is None or not target.startswith(path + "/") or below.group(1) not in answered:
+            continue
+        needed = set(_PARAMETER.findall(target))
+        if not needed <= given | answered:
+            continue
+        values = {
+            name: f"$request.path.{name}" if name in given else f"$response.body#/{name}"
+            for name in sorted(needed)
+        }
+        for operation in operations.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": values,
+                }
+    return links
+
+
+_PARAMETER = re.compile(r"\{([^}/]+)\}")
+
+
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
 
 
 def _binary_uploads(node: Any) -> None:

@@ -100,6 +100,8 @@ EVENT = {
     "CalendarDayOffAdded": "Hari libur ditambahkan",
     "CalendarDayOffRemoved": "Hari libur dihapus",
     "CalendarHoursReduced": "Jam layanan dikurangi",
+    "CalendarWorkingDayDecreed": "Hari kerja ditetapkan",
+    "CalendarWorkingDayWithdrawn": "Penetapan hari kerja dicabut",
     "ChainCheckpointSigned": "Titik periksa rantai ditandatangani",
     "AuditExported": "Berkas audit diekspor",
     "SatisfactionSurveyAnswered": "Survei kepuasan diisi",

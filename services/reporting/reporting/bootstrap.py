@@ -10,7 +10,14 @@ from penghubung.db import connect
 from penghubung.dbroles import service_role
 from penghubung.periodic import Periodic
 from penghubung.runtime.service import ServiceContext, ServiceParts
-from reporting.adapters import http, http_audit, http_documents, http_survey, subscribers
+from reporting.adapters import (
+    http,
+    http_audit,
+    http_chain,
+    http_documents,
+    http_survey,
+    subscribers,
+)
 from reporting.app.as_of import ReadModels, RebuildLimit, Snapshots
 from reporting.settings import ReportingSettings
 from reporting.sla.adapters import http as http_sla
@@ -45,6 +52,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             http.routes(ctx, reads),
             http_sla.routes(ctx, sla, settings, reads),
             http_audit.routes(reads),
+            http_chain.routes(ctx),
             http_calendar_whatif.routes(CalendarWhatIf(sla)),
             http_documents.routes(ctx, sla, settings),
             http_survey.routes(ctx, reads),

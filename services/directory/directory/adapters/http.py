@@ -53,6 +53,8 @@ from penghubung.refusals import Invalid
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import CommandOnce, Idempotent
+from penghubung.web.params import Nip as NipInPath
+from penghubung.web.params import Offset
 
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS)
 EVERYONE = (Role.PEMOHON, *STAFF, Role.ADMIN, Role.AUDITOR)
@@ -307,14 +309,16 @@ def _people(directory: Directory) -> APIRouter:
             default=None, min_length=1, max_length=100, description="Part of the name, or NIP start"
         ),
         limit: int = Query(default=100, ge=1, le=500),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> PersonPage:
         return await handlers.people(
             role=role, agency=agency, limit=limit, offset=offset, text=q, directory=directory
         )
 
     @api.get("/people/{nip}", summary="One person", responses=refusals(errors.PersonNotFound))
-    async def person(nip: str, _: Annotated[Principal, Depends(require(*EVERYONE))]) -> PersonView:
+    async def person(
+        nip: NipInPath, _: Annotated[Principal, Depends(require(*EVERYONE))]
+    ) -> PersonView:
         return await handlers.person(nip, directory=directory)
 
     @api.get("/agencies", summary="Every agency (OPD)")
@@ -371,7 +375,7 @@ def _people(directory: Directory) -> APIRouter:
         summary="Grant a role (admin)",
     )
     async def grant_role(
-        nip: str,
+        nip: NipInPath,
         body: RoleBody,
         admin: Annotated[Principal, Depends(require(Role.ADMIN))],
         once: Idempotent,
@@ -387,7 +391,7 @@ def _people(directory: Directory) -> APIRouter:
         "/people/{nip}/roles/{role}", response_model=PersonView, summary="Revoke a role (admin)"
     )
     async def revoke_role(
-        nip: str,
+        nip: NipInPath,
         role: Role,
         admin: Annotated[Principal, Depends(require(Role.ADMIN))],
         once: Idempotent,
@@ -407,7 +411,7 @@ def _people(directory: Directory) -> APIRouter:
         responses=refusals(errors.PersonNotFound, errors.PasswordWeak),
     )
     async def reset_password(
-        nip: str,
+        nip: NipInPath,
         body: InitialPasswordBody,
         admin: Annotated[Principal, Depends(require(Role.ADMIN))],
         once: Idempotent,

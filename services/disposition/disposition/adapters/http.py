@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from disposition.adapters.db import RequestRecord
@@ -17,21 +17,13 @@ from disposition.domain.state import CHAIN, DISPOSERS
 from penghubung.agency import agency_key
 from penghubung.events.base import Actor, Role
 from penghubung.events.catalog import Disposed, RequestReturned, WorkReassigned
-from penghubung.forms import FormValueError, LongText, Officer, StandIn, check_ticket_id
+from penghubung.forms import LongText, Officer, StandIn
 from penghubung.instants import Instant
 from penghubung.sop import DocumentKind, Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
-
-
-def _ticket(ticket_id: str) -> str:
-    """The path's ticket id; a malformed one names no request (404)."""
-    try:
-        return check_ticket_id(ticket_id)
-    except FormValueError:
-        raise errors.RequestNotFound(ticket_id) from None
-
+from penghubung.web.params import Limit, Offset, Ticket
 
 # --- bodies ---------------------------------------------------------------------------------
 
@@ -224,8 +216,8 @@ def router(handlers: Handlers) -> APIRouter:
     @api.get("/inbox", summary="The caller's inbox (a petugas's: the requests ordered to them)")
     async def inbox(
         principal: Annotated[Principal, Depends(require(*_STAFF))],
-        limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Requests to skip")] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> InboxPage:
         items, total = await handlers.inbox(
             principal.role, nip=principal.nip, limit=limit, offset=offset
@@ -257,10 +249,10 @@ def router(handlers: Handlers) -> APIRouter:
         ),
     )
     async def dispose(
-        ticket_id: str, body: DispositionIn, principal: Disposer, once: Idempotent
+        ticket_id: Ticket, body: DispositionIn, principal: Disposer, once: Idempotent
     ) -> dict[str, Any]:
         cmd = Dispose(
-            ticket_id=_ticket(ticket_id),
+            ticket_id=ticket_id,
             actor=principal.actor(),
             instruction=body.instruction,
             documents=frozenset(body.documents),
@@ -293,10 +285,10 @@ def router(handlers: Handlers) -> APIRouter:
         ),
     )
     async def return_request(
-        ticket_id: str, body: ReturnIn, principal: Disposer, once: Idempotent
+        ticket_id: Ticket, body: ReturnIn, principal: Disposer, once: Idempotent
     ) -> dict[str, Any]:
         cmd = ReturnRequest(
-            ticket_id=_ticket(ticket_id), actor=principal.actor(), reasons=tuple(body.reasons)
+            ticket_id=ticket_id, actor=principal.actor(), reasons=tuple(body.reasons)
         )
 
         async def run(conn: asyncpg.Connection) -> ReturnOut:
@@ -318,13 +310,13 @@ def router(handlers: Handlers) -> APIRouter:
         ),
     )
     async def reassign(
-        ticket_id: str,
+        ticket_id: Ticket,
         body: ReassignmentIn,
         principal: Annotated[Principal, Depends(require(Role.KABID, Role.PRAKOM))],
         once: Idempotent,
     ) -> dict[str, Any]:
         cmd = Reassign(
-            ticket_id=_ticket(ticket_id),
+            ticket_id=ticket_id,
             actor=principal.actor(),
             to_officer=body.to_officer,
             reason=body.reason,
@@ -341,9 +333,9 @@ def router(handlers: Handlers) -> APIRouter:
         responses=refusals(errors.RequestNotFound),
     )
     async def history(
-        ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
+        ticket_id: Ticket, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> History:
-        found = await handlers.history(_ticket(ticket_id))
+        found = await handlers.history(ticket_id)
         # An applicant learns nothing of another agency's requests, not even that they exist.
         scope = principal.agency_scope()
         if found is None or (scope is not None and agency_key(found[0].agency) != scope):

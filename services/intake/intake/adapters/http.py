@@ -25,7 +25,6 @@ from intake.domain.commands import (
 from intake.domain.errors import (
     AttachmentTooLarge,
     ReceiptTimeInFuture,
-    RequestNotFound,
 )
 from intake.domain.state import Status
 from penghubung.events.base import Role
@@ -34,7 +33,6 @@ from penghubung.forms import (
     FormValueError,
     LongText,
     ServiceRequestForm,
-    check_ticket_id,
 )
 from penghubung.sop import Channel
 from penghubung.text import PersonParagraph
@@ -42,6 +40,7 @@ from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
 from penghubung.web.limits import BodyLimit
+from penghubung.web.params import Limit, Offset, Ticket
 
 MAX_ATTACHMENTS = 20
 MULTIPART_OVERHEAD = 64 * 1024
@@ -213,8 +212,8 @@ def router(intake: Intake) -> APIRouter:
     async def list_requests(
         principal: Annotated[Principal, Depends(require(*_READERS))],
         status: Annotated[Status | None, Query(description="Only this status")] = None,
-        limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Requests to skip")] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> RequestPage:
         return await handlers.list_requests(
             scope=principal.agency_scope(), intake=intake, status=status, limit=limit, offset=offset
@@ -226,7 +225,7 @@ def router(intake: Intake) -> APIRouter:
         responses=refusals(errors.RequestNotFound),
     )
     async def get_request(
-        ticket_id: str, principal: Annotated[Principal, Depends(require(*_READERS))]
+        ticket_id: Ticket, principal: Annotated[Principal, Depends(require(*_READERS))]
     ) -> RequestView:
         return await handlers.get_request(ticket_id, scope=principal.agency_scope(), intake=intake)
 
@@ -252,14 +251,14 @@ def router(intake: Intake) -> APIRouter:
         ),
     )
     async def resubmit(
-        ticket_id: str,
+        ticket_id: Ticket,
         body: ResubmissionBody,
         principal: Annotated[Principal, Depends(require(*_SUBMITTERS))],
         once: Idempotent,
     ) -> dict[str, Any]:
         command = ResubmitRequest(
             actor=principal.actor(),
-            ticket_id=_known_ticket(ticket_id),
+            ticket_id=ticket_id,
             form=body.form,
             answer=body.answer,
             channel=body.channel,
@@ -304,6 +303,14 @@ def upload_limit(max_bytes: int) -> BodyLimit:
     )
 
 
+SUBMIT_WITH_IT = {
+    "operationId": "submit_requests_post",
+    "description": "The upload named in a submission",
+    "requestBody": {"attachment_ids": ["$response.body#/attachment_id"]},
+}
+"""The OpenAPI link from an upload to the submission that references it."""
+
+
 def _uploads(intake: Intake) -> APIRouter:
     """The attachment routes."""
     api = APIRouter()
@@ -312,13 +319,16 @@ def _uploads(intake: Intake) -> APIRouter:
         "/attachments",
         status_code=201,
         response_model=AttachmentView,
-        responses=refusals(
-            errors.AttachmentEmpty,
-            errors.AttachmentTooLarge,
-            errors.UploadQuotaExceeded,
-            errors.AttachmentTypeNotAllowed,
-            errors.AttachmentContentMismatch,
-        ),
+        responses={
+            **refusals(
+                errors.AttachmentEmpty,
+                errors.AttachmentTooLarge,
+                errors.UploadQuotaExceeded,
+                errors.AttachmentTypeNotAllowed,
+                errors.AttachmentContentMismatch,
+            ),
+            201: {"links": {"submit_requests_post": SUBMIT_WITH_IT}},
+        },
         summary="Upload a file (PDF, PNG, JPEG) to reference from a submission",
     )
     async def upload(
@@ -373,11 +383,3 @@ def _uploads(intake: Intake) -> APIRouter:
         )
 
     return api
-
-
-def _known_ticket(ticket_id: str) -> str:
-    """A path's ticket id; a malformed one names no request."""
-    try:
-        return check_ticket_id(ticket_id)
-    except FormValueError:
-        raise RequestNotFound() from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from integration.adapters import db
@@ -26,7 +26,6 @@ from penghubung.forms import (
     LongText,
     Officer,
     StressTestForm,
-    TicketId,
     VulnerabilityAssessmentForm,
 )
 from penghubung.instants import Instant
@@ -34,11 +33,10 @@ from penghubung.sop import Difficulty
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
+from penghubung.web.params import Limit, Offset, Ticket
 
 READERS = (Role.PETUGAS, Role.PRAKOM, Role.KABID, Role.KADIS, Role.ADMIN, Role.AUDITOR)
 """Who may read work items; a petugas sees only their own."""
-
-Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
 
 
 Petugas = Annotated[Principal, Depends(require(Role.PETUGAS))]
@@ -227,8 +225,8 @@ def router(handlers: Handlers, pool: asyncpg.Pool) -> APIRouter:
     async def list_work_items(
         principal: Reader,
         status_: Annotated[Status | None, Query(alias="status")] = None,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> WorkItemPage:
         records, total = await db.page(
             pool, officer_nip=visible_to(principal), status=status_, limit=limit, offset=offset

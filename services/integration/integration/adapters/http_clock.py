@@ -12,7 +12,6 @@ from integration.adapters import db
 from integration.adapters.http import (
     Petugas,
     Reader,
-    Ticket,
     visible_to,
 )
 from integration.app.clock import ClockChanged, ClockHandlers
@@ -25,6 +24,7 @@ from penghubung.instants import Instant
 from penghubung.sop import Step
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import CommandOnce, Idempotent
+from penghubung.web.params import Ticket
 
 
 class PauseBody(BaseModel):

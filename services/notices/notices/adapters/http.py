@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from notices.adapters import db
 from notices.app.handlers import Notices
@@ -17,6 +17,7 @@ from penghubung.instants import Instant
 from penghubung.refusals import Invalid
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
+from penghubung.web.params import Limit, Offset
 
 _EVERYONE = tuple(r for r in Role if r is not Role.SYSTEM)
 
@@ -34,9 +35,10 @@ class PreferencesBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: bool = Field(description="Notices by e-mail")
-    whatsapp: bool = Field(description="Notices by WhatsApp")
-    digests: bool = Field(description="The daily digest (for the Kadis and a Plt/Plh)")
+    # Strict: `0`, `"no"` or `"off"` are not a choice the person made, and the schema says so.
+    email: StrictBool = Field(description="Notices by e-mail")
+    whatsapp: StrictBool = Field(description="Notices by WhatsApp")
+    digests: StrictBool = Field(description="The daily digest (for the Kadis and a Plt/Plh)")
 
     @classmethod
     def of(cls, chosen: Preferences) -> PreferencesBody:
@@ -95,8 +97,8 @@ def router(notices: Notices) -> APIRouter:
     )
     async def list_notifications(
         principal: Person,
-        limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Notices to skip")] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> NotificationPage:
         if not principal.nip:  # notices are addressed by NIP: a token without one has none
             return NotificationPage(items=[], total=0, limit=limit, offset=offset)

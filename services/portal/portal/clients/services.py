@@ -72,16 +72,41 @@ class Services:
 
     async def call(self, service: str, method: str, path: str, **kw: Any) -> httpx.Response:
         """One call; `ApiRefusal` for 4xx, `SignInAgain` for 401, `ServiceUnreachable` else."""
+        response = await self._send(service, method, path, stream=False, **kw)
+        return self._checked(service, response)
+
+    async def stream(self, service: str, path: str) -> httpx.Response:
+        """A GET whose body is read as it arrives (close it when done); refused as `call`."""
+        response = await self._send(service, "GET", path, stream=True)
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+        return self._checked(service, response)
+
+    async def _send(
+        self, service: str, method: str, path: str, *, stream: bool, **kw: Any
+    ) -> httpx.Response:
         base = self._urls.get(service)
         if base is None:
             raise ServiceUnreachable(service, "alamat layanan belum diatur")
         headers = dict(kw.pop("headers", None) or {})
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
+        request = self._http.build_request(method, base + path, headers=headers, **kw)
         try:
-            response = await self._http.request(method, base + path, headers=headers, **kw)
+            try:
+                return await self._http.send(request, stream=stream)
+            except httpx.RemoteProtocolError:
+                # A kept-alive connection the service closed as it was reused: a read may be
+                # asked again on a fresh one; a write is not repeated.
+                if method != "GET":
+                    raise
+                return await self._http.send(request, stream=stream)
         except httpx.HTTPError as error:
             raise ServiceUnreachable(service, type(error).__name__) from error
+
+    @staticmethod
+    def _checked(service: str, response: httpx.Response) -> httpx.Response:
         if response.status_code == 401:
             raise SignInAgain()
         if response.status_code >= 500:

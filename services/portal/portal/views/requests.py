@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from portal import formdata, timefmt, web, words
 from portal.clients.services import ApiRefusal, Services
-from portal.views import survey
+from portal.views import documents, survey
 from portal.views.models import clocks_of
 
 router = APIRouter()
@@ -245,6 +245,7 @@ async def request_detail(request: Request, ticket_id: str) -> Response:
     }
     if request.headers.get("hx-request"):
         return web.render(request, "requests/_progress.html", context)
+    context.update(await documents.section(api, ticket_id) if status else {})
     return web.render(request, "requests/detail.html", context)
 
 

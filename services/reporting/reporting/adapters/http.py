@@ -10,15 +10,16 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from penghubung.events import Role
-from penghubung.forms import IsoDate, PlainText, TicketId
+from penghubung.forms import PlainText
 from penghubung.runtime.service import ServiceContext
 from penghubung.sop import Step
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
+from penghubung.web.params import Day, Offset, Ticket, Year
 from penghubung.web.sheets import (
     RepresentationNotOffered,
     Separator,
@@ -64,8 +65,7 @@ STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 """Diskominfo's people: they see every agency's requests."""
 
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
-Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
-OfficeDay = IsoDate | None
+OfficeDay = Day | None
 
 
 def routes(ctx: ServiceContext, reads: ReadModels) -> APIRouter:
@@ -86,13 +86,15 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
     async def list_requests(
         principal: Reader,
         response: Response,
-        agency: Annotated[PlainText | None, Query(description="Only this agency (OPD)")] = None,
+        agency: Annotated[
+            PlainText | None, Query(max_length=200, description="Only this agency (OPD)")
+        ] = None,
         status: Annotated[Status | None, Query(description="Only this status")] = None,
         current_step: Annotated[Step | None, Query(description="Only at this step")] = None,
         received_from: Annotated[OfficeDay, Query(description="Received on/after (WIB)")] = None,
         received_to: Annotated[OfficeDay, Query(description="Received on/before (WIB)")] = None,
         limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Matches to skip")] = 0,
+        offset: Offset = 0,
         as_of: AsOfQuery = None,
     ) -> RequestPage:
         """Requests newest first; an applicant sees their own agency's only."""
@@ -178,7 +180,7 @@ def _read_routes(api: APIRouter, ctx: ServiceContext, reads: ReadModels) -> None
         request: Request,
         response: Response,
         year: Annotated[
-            int | None, Query(ge=2000, le=9999, description="The year (default: this year, WIB)")
+            Year | None, Query(description="The year (default: this year, WIB)")
         ] = None,
         fmt: TableFormatQuery = None,
         separator: SeparatorQuery = Separator.COMMA,

@@ -5,23 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any, Self
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.audit.chain import row_from_record
 from penghubung.events import Role
 from penghubung.events.canonical import GENESIS_HASH
-from penghubung.forms import TicketId
 from penghubung.instants import Instant
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES
+from penghubung.web.params import Ticket
 from reporting.adapters import log_db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
 from reporting.domain.errors import RequestNotFound
 
 Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
-Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
 
 
 class _View(BaseModel):

@@ -17,15 +17,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from penghubung.events import Role
 from penghubung.events.documents import Paper
-from penghubung.forms import TicketId
 from penghubung.refusals import NotFound
 from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
+from penghubung.web.params import Month, Ticket, Year
 from reporting.adapters import db, documents_db
 from reporting.adapters.views import berita_acara_status
 from reporting.app.issue import issue
-from reporting.app.papers import NoDirectory, People, TicketFacts, build
+from reporting.app.papers import DocumentNotReady, NoDirectory, People, TicketFacts, build
 from reporting.app.signed import (
     BeritaAcaraMissing,
     ScanTooLarge,
@@ -46,13 +46,43 @@ from reporting.sla.domain.clocks import month_of
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
 Registrar = Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))]
-Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
 TicketPaper = Literal[
     "permohonan", "disposisi", "uji-kerentanan", "uji-beban", "laporan", "berita-acara"
 ]
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The document as PDF (A4)"}
 }
+
+
+class PaperOffer(BaseModel):
+    """One of a request's papers, and whether the request has reached the step it records."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paper: Paper = Field(description="Which document (its name in the URL)")
+    label: str = Field(description="The document's name in Bahasa Indonesia")
+    ready: bool = Field(description="The facts it records are in the log: it can be issued")
+    path: str = Field(description="Where to get it as PDF")
+    not_ready_because: str | None = Field(description="What is missing, when not ready")
+
+
+class PaperOffers(BaseModel):
+    """The papers a request can have, at the step it has reached."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str = Field(description="The request")
+    papers: list[PaperOffer] = Field(description="In the order of the SOP")
+
+
+TICKET_PAPERS = (
+    Paper.REQUEST_FORM,
+    Paper.DISPOSITION_SHEET,
+    Paper.VULNERABILITY_TEST,
+    Paper.STRESS_TEST,
+    Paper.REPORT,
+    Paper.BERITA_ACARA,
+)
 
 
 class RequestNotFound(NotFound):
@@ -184,6 +214,24 @@ def routes(
         return deliver(rendered, f"{paper}-{ticket_id}")
 
     @api.get(
+        "/requests/{ticket_id}/documents",
+        tags=["documents"],
+        summary="Which of a request's papers can be issued now (nothing is issued)",
+    )
+    async def request_documents(principal: Reader, ticket_id: Ticket) -> PaperOffers:
+        """Each paper of the request, ready when the step it records is in the log."""
+        async with ctx.pool.acquire() as conn:
+            row = await db.get_request(conn, ticket_id)
+            if row is None or not _may_see(principal, row["agency_key"]):
+                raise RequestNotFound(f"permohonan {ticket_id} tidak ditemukan")
+            envelopes = await documents_db.ticket_envelopes(conn, ticket_id, store=ctx.store)
+        facts = TicketFacts(ticket_id, envelopes)
+        return PaperOffers(
+            ticket_id=ticket_id,
+            papers=[_offer(paper, facts, ticket_id, directory) for paper in TICKET_PAPERS],
+        )
+
+    @api.get(
         "/agenda-book.pdf",
         tags=["documents"],
         summary="A year's or a month's agenda book as PDF (issued and recorded)",
@@ -193,7 +241,7 @@ def routes(
     async def agenda_book_pdf(
         principal: Registrar,
         year: Annotated[
-            int | None, Query(ge=2000, le=9999, description="The year (default: this year, WIB)")
+            Year | None, Query(description="The year (default: this year, WIB)")
         ] = None,
         month: Annotated[int | None, Query(ge=1, le=12, description="Only this month")] = None,
     ) -> Response:
@@ -243,7 +291,11 @@ def routes(
         code: Annotated[str, Path(min_length=1, max_length=40, description="The printed code")],
         sha256: Annotated[
             str | None,
-            Query(pattern=r"^[0-9a-fA-F]{64}$", description="The SHA-256 of a copy to check"),
+            Query(
+                pattern=r"^[0-9a-fA-F]{64}$",
+                max_length=64,
+                description="The SHA-256 of a copy to check",
+            ),
         ] = None,
     ) -> VerifiedView:
         """No token needed: the kind, the ticket, when it was issued and the PDF's SHA-256."""
@@ -278,11 +330,7 @@ def routes(
     async def sla_monthly_pdf(
         principal: Registrar,
         month: Annotated[
-            str | None,
-            Query(
-                pattern=r"^2[0-9]{3}-(0[1-9]|1[0-2])$",
-                description="The month, YYYY-MM (default: this month, WIB)",
-            ),
+            Month | None, Query(description="The month, YYYY-MM (default: this month, WIB)")
         ] = None,
     ) -> Response:
         """Compliance by step, agency and officer, the breaches and availability, with charts."""
@@ -387,6 +435,23 @@ def _signed_routes(api: APIRouter, ctx: ServiceContext, settings: ReportingSetti
             for r in rows
         ]
         return Outstanding(total=len(items), items=items)
+
+
+def _offer(paper: Paper, facts: TicketFacts, ticket_id: str, people: People) -> PaperOffer:
+    """Whether the paper can be built from the facts (built, not rendered nor recorded)."""
+    try:
+        build(paper, facts, people=people)
+    except DocumentNotReady as missing:
+        why: str | None = missing.message
+    else:
+        why = None
+    return PaperOffer(
+        paper=paper,
+        label=paper.label,
+        ready=why is None,
+        path=f"/requests/{ticket_id}/documents/{paper.value}.pdf",
+        not_ready_because=why,
+    )
 
 
 def _filename(name: str | None) -> str:

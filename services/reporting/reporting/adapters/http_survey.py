@@ -7,12 +7,11 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.events import Role
 from penghubung.events.survey import SatisfactionSurveyAnswered, SurveyScores
-from penghubung.forms import TicketId
 from penghubung.instants import Instant
 from penghubung.runtime.service import ServiceContext
 from penghubung.skm import Element, Quality
@@ -20,6 +19,7 @@ from penghubung.text import PersonParagraph
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
+from penghubung.web.params import Ticket
 from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters import db, survey_db
 from reporting.adapters.http_as_of import AsOfQuery, resolve
@@ -49,7 +49,6 @@ STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require(Role.PEMOHON, *STAFF, Role.AUDITOR))]
 Applicant = Annotated[Principal, Depends(require(Role.PEMOHON))]
 Leaders = Annotated[Principal, Depends(require(Role.KADIS, Role.KABID, Role.ADMIN, Role.AUDITOR))]
-Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
 
 
 class SurveyBody(BaseModel):

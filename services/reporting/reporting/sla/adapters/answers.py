@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator, Iterable
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.events import Role
-from penghubung.forms import TicketId
 from penghubung.web.auth import Principal, require
+from penghubung.web.params import Month
 from penghubung.web.sheets import XLSX, Separator, csv_response, xlsx_response
 from reporting.adapters.http_as_of import as_of_headers
 from reporting.app.as_of import Moment
@@ -28,13 +28,8 @@ EVERYONE = (Role.PEMOHON, *STAFF, Role.AUDITOR)
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Reader = Annotated[Principal, Depends(require(*EVERYONE))]
 Staff = Annotated[Principal, Depends(require(*STAFF, Role.AUDITOR))]
-Ticket = Annotated[TicketId, Path(description="The request's ticket id, SC05-YYYY-NNNNN")]
 MonthQuery = Annotated[
-    str | None,
-    Query(
-        pattern=r"^2[0-9]{3}-(0[1-9]|1[0-2])$",  # year 0 or 9999-12 has no month bounds
-        description="The month, YYYY-MM (WIB); default: this month",
-    ),
+    Month | None, Query(description="The month, YYYY-MM (WIB); default: this month")
 ]
 
 

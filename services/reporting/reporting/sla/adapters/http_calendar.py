@@ -11,16 +11,17 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Body, Path, Query, Response
-from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from penghubung.events import Envelope
 from penghubung.events.sla import Month, RecalculationScope
-from penghubung.forms import FormValueError, IsoDate, TicketId
+from penghubung.forms import FormValueError, TicketId
 from penghubung.instants import Instant
 from penghubung.text import PersonLine
 from penghubung.web.auth import Principal
 from penghubung.web.errors import refusals
 from penghubung.web.idempotency import CommandOnce, Idempotent
+from penghubung.web.params import Day, Year
 from penghubung.workcal import CalendarSpec, LocalTime, WorkingCalendar
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
@@ -41,20 +42,10 @@ from reporting.sla.domain.calendar import (
     RemoveDayOff,
 )
 
-CALENDAR_YEARS = (2000, 2100)
-"""The years the calendar may be changed in (the days-off listing answers the same years)."""
+MAX_VERSION = 1_000_000
+"""More versions than the calendar will ever have: a version past it is not asked for."""
 
-
-def _within_calendar_years(value: date) -> date:
-    first, last = CALENDAR_YEARS
-    if not first <= value.year <= last:
-        raise FormValueError(
-            "calendar_year", f"tanggal kalender harus antara tahun {first} dan {last}"
-        )
-    return value
-
-
-CalendarDate = Annotated[IsoDate, AfterValidator(_within_calendar_years)]
+CalendarDate = Day
 """A date of the working calendar, `YYYY-MM-DD`, in the years 2000–2100."""
 
 
@@ -187,7 +178,7 @@ def reads(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
     )
     async def get_calendar_version(
         _: Reader,
-        version: Annotated[int, Path(ge=1, description="The calendar version")],
+        version: Annotated[int, Path(ge=1, le=MAX_VERSION, description="The calendar version")],
         response: Response,
         as_of: AsOfQuery = None,
     ) -> CalendarSpec:
@@ -197,9 +188,11 @@ def reads(api: APIRouter, sla: Sla, reads: ReadModels) -> None:
     @api.get("/calendar/days-off", tags=["calendar"], summary="The weekdays off of a year")
     async def get_days_off(
         _: Reader,
-        year: Annotated[int, Query(ge=2000, le=2100, description="The year")],
+        year: Annotated[Year, Query(description="The year")],
         response: Response,
-        version: Annotated[int | None, Query(ge=1, description="Default: current")] = None,
+        version: Annotated[
+            int | None, Query(ge=1, le=MAX_VERSION, description="Default: current")
+        ] = None,
         as_of: AsOfQuery = None,
     ) -> DaysOffView:
         """Holidays, cuti bersama and decrees on weekdays; holidays declared working days."""

@@ -14,6 +14,7 @@ from penghubung.events import Role
 from penghubung.instants import Instant
 from penghubung.sop import Difficulty, Step
 from penghubung.web.errors import refusals
+from penghubung.web.params import Ticket
 from penghubung.web.sheets import Separator, SeparatorQuery
 from reporting.adapters.http_as_of import AsOfQuery, resolve
 from reporting.app.as_of import ReadModels
@@ -22,7 +23,6 @@ from reporting.domain.errors import RequestNotFound, TooManyRebuilds
 from reporting.sla.adapters.answers import (
     FormatQuery,
     Reader,
-    Ticket,
     Who,
     csv_answer,
     each_row,
