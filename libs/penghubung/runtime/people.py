@@ -19,10 +19,21 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from penghubung.runtime.welcome import DEMO_USERS
+from penghubung.runtime.welcome import DEMO_USERS, DemoUser
 
 PASSWORDS_FILE = "directory-example-people.json"
 DESK_AGENCY = "Dinas Komunikasi dan Informatika"
+
+POSITIONS = {
+    "pemohon": ("Kepala Bidang Pelayanan", "III.a"),
+    "kadis": ("Kepala Dinas Komunikasi dan Informatika", "II.a"),
+    "kabid": ("Kepala Bidang e-Government dan Statistik", "III.a"),
+    "prakom": ("Pranata Komputer Ahli Muda", None),
+    "petugas": ("Petugas Service Desk", None),
+    "auditor": ("Auditor Ahli Muda", None),
+    "admin": ("Administrator Sistem", None),
+}
+"""The jabatan and eselon each example person holds, by their SOP role."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,20 @@ def example_passwords(folder: Path) -> dict[str, str]:
     return made
 
 
+def person_body(user: DemoUser, *, agency: str, password: str) -> dict[str, object]:
+    """What an admin sends the directory (`POST /people`) to register an example person."""
+    position, echelon = POSITIONS[user.role]
+    return {
+        "nip": user.nip,
+        "name": user.name,
+        "position": position,
+        "echelon": echelon,
+        "agency": agency,
+        "roles": [user.role],
+        "initial_password": password,
+    }
+
+
 def register_people(
     directory_url: str, *, admin_token: str, passwords: Mapping[str, str] | None = None
 ) -> list[Registered]:
@@ -66,15 +91,7 @@ def register_people(
             agency = agencies.get(user.agency or DESK_AGENCY, "diskominfo")
             password = (passwords or {}).get(user.nip) or initial_password()
             response = http.post(
-                "/people",
-                json={
-                    "nip": user.nip,
-                    "name": user.name,
-                    "position": f"Contoh {user.role}",
-                    "agency": agency,
-                    "roles": [user.role],
-                    "initial_password": password,
-                },
+                "/people", json=person_body(user, agency=agency, password=password)
             )
             if response.status_code not in (201, 409):
                 raise RuntimeError(f"cannot register {user.name} in the directory: {response.text}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from penghubung.runtime.people import person_body
 from penghubung.runtime.welcome import DEMO_USERS, DemoUser
 
 INITIAL_PASSWORD = "Sandi-Awal-2026"
@@ -23,16 +24,6 @@ TIMEOUT_SECONDS = 30.0
 
 AGENCY_CODES = {"Dinas Kesehatan": "dinkes", "Dinas Pendidikan": "disdik"}
 """The seed file's codes of the applicants' agencies; Diskominfo staff belong to `diskominfo`."""
-
-POSITIONS = {
-    "pemohon": ("Kepala Bidang Pelayanan", "III.a"),
-    "kadis": ("Kepala Dinas Komunikasi dan Informatika", "II.a"),
-    "kabid": ("Kepala Bidang e-Government dan Statistik", "III.a"),
-    "prakom": ("Pranata Komputer Ahli Muda", None),
-    "petugas": ("Petugas Service Desk", None),
-    "auditor": ("Auditor Ahli Muda", None),
-    "admin": ("Administrator Sistem", None),
-}
 
 PEOPLE: tuple[DemoUser, ...] = (
     *DEMO_USERS,
@@ -63,18 +54,8 @@ class DirectoryAdmin:
 
     async def register(self, someone: DemoUser, *, password: str = INITIAL_PASSWORD) -> None:
         """Register one person with their role and an initial password."""
-        position, echelon = POSITIONS[someone.role]
         agency = AGENCY_CODES.get(someone.agency or "", "diskominfo")
-        body = {
-            "nip": someone.nip,
-            "name": someone.name,
-            "position": position,
-            "echelon": echelon,
-            "agency": agency,
-            "roles": [someone.role],
-            "initial_password": password,
-        }
-        await self.call("POST", "/people", body)
+        await self.call("POST", "/people", person_body(someone, agency=agency, password=password))
 
 
 async def first_admin(
