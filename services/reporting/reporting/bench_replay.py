@@ -14,7 +14,7 @@ from typing import Any
 from penghubung.bench.replay import worker_main
 from penghubung.db import connect, create_pool
 from penghubung.eventstore import EventStore
-from reporting.adapters.rebuild_db import create_tables, drop_schema
+from reporting.adapters.rebuild_db import create_tables, drop_schema, keys_deferred
 from reporting.projections.rebuild import rebuild as rebuild_projection
 
 
@@ -28,7 +28,8 @@ async def rebuild(log_url: str, seconds: float) -> dict[str, Any]:
         await create_tables(conn, schema)
         async with create_pool(log_url, size=2) as pool:
             start, cpu = time.perf_counter(), time.process_time()
-            last = await rebuild_projection(conn, EventStore(pool), schema=schema)
+            async with conn.transaction(), keys_deferred(conn, schema):
+                last = await rebuild_projection(conn, EventStore(pool), schema=schema)
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         rows = await conn.fetchval(f"SELECT count(*) FROM {schema}.timeline")
         await drop_schema(conn, schema)

@@ -381,9 +381,17 @@ async def write_rows(
             blank = dict.fromkeys(names)
             blank.update(await defaults(conn, table))
             values = operator.itemgetter(*names)
-            records = [values({**blank, **row}) for row in rows.values()]
+            records = [_record(values, blank, row) for row in rows.values()]
             await conn.copy_records_to_table(
                 table, schema_name=schema, columns=names, records=records
             )
             written += len(records)
     return written
+
+
+def _record(values: Callable[[Row], tuple[Any, ...]], blank: Row, row: Row) -> tuple[Any, ...]:
+    """The row's values in the table's order (a column it leaves out: from `blank`)."""
+    try:
+        return values(row)
+    except KeyError:
+        return values({**blank, **row})
