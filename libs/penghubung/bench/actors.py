@@ -53,7 +53,11 @@ class TimedDesk(Desk):
         self.recording = False
         self.commands: dict[str, list[float]] = defaultdict(list)
         self.reads: list[float] = []
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        # Idle connections are let go before the services' own keep-alive (5 s) closes them,
+        # so that a request never goes out on a connection the server is closing.
+        limits = httpx.Limits(
+            max_connections=200, max_keepalive_connections=200, keepalive_expiry=2.0
+        )
         self._clients = {
             (service, role): httpx.AsyncClient(
                 base_url=url,

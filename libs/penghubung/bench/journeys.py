@@ -123,7 +123,7 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
         "poll": 0.5,
         "poll_max": 1.0,
     }
-    bench.say("journeys: starting the four services")
+    bench.say("journeys: starting the services")
     with services(bench, env, logs) as processes:
         orders["urls"] = {p.name: p.url for p in processes}
         bench.say(
@@ -199,20 +199,24 @@ async def _cpu_groups(
     machine — a server in a container — are left out)."""
     groups: dict[str, Processes] = {}
     conn = await asyncpg.connect(url)
-    try:
+    try:  # while the connection is open: its backend leads to the postmaster
         backend = await conn.fetchval("SELECT pg_backend_pid()")
         database = await conn.fetchval("SELECT current_database()")
+        with contextlib.suppress(psutil.Error):
+            ours, server = postgres_processes(backend, database)
+            groups["PostgreSQL backends (this database)"] = ours
+            groups["PostgreSQL server processes (WAL writer, checkpointer …)"] = server
     finally:
         await conn.close()
-    with contextlib.suppress(psutil.Error):
-        ours, server = postgres_processes(backend, database)
-        groups["PostgreSQL backends (this database)"] = ours
-        groups["PostgreSQL server processes (WAL writer, checkpointer …)"] = server
+    if not groups:
+        bench.say("journeys: PostgreSQL's processes are not on this machine; no CPU rows for it")
     for p in processes:
         groups[p.name] = family(p.process.pid)
     found = nats_processes(bench.nats_url)
     if found is not None:
         groups["NATS"] = found
+    else:
+        bench.say("journeys: the NATS server is not on this machine; no CPU row for it")
     return groups
 
 
