@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from penghubung.bench.common import Rounds, Search, search_capacity, spread
+from penghubung.bench.common import CpuMeter, Rounds, Search, search_capacity, spread
 from penghubung.bench.results import Figure, Goal, GoalKind, Run, markdown
 
 
@@ -180,3 +182,45 @@ def test_the_results_file_is_plain_json(tmp_path: Path) -> None:
     assert body["figures"][0]["value"] == "inf"
     assert body["figures"][0]["shown"] == "∞ ms"
     assert body["details"]["hop"] == {"p99": "inf", "none": None}
+
+
+@dataclass
+class _Times:
+    user: float
+    system: float = 0.0
+
+
+@dataclass
+class _Process:
+    """What the CPU meter asks of a psutil process."""
+
+    pid: int
+    used: float
+
+    def create_time(self) -> float:
+        return 1000.0 + self.pid
+
+    def cpu_times(self) -> _Times:
+        return _Times(self.used)
+
+
+def test_the_cpu_meter_counts_what_each_group_used_while_it_ran() -> None:
+    old = _Process(1, used=50.0)  # ran before the meter: only what it uses from now on
+    leaving = _Process(2, used=3.0)
+    members = {"service": [old, leaving], "backends": []}
+    meter = CpuMeter({name: (lambda n=name: members[n]) for name in members}, every=3600)
+
+    with meter:
+        start = time.monotonic()
+        old.used += 2.0
+        leaving.used += 1.0
+        meter._take()  # a sample, as the thread takes them
+        members["service"] = [old]  # the process ended: what was seen of it stays
+        members["backends"] = [_Process(3, used=4.0)]  # new: counted whole
+        old.used += 0.5
+        end = time.monotonic()
+
+    used = meter.between(start, end)
+    assert used["service"] == 3.5
+    assert used["backends"] == 4.0
+    assert meter.totals == used
