@@ -17,6 +17,7 @@ import contextlib
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -171,7 +172,8 @@ async def _drive(
         groups["actors (load generator)"] = family(actors.pid)
         with PeakRss({**pids, "actors": actors.pid}) as rss, CpuMeter(groups) as meter:
             await actors.communicate(json.dumps({**orders, "report": str(path)}).encode())
-    for spy in spies.values():
+    for spy in spies.values():  # the search may end before the longest it could take
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it recorded, and stops
         with contextlib.suppress(subprocess.TimeoutExpired):
             await asyncio.to_thread(spy.wait, 30)
     if actors.returncode != 0 or not path.exists():
@@ -242,11 +244,13 @@ def _cpu_per_journey(cpu: dict[str, Any], report: dict[str, Any]) -> dict[str, A
 def _spy_on(
     bench: Bench, processes: list[ServiceProcess], orders: dict[str, Any]
 ) -> dict[str, subprocess.Popen[bytes]]:
-    """py-spy on each service for the measured window (when profiling)."""
+    """py-spy on each service for the longest the search could take (when profiling); stopped
+    when the actors are done."""
     spy = py_spy()
     if not bench.profile or spy is None:
         return {}
-    seconds = int(orders["baseline_seconds"] + orders["warmup"] + orders["seconds"])
+    each = orders["step_seconds"] + orders["wait"] + orders["pause"]
+    seconds = int(orders["baseline_seconds"] + 10 + orders["steps"] * each)
     spies: dict[str, subprocess.Popen[bytes]] = {}
     for p in processes:
         args = [
