@@ -260,8 +260,17 @@ async def drive(orders: dict[str, Any]) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
 
     async def tries(rate: float) -> bool:
-        steps.append(await step(desk, rate, orders, rng))
-        return bool(steps[-1]["passed"])
+        steps.append(done := await step(desk, rate, orders, rng))
+        p95 = done["journey_seconds"]["p95"]
+        lost = done["failed"] + done["unfinished"]
+        print(
+            f"{time.strftime('%H:%M:%S')} journeys: {rate:.3g}/s → p95"
+            f" {'∞' if math.isinf(p95) else f'{p95:.1f}'} s, {lost} of {done['started']} not"
+            f" finished {'ok' if done['passed'] else 'over'}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return bool(done["passed"])
 
     try:
         baseline = await _health(desk, orders["concurrency"], orders["baseline_seconds"])

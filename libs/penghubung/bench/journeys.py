@@ -85,7 +85,7 @@ def services(bench: Bench, env: dict[str, str], logs: Path) -> Iterator[list[Ser
 
 
 async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
-    """Journeys per second, per-command latencies, and each service's peak RSS."""
+    """The highest rate of journeys sustained, latencies at it, CPU by process, peak RSS."""
     url = await bench.database("journeys")
     stream = bench.nats_settings("journeys")
     bench.streams.append(stream.stream_name)
