@@ -96,6 +96,7 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
             raw_rate,
             Goal(GoalKind.RATIO_AT_LEAST, 0.6),
             note=f"{written:,} events each round; {spread}",
+            ratios=ratios,
         ),
         Figure(
             SECTION,
