@@ -31,7 +31,7 @@ BATCH = 1000
 SCAN_BATCH = 5000
 """Events fetched from the cursor at a time (a rebuild from position 1)."""
 
-FLUSH_ROWS = 50_000
+FLUSH_ROWS = 20_000
 """Rows of the growing tables held in memory before they are written."""
 
 YIELD_EVERY = 500
