@@ -178,7 +178,7 @@ class Bed:
         return count
 
     async def pending(self) -> tuple[int, int, int]:
-        """The durable's messages not yet delivered, not yet acked, and redelivered not yet acked."""
+        """The durable's messages not delivered, not acked, and redelivered but not acked."""
         info = await self.nc.jetstream().consumer_info(self.settings.stream_name, self.consumer)
         return info.num_pending or 0, info.num_ack_pending or 0, info.num_redelivered or 0
 
