@@ -241,16 +241,11 @@ class _Item:
 class _HandlerFailed(Exception):
     """A handler of a batch raised: the batch's messages before `index` are not to blame."""
 
-    def __init__(self, index: int, cause: Exception) -> None:
+    def __init__(self, index: int, envelope: Envelope, cause: Exception) -> None:
         super().__init__(f"the handler of message {index} of a batch failed: {cause!r}")
         self.index = index
+        self.envelope = envelope
         self.cause = cause
-
-
-@dataclass(frozen=True)
-class _Culprit:
-    envelope: Envelope
-    cause: Exception
 
 
 async def handle_batch(
@@ -288,10 +283,15 @@ async def handle_batch(
         outcomes += done
         rest = rest[len(done) :]
         if failed is not None:
-            culprit, envelope = rest.pop(0), failed.envelope
+            culprit = rest.pop(0)
             outcomes.append(
                 await _failed(
-                    conn, subscription, culprit.delivery, envelope, failed.cause, max_attempts
+                    conn,
+                    subscription,
+                    culprit.delivery,
+                    failed.envelope,
+                    failed.cause,
+                    max_attempts,
                 )
             )
     return outcomes
@@ -299,17 +299,15 @@ async def handle_batch(
 
 async def _committed_prefix(
     conn: asyncpg.Connection, subscription: Subscription, items: Sequence[_Item]
-) -> tuple[list[Outcome], _Culprit | None]:
+) -> tuple[list[Outcome], _HandlerFailed | None]:
     """Commit as many leading items as succeed together; the failure of the next one, if any."""
-    upto, culprit = len(items), None
+    upto, failed = len(items), None
     while upto:
         try:
-            return await _batch_transaction(conn, subscription, items[:upto]), culprit
+            return await _batch_transaction(conn, subscription, items[:upto]), failed
         except _HandlerFailed as exc:
-            envelope = items[exc.index].decoded
-            assert isinstance(envelope, Envelope)
-            upto, culprit = exc.index, _Culprit(envelope, exc.cause)
-    return [], culprit
+            upto, failed = exc.index, exc
+    return [], failed
 
 
 async def _batch_transaction(
@@ -349,7 +347,7 @@ async def _apply(
     try:
         await subscription.handler(conn, envelope)
     except Exception as exc:
-        raise _HandlerFailed(index, exc) from exc
+        raise _HandlerFailed(index, envelope, exc) from exc
     finally:
         logs.correlation_id.reset(cid)
 
