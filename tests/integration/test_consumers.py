@@ -477,6 +477,30 @@ async def test_a_batch_redelivered_after_a_crash_before_its_ack_has_its_effects_
     assert bed.handler.calls == Counter({"c-one": 1, "c-two": 1, "c-three": 1})
 
 
+async def test_a_durable_that_hands_out_one_message_at_a_time_is_served_in_order(bed: Bed) -> None:
+    """`max_ack_pending=1` (notices): each pull asks for one, so none waits for a pull's expiry."""
+    bed.spec = ConsumerSpec(durable=f"{bed.consumer}_single", max_ack_pending=1)
+    await bootstrap(bed.settings, [bed.spec])
+    texts = [f"e-{n}" for n in range(20)]
+    for text in texts:
+        await bed.publish(text)
+    seen: list[str] = []
+
+    async def in_order(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        await bed.handler(conn, envelope)
+        seen.append(envelope.event.text)  # type: ignore[attr-defined]
+
+    async with serve_consumers(
+        pool=bed.pool,
+        settings=bed.settings,
+        subscriptions=[Subscription(bed.spec, in_order)],
+        events=events,
+    ):
+        await until(lambda: _positive(bed.effects("e-19")), seconds=15)
+
+    assert seen == texts
+
+
 async def test_handle_batch_enters_a_batch_once_and_a_copy_in_it_is_a_duplicate(bed: Bed) -> None:
     wanted = bed.subscription(types=frozenset({"Noted"}))
     noted = _delivery(stored_row("d-kept"))

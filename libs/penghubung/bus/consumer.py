@@ -65,8 +65,10 @@ MAX_BACKOFF_SECONDS = 30.0
 REDRIVE_POLL_SECONDS = 5.0
 """How often the re-drive loop looks for requests when no notification arrives."""
 
-FETCH_WAIT_SECONDS = 5.0
-"""How long one pull waits for a first message before it is asked again."""
+FETCH_WAIT_SECONDS = 1.0
+"""How long one pull waits for a first message before it is asked again. Also the longest a pull
+that got some messages waits for more when the durable's `max_ack_pending` is reached (JetStream
+then holds the pull open instead of ending it): kept short."""
 
 PULL_RETRY_SECONDS = 1.0
 """How long a subscriber waits after a pull failed for another reason than an empty stream."""
@@ -632,7 +634,7 @@ async def serve_consumers(
     pullers: list[asyncio.Task[None]] = []
     try:
         js = nc.jetstream()
-        ack_waits = await _check_declared(js, settings, by_consumer)
+        declared = await _check_declared(js, settings, by_consumer)
         for durable, subscription in by_consumer.items():
             puller = _Puller(
                 pool=pool,
@@ -640,7 +642,9 @@ async def serve_consumers(
                 settings=settings,
                 events=events,
                 pull=await js.pull_subscribe_bind(durable, stream=settings.stream_name),
-                ack_wait=ack_waits[durable],
+                ack_wait=declared[durable].ack_wait,
+                # No more than JetStream will hand out: a pull asking more waits for its expiry.
+                batch=min(settings.nats_consumer_batch, declared[durable].max_ack_pending),
             )
             pullers.append(asyncio.create_task(puller.run(stopping), name=f"consume-{durable}"))
         wake = asyncio.Event()
@@ -680,6 +684,7 @@ class _Puller:
     events: EventRegistry
     pull: JetStreamContext.PullSubscription
     ack_wait: float
+    batch: int
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Until `stopping`: a batch in flight is always finished, a pull is given up."""
@@ -690,9 +695,7 @@ class _Puller:
 
     async def _next_batch(self, stopping: asyncio.Event) -> list[Msg]:
         """Up to a batch, as soon as there is one message at least (JetStream's one-shot pull)."""
-        fetch = asyncio.ensure_future(
-            self.pull.fetch(self.settings.nats_consumer_batch, timeout=FETCH_WAIT_SECONDS)
-        )
+        fetch = asyncio.ensure_future(self.pull.fetch(self.batch, timeout=FETCH_WAIT_SECONDS))
         stop = asyncio.ensure_future(stopping.wait())
         try:
             await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -767,11 +770,19 @@ def _by_consumer(subscriptions: Sequence[Subscription]) -> dict[str, Subscriptio
     return by_consumer
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """What the consumers loop needs to know of a durable as the bootstrap step declared it."""
+
+    ack_wait: float
+    max_ack_pending: int
+
+
 async def _check_declared(
     js: JetStreamContext, settings: NatsSettings, consumers: Mapping[str, Subscription]
-) -> dict[str, float]:
-    """Fail fast when a durable is missing (only bootstrap declares them); their ack waits."""
-    ack_waits: dict[str, float] = {}
+) -> dict[str, _Declared]:
+    """Fail fast when a durable is missing (only bootstrap declares them); how each is declared."""
+    declared: dict[str, _Declared] = {}
     for durable in consumers:
         try:
             info = await js.consumer_info(settings.stream_name, durable)
@@ -780,8 +791,11 @@ async def _check_declared(
                 f"consumer {durable!r} of stream {settings.stream_name!r} is not declared:"
                 " run `penghubung bootstrap`"
             ) from None
-        ack_waits[durable] = float(info.config.ack_wait or 30.0)
-    return ack_waits
+        declared[durable] = _Declared(
+            ack_wait=float(info.config.ack_wait or 30.0),
+            max_ack_pending=int(info.config.max_ack_pending or 1000),
+        )
+    return declared
 
 
 async def _redrive_loop(
