@@ -526,6 +526,27 @@ async def test_handle_batch_enters_a_batch_once_and_a_copy_in_it_is_a_duplicate(
     assert [d["error_code"] for d in await bed.dead_letters()] == ["invalid_payload"]
 
 
+async def test_a_batch_costs_one_inbox_statement_and_one_commit(bed: Bed) -> None:
+    """Ten new events: BEGIN, one inbox INSERT, the ten handlers' own statements, COMMIT."""
+    deliveries = [_delivery(stored_row(f"f-{n}")) for n in range(10)]
+    statements: list[str] = []
+
+    async with bed.pool.acquire() as conn:
+        # Once, so that asyncpg has looked up the array types already (it does so once).
+        warm = [_delivery(stored_row("f-warm"))]
+        await handle_batch(conn, bed.subscription(), warm, max_attempts=3, events=events)
+        with conn.query_logger(lambda record: statements.append(record.query)):
+            outcomes = await handle_batch(
+                conn, bed.subscription(), deliveries, max_attempts=3, events=events
+            )
+            await asyncio.sleep(0)  # the logger is called soon after each statement
+
+    assert outcomes == [Outcome.HANDLED] * 10
+    effects = [q for q in statements if q.startswith("INSERT INTO test_effects")]
+    rest = [q.split()[0].rstrip(";") for q in statements if q not in effects]
+    assert (len(effects), rest) == (10, ["BEGIN", "INSERT", "COMMIT"])
+
+
 async def test_dead_letters_command_lists_and_requests_redrive(
     bed: Bed, database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
