@@ -753,3 +753,48 @@ async def test_the_shared_rows_tables_have_the_live_tables_columns(
             live = await conn.fetch(described, f"reporting.{table}")
             kept = await conn.fetch(described, f"reporting.{shared}")
             assert [tuple(r) for r in kept] == [tuple(r) for r in live]
+
+
+async def test_shared_rows_of_other_rules_are_never_read_and_are_made_again(
+    story: tuple[Bed, Story],
+) -> None:
+    """After the rules change (a new release), the rows the snapshots shared are of no use: no
+    snapshot is started from, and the next one kept makes them again by the new rules."""
+    bed, s = story
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(bed.settings.database_url, role=role_of("reporting"))
+
+    async with bed.ctx.pool.acquire() as conn:
+        await conn.execute("UPDATE reporting.as_of_rows SET rules = 'made by other rules'")
+        await conn.execute("UPDATE reporting.as_of_timeline SET summary = 'stale'")
+    copies = Snapshots(
+        store=bed.ctx.store,
+        connect=open_connection,
+        size=4,
+        max_events=10**9,
+        snapshot_every=1,
+        snapshots_kept=8,
+    )
+    try:
+        async with copies.at(s.reported):
+            pass
+        assert copies.started_from[s.reported] == 0  # the snapshots' shared rows are not theirs
+        async with copies.at(s.archived) as conn:
+            stale = await conn.fetchval(
+                "SELECT count(*) FROM pg_temp.timeline WHERE summary = 'stale'"
+            )
+    finally:
+        await copies.close()
+    assert copies.started_from[s.archived] == s.reported
+    assert stale == 0
+    async with bed.ctx.pool.acquire() as conn:
+        kept = await conn.fetchrow("SELECT rules, upto FROM reporting.as_of_rows")
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM reporting.as_of_timeline WHERE summary = 'stale'"
+            )
+            == 0
+        )
+    assert kept["rules"] != "made by other rules"
+    assert kept["upto"] >= s.archived
