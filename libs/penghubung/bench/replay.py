@@ -117,10 +117,10 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
         ),
         Figure(
             SECTION,
-            f"time to rebuild (and to build an as_of at the head of) {written:,} events",
+            f"time to rebuild {written:,} events from position 1 (an as_of with no snapshot)",
             seconds,
             "s",
-            goal=Goal(GoalKind.AT_MOST, 2.0 * written / FULL),
+            note="as_of starts from the nearest snapshot: its own rows below carry the 2 s goal",
         ),
         Figure(
             SECTION,
