@@ -84,6 +84,30 @@ async def test_admin_registers_a_person_who_then_chooses_their_own_password(
     await fitri.page.get_by_role("button", name="Lanjutkan").click()
     await expect(fitri.page.get_by_text("Fitri Handayani · Petugas Service Desk")).to_be_visible()
 
+    # She forgets it: the admin sets a new initial password, which she must change again.
+    await admin.open(f"/admin/orang/{NEW_NIP}")
+    reset = page.get_by_label("Kata sandi awal baru")
+    await expect(reset).to_have_attribute("autocomplete", "new-password")
+    await reset.fill(NEW_NIP)
+    await page.get_by_role("button", name="Atur ulang kata sandi").click()
+    await expect(reset).to_have_attribute("aria-invalid", "true")
+    await expect(reset).to_have_accessible_description(
+        "kata sandi minimal 10 karakter, memuat huruf dan angka, dan tidak memuat NIP"
+    )
+    await page.get_by_label("Kata sandi awal baru").fill("Ulang-Sandi-2027")
+    await page.get_by_role("button", name="Atur ulang kata sandi").click()
+    await expect(admin.flash()).to_contain_text("Kata sandi awal yang baru sudah diatur")
+    await admin.look_at("20d-atur-ulang-kata-sandi")
+    await fitri.context.clear_cookies()
+    await fitri.open("/masuk")
+    await fitri.page.get_by_label("NIP").fill(NEW_NIP)
+    await fitri.page.get_by_label("Kata sandi").fill("Sandi-Fitri-2027")
+    await fitri.page.get_by_role("button", name="Masuk").click()
+    await expect(fitri.page.get_by_role("alert")).to_be_visible()
+    await fitri.page.get_by_label("Kata sandi").fill("Ulang-Sandi-2027")
+    await fitri.page.get_by_role("button", name="Masuk").click()
+    await expect(fitri.page.get_by_role("heading", name="Ganti kata sandi")).to_be_visible()
+
 
 async def test_admin_finds_people_by_name_nip_role_and_agency(people: dict[str, Person]) -> None:
     admin = people["admin"]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from penghubung.demo import OFFICER, Desk, StepFailed
+from penghubung.testing import pdfs
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +91,12 @@ async def test_the_work_moves_to_another_petugas_and_the_clock_goes_on(system: A
     assert lines[SECOND["nip"]]["met"] >= 1  # credited to the one who held it when it was met
     assert lines[SECOND["nip"]]["taken_over"] >= 1
     assert lines[OFFICER["nip"]]["handed_on"] >= 1  # and the first officer is named too
+    paper = await desk.download(
+        "reporting", "kadis", f"/sla/monthly-report.pdf?month={month:%Y-%m}"
+    )
+    text = " ".join(pdfs.text(paper.content).split())
+    assert "Diambil alih Dialihkan" in text  # the Kadis' monthly report says so too
+    assert SECOND["name"] in text
     journey = await desk.timeline(ticket, until_type="FeasibilityDone")
     [reassigned] = [e for e in journey if e["type"] == "WorkReassigned"]
     assert OFFICER["name"] in reassigned["summary"]

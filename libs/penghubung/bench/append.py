@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from penghubung.bench.common import Bench
+from penghubung.bench.common import Bench, Rounds
 from penghubung.bench.history import Histories, Step_
 from penghubung.bench.results import Figure, Goal, GoalKind
 from penghubung.db import create_pool
@@ -32,6 +32,8 @@ from penghubung.eventstore import EventStore
 SECTION = "append"
 WRITERS = 8
 BATCH = 100
+ROUNDS = 3
+"""Rounds of each side, interleaved (measured, baseline, measured, baseline, …)."""
 
 _RAW_INSERT = (
     "INSERT INTO bench_raw.events (global_position, event_id, stream_id, stream_version, type,"
@@ -155,15 +157,18 @@ async def _for(seconds: float, workers: list[Worker]) -> tuple[int, float]:
     return sum(counts), time.perf_counter() - start
 
 
-async def _alternating(seconds: float, rounds: int, *sides: list[Worker]) -> list[float]:
-    """Each side's events per second, the sides taking turns for `rounds` rounds (so that a
-    change of load on a shared machine falls on both alike)."""
-    totals = [(0, 0.0)] * len(sides)
+async def _alternating(
+    seconds: float, rounds: int, measured: list[Worker], baseline: list[Worker]
+) -> Rounds:
+    """Each side's events per second in each round, the sides taking turns (A B A B …) for
+    `rounds` rounds of `seconds` each, so that a change of load on a shared machine falls on
+    both alike."""
+    out = Rounds([], [])
     for _ in range(rounds):
-        for i, workers in enumerate(sides):
-            events, elapsed = await _for(seconds / rounds, workers)
-            totals[i] = (totals[i][0] + events, totals[i][1] + elapsed)
-    return [events / elapsed for events, elapsed in totals]
+        for side, workers in ((out.measured, measured), (out.baseline, baseline)):
+            events, elapsed = await _for(seconds, workers)
+            side.append(events / elapsed)
+    return out
 
 
 def _guarded(store: EventStore, commands: Iterator[Command]) -> Worker:
@@ -213,13 +218,13 @@ def _raw(pool: asyncpg.Pool, raw: RawRows, commands: Iterator[Command]) -> Worke
 
 
 async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
-    """The append figures, each beside the raw INSERT of the same rows."""
-    seconds = bench.pick(6.0, 1.5)
-    rounds = int(bench.pick(3, 1))
+    """The append figures, each beside the raw INSERT of the same rows, in interleaved rounds."""
+    seconds = bench.pick(2.0, 0.5)
+    rounds = ROUNDS
     url = await bench.database("append")
     work = Workload(tickets=400)
     raw = RawRows()
-    async with create_pool(url, size=WRITERS + 4) as pool:
+    async with create_pool(url, size=2 * WRITERS + 4) as pool:
         async with pool.acquire() as conn:
             await conn.execute("CREATE SCHEMA bench_raw")
             await conn.execute(
@@ -227,67 +232,72 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
             )
         store = EventStore(pool)
 
-        async def pair(name: str, guarded: list[Worker], baseline: list[Worker]) -> list[float]:
-            bench.say(f"append: {name}")
+        async def pair(name: str, guarded: list[Worker], baseline: list[Worker]) -> Rounds:
+            bench.say(f"append: {name}, {rounds} rounds of {seconds:g} s each side")
             return await _alternating(seconds, rounds, guarded, baseline)
 
-        one, raw_one = await pair(
+        one = await pair(
             "1 writer", [_guarded(store, work.singles(0, 1))], [_raw(pool, raw, work.singles(0, 1))]
         )
         commits, grouped = store.group_commits, store.grouped_appends
-        eight, raw_eight = await pair(
+        eight = await pair(
             "8 writers",
             [_guarded(store, work.singles(w, WRITERS)) for w in range(WRITERS)],
             [_raw(pool, raw, work.singles(w, WRITERS)) for w in range(WRITERS)],
         )
         group = (store.grouped_appends - grouped) / max(1, store.group_commits - commits)
-        bench.say("append: 8 writers, a transaction per command")
-        (own,) = await _alternating(
-            seconds,
-            rounds,
+        own = await pair(
+            "8 writers, a transaction per command",
             [_own_transaction(store, work.singles(w, WRITERS)) for w in range(WRITERS)],
+            [_raw(pool, raw, work.singles(w, WRITERS)) for w in range(WRITERS)],
         )
         batches = work.batches(BATCH)
-        batch, raw_batch = await pair(
-            "batches of 100", [_guarded(store, batches)], [_raw(pool, raw, batches)]
-        )
+        batch = await pair("batches of 100", [_guarded(store, batches)], [_raw(pool, raw, batches)])
         async with pool.acquire() as conn:
             stored = await conn.fetchval("SELECT count(*) FROM eventstore.events")
             head = await conn.fetchval("SELECT position FROM eventstore.head")
-    figures = [
-        Figure(
-            SECTION, "1 writer, single-event commands", one, "ev/s", "raw INSERT, 1 conn", raw_one
-        ),
-        Figure(
+
+    def figure(
+        name: str, rounds: Rounds, baseline: str, goal: Goal | None = None, note: str = ""
+    ) -> Figure:
+        return Figure(
             SECTION,
+            name,
+            rounds.value,
+            "ev/s",
+            baseline,
+            rounds.baseline_value,
+            goal,
+            note=note,
+            ratios=rounds.ratios,
+        )
+
+    figures = [
+        figure("1 writer, single-event commands", one, "raw INSERT, 1 conn"),
+        figure(
             "8 writers, single-event commands",
             eight,
-            "ev/s",
             "raw INSERT, 8 conns",
-            raw_eight,
             Goal(GoalKind.RATIO_AT_LEAST, 1.0),
             note=f"group commit: {group:.1f} commands per transaction",
         ),
-        Figure(
-            SECTION,
+        figure(
             "8 writers, a transaction per command (conn=, as services append)",
             own,
-            "ev/s",
             "raw INSERT, 8 conns",
-            raw_eight,
+            Goal(GoalKind.RATIO_AT_LEAST, 0.5),
         ),
-        Figure(
-            SECTION,
-            "1 writer, batches of 100",
-            batch,
-            "ev/s",
-            "raw executemany of 100, 1 conn",
-            raw_batch,
-        ),
+        figure("1 writer, batches of 100", batch, "raw executemany of 100, 1 conn"),
     ]
     details = {
-        "seconds_per_measure": seconds,
-        "alternating_rounds": rounds,
+        "seconds_per_round": seconds,
+        "rounds_each_side": rounds,
+        "rounds": {
+            "1 writer": one.as_json(),
+            "8 writers": eight.as_json(),
+            "8 writers, own transactions": own.as_json(),
+            "batches of 100": batch.as_json(),
+        },
         "mean_group_8_writers": group,
         "log_rows": stored,
         "log_head": head,

@@ -10,7 +10,10 @@ their JSON. Each round runs in a process of its own (`python -m penghubung.bench
 `python -m reporting.bench_replay rebuild …`) whose RSS is sampled for its peak; the sides are
 interleaved (raw, rebuild, raw, rebuild, …, `ROUNDS` each) and the figures are medians, with the
 spread of the per-round ratio. Every rebuild round rebuilds the whole log (200,000 events in the
-full mode): nothing is extrapolated but the time for a million.
+full mode): nothing is extrapolated but the time for a million. Then, in one more process
+(`python -m reporting.bench_replay as_of …`), views as of five positions spread over the log,
+each built as the service builds it, from the nearest snapshot; the snapshots are made first, by
+views as of every `as_of_snapshot_every`-th position in order, as a service's views leave them.
 """
 
 from __future__ import annotations
@@ -42,7 +45,11 @@ COLUMNS = (
     " recorded_at, actor, correlation_id, causation_id, payload, hash"
 )
 """What `EventStore.read_all` reads, read by the baseline too."""
-WORKERS = {"raw": "penghubung.bench.replay", "rebuild": "reporting.bench_replay"}
+WORKERS = {
+    "raw": "penghubung.bench.replay",
+    "rebuild": "reporting.bench_replay",
+    "as_of": "reporting.bench_replay",
+}
 """The module each side runs as: the raw read here, the rebuild in the reporting service's own
 (`penghubung replay reporting`'s rebuild, the projection's live appliers)."""
 
@@ -69,6 +76,8 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
             f"replay round {round_}: raw {raws[-1]['rate']:,.0f} ev/s,"
             f" rebuild {rebuilds[-1]['rate']:,.0f} ev/s ({rebuilds[-1]['events']:,} events)"
         )
+    bench.say("replay: views as of positions of the log, each from the nearest snapshot")
+    as_of = await _worker(bench, "as_of", log_url, round_=1)
     if any(r["events"] != written for r in rebuilds):
         raise RuntimeError("a rebuild round did not rebuild the whole log")
     ratios = [b["rate"] / a["rate"] for a, b in zip(raws, rebuilds, strict=True)]
@@ -87,6 +96,7 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
             raw_rate,
             Goal(GoalKind.RATIO_AT_LEAST, 0.6),
             note=f"{written:,} events each round; {spread}",
+            ratios=ratios,
         ),
         Figure(
             SECTION,
@@ -121,6 +131,21 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
             MILLION / raw_rate,
             Goal(GoalKind.AT_MOST, 60.0),
         ),
+        Figure(
+            SECTION,
+            f"as_of a position of the {written:,}-event log (median of {len(as_of['views'])})",
+            as_of["median_seconds"],
+            "s",
+            goal=Goal(GoalKind.AT_MOST, 2.0),
+            note=_as_of_note(as_of),
+        ),
+        Figure(
+            SECTION,
+            f"as_of a position of the {written:,}-event log (slowest of {len(as_of['views'])})",
+            as_of["max_seconds"],
+            "s",
+            goal=Goal(GoalKind.AT_MOST, 2.0),
+        ),
         Figure("memory", "peak RSS of the rebuild (replay)", _max(rebuilds, "max_rss_mib"), "MiB"),
         Figure("memory", "peak RSS of the raw read (replay)", _max(raws, "max_rss_mib"), "MiB"),
     ]
@@ -131,8 +156,17 @@ async def run(bench: Bench) -> tuple[list[Figure], dict[str, Any]]:
         "raw": raws,
         "rebuild": rebuilds,
         "ratios": ratios,
+        "as_of": as_of,
     }
     return figures, details
+
+
+def _as_of_note(as_of: dict[str, Any]) -> str:
+    """Where each view stood and the snapshot it started from."""
+    views = ", ".join(
+        f"{v['position']:,} from {v['from']:,}: {v['seconds']:.2f} s" for v in as_of["views"]
+    )
+    return f"a snapshot every {as_of['snapshot_every']:,} events, made first; {views}"
 
 
 def _max(reports: list[dict[str, Any]], key: str) -> float:

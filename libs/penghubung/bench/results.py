@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -57,18 +58,46 @@ class Figure:
     baseline: float | None = None
     goal: Goal | None = None
     note: str = ""
+    ratios: list[float] | None = None
+    """Per-round ratios of interleaved rounds (value and baseline are then the medians of each
+    side's rounds): the ratio is their median, shown with their range."""
+    bound: str = ""
+    """"below" or "at least" when the value is a bound rather than a figure: a capacity search
+    whose lowest rate failed, or whose highest passed."""
 
     @property
     def ratio(self) -> float | None:
-        """value ÷ baseline."""
-        if self.baseline is None or not self.baseline or math.isnan(self.value):
+        """value ÷ baseline; the median of the rounds' ratios when there were rounds."""
+        if self.ratios:
+            return statistics.median(self.ratios)
+        if self.baseline is None or not self.baseline or not math.isfinite(self.value):
             return None
         return self.value / self.baseline
 
     @property
     def met(self) -> bool | None:
-        """Whether the goal is reached; None without a goal."""
-        return None if self.goal is None else self.goal.met(self.value, self.ratio)
+        """Whether the goal is reached; None without a goal, or when a bound cannot tell."""
+        if self.goal is None:
+            return None
+        met = self.goal.met(self.value, self.ratio)
+        if self.bound == "below" and met:
+            return None if self.goal.kind is GoalKind.AT_LEAST else met
+        if self.bound == "at least" and not met:
+            return None if self.goal.kind is GoalKind.AT_LEAST else met
+        return met
+
+    def shown(self) -> str:
+        """The value as the table shows it: `∞ ms`, `below 25.0 ev/s`."""
+        text = number(self.value, self.unit)
+        return f"{self.bound} {text}" if self.bound else text
+
+    def shown_ratio(self) -> str:
+        """The ratio, and the range of the rounds' ratios when there were rounds."""
+        if self.ratio is None:
+            return ""
+        if self.ratios and len(self.ratios) > 1:
+            return f"{self.ratio:.2f}× ({min(self.ratios):.2f}–{max(self.ratios):.2f})"
+        return f"{self.ratio:.2f}×"
 
     def as_json(self) -> dict[str, Any]:
         """The figure as JSON, with its ratio and verdict."""
@@ -80,9 +109,7 @@ class Figure:
         )
         out["ratio"] = self.ratio
         out["met"] = self.met
-        for key in ("value", "baseline"):
-            if isinstance(out[key], float) and math.isnan(out[key]):
-                out[key] = None
+        out["shown"] = self.shown()
         return out
 
     def _goal(self) -> str:
@@ -107,13 +134,29 @@ class Run:
             "failures": self.failures,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n")
+        text = json.dumps(finite(body), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+        path.write_text(text + "\n")
+
+
+def finite(value: Any) -> Any:
+    """Plain JSON: NaN (nothing measured) as null, an infinity (never arrived) as "inf"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
 
 
 def number(value: float | None, unit: str = "") -> str:
     """A figure as people read it: thousands separated, few decimals."""
     if value is None or math.isnan(value):
         return "—"
+    if math.isinf(value):
+        return f"{'∞' if value > 0 else '-∞'} {unit}".strip()
+    if float(value).is_integer() and abs(value) < 100:
+        return f"{value:.0f} {unit}".strip()
     if abs(value) >= 100:
         text = f"{value:,.0f}"
     elif abs(value) >= 10:
@@ -141,14 +184,13 @@ def table(figures: Sequence[Figure], *, title: str) -> Table:
         if section is not None and f.section != section:
             out.add_section()
         baseline = "" if f.baseline_name is None else f"{f.baseline_name}: {number(f.baseline)}"
-        ratio = "" if f.ratio is None else f"{f.ratio:.2f}×"
         verdict = {True: "[green]✓[/]", False: "[red]✗[/]", None: ""}[f.met]
         out.add_row(
             f.section if f.section != section else "",
             f.name,
-            number(f.value, f.unit),
+            f.shown(),
             baseline,
-            ratio,
+            f.shown_ratio(),
             f._goal(),
             verdict,
         )
@@ -164,10 +206,9 @@ def markdown(figures: Sequence[Figure]) -> str:
     ]
     for f in figures:
         baseline = "" if f.baseline_name is None else f"{f.baseline_name}: {number(f.baseline)}"
-        ratio = "" if f.ratio is None else f"{f.ratio:.2f}×"
         verdict = {True: "✓", False: "✗", None: ""}[f.met]
         lines.append(
-            f"| {f.section} | {f.name} | {number(f.value, f.unit)} | {baseline} | {ratio}"
+            f"| {f.section} | {f.name} | {f.shown()} | {baseline} | {f.shown_ratio()}"
             f" | {f._goal()} | {verdict} |"
         )
     return "\n".join(lines)

@@ -126,7 +126,7 @@ async def _suite(bench: Bench, names: list[str], source: str) -> Run:
             bench.say(f"{name} done in {time.monotonic() - begun:.0f} s")
     finally:
         await bench.clean_up()
-    order = [*SECTIONS, "memory"]
+    order = [*SECTIONS, "cpu", "memory"]
     run.figures.sort(key=lambda f: order.index(f.section) if f.section in order else len(order))
     run.meta["seconds"] = time.monotonic() - started
     return run

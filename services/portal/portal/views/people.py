@@ -122,7 +122,12 @@ async def register_person(request: Request, form: Form) -> Response:
 
 
 async def _person(
-    request: Request, nip: str, *, errors: dict[str, str] | None = None, status: int = 200
+    request: Request,
+    nip: str,
+    *,
+    errors: dict[str, str] | None = None,
+    password_errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     api = await _admin(request)
     found = await api.find("directory", f"/people/{nip}")
@@ -133,6 +138,7 @@ async def _person(
         "person": found,
         "grantable": [(code, text) for code, text in ROLES if code not in held],
         "errors": errors or {},
+        "password_errors": password_errors or {},
     }
     return web.render(request, "admin/person.html", context, status=status)
 
@@ -165,6 +171,26 @@ async def revoke_role(request: Request, nip: str, role: str, form: Form) -> Resp
     except ApiRefusal as refused:
         return await _person(request, nip, errors=_refused(refused), status=refused.status)
     web.flash(request, f"Peran {words.label(words.ROLE, role)} dicabut.")
+    return web.redirect(f"/admin/orang/{nip}")
+
+
+@router.post("/admin/orang/{nip}/kata-sandi")
+async def reset_password(request: Request, nip: str, form: Form) -> Response:
+    """Set a new initial password for someone who forgot theirs: they must choose their own at
+    the next sign-in; the directory ends their sessions, so a browser still signed in keeps
+    only its access token's last minutes."""
+    api = await _admin(request)
+    initial = str(form.get("initial_password") or "")
+    try:
+        await api.post("directory", f"/people/{nip}/password", {"initial_password": initial})
+    except ApiRefusal as refused:
+        errors = _refused(refused, renamed={"new_password": "initial_password"})
+        return await _person(request, nip, password_errors=errors, status=refused.status)
+    web.flash(
+        request,
+        "Kata sandi awal yang baru sudah diatur dan wajib diganti saat masuk berikutnya;"
+        " sesi yang masih berjalan berakhir paling lama 15 menit lagi.",
+    )
     return web.redirect(f"/admin/orang/{nip}")
 
 

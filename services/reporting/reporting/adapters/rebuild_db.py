@@ -8,10 +8,11 @@ are made in a schema of their own, or in `pg_temp` (a connection's temporary tab
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,8 +70,30 @@ async def create_tables(
 
 
 async def _create_like(conn: asyncpg.Connection, table: str, fresh: str) -> None:
+    await conn.execute(f"CREATE TABLE {fresh} (LIKE {LIVE}.{table} {_LIKE})")
+    await _add_keys(conn, table, fresh)
+
+
+@contextlib.asynccontextmanager
+async def keys_deferred(conn: asyncpg.Connection, schema: str) -> AsyncIterator[None]:
+    """In the caller's transaction: the keys and indexes of `schema`'s fresh tables dropped for
+    the block and made again after it, over all the rows at once (PostgreSQL builds an index of
+    rows already there several times faster than it maintains one row by row, as COPY would make
+    it). A key that the rows break fails at the end of the block rather than during it."""
+    for table in PROJECTED:
+        live, fresh = f"{LIVE}.{table}", f"{schema}.{table}"
+        for key in await conn.fetch(_KEYS, live):
+            await conn.execute(f"ALTER TABLE {fresh} DROP CONSTRAINT {ident(key['conname'])}")
+        for index in await conn.fetch(_INDEXES, live):
+            await conn.execute(f"DROP INDEX {schema}.{ident(index['name'])}")
+    yield
+    for table in PROJECTED:
+        await _add_keys(conn, table, f"{schema}.{table}")
+
+
+async def _add_keys(conn: asyncpg.Connection, table: str, fresh: str) -> None:
+    """The live table's keys and indexes, under their names, on `fresh`."""
     live = f"{LIVE}.{table}"
-    await conn.execute(f"CREATE TABLE {fresh} (LIKE {live} {_LIKE})")
     for key in await conn.fetch(_KEYS, live):
         await conn.execute(
             f"ALTER TABLE {fresh} ADD CONSTRAINT {ident(key['conname'])} {key['definition']}"

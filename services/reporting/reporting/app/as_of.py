@@ -151,6 +151,10 @@ class RebuildLimit:
 
 _ASKERS = 10_000
 
+TEMP_BUFFERS = "256MB"
+"""The most memory a copy's connection uses for its temporary tables before it spills them to
+disk (PostgreSQL's `temp_buffers`, taken as needed: a copy of 200,000 events takes about 100 MB)."""
+
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
@@ -269,19 +273,20 @@ class Snapshots:
         """Build the copy as of `position` in `conn`'s temporary tables: from the nearest
         snapshot at or before it when there is one, and keep a snapshot of it when the nearest
         is `snapshot_every` events or more behind."""
+        # Temporary tables live in the connection's own buffers (8 MB by default): a copy of a
+        # long log would go through the disk many times over. Set before their first use.
+        await conn.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
         if self._every is None:
-            await rebuild_db.create_tables(conn, TEMPORARY)
-            await rebuild(conn, self._store, schema=TEMPORARY, until=position)
+            await self._fold_whole(conn, position)
             return
         rules = f"{fold.rules()}-{await rebuild_db.shape(conn)}"
         start = await rebuild_db.nearest_snapshot(conn, position, rules=rules)
         self.started_from[position] = start
         if start == 0:
-            await rebuild_db.create_tables(conn, TEMPORARY)
-            await rebuild(conn, self._store, schema=TEMPORARY, until=position)
+            await self._fold_whole(conn, position)
         else:
             await rebuild_db.create_tables(conn, TEMPORARY, base_calendar=False)
-            async with conn.transaction():
+            async with conn.transaction(), rebuild_db.keys_deferred(conn, TEMPORARY):
                 await rebuild_db.restore_snapshot(conn, start)
                 folded = await fold.load(conn, TEMPORARY)
                 await rebuild(
@@ -294,6 +299,12 @@ class Snapshots:
                 )
             except asyncpg.PostgresError as failed:  # a cache: the view goes on without it
                 log.warning("as_of: no snapshot kept at position %d: %s", position, failed)
+
+    async def _fold_whole(self, conn: asyncpg.Connection, position: int) -> None:
+        """The copy as of `position` from position 1."""
+        await rebuild_db.create_tables(conn, TEMPORARY)
+        async with conn.transaction(), rebuild_db.keys_deferred(conn, TEMPORARY):
+            await rebuild(conn, self._store, schema=TEMPORARY, until=position)
 
     def _evict(self) -> None:
         while len(self._kept) > 1 and (

@@ -176,9 +176,10 @@ async def _replay(
     try:
         started = time.perf_counter()
         with progress(target) as tick:
-            reached = await rebuilding.rebuild(
-                conn, store, schema=schema, until=target, progress=tick
-            )
+            async with conn.transaction(), rebuild_db.keys_deferred(conn, schema):
+                reached = await rebuilding.rebuild(
+                    conn, store, schema=schema, until=target, progress=tick
+                )
         seconds = time.perf_counter() - started
         report = ReplayReport(schema, reached, seconds, reached, head, live, compared=False)
         if options.until is not None:

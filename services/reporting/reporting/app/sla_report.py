@@ -36,6 +36,8 @@ def _row(line: ComplianceLine) -> ComplianceRow:
         total=line.total,
         percent=_percent(share),
         share=None if share is None else float(share),
+        taken_over=line.taken_over,
+        handed_on=line.handed_on,
     )
 
 

@@ -302,6 +302,12 @@ class ComplianceRow(_Shown):
     total: int = Field(description="Clocks settled")
     percent: str = Field(description="Share met, as written (95,0 %), or — when none")
     share: float | None = Field(default=None, description="Share met, 0–100, for the chart")
+    taken_over: int = Field(
+        default=0, description="Per officer: of the clocks counted, those another held first"
+    )
+    handed_on: int = Field(
+        default=0, description="Per officer: clocks held, handed on and credited to another"
+    )
 
 
 class BreachRow(_Shown):

@@ -186,7 +186,20 @@ def samples() -> dict[str, Document]:
             ),
             by_officer=(
                 ComplianceRow(
-                    label="Budi Santoso, A.Md.", met=7, breached=5, total=12, percent="58,3 %"
+                    label="Budi Santoso, A.Md.",
+                    met=5,
+                    breached=5,
+                    total=10,
+                    percent="50,0 %",
+                    handed_on=1,
+                ),
+                ComplianceRow(
+                    label="Rina Wulandari, S.Kom.",
+                    met=2,
+                    breached=0,
+                    total=2,
+                    percent="100,0 %",
+                    taken_over=1,
                 ),
             ),
             total=ComplianceRow(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -352,28 +353,45 @@ async def load(conn: asyncpg.Connection, schema: str) -> Folded:
 # --- writing ----------------------------------------------------------------------------------
 
 
+def take(folded: Folded, tables: Iterable[str]) -> dict[str, dict[Any, Row]]:
+    """The rows held for `tables`, handed over: `folded` holds none of them after."""
+    taken = {}
+    for table in tables:
+        if folded.tables[table]:
+            taken[table], folded.tables[table] = folded.tables[table], {}
+    return taken
+
+
 async def write(
     conn: asyncpg.Connection, schema: str, folded: Folded, *, tables: Iterable[str] = PROJECTED
 ) -> int:
     """COPY the rows held for `tables` into `schema`'s and let them go; how many were written."""
+    return await write_rows(conn, schema, take(folded, tables))
+
+
+async def write_rows(
+    conn: asyncpg.Connection, schema: str, tables: dict[str, dict[Any, Row]]
+) -> int:
+    """COPY each table's rows into `schema`'s (binary); how many were written."""
     written = 0
     async with plain_jsonb(conn):
-        for table in tables:
-            rows = folded.tables[table]
-            if not rows:
-                continue
+        for table, rows in tables.items():
             names = await columns(conn, table)
-            preset = await defaults(conn, table)
-            if preset:  # a column a row leaves out takes its default, as with an INSERT
-                records = [
-                    tuple(row[n] if n in row else preset.get(n) for n in names)
-                    for row in rows.values()
-                ]
-            else:
-                records = [tuple(row.get(n) for n in names) for row in rows.values()]
+            # a column a row leaves out takes its default, as with an INSERT (else NULL)
+            blank = dict.fromkeys(names)
+            blank.update(await defaults(conn, table))
+            values = operator.itemgetter(*names)
+            records = [_record(values, blank, row) for row in rows.values()]
             await conn.copy_records_to_table(
                 table, schema_name=schema, columns=names, records=records
             )
             written += len(records)
-            rows.clear()
     return written
+
+
+def _record(values: Callable[[Row], tuple[Any, ...]], blank: Row, row: Row) -> tuple[Any, ...]:
+    """The row's values in the table's order (a column it leaves out: from `blank`)."""
+    try:
+        return values(row)
+    except KeyError:
+        return values({**blank, **row})

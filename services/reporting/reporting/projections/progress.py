@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from penghubung.events import Event, Role, audit, catalog, directory, notices, sla
 from penghubung.events.documents import BeritaAcaraSigned, DocumentIssued
@@ -37,9 +36,8 @@ _AFTER_DISPOSITION: dict[Step, Step] = {
 }
 
 
-@dataclass(frozen=True)
-class Progress:
-    """The state of one request on the read side."""
+class Progress(NamedTuple):
+    """The state of one request on the read side (a tuple: a rebuild makes one per event)."""
 
     status: Status
     step: Step | None
@@ -76,45 +74,45 @@ def _resubmitted(progress: Progress, event: catalog.RequestResubmitted, at: date
 
 
 def _returned(progress: Progress, event: catalog.RequestReturned, at: datetime) -> Progress:
-    return replace(progress, status=Status.RETURNED, step=Step.SUBMIT, since=at)
+    return progress._replace(status=Status.RETURNED, step=Step.SUBMIT, since=at)
 
 
 def _analysed(progress: Progress, event: catalog.FeasibilityDone, at: datetime) -> Progress:
     step = Step.IMPLEMENTATION if event.feasible else Step.REPORT
-    return replace(progress, status=Status.ANALYSED, step=step, since=at)
+    return progress._replace(status=Status.ANALYSED, step=step, since=at)
 
 
 def _integrated(progress: Progress, event: catalog.Integrated, at: datetime) -> Progress:
-    return replace(progress, status=Status.INTEGRATED, step=Step.REPORT, since=at)
+    return progress._replace(status=Status.INTEGRATED, step=Step.REPORT, since=at)
 
 
 def _closed(progress: Progress, event: catalog.RequestClosed, at: datetime) -> Progress:
-    return replace(progress, status=Status.CLOSED, step=Step.REPORT, since=at)
+    return progress._replace(status=Status.CLOSED, step=Step.REPORT, since=at)
 
 
 def _report_written(progress: Progress, event: catalog.ReportWritten, at: datetime) -> Progress:
-    return replace(progress, step=Step.ARCHIVE, since=at)
+    return progress._replace(step=Step.ARCHIVE, since=at)
 
 
 def _archived(progress: Progress, event: catalog.ReportArchived, at: datetime) -> Progress:
-    return replace(progress, status=Status.ARCHIVED, step=None, since=at)
+    return progress._replace(status=Status.ARCHIVED, step=None, since=at)
 
 
 def _reassigned(progress: Progress, event: catalog.WorkReassigned, at: datetime) -> Progress:
     # Another officer takes the work where it stands.
-    return replace(progress, since=at, officer=event.to_officer)
+    return progress._replace(since=at, officer=event.to_officer)
 
 
 def _disposed(progress: Progress, event: catalog.Disposed, at: datetime) -> Progress:
     step = _AFTER_DISPOSITION[event.step]
     if step is Step.FEASIBILITY and progress.holder_role is Role.PETUGAS:
         # A reassignment: another officer takes the work where it stands.
-        return replace(progress, since=at, officer=event.to_officer)
+        return progress._replace(since=at, officer=event.to_officer)
     if step is Step.FEASIBILITY:
-        return replace(
-            progress, status=Status.ASSIGNED, step=step, since=at, officer=event.to_officer
+        return progress._replace(
+            status=Status.ASSIGNED, step=step, since=at, officer=event.to_officer
         )
-    return replace(progress, status=Status.IN_DISPOSITION, step=step, since=at)
+    return progress._replace(status=Status.IN_DISPOSITION, step=step, since=at)
 
 
 Move = Callable[[Progress, Any, datetime], Progress]

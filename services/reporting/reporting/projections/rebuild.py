@@ -13,7 +13,10 @@ position, or the rebuild stops (`MissingFromLog`) rather than skip one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 
 import asyncpg
 
@@ -28,8 +31,11 @@ BATCH = 1000
 SCAN_BATCH = 5000
 """Events fetched from the cursor at a time (a rebuild from position 1)."""
 
-FLUSH_ROWS = 50_000
+FLUSH_ROWS = 20_000
 """Rows of the growing tables held in memory before they are written."""
+
+YIELD_EVERY = 500
+"""Events folded between two turns of the event loop (for the COPY and the read ahead)."""
 
 Progress = Callable[[int, int], None]
 """Told after each batch: how many events it held, and the last position applied."""
@@ -74,17 +80,54 @@ async def _fold(
 ) -> int:
     """Fold the positions after `after` in memory onto `folded` and COPY, in one transaction."""
     last = after
+    writing: asyncio.Future[int] | None = None
     async with conn.transaction():
-        async for rows in store.scan_rows(after=after, until=until, batch_size=SCAN_BATCH):
-            last = _check(rows, last)
-            for row in rows:
-                folded.apply(store.envelope_of_text(row))
-            if folded.pending() >= FLUSH_ROWS:
-                await fold.write(conn, schema, folded, tables=fold.GROWING)
-            if progress is not None:
-                progress(len(rows), last)
-        await fold.write(conn, schema, folded)
+        try:
+            with _collector_paused():
+                async for rows in store.scan_rows(after=after, until=until, batch_size=SCAN_BATCH):
+                    last = _check(rows, last)
+                    for n, row in enumerate(rows, start=1):
+                        folded.apply(store.envelope_of_text(row))
+                        if n % YIELD_EVERY == 0:
+                            await asyncio.sleep(0)  # the COPY and the read ahead go on meanwhile
+                    if folded.pending() >= FLUSH_ROWS:
+                        if writing is not None:
+                            await writing
+                        taken = fold.take(folded, fold.GROWING)
+                        writing = asyncio.ensure_future(fold.write_rows(conn, schema, taken))
+                    if progress is not None:
+                        progress(len(rows), last)
+                if writing is not None:
+                    await writing
+                await fold.write(conn, schema, folded)
+        finally:
+            if writing is not None and not writing.done():
+                # a failed fold: the COPY in flight ends before its transaction is rolled back
+                await asyncio.gather(writing, return_exceptions=True)
     return last
+
+
+_paused = 0
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection for the block: a fold allocates its rows by the hundred
+    thousand and keeps them, and each of the collector's passes would walk all of them again
+    (a third of a rebuild's time). Reference counting frees what it frees; the collector
+    comes back when the last fold of the process ends."""
+    global _paused
+    if _paused == 0 and not gc.isenabled():
+        yield  # paused by someone else: leave it so
+        return
+    _paused += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _paused -= 1
+        if _paused == 0:
+            gc.enable()
 
 
 async def _catch_up(
