@@ -61,6 +61,13 @@ class NatsSettings(_Base):
     graceful_timeout_seconds: float = Field(
         default=15.0, gt=0, description="How long stopping waits for handlers in flight"
     )
+    nats_consumer_batch: int = Field(
+        default=64,
+        ge=1,
+        le=1000,
+        description="Messages a consumer pulls at once and handles in one transaction (in order;"
+        " a durable's max_ack_pending caps it)",
+    )
 
     @property
     def nats_servers(self) -> list[str]:
@@ -171,6 +178,12 @@ class RelaySettings(_Base):
     relay_batch_size: int = Field(default=500, ge=1, description="Events read per relay round")
     relay_poll_seconds: float = Field(
         default=1.0, gt=0, description="Polling interval when no notification arrives"
+    )
+    relay_checkpoint_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="How often the active relay writes down how far it has published (it keeps"
+        " it in memory meanwhile, and writes it when it stops); 0: after every batch",
     )
 
 

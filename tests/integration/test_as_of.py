@@ -671,3 +671,130 @@ async def test_a_snapshot_that_cannot_be_kept_leaves_the_view_whole(
         await owner.execute(f"GRANT INSERT {grant}")
         await owner.close()
         await snapshots.close()
+
+
+async def test_copies_right_after_a_snapshot_and_right_before_the_next_equal_whole_rebuilds(
+    story: tuple[Bed, Story],
+) -> None:
+    """The timeline and the SLA facts up to a snapshot are read where the snapshots share them;
+    a copy one position after a snapshot, and one position before the next, is still exactly a
+    rebuild from position 1."""
+    bed, s = story
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(bed.settings.database_url, role=role_of("reporting"))
+
+    def copies(**options: Any) -> Snapshots:
+        return Snapshots(
+            store=bed.ctx.store, connect=open_connection, size=8, max_events=10**9, **options
+        )
+
+    async def tables(conn: asyncpg.Connection) -> dict[str, rebuild_db.Digest]:
+        async with conn.transaction():
+            return {
+                t: await rebuild_db.digest(
+                    conn, "pg_temp", t, names=await rebuild_db.columns(conn, t)
+                )
+                for t in PROJECTED
+            }
+
+    assert s.assigned + 1 < s.archived - 1
+    making = copies(snapshot_every=1, snapshots_kept=8)
+    try:
+        async with making.at(s.assigned):
+            pass
+        async with making.at(s.archived):
+            pass
+    finally:
+        await making.close()
+    async with bed.ctx.pool.acquire() as conn:
+        shared_upto = await conn.fetchval("SELECT upto FROM reporting.as_of_rows")
+        shared = await conn.fetchval(
+            "SELECT count(*) FROM reporting.as_of_timeline WHERE global_position <= $1",
+            s.archived,
+        )
+    assert shared_upto >= s.archived
+    assert shared > 0
+    # No more snapshots: each copy starts from the nearest one kept above.
+    kept = await snapshot_positions(bed)
+    reading, whole = copies(snapshot_every=10**9), copies()
+    try:
+        for position in (s.assigned + 1, s.archived - 1):
+            start = max(p for p in kept if p <= position)
+            async with reading.at(position) as conn:
+                from_snapshot = await tables(conn)
+                kinds = dict(
+                    await conn.fetch(
+                        "SELECT c.relname, c.relkind::text FROM pg_class c WHERE c.relnamespace"
+                        " = pg_my_temp_schema() AND c.relname IN ('timeline', 'sla_facts')"
+                    )
+                )
+            async with whole.at(position) as conn:
+                rebuilt = await tables(conn)
+            assert reading.started_from[position] == start
+            assert kinds == {"timeline": "v", "sla_facts": "v"}
+            assert from_snapshot == rebuilt, position
+            assert rebuilt["timeline"].rows > 0
+    finally:
+        await reading.close()
+        await whole.close()
+
+
+async def test_the_shared_rows_tables_have_the_live_tables_columns(
+    story: tuple[Bed, Story],
+) -> None:
+    bed, _ = story
+    described = (
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+        " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+    )
+    async with bed.ctx.pool.acquire() as conn:
+        for table, shared in rebuild_db.SHARED.items():
+            live = await conn.fetch(described, f"reporting.{table}")
+            kept = await conn.fetch(described, f"reporting.{shared}")
+            assert [tuple(r) for r in kept] == [tuple(r) for r in live]
+
+
+async def test_shared_rows_of_other_rules_are_never_read_and_are_made_again(
+    story: tuple[Bed, Story],
+) -> None:
+    """After the rules change (a new release), the rows the snapshots shared are of no use: no
+    snapshot is started from, and the next one kept makes them again by the new rules."""
+    bed, s = story
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(bed.settings.database_url, role=role_of("reporting"))
+
+    async with bed.ctx.pool.acquire() as conn:
+        await conn.execute("UPDATE reporting.as_of_rows SET rules = 'made by other rules'")
+        await conn.execute("UPDATE reporting.as_of_timeline SET summary = 'stale'")
+    copies = Snapshots(
+        store=bed.ctx.store,
+        connect=open_connection,
+        size=4,
+        max_events=10**9,
+        snapshot_every=1,
+        snapshots_kept=8,
+    )
+    try:
+        async with copies.at(s.reported):
+            pass
+        assert copies.started_from[s.reported] == 0  # the snapshots' shared rows are not theirs
+        async with copies.at(s.archived) as conn:
+            stale = await conn.fetchval(
+                "SELECT count(*) FROM pg_temp.timeline WHERE summary = 'stale'"
+            )
+    finally:
+        await copies.close()
+    assert copies.started_from[s.archived] == s.reported
+    assert stale == 0
+    async with bed.ctx.pool.acquire() as conn:
+        kept = await conn.fetchrow("SELECT rules, upto FROM reporting.as_of_rows")
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM reporting.as_of_timeline WHERE summary = 'stale'"
+            )
+            == 0
+        )
+    assert kept["rules"] != "made by other rules"
+    assert kept["upto"] >= s.archived

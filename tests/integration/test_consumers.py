@@ -18,6 +18,7 @@ import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 
+import penghubung.bus.consumer as consumer_module
 from penghubung.bus import wire
 from penghubung.bus.consumer import (
     ConsumerNotDeclared,
@@ -27,6 +28,7 @@ from penghubung.bus.consumer import (
     RunningConsumers,
     Subscription,
     backoff_seconds,
+    handle_batch,
     handle_message,
     serve_consumers,
 )
@@ -97,6 +99,8 @@ class Handler:
         self.rejected: set[str] = set()
         self.refused: dict[str, Refused] = {}
         """Text → the refusal its first call raises (a domain's refusal, raised as it is)."""
+        self.gates: dict[str, asyncio.Event] = {}
+        """Text → an event its call waits for after writing its effect (its transaction open)."""
 
     async def __call__(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
         text: str = envelope.event.text  # type: ignore[attr-defined]
@@ -105,6 +109,8 @@ class Handler:
         await conn.execute(
             "INSERT INTO test_effects (event_id, text) VALUES ($1, $2)", envelope.event_id, text
         )
+        if text in self.gates:
+            await self.gates[text].wait()
         if text in self.rejected:
             raise Rejected(f"{text} names no known ticket", code="ticket_unknown")
         if text in self.refused:
@@ -170,6 +176,11 @@ class Bed:
                 event_id,
             )
         return count
+
+    async def pending(self) -> tuple[int, int, int]:
+        """The durable's messages not delivered, not acked, and redelivered but not acked."""
+        info = await self.nc.jetstream().consumer_info(self.settings.stream_name, self.consumer)
+        return info.num_pending or 0, info.num_ack_pending or 0, info.num_redelivered or 0
 
     async def dead_letters(self) -> list[asyncpg.Record]:
         async with self.pool.acquire() as conn:
@@ -387,6 +398,155 @@ async def test_a_redriven_dead_letter_is_handled_exactly_once(bed: Bed) -> None:
     assert await bed.inbox(event_id) == 1
 
 
+async def test_a_batch_with_a_rejected_message_lands_the_others_once_and_acks_after_commit(
+    bed: Bed,
+) -> None:
+    """Five messages pulled as one batch; the third is refused by its handler, the last waits."""
+    bed.handler.rejected.add("b-refused")
+    gate = bed.handler.gates["b-last"] = asyncio.Event()
+    texts = ["b-first", "b-second", "b-refused", "b-fourth", "b-last"]
+    ids = {text: await bed.publish(text) for text in texts}
+
+    async with bed.serve():
+        await until(lambda: _true(bed.handler.calls["b-last"] == 1))
+        # The last transaction is open: its effects are not visible, and nothing is acked yet.
+        held = (await bed.effects("b-fourth"), await bed.pending())
+        gate.set()
+        await until(lambda: _positive(bed.effects("b-last")))
+        await until(lambda: _equal(bed.pending(), (0, 0, 0)))
+
+    assert held == (0, (0, 5, 0))
+    assert [await bed.effects(t) for t in texts] == [1, 1, 0, 1, 1]
+    assert [await bed.inbox(ids[t]) for t in texts] == [1, 1, 0, 1, 1]
+    (letter,) = await bed.dead_letters()
+    assert (letter["event_id"], letter["error_code"], letter["attempts"]) == (
+        ids["b-refused"],
+        "ticket_unknown",
+        1,
+    )
+    assert letter["reason"] == "b-refused names no known ticket"
+    assert bed.handler.calls["b-refused"] == 1  # its verdict stands: it is not called again
+    # Two transactions: the messages before the refused one, and the ones after it.
+    async with bed.pool.acquire() as conn:
+        transactions = await conn.fetchval(
+            "SELECT count(DISTINCT handled_at) FROM messaging.inbox WHERE consumer = $1",
+            bed.consumer,
+        )
+    assert transactions == 2
+
+
+async def test_a_fault_in_a_batch_retries_that_message_alone(bed: Bed) -> None:
+    bed.handler.faults["b-flaky"] = 1
+    texts = ("b-before", "b-flaky", "b-after")
+    ids = [await bed.publish(text) for text in texts]
+
+    async with bed.serve():
+        await until(lambda: _positive(bed.effects("b-flaky")))
+        await until(lambda: _equal(bed.pending(), (0, 0, 0)))
+
+    assert [await bed.effects(t) for t in texts] == [1, 1, 1]
+    assert [await bed.inbox(i) for i in ids] == [1, 1, 1]
+    # "b-before" ran twice: in the batch the fault rolled back, then in the batch without it.
+    assert [bed.handler.calls[t] for t in texts] == [2, 2, 1]
+    assert await bed.dead_letters() == []
+
+
+async def test_a_batch_redelivered_after_a_crash_before_its_ack_has_its_effects_once(
+    bed: Bed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process commits its batch and dies before acking it: JetStream sends it again."""
+    bed.spec = ConsumerSpec(durable=f"{bed.consumer}_crash", ack_wait_seconds=1)
+    await bootstrap(bed.settings, [bed.spec])
+    texts = ["c-one", "c-two", "c-three"]
+    ids = [await bed.publish(text) for text in texts]
+
+    async def die_before_settling(*_: Any, **__: Any) -> None:
+        return None
+
+    with monkeypatch.context() as patched:
+        patched.setattr(consumer_module, "_settle", die_before_settling)
+        async with bed.serve():
+            await until(lambda: _positive(bed.effects("c-three")))
+    assert await bed.pending() == (0, 3, 0)
+
+    async with bed.serve():  # the same three again, after the ack wait: acked as duplicates
+        await until(lambda: _equal(bed.pending(), (0, 0, 0)))
+
+    assert [await bed.effects(t) for t in texts] == [1, 1, 1]
+    assert [await bed.inbox(i) for i in ids] == [1, 1, 1]
+    assert bed.handler.calls == Counter({"c-one": 1, "c-two": 1, "c-three": 1})
+
+
+async def test_a_durable_that_hands_out_one_message_at_a_time_is_served_in_order(bed: Bed) -> None:
+    """`max_ack_pending=1` (notices): each pull asks for one, so none waits for a pull's expiry."""
+    bed.spec = ConsumerSpec(durable=f"{bed.consumer}_single", max_ack_pending=1)
+    await bootstrap(bed.settings, [bed.spec])
+    texts = [f"e-{n}" for n in range(20)]
+    for text in texts:
+        await bed.publish(text)
+    seen: list[str] = []
+
+    async def in_order(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        await bed.handler(conn, envelope)
+        seen.append(envelope.event.text)  # type: ignore[attr-defined]
+
+    async with serve_consumers(
+        pool=bed.pool,
+        settings=bed.settings,
+        subscriptions=[Subscription(bed.spec, in_order)],
+        events=events,
+    ):
+        await until(lambda: _positive(bed.effects("e-19")), seconds=15)
+
+    assert seen == texts
+
+
+async def test_handle_batch_enters_a_batch_once_and_a_copy_in_it_is_a_duplicate(bed: Bed) -> None:
+    wanted = bed.subscription(types=frozenset({"Noted"}))
+    noted = _delivery(stored_row("d-kept"))
+    other = _delivery(stored_row("d-also kept"))
+    ignored = _delivery(stored_row("left", type="Ignored"))
+    garbled = Delivery(b"{not json", subject="t.events.intake.Garbled")
+
+    async with bed.pool.acquire() as conn:
+        first = await handle_batch(
+            conn, wanted, [noted, ignored, noted, garbled, other], max_attempts=3, events=events
+        )
+        again = await handle_batch(conn, wanted, [other, noted], max_attempts=3, events=events)
+
+    assert first == [
+        Outcome.HANDLED,
+        Outcome.SKIPPED,
+        Outcome.DUPLICATE,
+        Outcome.DEAD_LETTERED,
+        Outcome.HANDLED,
+    ]
+    assert again == [Outcome.DUPLICATE, Outcome.DUPLICATE]
+    assert bed.handler.calls == Counter({"d-kept": 1, "d-also kept": 1})
+    assert [d["error_code"] for d in await bed.dead_letters()] == ["invalid_payload"]
+
+
+async def test_a_batch_costs_one_inbox_statement_and_one_commit(bed: Bed) -> None:
+    """Ten new events: BEGIN, one inbox INSERT, the ten handlers' own statements, COMMIT."""
+    deliveries = [_delivery(stored_row(f"f-{n}")) for n in range(10)]
+    statements: list[str] = []
+
+    async with bed.pool.acquire() as conn:
+        # Once, so that asyncpg has looked up the array types already (it does so once).
+        warm = [_delivery(stored_row("f-warm"))]
+        await handle_batch(conn, bed.subscription(), warm, max_attempts=3, events=events)
+        with conn.query_logger(lambda record: statements.append(record.query)):
+            outcomes = await handle_batch(
+                conn, bed.subscription(), deliveries, max_attempts=3, events=events
+            )
+            await asyncio.sleep(0)  # the logger is called soon after each statement
+
+    assert outcomes == [Outcome.HANDLED] * 10
+    effects = [q for q in statements if q.startswith("INSERT INTO test_effects")]
+    rest = [q.split()[0].rstrip(";") for q in statements if q not in effects]
+    assert (len(effects), rest) == (10, ["BEGIN", "INSERT", "COMMIT"])
+
+
 async def test_dead_letters_command_lists_and_requests_redrive(
     bed: Bed, database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -462,6 +622,14 @@ def _delivery(row: Any) -> Delivery:
 
 async def _positive(count: Awaitable[int]) -> bool:
     return await count > 0
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _equal(value: Awaitable[Any], expected: Any) -> bool:
+    return await value == expected
 
 
 async def _at_least(rows: Awaitable[list[Any]], n: int) -> bool:

@@ -14,8 +14,8 @@ from typing import Any, ClassVar, Literal
 import asyncpg
 import nats
 import pytest
-from nats.js import JetStreamContext
 
+import penghubung.bus.relay as relay_module
 from penghubung.bus.relay import Relay
 from penghubung.bus.topology import bootstrap
 from penghubung.db import create_pool
@@ -166,29 +166,18 @@ async def test_only_one_candidate_relays_and_another_takes_over(bed: Bed, nats_u
 
 
 async def test_crash_between_publish_and_checkpoint_loses_nothing_and_doubles_nothing(
-    bed: Bed, nats_url: str
+    bed: Bed, nats_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The relay publishes, then dies every time before its checkpoint is written down."""
     await bed.append(40)
-    crashing = bed.candidate("crashing")
 
     async def crash(*_: Any) -> None:
         raise asyncpg.InterfaceError("process died before the checkpoint moved")
 
-    original = Relay.publish_pending
-
-    async def publish_then_die(self: Relay, conn: asyncpg.Connection, js: JetStreamContext) -> int:
-        import penghubung.bus.relay as relay_module
-
-        saved = relay_module._move_checkpoint
-        relay_module._move_checkpoint = crash  # type: ignore[assignment]
-        try:
-            return await original(self, conn, js)
-        finally:
-            relay_module._move_checkpoint = saved
-
-    crashing.publish_pending = publish_then_die.__get__(crashing)  # type: ignore[method-assign]
-    async with running(crashing):
-        await until(lambda: _stream_has(nats_url, bed.nats, 40))
+    with monkeypatch.context() as patched:
+        patched.setattr(relay_module, "_move_checkpoint", crash)
+        async with running(bed.candidate("crashing")):
+            await until(lambda: _stream_has(nats_url, bed.nats, 40))
     assert await bed.checkpoint() == 0
 
     async with running(bed.candidate("successor")):

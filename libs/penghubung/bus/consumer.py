@@ -1,21 +1,32 @@
-"""The consumer base: durable pull subscribers on faststream, exactly-once effects, dead letters.
+"""The consumer base: durable pull subscribers, exactly-once effects, dead letters.
 
-Every message goes through `handle_message`, one at a time per consumer:
+Each subscription pulls up to `nats_consumer_batch` messages at once and handles them in their
+order, in one transaction (`handle_batch`):
 
 - a type the subscription does not want is acked without calling the handler and without an
   inbox row (it had no effect to guard, and a row per foreign event would cost a write each);
 - it is decoded with `wire.decode`: an unknown type or a bad payload is dead-lettered at once;
-- ONE transaction inserts `messaging.inbox(consumer, event_id)` and runs the handler on that same
-  connection; an event already in the inbox is a duplicate, acked without calling the handler;
+- ONE statement inserts `messaging.inbox(consumer, event_id)` for every event of the batch and
+  tells which were new; the handler of each new one runs on that same connection, in order, in
+  the same transaction; an event already in the inbox is a duplicate, acked without calling the
+  handler. Only after the commit are the messages acknowledged;
 - the handler raising `Rejected` or a `penghubung.refusals` refusal (the message is wrong and
   always will be; an `Unavailable` or `TooMany` refusal is retried like a fault) dead-letters it at
   once; any other exception is a fault: the message is redelivered after a doubling delay and
-  dead-lettered once JetStream has delivered it `max_attempts` times.
+  dead-lettered once JetStream has delivered it `max_attempts` times. A handler that raises
+  splits its batch: the messages before it are handled again without it, it is settled alone,
+  and the ones after it go on. Any other failure of a batch falls back to `handle_message`, one
+  message and one transaction at a time.
 
-The acknowledgement is ours, never faststream's (whose default terminates a message on any
-exception): ack when handled, duplicate or skipped; term when dead-lettered (the dead letter
+The acknowledgement is ours, never a framework's (faststream's default terminates a message on
+any exception): ack when handled, duplicate or skipped; term when dead-lettered (the dead letter
 holds it now; JetStream never redelivers it and advises MSG_TERMINATED); nak with a delay to
 retry. A re-drive sends a dead letter through the same path, so the inbox makes it once.
+
+The pull itself is nats-py's: a fetch of up to a batch that returns as soon as any message is
+there (JetStream's one-shot pull with `no_wait` and an expiry). faststream's batch subscriber
+instead waits for its whole timeout unless the batch fills, and its one-message subscriber runs
+the messages of a larger pull concurrently, out of order.
 """
 
 from __future__ import annotations
@@ -31,16 +42,16 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from faststream import AckPolicy  # not faststream.nats.AckPolicy: that is JetStream's enum
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.message import NatsMessage
+import nats
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from penghubung import logs
 from penghubung.bus import wire
 from penghubung.bus.deadletters import REDRIVE_CHANNEL
-from penghubung.bus.topology import ConsumerSpec, consumer_config
+from penghubung.bus.topology import ConsumerSpec
 from penghubung.events.base import Envelope
 from penghubung.events.registry import EventRegistry, UnknownEventType, registry
 from penghubung.refusals import Kind, Refused
@@ -54,10 +65,21 @@ MAX_BACKOFF_SECONDS = 30.0
 REDRIVE_POLL_SECONDS = 5.0
 """How often the re-drive loop looks for requests when no notification arrives."""
 
+FETCH_WAIT_SECONDS = 1.0
+"""How long one pull waits for a first message before it is asked again. Also the longest a pull
+that got some messages waits for more when the durable's `max_ack_pending` is reached (JetStream
+then holds the pull open instead of ending it): kept short."""
+
+PULL_RETRY_SECONDS = 1.0
+"""How long a subscriber waits after a pull failed for another reason than an empty stream."""
+
 _REASON_LIMIT = 4000
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 """Applies one event's effects on the given connection, inside the transaction of its inbox row."""
+
+BatchHandler = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[None]]
+"""Applies several new events' effects in their order, in the transaction of their inbox rows."""
 
 
 class Rejected(Exception):
@@ -89,11 +111,16 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Subscription:
-    """A durable consumer, its handler, and the event types it wants (None: every type)."""
+    """A durable consumer, its handler, and the event types it wants (None: every type).
+
+    With `batch_handler`, a batch's new events go to it at once (in order; a failure of it sends
+    the batch through `handler` one message at a time); without, `handler` takes each in turn.
+    """
 
     spec: ConsumerSpec
     handler: Handler
     types: frozenset[str] | None = None
+    batch_handler: BatchHandler | None = None
 
     @property
     def consumer(self) -> str:
@@ -180,17 +207,168 @@ async def _handle_decoded(
                 await subscription.handler(conn, envelope)
             if redrive_of is not None:
                 await _mark_redriven(conn, redrive_of)
-    except Rejected as exc:
+    except Exception as exc:
+        return await _failed(conn, subscription, delivery, envelope, exc, max_attempts, redrive_of)
+    return Outcome.HANDLED if fresh else Outcome.DUPLICATE
+
+
+async def _failed(
+    conn: asyncpg.Connection,
+    subscription: Subscription,
+    delivery: Delivery,
+    envelope: Envelope,
+    exc: Exception,
+    max_attempts: int,
+    redrive_of: int | None = None,
+) -> Outcome:
+    """A handler's failure: a verdict on the message is dead-lettered, a fault is retried."""
+    if isinstance(exc, Rejected):
         failure = _Failure(exc.code, exc.reason)
         return await _dead_letter(conn, subscription, delivery, failure, redrive_of)
-    except Refused as exc:
-        if exc.kind not in TRANSIENT:  # the domain refused the message: it always will
-            failure = _Failure(exc.code, exc.message)
-            return await _dead_letter(conn, subscription, delivery, failure, redrive_of)
-        return await _fault(conn, subscription, delivery, envelope, exc, max_attempts, redrive_of)
-    except Exception as exc:  # a fault: retried until the attempts run out, then dead-lettered
-        return await _fault(conn, subscription, delivery, envelope, exc, max_attempts, redrive_of)
-    return Outcome.HANDLED if fresh else Outcome.DUPLICATE
+    if isinstance(exc, Refused) and exc.kind not in TRANSIENT:
+        # the domain refused the message: it always will
+        failure = _Failure(exc.code, exc.message)
+        return await _dead_letter(conn, subscription, delivery, failure, redrive_of)
+    return await _fault(conn, subscription, delivery, envelope, exc, max_attempts, redrive_of)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A delivery of a batch and what its bytes are: an event, a failure, or None (skipped)."""
+
+    delivery: Delivery
+    decoded: Envelope | _Failure | None
+
+
+class _HandlerFailed(Exception):
+    """A handler of a batch raised: the batch's messages before `index` are not to blame."""
+
+    def __init__(self, index: int, envelope: Envelope, cause: Exception) -> None:
+        super().__init__(f"the handler of message {index} of a batch failed: {cause!r}")
+        self.index = index
+        self.envelope = envelope
+        self.cause = cause
+
+
+async def handle_batch(
+    conn: asyncpg.Connection,
+    subscription: Subscription,
+    deliveries: Sequence[Delivery],
+    *,
+    max_attempts: int,
+    events: EventRegistry = registry,
+) -> list[Outcome]:
+    """Handle deliveries in their order, exactly once each, in as few transactions as they allow.
+
+    One transaction enters every event in the inbox with one statement, runs the handler of each
+    new one (in order, on this connection) and dead-letters what does not decode. When a handler
+    raises, the messages before it are handled again without it, it is settled as
+    `handle_message` settles that failure (the handler is not called again), and the messages
+    after it go on. Any other failure (the inbox statement, the commit, the connection) hands
+    every message not yet committed to `handle_message`, one transaction each.
+    """
+    rest = [_Item(d, _decode(d, subscription, events)) for d in deliveries]
+    outcomes: list[Outcome] = []
+    while rest:
+        try:
+            done, failed = await _committed_prefix(conn, subscription, rest)
+        except Exception as exc:  # not a handler's: one message and one transaction at a time
+            log.warning(
+                "consumer %s: a batch of %d failed (%s); handling its messages one at a time",
+                subscription.consumer,
+                len(rest),
+                _describe(exc),
+            )
+            for item in rest:
+                outcomes.append(await _one(conn, subscription, item, max_attempts, events))
+            return outcomes
+        outcomes += done
+        rest = rest[len(done) :]
+        if failed is not None:
+            culprit = rest.pop(0)
+            outcomes.append(
+                await _failed(
+                    conn,
+                    subscription,
+                    culprit.delivery,
+                    failed.envelope,
+                    failed.cause,
+                    max_attempts,
+                )
+            )
+    return outcomes
+
+
+async def _committed_prefix(
+    conn: asyncpg.Connection, subscription: Subscription, items: Sequence[_Item]
+) -> tuple[list[Outcome], _HandlerFailed | None]:
+    """Commit as many leading items as succeed together; the failure of the next one, if any."""
+    upto, failed = len(items), None
+    while upto:
+        try:
+            return await _batch_transaction(conn, subscription, items[:upto]), failed
+        except _HandlerFailed as exc:
+            upto, failed = exc.index, exc
+    return [], failed
+
+
+async def _batch_transaction(
+    conn: asyncpg.Connection, subscription: Subscription, items: Sequence[_Item]
+) -> list[Outcome]:
+    """One transaction for the items: inbox rows, handlers in order, dead letters; the outcomes."""
+    envelopes = [i.decoded for i in items if isinstance(i.decoded, Envelope)]
+    if not envelopes and not any(isinstance(i.decoded, _Failure) for i in items):
+        return [Outcome.SKIPPED] * len(items)
+    outcomes: list[Outcome] = []
+    async with conn.transaction():
+        new = await _enter_inbox_many(conn, subscription.consumer, envelopes)
+        fresh: list[Envelope] = []
+        for index, item in enumerate(items):
+            decoded = item.decoded
+            if decoded is None:
+                outcomes.append(Outcome.SKIPPED)
+            elif isinstance(decoded, _Failure):
+                outcomes.append(await _dead_letter(conn, subscription, item.delivery, decoded))
+            elif decoded.event_id in new:
+                new.discard(decoded.event_id)  # a second copy in the same batch is a duplicate
+                fresh.append(decoded)
+                if subscription.batch_handler is None:
+                    await _apply(conn, subscription, decoded, index)
+                outcomes.append(Outcome.HANDLED)
+            else:
+                outcomes.append(Outcome.DUPLICATE)
+        if subscription.batch_handler is not None and fresh:
+            await subscription.batch_handler(conn, fresh)
+    return outcomes
+
+
+async def _apply(
+    conn: asyncpg.Connection, subscription: Subscription, envelope: Envelope, index: int
+) -> None:
+    cid = logs.correlation_id.set(envelope.correlation_id)
+    try:
+        await subscription.handler(conn, envelope)
+    except Exception as exc:
+        raise _HandlerFailed(index, envelope, exc) from exc
+    finally:
+        logs.correlation_id.reset(cid)
+
+
+async def _one(
+    conn: asyncpg.Connection,
+    subscription: Subscription,
+    item: _Item,
+    max_attempts: int,
+    events: EventRegistry,
+) -> Outcome:
+    """`handle_message` for one item of a failed batch; RETRY if not even that can be recorded."""
+    try:
+        return await handle_message(
+            conn, subscription, item.delivery, max_attempts=max_attempts, events=events
+        )
+    except Exception:
+        log.exception("consumer %s could not record a message's outcome", subscription.consumer)
+        return Outcome.RETRY
 
 
 async def _fault(
@@ -248,6 +426,25 @@ async def _enter_inbox(conn: asyncpg.Connection, consumer: str, envelope: Envelo
         envelope.global_position,
     )
     return bool(inserted)
+
+
+async def _enter_inbox_many(
+    conn: asyncpg.Connection, consumer: str, envelopes: Sequence[Envelope]
+) -> set[UUID]:
+    """Insert the inbox rows of a batch in one statement; the ids that were not there before."""
+    if not envelopes:
+        return set()
+    ids = list({e.event_id: e.global_position for e in envelopes}.items())
+    rows = await conn.fetch(
+        "INSERT INTO messaging.inbox (consumer, event_id, global_position)"
+        " SELECT $1, e.event_id, e.global_position"
+        " FROM unnest($2::uuid[], $3::bigint[]) AS e (event_id, global_position)"
+        " ON CONFLICT DO NOTHING RETURNING event_id",
+        consumer,
+        [i for i, _ in ids],
+        [p for _, p in ids],
+    )
+    return {r["event_id"] for r in rows}
 
 
 async def _done(conn: asyncpg.Connection, outcome: Outcome, redrive_of: int | None) -> Outcome:
@@ -391,9 +588,9 @@ async def redrive_requested(
 
 @dataclass
 class RunningConsumers:
-    """The consumers `serve_consumers` runs: their broker, and a way to hurry the re-drive loop."""
+    """The consumers `serve_consumers` runs: their connection, and a way to hurry the re-drive."""
 
-    broker: NatsBroker
+    nc: NatsClient
     consumers: tuple[str, ...]
     _wake: asyncio.Event
 
@@ -402,8 +599,14 @@ class RunningConsumers:
         self._wake.set()
 
     async def ping(self, within: float = 1.0) -> bool:
-        """Whether the broker's connection to NATS is up (for readiness)."""
-        return await self.broker.ping(within)
+        """Whether the connection to NATS is up and answers (for readiness)."""
+        if not self.nc.is_connected:
+            return False
+        try:
+            await asyncio.wait_for(self.nc.flush(), within)
+        except (TimeoutError, nats.errors.Error):
+            return False
+        return True
 
 
 @contextlib.asynccontextmanager
@@ -419,102 +622,143 @@ async def serve_consumers(
 
     The stream and the durable consumers must have been declared by the bootstrap step
     (`ConsumerNotDeclared` otherwise). The pool must come from `penghubung.db.create_pool`; the
-    re-drive loop holds one of its connections to LISTEN on `penghubung_redrive`.
+    re-drive loop holds one of its connections to LISTEN on `penghubung_redrive`. At the end of
+    the block no new batch is pulled, and the batches in flight are given up to
+    `graceful_timeout_seconds` to commit and be acknowledged.
     """
     by_consumer = _by_consumer(subscriptions)
-    broker = build_broker(pool=pool, settings=settings, subscriptions=subscriptions, events=events)
+    nc = await nats.connect(
+        settings.nats_servers, max_reconnect_attempts=-1, reconnect_time_wait=0.5
+    )
+    stopping = asyncio.Event()
+    pullers: list[asyncio.Task[None]] = []
     try:
-        await _check_declared(broker, settings, by_consumer)
-        await broker.start()
+        js = nc.jetstream()
+        declared = await _check_declared(js, settings, by_consumer)
+        for durable, subscription in by_consumer.items():
+            puller = _Puller(
+                pool=pool,
+                subscription=subscription,
+                settings=settings,
+                events=events,
+                pull=await js.pull_subscribe_bind(durable, stream=settings.stream_name),
+                ack_wait=declared[durable].ack_wait,
+                # No more than JetStream will hand out: a pull asking more waits for its expiry.
+                batch=min(settings.nats_consumer_batch, declared[durable].max_ack_pending),
+            )
+            pullers.append(asyncio.create_task(puller.run(stopping), name=f"consume-{durable}"))
         wake = asyncio.Event()
         loop = asyncio.create_task(
             _redrive_loop(pool, by_consumer, events=events, wake=wake, every=redrive_poll_seconds)
         )
         try:
-            yield RunningConsumers(broker, tuple(by_consumer), wake)
+            yield RunningConsumers(nc, tuple(by_consumer), wake)
         finally:
             loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
     finally:
-        await broker.stop()
+        stopping.set()
+        await _finish(pullers, settings.graceful_timeout_seconds)
+        await nc.close()
 
 
-def build_broker(
-    *,
-    pool: asyncpg.Pool,
-    settings: NatsSettings,
-    subscriptions: Sequence[Subscription],
-    events: EventRegistry = registry,
-) -> NatsBroker:
-    """A faststream broker with one durable pull subscriber per subscription, not yet started."""
-    broker = NatsBroker(
-        settings.nats_servers,
-        graceful_timeout=settings.graceful_timeout_seconds,
-        # faststream logs "Received" and "Processed" per message at this level: a third of the
-        # throughput at INFO. At DEBUG they cost nothing unless someone is debugging.
-        logger=logging.getLogger("penghubung.bus.faststream"),
-        log_level=logging.DEBUG,
-        # The receiver takes the message itself; no dependency injection, no JSON guessing.
-        apply_types=False,
-    )
-    stream = JStream(settings.stream_name, declare=False)  # the bootstrap step declares it
-    for subscription in subscriptions:
-        subscriber = broker.subscriber(
-            subscription.spec.filter_subject(settings),
-            durable=subscription.spec.durable,
-            # Only used if the durable vanished between the check and the bind.
-            config=consumer_config(subscription.spec, settings),
-            stream=stream,
-            # One message at a time: a batch, or more workers, would run handlers concurrently.
-            pull_sub=PullSub(batch_size=1),
-            max_workers=1,
-            ack_policy=AckPolicy.MANUAL,
-            decoder=_undecoded,
-        )
-        subscriber(_receiver(pool, subscription, settings, events))
-    return broker
+async def _finish(tasks: Sequence[asyncio.Task[None]], within: float) -> None:
+    """Let the pullers end their batches in flight; cancel what is left after the timeout."""
+    if not tasks:
+        return
+    _, late = await asyncio.wait(tasks, timeout=within)
+    for task in late:
+        log.warning("%s did not finish its batch in %.1f s: cancelled", task.get_name(), within)
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _undecoded(message: NatsMessage) -> NatsMessage:
-    """faststream's "decoded body": the message itself (wire.decode does the decoding)."""
-    return message
+@dataclass
+class _Puller:
+    """One subscription's loop: pull a batch, handle it in one transaction, settle each message."""
 
+    pool: asyncpg.Pool
+    subscription: Subscription
+    settings: NatsSettings
+    events: EventRegistry
+    pull: JetStreamContext.PullSubscription
+    ack_wait: float
+    batch: int
 
-def _receiver(
-    pool: asyncpg.Pool,
-    subscription: Subscription,
-    settings: NatsSettings,
-    events: EventRegistry,
-) -> Callable[[NatsMessage], Awaitable[None]]:
-    async def receive(message: NatsMessage) -> None:
-        delivery = Delivery.of(message.raw_message)
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Until `stopping`: a batch in flight is always finished, a pull is given up."""
+        while not stopping.is_set():
+            messages = await self._next_batch(stopping)
+            if messages:
+                await self._handle(messages)
+
+    async def _next_batch(self, stopping: asyncio.Event) -> list[Msg]:
+        """Up to a batch, as soon as there is one message at least (JetStream's one-shot pull)."""
+        fetch = asyncio.ensure_future(self.pull.fetch(self.batch, timeout=FETCH_WAIT_SECONDS))
+        stop = asyncio.ensure_future(stopping.wait())
         try:
-            async with pool.acquire() as conn:
-                outcome = await handle_message(
+            await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if not fetch.done():  # stopping: whatever this pull brings comes back after the ack wait
+            fetch.cancel()
+            with contextlib.suppress(BaseException):
+                await fetch
+            return []
+        try:
+            return fetch.result()
+        except TimeoutError:  # nothing to take (or NATS is away and the client reconnecting)
+            return []
+        except Exception as exc:
+            log.warning("consumer %s cannot pull: %s", self.subscription.consumer, _describe(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), PULL_RETRY_SECONDS)
+            return []
+
+    async def _handle(self, messages: list[Msg]) -> None:
+        deliveries = [Delivery.of(m) for m in messages]
+        keep_alive = asyncio.create_task(self._in_progress(messages))
+        try:
+            async with self.pool.acquire() as conn:
+                outcomes = await handle_batch(
                     conn,
-                    subscription,
-                    delivery,
-                    max_attempts=settings.max_attempts,
-                    events=events,
+                    self.subscription,
+                    deliveries,
+                    max_attempts=self.settings.max_attempts,
+                    events=self.events,
                 )
         except Exception:
             # Not even a dead letter could be written (PostgreSQL unreachable?): redeliver later.
-            log.exception("consumer %s could not record a message's outcome", subscription.consumer)
-            outcome = Outcome.RETRY
-        await _settle(message, outcome, delay=backoff_seconds(settings, delivery.attempt))
+            log.exception(
+                "consumer %s could not record a batch's outcome", self.subscription.consumer
+            )
+            outcomes = [Outcome.RETRY] * len(messages)
+        finally:
+            keep_alive.cancel()
+        for message, delivery, outcome in zip(messages, deliveries, outcomes, strict=True):
+            await _settle(message, outcome, delay=backoff_seconds(self.settings, delivery.attempt))
 
-    receive.__name__ = f"receive_{subscription.consumer}"
-    return receive
+    async def _in_progress(self, messages: list[Msg]) -> None:
+        """While a batch takes long, tell JetStream so that it does not send it again meanwhile."""
+        while True:
+            await asyncio.sleep(self.ack_wait / 3)
+            for message in messages:
+                with contextlib.suppress(Exception):
+                    await message.in_progress()
 
 
-async def _settle(message: NatsMessage, outcome: Outcome, *, delay: float) -> None:
-    if outcome is Outcome.RETRY:
-        await message.nack(delay=delay)
-    elif outcome is Outcome.DEAD_LETTERED:
-        await message.reject()  # term: the dead letter holds it now
-    else:
-        await message.ack()
+async def _settle(message: Msg, outcome: Outcome, *, delay: float) -> None:
+    """Acknowledge (after the commit), terminate a dead letter's message, or ask again later."""
+    try:
+        if outcome is Outcome.RETRY:
+            await message.nak(delay=delay)
+        elif outcome is Outcome.DEAD_LETTERED:
+            await message.term()  # the dead letter holds it now
+        else:
+            await message.ack()
+    except Exception as exc:  # the ack wait sends it again; the inbox makes that harmless
+        log.warning("could not settle a message (%s): %s", outcome, _describe(exc))
 
 
 def _by_consumer(subscriptions: Sequence[Subscription]) -> dict[str, Subscription]:
@@ -526,19 +770,32 @@ def _by_consumer(subscriptions: Sequence[Subscription]) -> dict[str, Subscriptio
     return by_consumer
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """What the consumers loop needs to know of a durable as the bootstrap step declared it."""
+
+    ack_wait: float
+    max_ack_pending: int
+
+
 async def _check_declared(
-    broker: NatsBroker, settings: NatsSettings, consumers: Mapping[str, Subscription]
-) -> None:
-    """Fail fast when a durable is missing: binding would declare it, which only bootstrap does."""
-    js = (await broker.connect()).jetstream()
+    js: JetStreamContext, settings: NatsSettings, consumers: Mapping[str, Subscription]
+) -> dict[str, _Declared]:
+    """Fail fast when a durable is missing (only bootstrap declares them); how each is declared."""
+    declared: dict[str, _Declared] = {}
     for durable in consumers:
         try:
-            await js.consumer_info(settings.stream_name, durable)
+            info = await js.consumer_info(settings.stream_name, durable)
         except NotFoundError:
             raise ConsumerNotDeclared(
                 f"consumer {durable!r} of stream {settings.stream_name!r} is not declared:"
                 " run `penghubung bootstrap`"
             ) from None
+        declared[durable] = _Declared(
+            ack_wait=float(info.config.ack_wait or 30.0),
+            max_ack_pending=int(info.config.max_ack_pending or 1000),
+        )
+    return declared
 
 
 async def _redrive_loop(

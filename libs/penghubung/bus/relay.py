@@ -9,6 +9,14 @@ acknowledged messages from the tail of the stream. PostgreSQL is the record: whe
 (re)connects it reads the position of the stream's last message and, if the checkpoint is
 ahead of it, rewinds and publishes the lost tail again (the duplicate window absorbs any that
 survived; the consumers' inbox absorbs anything older).
+
+While it leads, the relay keeps its checkpoint in memory and writes it down at most every
+`relay_checkpoint_seconds` (and whenever it stops leading, stops relaying over a NATS connection,
+or stops): one UPDATE, and its WAL flush, a few times a second instead of after every batch. A
+checkpoint written down behind what was published is safe by the same argument as a crash
+between a publish and its checkpoint: whoever leads next reads it, publishes again from there,
+the duplicate window drops what JetStream holds already, and the inboxes and the projection's
+checkpoint absorb anything older than the window.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,6 +69,11 @@ class Relay:
         self.published = 0
         self._rewind_needed = True
         self._nats_lost = asyncio.Event()
+        self._position: int | None = None
+        """How far the stream holds the log, while leading (None: read it from the database)."""
+        self._written: int | None = None
+        """The checkpoint as last read or written in the database."""
+        self._written_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Compete for leadership until `stop` is set; relay while leading; survive outages."""
@@ -75,7 +89,10 @@ class Relay:
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
                     log.info("relay %s is now the active relay", self.name)
                     self.is_leader = True
-                    await self._lead(conn, stop)
+                    try:
+                        await self._lead(conn, stop)
+                    finally:
+                        await self._write_down_on_leaving(conn)
                 else:
                     await _wait(stop, self._relay.relay_poll_seconds)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -83,6 +100,7 @@ class Relay:
                 await _wait(stop, backoff)
             finally:
                 self.is_leader = False
+                self._position = self._written = None  # another may lead before this one again
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(conn.close(), timeout=2)
 
@@ -101,6 +119,7 @@ class Relay:
                 await self._relay_over(conn, nc, stop, wake)
             finally:
                 await nc.close()
+            await self._write_down(conn)
             if not stop.is_set():
                 log.warning("relay lost NATS; connecting again, then checking for lost messages")
 
@@ -121,7 +140,8 @@ class Relay:
                 await _wait(stop, self._relay.relay_poll_seconds, self._nats_lost)
                 continue
             if sent < self._relay.relay_batch_size:
-                await _wait(stop, self._relay.relay_poll_seconds, wake)
+                await _wait(stop, self._idle_seconds(), wake)
+            await self._write_down(conn, due_only=True)
 
     async def _connect_nats(self, stop: asyncio.Event, wake: asyncio.Event) -> NatsClient | None:
         """A fresh connection, never a reconnected one, checked for lost messages before use.
@@ -157,19 +177,24 @@ class Relay:
     async def _rewind_to_stream(self, conn: asyncpg.Connection, js: JetStreamContext) -> None:
         """Move the checkpoint back to the stream's last message if the broker lost a tail."""
         on_stream = await stream_last_position(js, self._nats.stream_name)
-        checkpoint = await _checkpoint(conn)
+        checkpoint = await self._checkpoint(conn)
         if on_stream < checkpoint:
             log.warning(
                 "the stream ends at position %d but the relay had reached %d: re-publishing",
                 on_stream,
                 checkpoint,
             )
-            await _move_checkpoint(conn, on_stream)
+            self._position = on_stream
+            await self._write_down(conn)
         self._rewind_needed = False
 
     async def publish_pending(self, conn: asyncpg.Connection, js: JetStreamContext) -> int:
-        """Publish one batch after the checkpoint; move the checkpoint over what was acked."""
-        checkpoint = await _checkpoint(conn)
+        """Publish one batch after the checkpoint; move the checkpoint over what was acked.
+
+        The checkpoint moves in memory, and is written down when `relay_checkpoint_seconds` have
+        passed since it last was.
+        """
+        checkpoint = await self._checkpoint(conn)
         rows = await conn.fetch(
             "SELECT global_position, event_id, stream_id, stream_version, type, schema_version,"
             " occurred_at, recorded_at, actor, correlation_id, causation_id, payload, hash"
@@ -182,11 +207,44 @@ class Relay:
             return 0
         acked = await self._publish(js, rows)
         if acked:
-            await _move_checkpoint(conn, rows[acked - 1]["global_position"])
+            self._position = rows[acked - 1]["global_position"]
             self.published += acked
+            await self._write_down(conn, due_only=True)
         if acked < len(rows):
             raise TimeoutError(f"{len(rows) - acked} publishes not acknowledged")
         return acked
+
+    async def _checkpoint(self, conn: asyncpg.Connection) -> int:
+        """How far the stream holds the log: from memory while leading, else from the database."""
+        if self._position is None:
+            self._position = self._written = await _checkpoint(conn)
+            self._written_at = time.monotonic()
+        return self._position
+
+    async def _write_down(self, conn: asyncpg.Connection, *, due_only: bool = False) -> None:
+        """Write the checkpoint to the database if it moved (with `due_only`: and is due)."""
+        position = self._position
+        if position is None or position == self._written or conn.is_closed():
+            return
+        if due_only and time.monotonic() - self._written_at < self._relay.relay_checkpoint_seconds:
+            return
+        await _move_checkpoint(conn, position)
+        self._written, self._written_at = position, time.monotonic()
+
+    async def _write_down_on_leaving(self, conn: asyncpg.Connection) -> None:
+        """The last write of a leader; if it fails, the next leader publishes a little again."""
+        try:
+            await self._write_down(conn)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("relay %s could not write its checkpoint down: %s", self.name, exc)
+
+    def _idle_seconds(self) -> float:
+        """How long to wait for new events: the poll interval, or until the checkpoint is due."""
+        poll = self._relay.relay_poll_seconds
+        if self._position is None or self._position == self._written:
+            return poll
+        due = self._written_at + self._relay.relay_checkpoint_seconds - time.monotonic()
+        return max(0.0, min(poll, due))
 
     async def _publish(self, js: JetStreamContext, rows: Sequence[asyncpg.Record]) -> int:
         """Pipelined publishes in log order; the count of the leading rows that were acked."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from penghubung.events.base import Event
+from penghubung.forms import TRUSTED
 
 E = TypeVar("E", bound=type[Event])
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -70,14 +71,19 @@ class EventRegistry:
             raise UnknownEventType(f"{type_name} v{schema_version} is newer than this code")
         return cls.model_validate({**payload, "type": type_name, "schema_version": current})
 
-    def load_json(self, type_name: str, schema_version: int, payload: str | bytes) -> Event:
+    def load_json(
+        self, type_name: str, schema_version: int, payload: str | bytes, *, trusted: bool = False
+    ) -> Event:
         """`load` from the payload's JSON text: validated straight from the text when it is of
-        the current version (no dict in between), else decoded and upcast first."""
+        the current version (no dict in between), else decoded and upcast first. `trusted`: the
+        text is a stored event of the log, read back as the log holds it: the forms' costly
+        checks (`penghubung.forms.TRUSTED`) are skipped; the types, shapes and limits are still
+        validated. An upcast payload is always validated whole (it was not stored that way)."""
         cls = self.cls(type_name)
         if schema_version != current_version(cls):
             return self.load(type_name, schema_version, json.loads(payload))
         # type and schema_version are not in a stored payload: their defaults are these
-        return cls.model_validate_json(payload)
+        return cls.model_validate_json(payload, context=TRUSTED if trusted else None)
 
 
 def event_type_name(cls: type[Event]) -> str:

@@ -368,8 +368,10 @@ class EventStore:
 
     def envelope_of_text(self, row: asyncpg.Record) -> Envelope:
         """A row of `scan_rows` (its actor and payload as JSON text) as a typed envelope: the
-        event validated straight from its text, each actor once per process, and the columns
-        PostgreSQL typed taken as they are (`_typed_envelope`)."""
+        event validated straight from its text, as a stored event (the forms' costly checks of
+        values it stores canonical are skipped: `EventRegistry.load_json(trusted=True)`), each
+        actor once per process, and the columns PostgreSQL typed taken as they are
+        (`_typed_envelope`). Only for rows read from the log itself."""
         actor = self._actors.get(row["actor"])
         if actor is None:
             if len(self._actors) > _DECODED_ACTORS:
@@ -389,7 +391,7 @@ class EventStore:
                 "correlation_id": row["correlation_id"],
                 "causation_id": row["causation_id"],
                 "event": self._registry.load_json(
-                    row["type"], row["schema_version"], row["payload"]
+                    row["type"], row["schema_version"], row["payload"], trusted=True
                 ),
                 "hash": row["hash"].hex(),
             }

@@ -46,6 +46,7 @@ from penghubung.forms.request import (
     check_sha256,
 )
 from penghubung.forms.values import (
+    TRUSTED,
     Email,
     FormValueError,
     InternalPhone,
@@ -64,9 +65,11 @@ from penghubung.forms.values import (
     check_no_nul,
     check_ticket_id,
     format_ticket_id,
+    unless_trusted,
 )
 
 __all__ = [
+    "TRUSTED",
     "Applicant",
     "ApplicationInfo",
     "Attachment",
@@ -112,4 +115,5 @@ __all__ = [
     "check_ticket_id",
     "format_berita_acara_number",
     "format_ticket_id",
+    "unless_trusted",
 ]

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from penghubung.forms.people import ContactPerson
-from penghubung.forms.values import FormValueError, LongText, Text, ValueObject
+from penghubung.forms.values import FormValueError, LongText, Text, ValueObject, unless_trusted
 
 
 def check_ip_address(value: str) -> str:
@@ -31,10 +31,10 @@ def check_ip_network(value: str) -> str:
         raise FormValueError("ip_network", f"alamat jaringan IP tidak valid: {value}") from None
 
 
-IpAddress = Annotated[str, AfterValidator(check_ip_address)]
+IpAddress = Annotated[str, AfterValidator(unless_trusted(check_ip_address))]
 """An IPv4 or IPv6 address."""
 
-IpNetwork = Annotated[str, AfterValidator(check_ip_network)]
+IpNetwork = Annotated[str, AfterValidator(unless_trusted(check_ip_network))]
 """An IP address or a CIDR network."""
 
 

@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from penghubung.forms.request import Mechanism, MechanismChoice
-from penghubung.forms.values import FormValueError, Text, ValueObject
+from penghubung.forms.values import FormValueError, Text, ValueObject, unless_trusted
 
 
 class AuthenticationType(StrEnum):
@@ -35,7 +35,7 @@ def check_http_url(value: str) -> str:
     return url
 
 
-HttpUrlText = Annotated[str, AfterValidator(check_http_url)]
+HttpUrlText = Annotated[str, AfterValidator(unless_trusted(check_http_url))]
 """An absolute http(s) URL, kept as typed."""
 
 

@@ -16,6 +16,7 @@ from penghubung.forms.values import (
     Nip,
     Text,
     ValueObject,
+    unless_trusted,
 )
 
 
@@ -77,7 +78,7 @@ def check_applicant_echelon(value: Echelon) -> Echelon:
 class Applicant(ContactPerson):
     """The requesting official (Pemohon) of a regional agency: at least echelon III."""
 
-    echelon: Annotated[Echelon, AfterValidator(check_applicant_echelon)] = Field(
+    echelon: Annotated[Echelon, AfterValidator(unless_trusted(check_applicant_echelon))] = Field(
         description="The applicant's echelon; I, II or III (IV and V are refused)"
     )
     agency: Text = Field(description="The regional agency (Perangkat Daerah / OPD) applying")

@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from penghubung.forms.people import Applicant
-from penghubung.forms.values import FormValueError, LongText, Text, ValueObject
+from penghubung.forms.values import FormValueError, LongText, Text, ValueObject, unless_trusted
 from penghubung.sop import Impact, Urgency
 
 
@@ -85,14 +85,14 @@ class Attachment(ValueObject):
     """Metadata of an uploaded file; the bytes live in storage under `storage_key`."""
 
     kind: AttachmentKind = Field(description="What the file is (surat_permohonan, lainnya)")
-    filename: Annotated[Text, AfterValidator(check_filename)] = Field(
+    filename: Annotated[Text, AfterValidator(unless_trusted(check_filename))] = Field(
         description="The file name as uploaded, without folders"
     )
-    content_type: Annotated[Text, AfterValidator(check_content_type)] = Field(
+    content_type: Annotated[Text, AfterValidator(unless_trusted(check_content_type))] = Field(
         description="Media type, e.g. application/pdf"
     )
     size_bytes: int = Field(ge=1, description="Size of the file in bytes")
-    sha256: Annotated[str, AfterValidator(check_sha256)] = Field(
+    sha256: Annotated[str, AfterValidator(unless_trusted(check_sha256))] = Field(
         description="SHA-256 of the file's bytes, 64 lower-case hex characters"
     )
     storage_key: Annotated[

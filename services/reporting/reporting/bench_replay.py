@@ -19,7 +19,12 @@ from typing import Any
 from penghubung.bench.replay import worker_main
 from penghubung.db import connect, create_pool
 from penghubung.eventstore import EventStore
-from reporting.adapters.rebuild_db import create_tables, drop_schema, keys_deferred
+from reporting.adapters.rebuild_db import (
+    create_tables,
+    drop_schema,
+    forget_snapshots,
+    keys_deferred,
+)
 from reporting.app.as_of import Snapshots
 from reporting.projections.rebuild import rebuild as rebuild_projection
 from reporting.settings import ReportingSettings
@@ -60,7 +65,7 @@ async def as_of(log_url: str, seconds: float) -> dict[str, Any]:
     every = ReportingSettings.model_fields["as_of_snapshot_every"].default
     conn = await connect(log_url)
     try:
-        await conn.execute("DELETE FROM reporting.as_of_snapshots")
+        await forget_snapshots(conn)
         head = await conn.fetchval("SELECT position FROM eventstore.head")
     finally:
         await conn.close()

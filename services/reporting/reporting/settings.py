@@ -62,13 +62,15 @@ class ReportingSettings(ServiceSettings):
         " (the latest is always kept)",
     )
     as_of_snapshot_every: int = Field(
-        default=20_000,
+        # a snapshot holds only the tables later events change and the small growing ones (the
+        # timeline and the SLA facts are shared by all): a few MB, so they can be close together
+        default=10_000,
         ge=1,
         description="A view as of a position this many events or more past the nearest snapshot"
         " keeps a snapshot of its copy, so later views near it fold only the events after it",
     )
     as_of_snapshots_kept: int = Field(
-        default=8, ge=1, description="Snapshots kept in the database for `as_of` views"
+        default=20, ge=1, description="Snapshots kept in the database for `as_of` views"
     )
     as_of_rebuilds_per_person: int = Field(
         default=6,

@@ -106,12 +106,13 @@ async def _add_keys(conn: asyncpg.Connection, table: str, fresh: str) -> None:
 
 
 async def temporary_size(conn: asyncpg.Connection) -> int:
-    """Bytes the connection's temporary copies of the projection's tables take (with indexes)."""
+    """Bytes the connection's temporary copies of the projection's tables take (with indexes;
+    the shared rows a copy reads in place, `read_shared`, are not its own)."""
     size: int = await conn.fetchval(
         "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c"
         " WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'r'"
         " AND c.relname = ANY($1::text[])",
-        list(PROJECTED),
+        [*PROJECTED, *(_after(t) for t in SHARED)],
     )
     return size
 
@@ -126,18 +127,31 @@ _SHAPE = (
 )
 
 
+SHARED = {"timeline": "as_of_timeline", "sla_facts": "as_of_sla_facts"}
+"""The growing tables whose rows the snapshots share (migration 0007), by the table that holds
+them: the largest by far (a snapshot near the end of a 200,000-event log would hold about
+100 MB of them), and no later event changes their rows, each keyed by its own log position."""
+
+
+def _after(table: str) -> str:
+    """The temporary table of a copy that holds a shared table's rows after its snapshot."""
+    return f"{table}_after_snapshot"
+
+
 async def shape(conn: asyncpg.Connection) -> str:
-    """The SHA-256 of the projected tables' columns and types (a snapshot of other tables is of
-    no use)."""
-    rows = await conn.fetch(_SHAPE, list(PROJECTED))
+    """The SHA-256 of the projected tables' columns and types, and of the shared rows' tables (a
+    snapshot of other tables is of no use)."""
+    rows = await conn.fetch(_SHAPE, [*PROJECTED, *SHARED.values()])
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
 
 
 async def nearest_snapshot(conn: asyncpg.Connection, position: int, *, rules: str) -> int:
-    """The position of the latest snapshot at or before `position` made by `rules` (0: none)."""
+    """The position of the latest snapshot at or before `position` made by `rules`, whose
+    shared rows are kept (0: none)."""
     found: int = await conn.fetchval(
-        "SELECT coalesce(max(position), 0) FROM reporting.as_of_snapshots"
-        " WHERE rules = $1 AND position <= $2",
+        "SELECT coalesce(max(s.position), 0) FROM reporting.as_of_snapshots s"
+        " JOIN reporting.as_of_rows r ON r.rules = s.rules"
+        " WHERE s.rules = $1 AND s.position <= $2 AND s.position <= r.upto",
         rules,
         position,
     )
@@ -146,10 +160,12 @@ async def nearest_snapshot(conn: asyncpg.Connection, position: int, *, rules: st
 
 async def restore_snapshot(conn: asyncpg.Connection, position: int) -> None:
     """Fill the connection's empty temporary tables (made without the base calendar) with the
-    tables of the snapshot at `position`."""
+    tables of the snapshot at `position`, all but the shared ones (`read_shared`)."""
     rows = await conn.fetch(
-        "SELECT table_name, data FROM reporting.as_of_snapshot_tables WHERE position = $1",
+        "SELECT table_name, data FROM reporting.as_of_snapshot_tables"
+        " WHERE position = $1 AND table_name <> ALL($2::text[])",
         position,
+        list(SHARED),
     )
     for row in rows:
         await conn.copy_to_table(
@@ -160,15 +176,67 @@ async def restore_snapshot(conn: asyncpg.Connection, position: int) -> None:
         )
 
 
+async def read_shared(conn: asyncpg.Connection, position: int) -> None:
+    """Make the copy's shared tables (holding the rows folded after the snapshot at `position`)
+    views of the shared rows up to `position` and of those rows: the copy reads the snapshot's
+    part in place instead of restoring it. After the copy's keys are made."""
+    for table, shared in SHARED.items():
+        names = ", ".join(ident(n) for n in await columns(conn, table))
+        after = _after(table)
+        await conn.execute(f"ALTER TABLE {TEMPORARY}.{table} RENAME TO {after}")
+        await conn.execute(
+            f"CREATE TEMPORARY VIEW {table} AS SELECT {names} FROM {LIVE}.{shared}"
+            f" WHERE global_position <= {int(position)}"
+            f" UNION ALL SELECT {names} FROM {TEMPORARY}.{after}"
+        )
+
+
+async def _share_rows(conn: asyncpg.Connection, position: int, *, rules: str) -> None:
+    """In the caller's transaction: the shared tables' rows of the copy up to `position` kept
+    for every snapshot made by `rules` (those of other rules are dropped first)."""
+    kept = await conn.fetchrow("SELECT rules, upto FROM reporting.as_of_rows FOR UPDATE")
+    assert kept is not None  # made by migration 0007
+    upto = kept["upto"] if kept["rules"] == rules else 0
+    if kept["rules"] != rules:
+        for shared in SHARED.values():
+            await conn.execute(f"DELETE FROM {LIVE}.{shared}")
+    if position > upto:
+        for table, shared in SHARED.items():
+            names = ", ".join(ident(n) for n in await columns(conn, table))
+            await conn.execute(
+                f"INSERT INTO {LIVE}.{shared} ({names}) SELECT {names} FROM {TEMPORARY}.{table}"
+                " WHERE global_position > $1 AND global_position <= $2",
+                upto,
+                position,
+            )
+    await conn.execute(
+        "UPDATE reporting.as_of_rows SET rules = $1, upto = $2", rules, max(upto, position)
+    )
+
+
+async def forget_snapshots(conn: asyncpg.Connection) -> None:
+    """Drop every snapshot and the rows they share (the next copies start from position 1)."""
+    async with conn.transaction():
+        await conn.execute("DELETE FROM reporting.as_of_snapshots")
+        await conn.execute("UPDATE reporting.as_of_rows SET rules = '', upto = 0")
+        for shared in SHARED.values():
+            await conn.execute(f"DELETE FROM {LIVE}.{shared}")
+
+
 async def save_snapshot(conn: asyncpg.Connection, position: int, *, rules: str, keep: int) -> bool:
     """Keep the connection's temporary tables as the snapshot at `position` (False: one is there
-    already), and drop all but the `keep` latest snapshots made by `rules` (and all others)."""
+    already): the shared tables' rows once for all snapshots (`SHARED`), the others in the
+    snapshot's own; and drop all but the `keep` latest snapshots made by `rules` (and all
+    others)."""
     tables = {}
     for table in PROJECTED:
+        if table in SHARED:
+            continue
         data = io.BytesIO()
         await conn.copy_from_table(table, schema_name=TEMPORARY, output=data, format="binary")
         tables[table] = data.getvalue()
     async with conn.transaction():
+        await _share_rows(conn, position, rules=rules)
         made = await conn.fetchval(
             "INSERT INTO reporting.as_of_snapshots (position, rules, bytes)"
             " VALUES ($1, $2, $3) ON CONFLICT (position) DO NOTHING RETURNING true",

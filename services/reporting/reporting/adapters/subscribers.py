@@ -1,11 +1,13 @@
 """Reporting's consumers: the projection of every event, and the reactions to finished requests.
 
-`reporting-projection` takes every subject (`>`), one message at a time (`max_ack_pending=1`:
-JetStream hands out the next message only when the last one is settled, so even several
-processes get the log in order). It runs on the consumer base, which also writes an inbox row
-per event: a cheap first filter for redeliveries. The checkpoint is the real guard: it also
-turns away a position that was read from the log while filling a gap and arrives later, which
-has no inbox row, and a rebuild from position 1 goes through the same checkpoint.
+`reporting-projection` takes every subject (`>`) in batches, each applied in one transaction
+with the checkpoint moved once (`project_batch`). It runs on the consumer base, which also
+writes an inbox row per event: a cheap first filter for redeliveries. The checkpoint is the real
+guard: a message that comes back after later ones (a retry, or a batch of another process that
+committed first) finds its position applied, a position further on than the next one has its gap
+read from the log first, never skipped, and a position read from the log while filling a gap
+that arrives later (it has no inbox row) is turned away; a rebuild from position 1 goes through
+the same checkpoint.
 
 `reporting-reactions` takes `integration.>` with the normal inbox, and writes reporting's own
 events: the report (and, for an integration, the Berita Acara number).
@@ -13,21 +15,21 @@ events: the report (and, for an integration, the Berita Acara number).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
 import asyncpg
 
-from penghubung.bus.consumer import Handler, Subscription
+from penghubung.bus.consumer import BatchHandler, Handler, Subscription
 from penghubung.bus.topology import ConsumerSpec
 from penghubung.clock import Clock, IdFactory
 from penghubung.events import Envelope
 from penghubung.eventstore import EventStore
 from penghubung.runtime.service import ServiceContext
 from reporting.app import handlers
-from reporting.projections.projector import project
+from reporting.projections.projector import project, project_batch
 
-PROJECTION = ConsumerSpec(durable="reporting-projection", filter=">", max_ack_pending=1)
+PROJECTION = ConsumerSpec(durable="reporting-projection", filter=">")
 REACTIONS = ConsumerSpec(durable="reporting-reactions", filter="integration.>")
 
 CONSUMERS: list[ConsumerSpec] = [PROJECTION, REACTIONS]
@@ -59,7 +61,11 @@ _REACTIONS: dict[str, Reaction] = {
 def subscriptions(ctx: ServiceContext) -> list[Subscription]:
     """Reporting's two subscriptions, bound to the service's store, clock and ids."""
     return [
-        Subscription(PROJECTION, when_any_event_update_projection(ctx)),
+        Subscription(
+            PROJECTION,
+            when_any_event_update_projection(ctx),
+            batch_handler=when_events_update_projection(ctx),
+        ),
         Subscription(
             REACTIONS, when_request_finished_write_report(ctx), types=frozenset(_REACTIONS)
         ),
@@ -71,6 +77,15 @@ def when_any_event_update_projection(ctx: ServiceContext) -> Handler:
 
     async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
         await project(conn, envelope, store=ctx.store)
+
+    return handle
+
+
+def when_events_update_projection(ctx: ServiceContext) -> BatchHandler:
+    """Apply a batch of events to the read tables, in global order, the checkpoint moved once."""
+
+    async def handle(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> None:
+        await project_batch(conn, envelopes, store=ctx.store)
 
     return handle
 

@@ -11,7 +11,10 @@ in step.
 
 The cost of the first view as of P is a rebuild: from the nearest snapshot at or before P
 (`reporting.as_of_snapshots`, migration 0005; made by the same rules, or not used), else from
-position 1, folded in memory and written with COPY (`projections/rebuild.py`); a copy built
+position 1, folded in memory and written with COPY (`projections/rebuild.py`). A snapshot holds
+the tables that later events change and the small growing ones; the timeline and the SLA facts,
+whose rows no later event changes, are kept once for all snapshots (migration 0007) and a copy
+reads those up to its snapshot in place, through views (`rebuild_db.read_shared`). A copy built
 `as_of_snapshot_every` events or more past its snapshot is kept as one (`as_of_snapshots_kept`
 at most). The views as of the same position after it read the kept copy. The copies live in
 `pg_temp` (they vanish with their connection, whatever happens to the process) and the least
@@ -292,6 +295,9 @@ class Snapshots:
                 await rebuild(
                     conn, self._store, schema=TEMPORARY, after=start, until=position, start=folded
                 )
+            # the timeline and the SLA facts up to the snapshot: read in place where all the
+            # snapshots share them (`rebuild_db.SHARED`), not restored
+            await rebuild_db.read_shared(conn, start)
         if position > 0 and position - start >= self._every:
             try:
                 await rebuild_db.save_snapshot(

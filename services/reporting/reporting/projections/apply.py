@@ -8,6 +8,7 @@ past position (`projections/tables.py`).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
@@ -287,13 +288,20 @@ def progress_changes(progress: Progress, envelope: Envelope) -> Row:
     }
 
 
+@functools.lru_cache(maxsize=4096)
+def _officer(nip: str, name: str) -> Officer:
+    """An officer named on a request's row, validated once per process (a rebuild from a
+    snapshot reads back every request's, and the same few officers hold them all)."""
+    return Officer(nip=nip, name=name)
+
+
 def progress_of(row: Mapping[str, Any] | None) -> Progress | None:
     """Where a request stands, read back from its row (None: no such request)."""
     if row is None:
         return None
     officer = None
     if row["assigned_officer_nip"] is not None:
-        officer = Officer(nip=row["assigned_officer_nip"], name=row["assigned_officer_name"])
+        officer = _officer(row["assigned_officer_nip"], row["assigned_officer_name"])
     return Progress(
         status=Status(row["status"]),
         step=Step(row["current_step"]) if row["current_step"] else None,

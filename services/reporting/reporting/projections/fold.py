@@ -77,6 +77,10 @@ class Folded:
     """The latest calendar version and its spec (version 1 is the migrations', not written)."""
     intakes: Counter[date] = field(default_factory=Counter)
     """How many requests each intake day has taken (the next one's rank)."""
+    loaded: dict[str, dict[Any, tuple[Any, Row]]] = field(default_factory=dict)
+    """The rows `load` took from a snapshot's tables and left there, by table and key: where
+    each is in its table (its `ctid`) and a copy of it as it was (`write` writes again only
+    those the fold changed)."""
     _calendars: dict[int, WorkingCalendar] = field(default_factory=dict)
 
     def put(self, table: str, row: Row) -> None:
@@ -327,16 +331,20 @@ def rules() -> str:
 
 async def load(conn: asyncpg.Connection, schema: str) -> Folded:
     """The state held in `schema`'s tables (a snapshot restored there), to fold on from: the
-    changing tables are taken into memory (and emptied there, to be written whole again)."""
+    changing tables are taken into memory, and left in their tables (`Folded.loaded`: `write`
+    replaces there only the rows the fold changes; in the caller's transaction)."""
     folded = Folded()
     async with plain_jsonb(conn):  # jsonb as its text, as the rows built here hold it
         for table in CHANGING:
             key = _KEYS[table]
             rows = folded.tables[table]
-            for record in await conn.fetch(f"SELECT * FROM {schema}.{table}"):
+            loaded = folded.loaded[table] = {}
+            for record in await conn.fetch(f"SELECT ctid AS {_CTID}, * FROM {schema}.{table}"):
                 row = dict(record)
+                at = row.pop(_CTID)
+                # the values are of immutable types (no arrays): a shallow copy keeps them
+                loaded[key(row)] = (at, dict(row))
                 rows[key(row)] = row
-            await conn.execute(f"DELETE FROM {schema}.{table}")
         latest = await conn.fetchrow(
             f"SELECT version, spec FROM {schema}.calendar_versions ORDER BY version DESC LIMIT 1"
         )
@@ -362,11 +370,32 @@ def take(folded: Folded, tables: Iterable[str]) -> dict[str, dict[Any, Row]]:
     return taken
 
 
+_CTID = "loaded_from_ctid"
+
+
 async def write(
     conn: asyncpg.Connection, schema: str, folded: Folded, *, tables: Iterable[str] = PROJECTED
 ) -> int:
-    """COPY the rows held for `tables` into `schema`'s and let them go; how many were written."""
+    """COPY the rows held for `tables` into `schema`'s and let them go; how many were written.
+    A row `load` left in its table stays there if the fold left it as it was, else is deleted
+    there and written again (as is a new row)."""
+    await _keep_unchanged(conn, schema, folded)
     return await write_rows(conn, schema, take(folded, tables))
+
+
+async def _keep_unchanged(conn: asyncpg.Connection, schema: str, folded: Folded) -> None:
+    for table, loaded in folded.loaded.items():
+        rows = folded.tables[table]
+        stale = []
+        for key, (at, before) in loaded.items():
+            row = rows.get(key)
+            if row is not None and row == before:
+                del rows[key]  # in its table already, as it is
+            else:
+                stale.append(at)
+        if stale:
+            await conn.execute(f"DELETE FROM {schema}.{table} WHERE ctid = ANY($1::tid[])", stale)
+    folded.loaded = {}
 
 
 async def write_rows(

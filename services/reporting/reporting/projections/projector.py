@@ -10,6 +10,7 @@ is locked for the transaction, so two processes of the projection take turns.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -41,16 +42,31 @@ class Projected:
 
 async def project(conn: asyncpg.Connection, envelope: Envelope, *, store: EventStore) -> Projected:
     """Apply one delivered event in the caller's transaction, filling any gap before it."""
-    checkpoint = await lock_checkpoint(conn)
-    position = envelope.global_position
-    if position <= checkpoint:
-        return Projected(position, applied=False)
-    filled: tuple[int, ...] = ()
-    if position > checkpoint + 1:
-        filled = await _fill_gap(conn, envelope, checkpoint=checkpoint, store=store)
-    await apply_event(conn, envelope)
-    await move_checkpoint(conn, position)
-    return Projected(position, applied=True, filled=filled)
+    (projected,) = await project_batch(conn, [envelope], store=store)
+    return projected
+
+
+async def project_batch(
+    conn: asyncpg.Connection, envelopes: Sequence[Envelope], *, store: EventStore
+) -> list[Projected]:
+    """Apply delivered events in their order in the caller's transaction, filling any gap; the
+    checkpoint is locked once and moved once, over the furthest position applied."""
+    locked = checkpoint = await lock_checkpoint(conn)
+    projected: list[Projected] = []
+    for envelope in envelopes:
+        position = envelope.global_position
+        if position <= checkpoint:
+            projected.append(Projected(position, applied=False))
+            continue
+        filled: tuple[int, ...] = ()
+        if position > checkpoint + 1:
+            filled = await _fill_gap(conn, envelope, checkpoint=checkpoint, store=store)
+        await apply_event(conn, envelope)
+        checkpoint = position
+        projected.append(Projected(position, applied=True, filled=filled))
+    if checkpoint != locked:
+        await move_checkpoint(conn, checkpoint)
+    return projected
 
 
 async def _fill_gap(

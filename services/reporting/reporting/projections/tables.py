@@ -42,6 +42,9 @@ NOT_PROJECTED: dict[str, str] = {
     "scans": "the bytes of signed Berita Acara scans; the log holds their hashes",
     "as_of_snapshots": "a cache of the projection as of past positions, for `as_of` views",
     "as_of_snapshot_tables": "the tables of those snapshots",
+    "as_of_rows": "which rows of the growing tables the snapshots share, and by which rules",
+    "as_of_timeline": "the timeline's rows shared by those snapshots",
+    "as_of_sla_facts": "the SLA facts' rows shared by those snapshots",
 }
 """reporting's other tables, and why a rebuild neither makes nor compares nor swaps them."""
 
