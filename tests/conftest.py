@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -26,6 +27,22 @@ def database_url_named(url: str, name: str) -> str:
     """The same server URL pointing at another database."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collector_skips_what_lived_before() -> Iterator[None]:
+    """The cyclic garbage collector leaves alone, while a module runs, what was alive before it.
+
+    A full collection walks every object the process holds: every module imported for the run
+    and what the session keeps. A module that makes millions of short-lived objects (Hypothesis,
+    Schemathesis) then pays for that walk again and again. Frozen, those objects are skipped;
+    thawed when the module ends, whatever of them became garbage is collected as before.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @pytest.fixture(scope="session")
@@ -68,30 +85,42 @@ NewDatabase = Callable[[], Awaitable[str]]
 
 @pytest.fixture(scope="session")
 async def new_database(servers: object, run_id: str) -> AsyncIterator[NewDatabase]:
-    """Make a migrated database of this run's own; all are dropped when the run ends."""
+    """Make a migrated database of this run's own; all are dropped when the run ends.
+
+    The migrations run once, on a template database that nobody connects to afterwards; each
+    database is then a copy of it (`CREATE DATABASE … TEMPLATE`), a fraction of the migrations'
+    cost. Roles belong to the server and the grants are copied with the catalog, so the copy is
+    what a migration of its own would have made (`test_eventstore` checks that nothing is left to
+    apply, `test_db_roles` migrates databases side by side itself).
+    """
     admin_url: str = servers.database_url  # type: ignore[attr-defined]
+    template = f"penghubung_test_{run_id}_template"
     made: list[str] = []
 
     async def make() -> str:
-        name = f"penghubung_test_{run_id}_{len(made)}"
         admin = await asyncpg.connect(admin_url)
         try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
+            if not made:
+                await admin.execute(f'CREATE DATABASE "{template}"')
+                made.append(template)
+                conn = await connect(database_url_named(admin_url, template))
+                try:
+                    await migrate(conn)
+                finally:
+                    await conn.close()
+            name = f"penghubung_test_{run_id}_{len(made)}"
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         finally:
             await admin.close()
         made.append(name)
-        url = database_url_named(admin_url, name)
-        conn = await connect(url)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
-        return url
+        return database_url_named(admin_url, name)
 
     yield make
+    if servers.postgres is not None:  # type: ignore[attr-defined]
+        return  # the run's own server: it goes, with every database on it, when the run ends
     admin = await asyncpg.connect(admin_url)
     try:
-        for name in made:
+        for name in reversed(made):
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()

@@ -1,9 +1,10 @@
-"""The whole system with its portal, one per session, and Debian's Chromium driving it.
+"""The whole system with its portal, one for every browser test, and Debian's Chromium.
 
-Tokens come from the directory as under `penghubung up`: the first admin registers the SOP's
-people through the directory's API once per session, each with an initial password that they
-change on the portal's own screen at their first sign-in; every service verifies the tokens
-through the directory's JWKS."""
+Both start with the first browser test and stop after the last (package scope), so that they do
+not go on taking CPU while the rest of the suite runs. Tokens come from the directory as under
+`penghubung up`: the first admin registers the SOP's people through the directory's API once,
+each with an initial password that they change on the portal's own screen at their first
+sign-in; every service verifies the tokens through the directory's JWKS."""
 
 from __future__ import annotations
 
@@ -51,13 +52,13 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def audit_keys(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
     """The audit key pair whose public half the services trust (the chain's state page)."""
     return generate_key_pair(Path(tmp_path_factory.mktemp("audit-keys")))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def system(
     servers: Any,
     new_database: Any,
@@ -86,7 +87,7 @@ async def system(
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def browser() -> AsyncIterator[Browser]:
     """Headless Chromium (the Debian package; Playwright's own download is not used)."""
     async with async_playwright() as playwright:
@@ -99,10 +100,11 @@ async def browser() -> AsyncIterator[Browser]:
             await asyncio.wait_for(launched.close(), timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def people(system: System, browser: Browser) -> dict[str, Person]:
-    """Everyone of the SOP, signed in at their own browser (the first sign-in of each changes
-    the initial password on the portal's screen; the pemohon's is looked at)."""
+    """Everyone of the SOP, signed in once at their own browser for every browser test (the
+    first sign-in of each changes the initial password on the portal's screen; the pemohon's is
+    looked at)."""
     base = system.urls["portal"]
     everyone = {
         "pemohon": PEMOHON,
@@ -123,7 +125,7 @@ async def people(system: System, browser: Browser) -> dict[str, Person]:
     return {role: await first_sign_in(role, nip) for role, nip in everyone.items()}
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def page_weights() -> Iterator[None]:
     """Write the weight of every screen looked at to tests/output/page-weights.txt."""
     yield

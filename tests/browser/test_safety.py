@@ -9,7 +9,6 @@ import pytest
 from playwright.async_api import Browser, Route, expect
 
 from penghubung.testing.portal import (
-    KADIS,
     PEMOHON,
     PEMOHON_OTHER_AGENCY,
     Person,
@@ -23,10 +22,10 @@ from penghubung.testing.system import System
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
-@pytest.fixture(scope="module")
-async def pemohon(system: System, browser: Browser) -> Person:
-    """The Dinas Kesehatan applicant."""
-    return await signs_in(await person(browser, system.urls["portal"]), PEMOHON)
+@pytest.fixture
+def pemohon(people: dict[str, Person]) -> Person:
+    """The Dinas Kesehatan applicant, signed in once for the session."""
+    return people["pemohon"]
 
 
 async def test_sign_in_page_and_role_choice(system: System, browser: Browser) -> None:
@@ -144,10 +143,10 @@ async def test_every_service_docs_page_works_without_internet(
 
 
 async def test_a_disposition_without_its_papers_says_which_are_missing(
-    system: System, browser: Browser, pemohon: Person
+    people: dict[str, Person], pemohon: Person
 ) -> None:
     ticket = await pemohon_submits(pemohon, application="SIMDA")
-    kadis = await signs_in(await person(browser, system.urls["portal"]), KADIS)
+    kadis = people["kadis"]
     link = kadis.page.get_by_role("link", name=re.compile(ticket))
 
     async def listed() -> bool:

@@ -9,25 +9,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Locator, expect
+from playwright.async_api import Locator, expect
 
 from penghubung.testing.portal import (
-    KABID,
-    KADIS,
-    PEMOHON,
-    PETUGAS,
-    PRAKOM,
     Person,
     kabid_disposes,
     kadis_disposes,
     pemohon_submits,
-    person,
     petugas_analyses,
     petugas_archives,
     prakom_orders,
-    signs_in,
 )
-from penghubung.testing.system import System
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -44,21 +36,6 @@ ANSWERS = {
     "U9. Sarana dan prasarana": "Baik",
 }
 """4 3 4 4 3 4 4 4 3: Σ 33, one respondent → IKM 33/9 × 25 = 91,67, mutu A (Sangat Baik)."""
-
-
-@pytest.fixture(scope="module")
-async def people(system: System, browser: Browser) -> dict[str, Person]:
-    base = system.urls["portal"]
-    return {
-        role: await signs_in(await person(browser, base), nip)
-        for role, nip in (
-            ("pemohon", PEMOHON),
-            ("kadis", KADIS),
-            ("kabid", KABID),
-            ("prakom", PRAKOM),
-            ("petugas", PETUGAS),
-        )
-    }
 
 
 def _visible(locator: Locator) -> Callable[[], Awaitable[bool]]:

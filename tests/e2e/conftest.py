@@ -1,4 +1,6 @@
-"""The four services as real processes on real PostgreSQL and NATS, for the journeys."""
+"""The four services as real processes on real PostgreSQL and NATS, for the journeys.
+
+They start with the first journey and stop after the last (package scope)."""
 
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ class System:
         return mint_token(AuthSettings(jwt_secret=SECRET), role=role, **claims)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def system(
     servers: Any, new_database: Any, run_id: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[System]:
@@ -74,8 +76,13 @@ async def system(
     }
     logs = tmp_path_factory.mktemp("e2e-logs")
     console = Console(quiet=True)
-    for step in ("migrate", "bootstrap"):
-        await asyncio.to_thread(run_step, console, step, env=env, log_dir=logs)
+    # One touches only PostgreSQL, the other only NATS: side by side, each in its process.
+    await asyncio.gather(
+        *(
+            asyncio.to_thread(run_step, console, step, env=env, log_dir=logs)
+            for step in ("migrate", "bootstrap")
+        )
+    )
     ports = pick_ports(len(SERVICES), base_port=None, host="127.0.0.1")
     processes = [
         start_service(name, port=port, host="127.0.0.1", env=env, log_dir=logs)

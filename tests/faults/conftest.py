@@ -1,6 +1,7 @@
 """The four services on a PostgreSQL and a NATS of the fault tests' own, which they may break.
 
-One system serves every fault test (starting one costs seconds on this machine). Each test
+One system serves every fault test (starting one costs seconds on this machine); it stops, with
+its servers, after the last of them (package scope). Each test
 finds it whole: the servers running, the four processes alive and ready. The durables are
 declared with a 5 s ack wait instead of 30 s, so that a message held by a killed process
 comes back within seconds (the guarantee does not depend on it; the test's length does).
@@ -31,7 +32,7 @@ from penghubung.testing.system import System, SystemConfig
 from reporting.projections.apply import APPLIERS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def breakable_servers() -> Iterator[tuple[EmbeddedPostgres, EmbeddedNats]]:
     """A PostgreSQL and a NATS that only the fault tests use, so they may stop and kill them.
 
@@ -53,7 +54,7 @@ def breakable_servers() -> Iterator[tuple[EmbeddedPostgres, EmbeddedNats]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def bench(
     breakable_servers: tuple[EmbeddedPostgres, EmbeddedNats],
     tmp_path_factory: pytest.TempPathFactory,

@@ -170,10 +170,15 @@ class System:
     async def start(self, *, within: float = READY_TIMEOUT_SECONDS) -> Self:
         """Migrate, declare the stream and consumers, start the four services, wait until ready."""
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        for step in ("migrate", "bootstrap"):
-            await asyncio.to_thread(
-                run_step, self._console, step, env=self.env, log_dir=self.config.log_dir
+        # One touches only PostgreSQL, the other only NATS: side by side, each in its process.
+        await asyncio.gather(
+            *(
+                asyncio.to_thread(
+                    run_step, self._console, step, env=self.env, log_dir=self.config.log_dir
+                )
+                for step in ("migrate", "bootstrap")
             )
+        )
         if self.config.ack_wait_seconds is not None:
             await self._redeclare_consumers(self.config.ack_wait_seconds)
         names = self.config.names
