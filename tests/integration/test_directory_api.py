@@ -520,6 +520,25 @@ async def test_a_delegation_to_nobody_is_refused_naming_the_field(bed: Bed) -> N
     assert (refused.json()["code"], refused.json()["field"]) == ("delegate_unknown", "delegate_nip")
 
 
+async def test_a_delegation_beyond_the_years_of_the_records_is_refused_naming_the_day(
+    bed: Bed,
+) -> None:
+    today = bed.clock().astimezone(WIB).date()
+    for field, value in (("ends_on", "9999-12-31"), ("starts_on", "0001-01-01"), ("ends_on", "0")):
+        body = {
+            "position": "prakom",
+            "delegate_nip": new_nip(),
+            "kind": "plh",
+            "starts_on": str(today),
+            "ends_on": str(today),
+            "decree_number": "800/2/2026",
+            field: value,
+        }
+        refused = await bed.call("POST", "/delegations", await bed.admin(), body)
+        assert refused.status_code == 422, (field, value, refused.text)
+        assert refused.json()["field"] == field, refused.json()
+
+
 # --- the admin's work ------------------------------------------------------------------------
 
 

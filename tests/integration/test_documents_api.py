@@ -294,6 +294,16 @@ async def test_a_signed_berita_acara_comes_back_and_leaves_the_outstanding_list(
     assert other.status_code == 404
 
 
+async def test_a_return_time_beyond_the_years_of_the_records_is_refused_naming_it(
+    bed: Bed,
+) -> None:
+    ticket = await bed.reported()
+    for when in ("9999-12-31T23:00:00+00:00", "0001-01-01T00:00:00+00:00"):
+        refused = await upload(bed, ticket, JPEG, returned_at=when)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "returned_at", refused.json()
+
+
 async def test_a_scan_that_is_not_pdf_or_jpeg_or_too_large_is_refused(bed: Bed) -> None:
     ticket = await bed.reported()
     png = await upload(bed, ticket, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)

@@ -99,3 +99,46 @@ def test_the_check_finds_what_it_looks_for() -> None:
     ]
     for schema in closed:
         assert not list(unbounded({}, schema)), schema
+
+
+def body_dates(document: dict[str, Any], schema: dict[str, Any], where: str) -> Iterator[str]:
+    """Each date or time of a request body whose schema does not bound its year."""
+    schema = resolved(document, schema)
+    for alternative in schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf") or []:
+        yield from body_dates(document, alternative, where)
+    if schema.get("format") in ("date", "date-time") and "pattern" not in schema:
+        yield f"{where}: a {schema['format']} without a pattern bounding its year"
+    for name, field in (schema.get("properties") or {}).items():
+        yield from body_dates(document, field, f"{where}.{name}")
+    if schema.get("type") == "array":
+        yield from body_dates(document, schema.get("items", {}), f"{where}[]")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_date_and_time_of_a_request_body_is_bounded(service: str) -> None:
+    """A date of year 9999 in a body is a 422 naming the field, not a 500 when it is turned into
+    WIB or a day after it is counted: each one says its years in the document, as the
+    parameters do, and its validator holds to them."""
+    document = documents()[service]
+    found = [
+        f"{method.upper()} {path} {finding}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        for finding in body_dates(document, media.get("schema", {}), "body")
+    ]
+    assert not found, f"{len(found)} body dates of {service} left open:\n" + "\n".join(found)
+
+
+def test_the_body_check_finds_an_open_date() -> None:
+    nested = {
+        "type": "object",
+        "properties": {
+            "pauses": {"type": "array", "items": {"type": "string", "format": "date-time"}},
+            "on": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
+        },
+    }
+    assert sorted(body_dates({}, nested, "body")) == [
+        "body.on: a date without a pattern bounding its year",
+        "body.pauses[]: a date-time without a pattern bounding its year",
+    ]

@@ -1,4 +1,5 @@
-"""The query and path parameters the services share, each bounded in its schema.
+"""The query and path parameters the services share, each bounded in its schema — and the
+dates and times of request bodies, bounded the same way.
 
 A parameter the schema leaves open reaches the code unbounded: an `offset` of 2^63 overflows
 PostgreSQL's bigint, a date in year 1 overflows a conversion to UTC. Each type here says its
@@ -15,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 from annotated_types import Ge, Le
 from fastapi import Path, Query
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, WithJsonSchema
 
 from penghubung.forms import FormValueError, IsoDate, TicketId
 from penghubung.forms.values import TICKET_PATTERN
@@ -32,6 +33,7 @@ PAGE_MAX = 100
 YEAR_PATTERN = "(20[0-9]{2}|2100)"
 DAY_PATTERN = f"^{YEAR_PATTERN}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 MONTH_PATTERN = f"^{YEAR_PATTERN}-(0[1-9]|1[0-2])$"
+INSTANT_PATTERN = f"^{YEAR_PATTERN}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T"
 NIP_PATTERN = "^[0-9]{18}$"
 
 
@@ -73,6 +75,13 @@ Day = Annotated[
     _schema(format="date", pattern=DAY_PATTERN, minLength=10, maxLength=10),
 ]
 """A calendar date, `YYYY-MM-DD`, of the years 2000..2100."""
+
+INSTANT_SCHEMA = _schema(format="date-time", pattern=INSTANT_PATTERN, minLength=20, maxLength=40)
+"""A time's schema: ISO 8601 with its zone, its year said by the pattern (the validator checks)."""
+
+Instant = Annotated[AwareDatetime, AfterValidator(within_years), INSTANT_SCHEMA]
+"""A time with its zone (ISO 8601), of the years 2000..2100: a year outside them could not even
+be turned into WIB (9999-12-31T23:00Z is past the calendar's end there)."""
 
 Ticket = Annotated[
     TicketId,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -53,8 +52,8 @@ from penghubung.refusals import Invalid
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import CommandOnce, Idempotent
+from penghubung.web.params import Day, Offset
 from penghubung.web.params import Nip as NipInPath
-from penghubung.web.params import Offset
 
 STAFF = (Role.KADIS, Role.KABID, Role.PRAKOM, Role.PETUGAS)
 EVERYONE = (Role.PEMOHON, *STAFF, Role.ADMIN, Role.AUDITOR)
@@ -167,8 +166,8 @@ class DelegationBody(BaseModel):
     holder_nip: Nip | None = Field(default=None, description="The holder; none when vacant")
     delegate_nip: Nip
     kind: StandIn
-    starts_on: date
-    ends_on: date
+    starts_on: Day = Field(description="First day (WIB), YYYY-MM-DD")
+    ends_on: Day = Field(description="Last day (WIB), YYYY-MM-DD")
     decree_number: Text
 
 

@@ -40,7 +40,7 @@ from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
 from penghubung.web.limits import BodyLimit
-from penghubung.web.params import Limit, Offset, Ticket
+from penghubung.web.params import INSTANT_SCHEMA, Limit, Offset, Ticket
 
 MAX_ATTACHMENTS = 20
 MULTIPART_OVERHEAD = 64 * 1024
@@ -70,7 +70,7 @@ def _within_registers(value: datetime) -> datetime:
     return value
 
 
-ReceiptTime = Annotated[AwareDatetime, AfterValidator(_within_registers)]
+ReceiptTime = Annotated[AwareDatetime, AfterValidator(_within_registers), INSTANT_SCHEMA]
 """When a request really arrived, as a caller states it (with its offset, from the year 2000)."""
 
 

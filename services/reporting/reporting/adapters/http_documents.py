@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from penghubung.events import Role
 from penghubung.events.documents import Paper
@@ -21,7 +21,7 @@ from penghubung.refusals import NotFound
 from penghubung.runtime.service import ServiceContext
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
-from penghubung.web.params import Month, Ticket, Year
+from penghubung.web.params import Instant, Month, Ticket, Year
 from reporting.adapters import db, documents_db
 from reporting.adapters.views import berita_acara_status
 from reporting.app.issue import issue
@@ -367,7 +367,7 @@ def _signed_routes(api: APIRouter, ctx: ServiceContext, settings: ReportingSetti
         ticket_id: Ticket,
         file: Annotated[UploadFile, File(description="The scan: PDF or JPEG")],
         returned_at: Annotated[
-            AwareDatetime | None,
+            Instant | None,
             Form(description="When the signed copy reached the desk (default: now)"),
         ] = None,
     ) -> SignedView:

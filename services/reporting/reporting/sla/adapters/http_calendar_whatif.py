@@ -33,6 +33,7 @@ from penghubung.text import PersonLine
 from penghubung.web.auth import Principal, require
 from penghubung.web.errors import ERROR_RESPONSES, refusals
 from penghubung.web.idempotency import Idempotent
+from penghubung.web.params import INSTANT_SCHEMA
 from reporting.domain import labels
 from reporting.sla.adapters.http_calendar import (
     CalendarChangeView,
@@ -76,7 +77,7 @@ def _on_the_calendar(value: datetime) -> datetime:
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_on_the_calendar)]
+Instant = Annotated[AwareDatetime, AfterValidator(_on_the_calendar), INSTANT_SCHEMA]
 """An ISO 8601 time with its zone, in the years the calendar knows (2000–2099)."""
 
 
