@@ -487,12 +487,7 @@ async def test_copies_are_built_once_per_position_and_the_least_recently_used_dr
 ) -> None:
     bed, s = story
 
-    async def open_connection() -> asyncpg.Connection:
-        return await connect(bed.settings.database_url, role=role_of("reporting"))
-
-    snapshots = Snapshots(
-        store=bed.ctx.store, connect=open_connection, size=2, max_events=s.archived + s.assigned
-    )
+    snapshots = copies(bed, size=2, max_events=s.archived + s.assigned)
 
     async def status(position: int) -> str:
         async with snapshots.at(position) as conn:
@@ -533,12 +528,7 @@ async def test_copies_are_built_once_per_position_and_the_least_recently_used_dr
 async def test_the_copies_kept_are_bounded_by_their_bytes_too(story: tuple[Bed, Story]) -> None:
     bed, s = story
 
-    async def open_connection() -> asyncpg.Connection:
-        return await connect(bed.settings.database_url, role=role_of("reporting"))
-
-    snapshots = Snapshots(
-        store=bed.ctx.store, connect=open_connection, size=10, max_events=10**9, max_bytes=1
-    )
+    snapshots = copies(bed, size=10, max_events=10**9, max_bytes=1)
     try:
         async with snapshots.at(s.assigned):
             pass
@@ -601,31 +591,17 @@ async def test_a_copy_starts_from_the_nearest_snapshot_and_equals_a_whole_rebuil
 ) -> None:
     bed, s = story
 
-    async def open_connection() -> asyncpg.Connection:
-        return await connect(bed.settings.database_url, role=role_of("reporting"))
-
-    def copies(**options: Any) -> Snapshots:
-        return Snapshots(
-            store=bed.ctx.store, connect=open_connection, size=4, max_events=10**9, **options
-        )
-
-    async def tables(conn: asyncpg.Connection) -> dict[str, rebuild_db.Digest]:
-        async with conn.transaction():
-            return {
-                t: await rebuild_db.digest(
-                    conn, "pg_temp", t, names=await rebuild_db.columns(conn, t)
-                )
-                for t in PROJECTED
-            }
-
-    snapped, whole = copies(snapshot_every=1, snapshots_kept=4), copies()
+    snapped, whole = (
+        copies(bed, size=4, max_events=10**9, snapshot_every=1, snapshots_kept=4),
+        copies(bed, size=4, max_events=10**9),
+    )
     try:
         async with snapped.at(s.assigned):
             pass  # kept as a snapshot: nothing nearer before it
         async with snapped.at(s.archived) as conn:
-            from_snapshot = await tables(conn)
+            from_snapshot = await digests(conn)
         async with whole.at(s.archived) as conn:
-            rebuilt = await tables(conn)
+            rebuilt = await digests(conn)
         kept = await snapshot_positions(bed)
     finally:
         await snapped.close()
@@ -634,6 +610,24 @@ async def test_a_copy_starts_from_the_nearest_snapshot_and_equals_a_whole_rebuil
     assert {s.assigned, s.archived} <= set(kept)
     assert from_snapshot == rebuilt
     assert rebuilt["timeline"].rows > 0
+
+
+def copies(bed: Bed, **options: Any) -> Snapshots:
+    """`as_of` copies made as the reporting service makes them, on its own role."""
+
+    async def open_connection() -> asyncpg.Connection:
+        return await connect(bed.settings.database_url, role=role_of("reporting"))
+
+    return Snapshots(store=bed.ctx.store, connect=open_connection, **options)
+
+
+async def digests(conn: asyncpg.Connection) -> dict[str, rebuild_db.Digest]:
+    """Each projected table of a copy, digested for comparison."""
+    async with conn.transaction():
+        return {
+            t: await rebuild_db.digest(conn, "pg_temp", t, names=await rebuild_db.columns(conn, t))
+            for t in PROJECTED
+        }
 
 
 async def snapshot_positions(bed: Bed) -> list[int]:
@@ -647,12 +641,8 @@ async def test_a_snapshot_that_cannot_be_kept_leaves_the_view_whole(
 ) -> None:
     bed, s = story
 
-    async def open_connection() -> asyncpg.Connection:
-        return await connect(bed.settings.database_url, role=role_of("reporting"))
-
-    snapshots = Snapshots(
-        store=bed.ctx.store,
-        connect=open_connection,
+    snapshots = copies(
+        bed,
         size=4,
         max_events=10**9,
         snapshot_every=1,
@@ -681,25 +671,8 @@ async def test_copies_right_after_a_snapshot_and_right_before_the_next_equal_who
     rebuild from position 1."""
     bed, s = story
 
-    async def open_connection() -> asyncpg.Connection:
-        return await connect(bed.settings.database_url, role=role_of("reporting"))
-
-    def copies(**options: Any) -> Snapshots:
-        return Snapshots(
-            store=bed.ctx.store, connect=open_connection, size=8, max_events=10**9, **options
-        )
-
-    async def tables(conn: asyncpg.Connection) -> dict[str, rebuild_db.Digest]:
-        async with conn.transaction():
-            return {
-                t: await rebuild_db.digest(
-                    conn, "pg_temp", t, names=await rebuild_db.columns(conn, t)
-                )
-                for t in PROJECTED
-            }
-
     assert s.assigned + 1 < s.archived - 1
-    making = copies(snapshot_every=1, snapshots_kept=8)
+    making = copies(bed, size=8, max_events=10**9, snapshot_every=1, snapshots_kept=8)
     try:
         async with making.at(s.assigned):
             pass
@@ -717,12 +690,15 @@ async def test_copies_right_after_a_snapshot_and_right_before_the_next_equal_who
     assert shared > 0
     # No more snapshots: each copy starts from the nearest one kept above.
     kept = await snapshot_positions(bed)
-    reading, whole = copies(snapshot_every=10**9), copies()
+    reading, whole = (
+        copies(bed, size=8, max_events=10**9, snapshot_every=10**9),
+        copies(bed, size=8, max_events=10**9),
+    )
     try:
         for position in (s.assigned + 1, s.archived - 1):
             start = max(p for p in kept if p <= position)
             async with reading.at(position) as conn:
-                from_snapshot = await tables(conn)
+                from_snapshot = await digests(conn)
                 kinds = dict(
                     await conn.fetch(
                         "SELECT c.relname, c.relkind::text FROM pg_class c WHERE c.relnamespace"
@@ -730,7 +706,7 @@ async def test_copies_right_after_a_snapshot_and_right_before_the_next_equal_who
                     )
                 )
             async with whole.at(position) as conn:
-                rebuilt = await tables(conn)
+                rebuilt = await digests(conn)
             assert reading.started_from[position] == start
             assert kinds == {"timeline": "v", "sla_facts": "v"}
             assert from_snapshot == rebuilt, position
@@ -762,31 +738,27 @@ async def test_shared_rows_of_other_rules_are_never_read_and_are_made_again(
     snapshot is started from, and the next one kept makes them again by the new rules."""
     bed, s = story
 
-    async def open_connection() -> asyncpg.Connection:
-        return await connect(bed.settings.database_url, role=role_of("reporting"))
-
     async with bed.ctx.pool.acquire() as conn:
         await conn.execute("UPDATE reporting.as_of_rows SET rules = 'made by other rules'")
         await conn.execute("UPDATE reporting.as_of_timeline SET summary = 'stale'")
-    copies = Snapshots(
-        store=bed.ctx.store,
-        connect=open_connection,
+    made = copies(
+        bed,
         size=4,
         max_events=10**9,
         snapshot_every=1,
         snapshots_kept=8,
     )
     try:
-        async with copies.at(s.reported):
+        async with made.at(s.reported):
             pass
-        assert copies.started_from[s.reported] == 0  # the snapshots' shared rows are not theirs
-        async with copies.at(s.archived) as conn:
+        assert made.started_from[s.reported] == 0  # the snapshots' shared rows are not theirs
+        async with made.at(s.archived) as conn:
             stale = await conn.fetchval(
                 "SELECT count(*) FROM pg_temp.timeline WHERE summary = 'stale'"
             )
     finally:
-        await copies.close()
-    assert copies.started_from[s.archived] == s.reported
+        await made.close()
+    assert made.started_from[s.archived] == s.reported
     assert stale == 0
     async with bed.ctx.pool.acquire() as conn:
         kept = await conn.fetchrow("SELECT rules, upto FROM reporting.as_of_rows")
